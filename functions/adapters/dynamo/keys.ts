@@ -1,0 +1,43 @@
+// Every key of the single table is built here, so the layout is readable in one place.
+// Base-table items are read with ConsistentRead on authorization and invariant paths; GSI1 only
+// serves lists (it is eventually consistent on AWS).
+
+export const META = 'META';
+
+export const keys = {
+  domain: (id: string) => ({ PK: `DOMAIN#${id}`, SK: META }),
+  domainList: () => ({ GSI1PK: 'DOMAINS' }),
+  idpBinding: (domainId: string, bindingId: string) => ({ PK: `DOMAIN#${domainId}`, SK: `IDP#${bindingId}` }),
+  idpBindingPrefix: 'IDP#',
+  user: (id: string) => ({ PK: `USER#${id}`, SK: META }),
+  /** Claim item: one user per (domain, email). */
+  userEmail: (domainId: string, email: string) => ({ PK: `EMAIL#${domainId}#${email.toLowerCase()}`, SK: META }),
+  project: (id: string) => ({ PK: `PROJECT#${id}`, SK: META }),
+  projectList: (domainId: string) => ({ GSI1PK: `DOMAIN#${domainId}#PROJECTS` }),
+  /** Claim item: one project per (domain, slug); written before the project. */
+  projectSlug: (domainId: string, slug: string) => ({ PK: `PROJECTSLUG#${domainId}#${slug}`, SK: META }),
+  cloud: (id: string) => ({ PK: `CLOUD#${id}`, SK: META }),
+  cloudList: () => ({ GSI1PK: 'CLOUDS' }),
+  cloudSlug: (slug: string) => ({ PK: `CLOUDSLUG#${slug}`, SK: META }),
+  credential: (id: string) => ({ PK: `CREDENTIAL#${id}`, SK: META }),
+  credentialList: (cloudId: string) => ({ GSI1PK: `CLOUD#${cloudId}#CREDENTIALS` }),
+  blueprint: (id: string) => ({ PK: `BLUEPRINT#${id}`, SK: META }),
+  blueprintList: () => ({ GSI1PK: 'BLUEPRINTS' }),
+  blueprintSlug: (slug: string) => ({ PK: `BLUEPRINTSLUG#${slug}`, SK: META }),
+  /** A version lives under its blueprint; the conditional put on it makes versions immutable. */
+  blueprintVersion: (blueprintId: string, version: string) => ({ PK: `BLUEPRINT#${blueprintId}`, SK: `VERSION#${version}` }),
+  blueprintVersionPrefix: 'VERSION#',
+  /** Pointer from a version id to its blueprint, for lookups by version id. */
+  blueprintVersionById: (versionId: string) => ({ PK: `BPVERSION#${versionId}`, SK: META }),
+  deviceCode: (deviceCodeHash: string) => ({ PK: `DEVICE#${deviceCodeHash}`, SK: META }),
+  userCode: (userCode: string) => ({ PK: `USERCODE#${userCode}`, SK: META }),
+  session: (sessionHash: string) => ({ PK: `SESSION#${sessionHash}`, SK: META }),
+  signInThrottle: (subject: string) => ({ PK: `THROTTLE#${subject}`, SK: META }),
+  /** Seed claims: ids minted once at first boot, re-read on later boots. */
+  seedClaim: (name: string) => ({ PK: `SEED#${name}`, SK: META }),
+};
+
+/** Sort key for list index entries: the id is a UUIDv7, so id order is creation order. */
+export function listSortKey(id: string): { GSI1SK: string } {
+  return { GSI1SK: id };
+}

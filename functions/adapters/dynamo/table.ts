@@ -1,0 +1,163 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { z } from 'zod';
+import type { Page } from '../../core/pagination.ts';
+import { TABLE_KEYS } from './table-def.ts';
+
+type Key = { PK: string; SK: string };
+type Item = Record<string, unknown>;
+
+const KEY_ATTRIBUTES = new Set<string>(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'ttl']);
+
+/** Strips the table's key attributes so the entity schema sees only its own fields. */
+function entityOf(item: Item): Item {
+  return Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRIBUTES.has(k)));
+}
+
+export function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+let sharedClient: DynamoDBDocumentClient | undefined;
+
+/** One document client per container; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB when set. */
+export function documentClient(): DynamoDBDocumentClient {
+  sharedClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return sharedClient;
+}
+
+/** Thin typed access to the single table. Stores compose these; they own the key layout. */
+export class Table {
+  constructor(
+    readonly name: string,
+    readonly client: DynamoDBDocumentClient = documentClient(),
+  ) {}
+
+  async get<S extends z.ZodType>(key: Key, schema: S): Promise<z.infer<S> | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true }));
+    return out.Item ? schema.parse(entityOf(out.Item)) : undefined;
+  }
+
+  async getRaw(key: Key): Promise<Item | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true }));
+    return out.Item;
+  }
+
+  /** Puts an item that must not exist yet; returns false when it does. */
+  async putNew(item: Key & Item): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.name, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async put(item: Key & Item): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.name, Item: item }));
+  }
+
+  /** Runs a conditional update; returns the new item, or undefined when the condition failed. */
+  async update(input: Omit<UpdateCommandInput, 'TableName' | 'ReturnValues'>): Promise<Item | undefined> {
+    try {
+      const out = await this.client.send(new UpdateCommand({ ...input, TableName: this.name, ReturnValues: 'ALL_NEW' }));
+      return out.Attributes;
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Deletes an item; with a condition, returns false when it failed. */
+  async delete(key: Key, condition?: { expression: string; values?: Item; names?: Record<string, string> }): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.name,
+          Key: key,
+          ...(condition && {
+            ConditionExpression: condition.expression,
+            ExpressionAttributeValues: condition.values,
+            ExpressionAttributeNames: condition.names,
+          }),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Queries the items sharing a partition key, optionally under a sort-key prefix. */
+  async queryPartition<S extends z.ZodType>(pk: string, skPrefix: string, schema: S): Promise<z.infer<S>[]> {
+    const items: z.infer<S>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.name,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
+          ExpressionAttributeValues: { ':pk': pk, ':sk': skPrefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) items.push(schema.parse(entityOf(item)));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /**
+   * One page of a list index partition, in id order, starting after `afterId`.
+   * `filter` drops items after the read (visibility); pages may then come back short.
+   */
+  async listPage<S extends z.ZodType>(
+    gsiPk: string,
+    schema: S,
+    opts: { limit: number; afterId?: string; filter?: (entity: z.infer<S>) => boolean },
+  ): Promise<Page<z.infer<S>>> {
+    const { name, partitionKey, sortKey } = TABLE_KEYS.listIndex;
+    const items: z.infer<S>[] = [];
+    let lastSeen = opts.afterId;
+    for (;;) {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.name,
+          IndexName: name,
+          KeyConditionExpression: lastSeen ? '#pk = :pk AND #sk > :after' : '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': partitionKey, ...(lastSeen && { '#sk': sortKey }) },
+          ExpressionAttributeValues: { ':pk': gsiPk, ...(lastSeen && { ':after': lastSeen }) },
+          Limit: opts.limit + 1 - items.length,
+        }),
+      );
+      for (const raw of out.Items ?? []) {
+        const entity = schema.parse(entityOf(raw));
+        lastSeen = String(raw[sortKey]);
+        if (opts.filter && !opts.filter(entity)) continue;
+        items.push(entity);
+        if (items.length > opts.limit) {
+          items.pop();
+          const last = items[items.length - 1] as { id: string } | undefined;
+          return { items, lastId: last?.id ?? lastSeen };
+        }
+      }
+      // Each round restarts after the last item seen, so filtered-out items are never re-read.
+      if (!out.LastEvaluatedKey) return { items };
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// The one route table. It feeds the CDK HttpApi (infra/) and the local gateway (local/), so a
+// route cannot exist in one and not the other. It names handler entry files as strings so that
+// infra can read it without loading any runtime code.
+
+export type FunctionGroup = 'auth' | 'tenancy' | 'catalog';
+
+/** How a route authenticates its caller. */
+export type RouteAuth =
+  | 'none' // public: sign-in flow, JWKS, node registration
+  | 'user' // Authorization: Bearer <access token>
+  | 'session'; // the sign-in page's cookie session (plus the CSRF header on writes)
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface RouteDef {
+  method: HttpMethod;
+  path: string;
+  group: FunctionGroup;
+  /** Key into the group handler's operation map. */
+  operation: string;
+  auth: RouteAuth;
+}
+
+export interface FunctionGroupDef {
+  /** Entry file, relative to the repository root. */
+  entry: string;
+  description: string;
+}
+
+export const FUNCTION_GROUPS: Record<FunctionGroup, FunctionGroupDef> = {
+  auth: { entry: 'functions/api/auth.handler.ts', description: 'Device sign-in, sign-in page, whoami, JWKS' },
+  tenancy: { entry: 'functions/api/tenancy.handler.ts', description: 'Domains and projects' },
+  catalog: { entry: 'functions/api/catalog.handler.ts', description: 'Clouds, cloud credentials, blueprints' },
+};
+
+const route = (method: HttpMethod, path: string, group: FunctionGroup, operation: string, auth: RouteAuth = 'user'): RouteDef => ({
+  method,
+  path,
+  group,
+  operation,
+  auth,
+});
+
+export const ROUTES: readonly RouteDef[] = [
+  route('GET', '/v1/auth/idp-bindings', 'auth', 'listIdpBindings', 'none'),
+  route('POST', '/v1/auth/device-code', 'auth', 'startDeviceAuthorization', 'none'),
+  route('POST', '/v1/auth/device-token', 'auth', 'exchangeDeviceCode', 'none'),
+  route('GET', '/v1/auth/device', 'auth', 'signInPage', 'none'),
+  route('POST', '/v1/auth/sign-in', 'auth', 'signIn', 'none'),
+  route('POST', '/v1/auth/device/approve', 'auth', 'approveDevice', 'session'),
+  route('POST', '/v1/auth/device/deny', 'auth', 'denyDevice', 'session'),
+  route('GET', '/v1/auth/jwks', 'auth', 'jwks', 'none'),
+  route('GET', '/v1/auth/whoami', 'auth', 'whoami'),
+
+  route('GET', '/v1/domains', 'tenancy', 'listDomains'),
+  route('GET', '/v1/domains/{id}', 'tenancy', 'getDomain'),
+  route('POST', '/v1/projects', 'tenancy', 'createProject'),
+  route('GET', '/v1/projects', 'tenancy', 'listProjects'),
+  route('GET', '/v1/projects/{id}', 'tenancy', 'getProject'),
+  route('PATCH', '/v1/projects/{id}', 'tenancy', 'patchProject'),
+  route('DELETE', '/v1/projects/{id}', 'tenancy', 'deleteProject'),
+
+  route('POST', '/v1/clouds', 'catalog', 'createCloud'),
+  route('GET', '/v1/clouds', 'catalog', 'listClouds'),
+  route('GET', '/v1/clouds/{id}', 'catalog', 'getCloud'),
+  route('PATCH', '/v1/clouds/{id}', 'catalog', 'patchCloud'),
+  route('DELETE', '/v1/clouds/{id}', 'catalog', 'deleteCloud'),
+  route('POST', '/v1/clouds/{id}/cloud-credentials', 'catalog', 'createCredential'),
+  route('GET', '/v1/clouds/{id}/cloud-credentials', 'catalog', 'listCredentials'),
+  route('GET', '/v1/cloud-credentials/{id}', 'catalog', 'getCredential'),
+  route('POST', '/v1/cloud-credentials/{id}/revoke', 'catalog', 'revokeCredential'),
+  route('POST', '/v1/blueprints', 'catalog', 'createBlueprint'),
+  route('GET', '/v1/blueprints', 'catalog', 'listBlueprints'),
+  route('GET', '/v1/blueprints/{id}', 'catalog', 'getBlueprint'),
+  route('POST', '/v1/blueprints/{id}/versions', 'catalog', 'publishBlueprintVersion'),
+];
+
+export function routeKey(r: Pick<RouteDef, 'method' | 'path'>): string {
+  return `${r.method} ${r.path}`;
+}
+
+export function routesOf(group: FunctionGroup): RouteDef[] {
+  return ROUTES.filter((r) => r.group === group);
+}

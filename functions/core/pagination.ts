@@ -1,0 +1,26 @@
+import { InvalidInputError } from './errors.ts';
+
+export interface Page<T> {
+  items: T[];
+  /** Id of the last item returned, present only when more follow. */
+  lastId?: string;
+}
+
+export interface PageRequest {
+  limit: number;
+  afterId?: string;
+}
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 200;
+
+/** Parses `?limit=`: 1..200, default 50; anything else is refused, not clamped. */
+export function parseLimit(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_LIMIT;
+  if (!/^\d+$/.test(raw)) throw new InvalidInputError('invalid_limit', `limit must be an integer from 1 to ${MAX_LIMIT}.`);
+  const limit = Number(raw);
+  if (limit < 1 || limit > MAX_LIMIT) {
+    throw new InvalidInputError('invalid_limit', `limit must be an integer from 1 to ${MAX_LIMIT}.`);
+  }
+  return limit;
+}

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { subjectOf } from '../core/access.ts';
+import type { AuthzSubject } from '../core/authz/model.ts';
+import { InvalidInputError, PayloadTooLargeError, UnauthenticatedError } from '../core/errors.ts';
+import type { User } from '../core/tenancy.ts';
+import { type FunctionGroup, type RouteDef, routeKey, routesOf } from '../api/routes.ts';
+import { type Deps, deps } from './composition.ts';
+import type { ApiRequest, ApiResult } from './http.ts';
+import { log } from './log.ts';
+import { toProblem } from './problem.ts';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** A request after authentication: `user` and `subject` are set on routes with auth 'user'. */
+export interface AuthedRequest extends ApiRequest {
+  user: User;
+  subject: AuthzSubject;
+}
+
+export type Operation = (req: ApiRequest & Partial<Pick<AuthedRequest, 'user' | 'subject'>>, deps: Deps) => Promise<ApiResult>;
+export type UserOperation = (req: AuthedRequest, deps: Deps) => Promise<ApiResult>;
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+function parseCookies(event: Event): Record<string, string> {
+  const pairs = (event.cookies ?? []).flatMap((c) => c.split(';'));
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) out[pair.slice(0, eq).trim()] = decodeURIComponent(pair.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+function lowerHeaders(headers: Event['headers']): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function parseBody(event: Event, headers: Record<string, string | undefined>): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body);
+  if (raw.byteLength > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError('request_body_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+  }
+  const type = headers['content-type'] ?? 'application/json';
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new InvalidInputError('unsupported_media_type', 'Send the request body as application/json.');
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new InvalidInputError('invalid_body', 'The request body is not valid JSON.');
+  }
+}
+
+async function authenticate(req: ApiRequest, d: Deps): Promise<{ user: User; subject: AuthzSubject }> {
+  const header = req.headers.authorization;
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  if (!match?.[1]) throw new UnauthenticatedError('missing_token', 'Send an access token: Authorization: Bearer <token>.');
+  const claims = await d.tokens.verify(match[1]);
+  // Read the user on every request: roles granted or removed take effect at once.
+  const user = await d.tenancy.getUser(claims.subject);
+  if (!user || user.domain_id !== claims.domainId) throw new UnauthenticatedError('invalid_token', 'The access token is not valid.');
+  return { user, subject: subjectOf(user) };
+}
+
+function toResult(result: ApiResult, correlationId: string): Result {
+  const headers: Record<string, string> = { 'x-correlation-id': correlationId, ...result.headers };
+  if (result.body === undefined) return { statusCode: result.status, headers, ...(result.cookies && { cookies: result.cookies }) };
+  const isJson = result.contentType === undefined;
+  headers['content-type'] ??= result.contentType ?? 'application/json';
+  return {
+    statusCode: result.status,
+    headers,
+    body: isJson ? JSON.stringify(result.body) : String(result.body),
+    ...(result.cookies && { cookies: result.cookies }),
+  };
+}
+
+/**
+ * Builds a function group's Lambda handler: the one middleware bundle (request parsing, body
+ * cap, authentication, problem+json mapping) around a dispatch on the route key. Operations have
+ * no try/catch of their own.
+ */
+export function createApiHandler(group: FunctionGroup, operations: Record<string, Operation | UserOperation>) {
+  const routes = new Map<string, RouteDef>(routesOf(group).map((r) => [routeKey(r), r]));
+  for (const r of routes.values()) {
+    if (!operations[r.operation]) throw new Error(`route ${routeKey(r)} names missing operation ${r.operation}`);
+  }
+  const requests = new WeakMap<Event, ApiRequest>();
+
+  return middy<Event, Result, Error, Context>()
+    .use({
+      onError: async (request) => {
+        const apiReq = requests.get(request.event);
+        const correlationId = apiReq?.correlationId ?? randomUUID();
+        const problem = toProblem(request.error, request.event.rawPath ?? '', correlationId);
+        if (problem.status >= 500) {
+          log('error', 'request failed', { correlationId, route: request.event.routeKey, error: String(request.error?.stack ?? request.error) });
+        }
+        request.response = {
+          statusCode: problem.status,
+          headers: { 'content-type': 'application/problem+json', 'x-correlation-id': correlationId },
+          body: JSON.stringify(problem),
+        };
+      },
+    })
+    .handler(async (event) => {
+      const headers = lowerHeaders(event.headers);
+      const correlationId = headers['x-correlation-id']?.slice(0, 64) || randomUUID();
+      const req: ApiRequest = {
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        routeKey: event.routeKey,
+        pathParams: event.pathParameters ?? {},
+        query: event.queryStringParameters ?? {},
+        headers,
+        cookies: parseCookies(event),
+        body: undefined,
+        correlationId,
+      };
+      requests.set(event, req);
+      const route = routes.get(event.routeKey);
+      if (!route) throw new InvalidInputError('unknown_route', `No route ${event.routeKey} in this function.`);
+      req.body = parseBody(event, headers);
+      const d = deps();
+      const operation = operations[route.operation] as Operation;
+      if (route.auth === 'user') {
+        const authed = await authenticate(req, d);
+        return toResult(await operation({ ...req, ...authed }, d), correlationId);
+      }
+      return toResult(await operation(req, d), correlationId);
+    });
+}

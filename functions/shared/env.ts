@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+// The env contract of the API functions. infra types each Lambda's `environment` from it, so a
+// missing variable fails the typecheck rather than an invocation.
+export const ApiEnvSchema = z.object({
+  STAGE: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/),
+  TABLE_NAME: z.string().min(1),
+  /** Public base URL of the API, used to build the sign-in page's verification_uri. */
+  PUBLIC_URL: z.url(),
+  SIGNING_KEY_SECRET_ID: z.string().min(1),
+  CREDENTIAL_SECRET_PREFIX: z.string().min(1),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
+  DEVICE_CODE_TTL_SECONDS: z.coerce.number().int().positive().default(600),
+  DEVICE_POLL_INTERVAL_SECONDS: z.coerce.number().int().positive().default(5),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+export type ApiEnv = z.infer<typeof ApiEnvSchema>;
+/** What a deployment must set (the schema's defaulted keys are optional). */
+export type ApiEnvInput = z.input<typeof ApiEnvSchema>;
+
+let cached: ApiEnv | undefined;
+
+export function apiEnv(source: Record<string, string | undefined> = process.env): ApiEnv {
+  if (!cached || source !== process.env) {
+    const parsed = ApiEnvSchema.safeParse(source);
+    if (!parsed.success) {
+      const missing = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+      throw new Error(`Invalid function environment: ${missing}`);
+    }
+    if (source !== process.env) return parsed.data;
+    cached = parsed.data;
+  }
+  return cached;
+}
+
+/** Tests and the local stack change process.env between runs; they call this to re-read it. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

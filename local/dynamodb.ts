@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { TABLE_KEYS } from '../functions/adapters/dynamo/table-def.ts';
+import { closeServer, listen } from './net.ts';
+
+/** Starts dynalite (the DynamoDB wire protocol over LevelDB) with its data under `dataDir`. */
+export async function startDynamo(opts: { dataDir?: string; port?: number }) {
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+  const server: Server = dynalite({ path: opts.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const port = await listen(server, opts.port ?? 0);
+  return { url: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
+}
+
+/** Creates the single table as the CDK stack declares it; an existing table is left alone. */
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint });
+  const { partitionKey, sortKey, listIndex } = TABLE_KEYS;
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [partitionKey, sortKey, listIndex.partitionKey, listIndex.sortKey].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        })),
+        KeySchema: [
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: listIndex.name,
+            KeySchema: [
+              { AttributeName: listIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: listIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  // dynalite reports CREATING briefly even with createTableMs 0; wait for the fact, not a delay.
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE' && Table.GlobalSecondaryIndexes?.every((i) => i.IndexStatus === 'ACTIVE')) break;
+    await new Promise((r) => setImmediate(r));
+  }
+  client.destroy();
+}
