@@ -16,13 +16,14 @@ export async function startDynamo(opts: { dataDir?: string; port?: number }) {
 /** Creates the single table as the CDK stack declares it; an existing table is left alone. */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint });
-  const { partitionKey, sortKey, listIndex } = TABLE_KEYS;
+  const { partitionKey, sortKey, listIndex, secondListIndex } = TABLE_KEYS;
+  const indexes = [listIndex, secondListIndex];
   try {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [partitionKey, sortKey, listIndex.partitionKey, listIndex.sortKey].map((name) => ({
+        AttributeDefinitions: [partitionKey, sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])].map((name) => ({
           AttributeName: name,
           AttributeType: 'S',
         })),
@@ -30,16 +31,14 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
           { AttributeName: partitionKey, KeyType: 'HASH' },
           { AttributeName: sortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: listIndex.name,
-            KeySchema: [
-              { AttributeName: listIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: listIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
+        GlobalSecondaryIndexes: indexes.map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+          ],
+          Projection: { ProjectionType: 'ALL' as const },
+        })),
       }),
     );
   } catch (err) {

@@ -38,11 +38,14 @@ export const LOCAL_TABLE = 'plexsphere-local';
  */
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   mkdirSync(opts.dataDir, { recursive: true });
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dynamo = await startDynamo({ dataDir: join(opts.dataDir, 'dynamodb') });
   const secrets = await startSecretsManager({ dataDir: join(opts.dataDir, 'secrets') });
   const gatewayPort = opts.port ?? 8080;
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
+    // Node 20 is supported here until the SDK's 2027 releases; the notice is noise on every start.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,

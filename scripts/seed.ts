@@ -3,6 +3,7 @@ import { keys, listSortKey } from '../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../functions/adapters/dynamo/table.ts';
 import type { Domain, IdpBinding, User } from '../functions/core/tenancy.ts';
 import { FIXTURES } from './fixtures.ts';
+import { seedCatalog } from './seed-catalog.ts';
 
 export interface SeedReport {
   created: string[];
@@ -58,5 +59,6 @@ export async function seedTenancy(table: Table, report: SeedReport): Promise<voi
 export async function seedFixtures(table: Table): Promise<SeedReport> {
   const report: SeedReport = { created: [], kept: [] };
   await seedTenancy(table, report);
+  await seedCatalog(table, report);
   return report;
 }

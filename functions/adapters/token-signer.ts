@@ -1,8 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
-import { ConflictError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import type { AccessTokenClaims, AccessTokens, CursorSealer, IssuedToken } from '../core/ports.ts';
 import type { Vault } from '../core/vault.ts';
 
@@ -108,23 +108,44 @@ export class JoseAccessTokens implements AccessTokens, CursorSealer {
     return { keys: [(await this.keys()).public_jwk] };
   }
 
-  private async mac(body: string, binding: string): Promise<Buffer> {
+  private async mac(body: string): Promise<Buffer> {
     const key = Buffer.from((await this.keys()).cursor_key, 'base64');
-    return createHmac('sha256', key).update(`${binding}\n${body}`).digest();
+    return createHmac('sha256', key).update(body).digest();
   }
 
+  // A cursor carries the id to resume after and a digest of who may use it on which query. The
+  // MAC covers both: a forged or edited cursor is 400, a genuine one replayed elsewhere is 403.
   async seal(afterId: string, binding: string): Promise<string> {
-    const body = Buffer.from(afterId).toString('base64url');
-    return `${body}.${(await this.mac(body, binding)).toString('base64url')}`;
+    const body = Buffer.from(JSON.stringify({ v: 1, a: afterId, b: bindingDigest(binding) })).toString('base64url');
+    return `${body}.${(await this.mac(body)).toString('base64url')}`;
   }
 
   async open(cursor: string, binding: string): Promise<string> {
     const [body, tag, extra] = cursor.split('.');
-    const invalid = new InvalidInputError('invalid_cursor', 'The cursor is not valid for this list.');
+    const invalid = new InvalidInputError('invalid_cursor', 'The cursor is not valid; start the list again without it.');
     if (!body || !tag || extra !== undefined) throw invalid;
-    const expected = await this.mac(body, binding);
+    const expected = await this.mac(body);
     const given = Buffer.from(tag, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid;
-    return Buffer.from(body, 'base64url').toString();
+    const parsed = CursorBodySchema.safeParse(safeJson(Buffer.from(body, 'base64url').toString()));
+    if (!parsed.success) throw invalid;
+    if (parsed.data.b !== bindingDigest(binding)) {
+      throw new ForbiddenError('cursor_binding_mismatch', 'This cursor was issued to another caller or for another query.');
+    }
+    return parsed.data.a;
+  }
+}
+
+const CursorBodySchema = z.object({ v: z.literal(1), a: z.string(), b: z.string() });
+
+function bindingDigest(binding: string): string {
+  return createHash('sha256').update(binding).digest('base64url').slice(0, 22);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -2,7 +2,7 @@
 // route cannot exist in one and not the other. It names handler entry files as strings so that
 // infra can read it without loading any runtime code.
 
-export type FunctionGroup = 'auth' | 'tenancy' | 'catalog';
+export type FunctionGroup = 'auth' | 'tenancy' | 'catalog' | 'assignments';
 
 /** How a route authenticates its caller. */
 export type RouteAuth =
@@ -19,6 +19,8 @@ export interface RouteDef {
   /** Key into the group handler's operation map. */
   operation: string;
   auth: RouteAuth;
+  /** Overrides the default 8 KiB body ceiling. */
+  maxBodyBytes?: number;
 }
 
 export interface FunctionGroupDef {
@@ -31,6 +33,7 @@ export const FUNCTION_GROUPS: Record<FunctionGroup, FunctionGroupDef> = {
   auth: { entry: 'functions/api/auth.handler.ts', description: 'Device sign-in, sign-in page, whoami, JWKS' },
   tenancy: { entry: 'functions/api/tenancy.handler.ts', description: 'Domains and projects' },
   catalog: { entry: 'functions/api/catalog.handler.ts', description: 'Clouds, cloud credentials, blueprints' },
+  assignments: { entry: 'functions/api/assignments.handler.ts', description: 'Credential assignments, the approvals queue, the audit trail' },
 };
 
 const route = (method: HttpMethod, path: string, group: FunctionGroup, operation: string, auth: RouteAuth = 'user'): RouteDef => ({
@@ -73,6 +76,18 @@ export const ROUTES: readonly RouteDef[] = [
   route('GET', '/v1/blueprints', 'catalog', 'listBlueprints'),
   route('GET', '/v1/blueprints/{id}', 'catalog', 'getBlueprint'),
   route('POST', '/v1/blueprints/{id}/versions', 'catalog', 'publishBlueprintVersion'),
+
+  route('POST', '/v1/projects/{id}/credential-assignments', 'assignments', 'requestAssignment'),
+  route('GET', '/v1/projects/{id}/credential-assignments', 'assignments', 'listAssignments'),
+  route('GET', '/v1/credential-assignments/{id}', 'assignments', 'getAssignment'),
+  route('POST', '/v1/credential-assignments/{id}/approve', 'assignments', 'approveAssignment'),
+  route('POST', '/v1/credential-assignments/{id}/reject', 'assignments', 'rejectAssignment'),
+  route('POST', '/v1/credential-assignments/{id}/revoke', 'assignments', 'revokeAssignment'),
+  route('GET', '/v1/approvals', 'assignments', 'listApprovals'),
+  route('GET', '/v1/approvals/{id}', 'assignments', 'getApproval'),
+  route('POST', '/v1/approvals/{id}/approve', 'assignments', 'approveApproval'),
+  route('POST', '/v1/approvals/{id}/reject', 'assignments', 'rejectApproval'),
+  route('GET', '/v1/domains/{id}/audit/entries', 'assignments', 'listAuditEntries'),
 ];
 
 export function routeKey(r: Pick<RouteDef, 'method' | 'path'>): string {

@@ -44,7 +44,7 @@ export interface AccessTokens {
 /** Seals list cursors so they are opaque, tamper-evident and bound to one caller and query. */
 export interface CursorSealer {
   seal(afterId: string, binding: string): Promise<string>;
-  /** Returns the id to start after; InvalidInputError `invalid_cursor` on anything else. */
+  /** Returns the id to start after; 400 `invalid_cursor` when forged, 403 `cursor_binding_mismatch` when replayed by another caller. */
   open(cursor: string, binding: string): Promise<string>;
 }
 

@@ -11,7 +11,8 @@ import type { ApiRequest, ApiResult } from './http.ts';
 import { log } from './log.ts';
 import { toProblem } from './problem.ts';
 
-export const MAX_BODY_BYTES = 64 * 1024;
+// The contract's ceiling for JSON bodies; a route may raise it (RouteDef.maxBodyBytes).
+export const MAX_BODY_BYTES = 8 * 1024;
 
 /** A request after authentication: `user` and `subject` are set on routes with auth 'user'. */
 export interface AuthedRequest extends ApiRequest {
@@ -39,11 +40,11 @@ function lowerHeaders(headers: Event['headers']): Record<string, string | undefi
   return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-function parseBody(event: Event, headers: Record<string, string | undefined>): unknown {
+function parseBody(event: Event, headers: Record<string, string | undefined>, maxBytes: number): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body);
-  if (raw.byteLength > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError('request_body_too_large', `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+  if (raw.byteLength > maxBytes) {
+    throw new PayloadTooLargeError('request_body_too_large', `The request body exceeds ${maxBytes} bytes.`);
   }
   const type = headers['content-type'] ?? 'application/json';
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
@@ -101,9 +102,10 @@ export function createApiHandler(group: FunctionGroup, operations: Record<string
         if (problem.status >= 500) {
           log('error', 'request failed', { correlationId, route: request.event.routeKey, error: String(request.error?.stack ?? request.error) });
         }
+        const retryAfter = typeof problem.retry_after_seconds === 'number' ? { 'retry-after': String(problem.retry_after_seconds) } : {};
         request.response = {
           statusCode: problem.status,
-          headers: { 'content-type': 'application/problem+json', 'x-correlation-id': correlationId },
+          headers: { 'content-type': 'application/problem+json', 'x-correlation-id': correlationId, ...retryAfter },
           body: JSON.stringify(problem),
         };
       },
@@ -121,11 +123,12 @@ export function createApiHandler(group: FunctionGroup, operations: Record<string
         cookies: parseCookies(event),
         body: undefined,
         correlationId,
+        sourceIp: event.requestContext.http.sourceIp,
       };
       requests.set(event, req);
       const route = routes.get(event.routeKey);
       if (!route) throw new InvalidInputError('unknown_route', `No route ${event.routeKey} in this function.`);
-      req.body = parseBody(event, headers);
+      req.body = parseBody(event, headers, route.maxBodyBytes ?? MAX_BODY_BYTES);
       const d = deps();
       const operation = operations[route.operation] as Operation;
       if (route.auth === 'user') {

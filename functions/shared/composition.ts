@@ -1,10 +1,18 @@
 // The one place that knows which adapter serves which port. Built once per container.
 import type { Authorizer } from '../core/authz/model.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
-import type { AccessTokens, CursorSealer, TenancyStore } from '../core/ports.ts';
+import { type AssignmentStore, type AuditLog, type CredentialDirectory, credentialDirectory } from '../core/assignments.ts';
+import type { AuthStore } from '../core/auth.ts';
+import type { CatalogStore } from '../core/catalog.ts';
+import type { AccessTokens, CursorSealer, PasswordHasher, TenancyStore } from '../core/ports.ts';
 import type { Vault } from '../core/vault.ts';
+import { DynamoAssignmentStore } from '../adapters/assignment-store.ts';
+import { DynamoAuditLog } from '../adapters/audit-log.ts';
+import { DynamoAuthStore } from '../adapters/auth-store.ts';
+import { DynamoCatalogStore } from '../adapters/catalog-store.ts';
 import { CedarAuthorizer } from '../adapters/cedar-authorizer.ts';
 import { Table } from '../adapters/dynamo/table.ts';
+import { scryptPasswordHasher } from '../adapters/password-hasher.ts';
 import { SecretsManagerVault } from '../adapters/secrets-vault.ts';
 import { DynamoTenancyStore } from '../adapters/tenancy-store.ts';
 import { JoseAccessTokens } from '../adapters/token-signer.ts';
@@ -15,10 +23,17 @@ export interface Deps {
   clock: Clock;
   table: Table;
   tenancy: TenancyStore;
+  catalog: CatalogStore;
   vault: Vault;
   tokens: AccessTokens;
   cursors: CursorSealer;
   authorizer: Authorizer;
+  auth: AuthStore;
+  passwords: PasswordHasher;
+  assignments: AssignmentStore;
+  audit: AuditLog;
+  credentials: CredentialDirectory;
+  requestTtlSeconds: number;
 }
 
 export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {}): Deps {
@@ -31,15 +46,23 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
     ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     clock,
   });
+  const catalog = overrides.catalog ?? new DynamoCatalogStore(table, clock);
   return {
     env,
     clock,
     table,
     vault,
     tenancy: new DynamoTenancyStore(table),
+    catalog,
     tokens: signer,
     cursors: signer,
     authorizer: new CedarAuthorizer(),
+    auth: new DynamoAuthStore(table),
+    passwords: scryptPasswordHasher,
+    assignments: new DynamoAssignmentStore(table),
+    audit: new DynamoAuditLog(table),
+    credentials: credentialDirectory(catalog, clock),
+    requestTtlSeconds: env.ASSIGNMENT_REQUEST_TTL_SECONDS,
     ...overrides,
   };
 }

@@ -12,6 +12,8 @@ export const ApiEnvSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   DEVICE_CODE_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   DEVICE_POLL_INTERVAL_SECONDS: z.coerce.number().int().positive().default(5),
+  /** How long a credential-assignment request waits for a decision (default 7 days). */
+  ASSIGNMENT_REQUEST_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;

@@ -13,6 +13,8 @@ export interface ApiRequest {
   body: unknown;
   principal?: Principal;
   correlationId: string;
+  /** The caller's address as API Gateway saw it (not a forwardable header): sign-in throttling keys on it. */
+  sourceIp?: string;
 }
 
 export interface ApiResult {

@@ -39,10 +39,12 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     dataDir,
     tokenFor,
     async call(who, method, path, body, headers = {}) {
-      const auth = who ? { authorization: `Bearer ${await tokenFor(who)}` } : {};
+      const sent: Record<string, string> = { ...headers };
+      if (who) sent.authorization = `Bearer ${await tokenFor(who)}`;
+      if (body !== undefined) sent['content-type'] ??= 'application/json';
       const res = await fetch(`${stack.url}${path}`, {
         method,
-        headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...auth, ...headers },
+        headers: sent,
         ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
       const text = await res.text();

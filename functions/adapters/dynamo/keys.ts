@@ -41,3 +41,16 @@ export const keys = {
 export function listSortKey(id: string): { GSI1SK: string } {
   return { GSI1SK: id };
 }
+
+export const assignmentKeys = {
+  assignment: (id: string) => ({ PK: `ASSIGNMENT#${id}`, SK: META }),
+  projectList: (projectId: string) => ({ GSI1PK: `PROJECT#${projectId}#ASSIGNMENTS` }),
+  approvalQueue: (domainId: string) => ({ GSI2PK: `DOMAIN#${domainId}#APPROVALS` }),
+  /** Claim item: at most one live (requested or approved) assignment per project and credential. */
+  live: (projectId: string, credentialId: string) => ({ PK: `LIVEASSIGN#${projectId}#${credentialId}`, SK: META }),
+};
+
+export const auditKeys = {
+  entry: (domainId: string, entryId: string) => ({ PK: `AUDIT#${domainId}`, SK: entryId }),
+  list: (domainId: string) => ({ GSI1PK: `AUDIT#${domainId}` }),
+};

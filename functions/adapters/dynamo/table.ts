@@ -15,7 +15,7 @@ import { TABLE_KEYS } from './table-def.ts';
 type Key = { PK: string; SK: string };
 type Item = Record<string, unknown>;
 
-const KEY_ATTRIBUTES = new Set<string>(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'ttl']);
+const KEY_ATTRIBUTES = new Set<string>(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'ttl']);
 
 /** Strips the table's key attributes so the entity schema sees only its own fields. */
 function entityOf(item: Item): Item {
@@ -129,9 +129,14 @@ export class Table {
   async listPage<S extends z.ZodType>(
     gsiPk: string,
     schema: S,
-    opts: { limit: number; afterId?: string; filter?: (entity: z.infer<S>) => boolean },
+    opts: {
+      limit: number;
+      afterId?: string;
+      filter?: (entity: z.infer<S>) => boolean | Promise<boolean>;
+      index?: 'listIndex' | 'secondListIndex';
+    },
   ): Promise<Page<z.infer<S>>> {
-    const { name, partitionKey, sortKey } = TABLE_KEYS.listIndex;
+    const { name, partitionKey, sortKey } = TABLE_KEYS[opts.index ?? 'listIndex'];
     const items: z.infer<S>[] = [];
     let lastSeen = opts.afterId;
     for (;;) {
@@ -148,7 +153,7 @@ export class Table {
       for (const raw of out.Items ?? []) {
         const entity = schema.parse(entityOf(raw));
         lastSeen = String(raw[sortKey]);
-        if (opts.filter && !opts.filter(entity)) continue;
+        if (opts.filter && !(await opts.filter(entity))) continue;
         items.push(entity);
         if (items.length > opts.limit) {
           items.pop();

@@ -1,0 +1,84 @@
+// Layering rules of DESIGN.md §2, checked by `npm run check`. Type-only imports count too
+// (tsPreCompilationDeps): a type pulled from the AWS SDK into core couples it just the same.
+
+/** What infra may read of the runtime tree: plain data and schemas, never handlers or adapters. */
+const INFRA_READABLE = [
+  '^functions/api/routes[.]ts$',
+  '^functions/shared/env[.]ts$',
+  '^functions/adapters/dynamo/table-def[.]ts$',
+  '^statemachines/[^/]+[.]json$',
+];
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-imports-only-core-and-zod',
+      comment:
+        'functions/core is the domain: it imports itself and zod only (no AWS SDK, middy, jose, node: builtins). ' +
+        'Reach the outside world through a port in functions/core/ports.ts.',
+      severity: 'error',
+      from: { path: '^functions/core/' },
+      to: { pathNot: ['^functions/core/', '^node_modules/zod/'] },
+    },
+    {
+      name: 'product-does-not-import-dev-code',
+      comment: 'functions, cli and infra ship; local/, test/ and scripts/ do not. Product code never depends on them.',
+      severity: 'error',
+      from: { path: '^(functions|cli|infra)/' },
+      to: { path: '^(local|test|scripts)/' },
+    },
+    {
+      name: 'handlers-reach-adapters-through-composition',
+      comment:
+        'functions/api and functions/steps get their ports from functions/shared/composition.ts, ' +
+        'the only module that knows which adapter serves which port.',
+      severity: 'error',
+      from: { path: '^functions/(api|steps)/' },
+      to: { path: '^functions/adapters/' },
+    },
+    {
+      name: 'infra-reads-only-the-route-table-env-schema-table-def-and-asl',
+      comment:
+        'infra may load routes.ts, env.ts, table-def.ts and statemachines/*.json, and nothing those pull in ' +
+        'of the runtime tree (checked transitively), so a synth never loads handler or adapter code.',
+      severity: 'error',
+      from: { path: '^infra/' },
+      to: { path: '^(functions|cli|local|scripts|test|statemachines|bin)/', pathNot: INFRA_READABLE, reachable: true },
+    },
+    {
+      name: 'cli-imports-only-core-of-functions',
+      comment: 'plexctl is an HTTP client: it may reuse the request/response schemas of functions/core and nothing else.',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: { path: '^functions/', pathNot: '^functions/core/' },
+    },
+    {
+      name: 'no-circular',
+      comment: 'Import cycles make load order matter and layers meaningless.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-unresolvable',
+      comment: 'An import that does not resolve (a typo, a missing .ts file, an uninstalled package).',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    // Resolves `./x.ts` specifiers (allowImportingTsExtensions) and the package.json `#core/*` imports.
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
+    skipAnalysisNotInRules: true,
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import type { AuditEntry, AuditLog } from '../core/assignments.ts';
+import type { Page, PageRequest } from '../core/pagination.ts';
+import { auditKeys } from './dynamo/keys.ts';
+import type { Table } from './dynamo/table.ts';
+
+const AuditEntrySchema = z.object({
+  id: z.string(),
+  domain_id: z.string(),
+  at: z.string(),
+  actor_subject: z.string(),
+  action: z.string(),
+  target: z.string(),
+  outcome: z.enum(['succeeded', 'denied']),
+  reason: z.string().optional(),
+  correlation_id: z.string(),
+  details: z.record(z.string(), z.string()).optional(),
+});
+
+export class DynamoAuditLog implements AuditLog {
+  constructor(private readonly table: Table) {}
+
+  async append(entry: AuditEntry): Promise<void> {
+    // Entry ids are UUIDv7, unique per write: a plain put never overwrites another entry.
+    await this.table.put({ ...auditKeys.entry(entry.domain_id, entry.id), ...auditKeys.list(entry.domain_id), GSI1SK: entry.id, ...entry });
+  }
+
+  list(domainId: string, page: PageRequest): Promise<Page<AuditEntry>> {
+    return this.table.listPage(auditKeys.list(domainId).GSI1PK, AuditEntrySchema, page);
+  }
+}

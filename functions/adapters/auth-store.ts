@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import {
+  type AttemptReservation,
+  type AuthStore,
+  type DeviceAuthorization,
+  DeviceAuthorizationSchema,
+  type DeviceDecision,
+  type Session,
+  SessionSchema,
+} from '../core/auth.ts';
+import { keys } from './dynamo/keys.ts';
+import type { Table } from './dynamo/table.ts';
+
+// DynamoDB has the TTL sweep that dynalite lacks; expiry is always checked in code, and `ttl`
+// only lets AWS clean up afterwards. Device items outlive their expiry by a day so that a late
+// poll still hears `expired_token` rather than `invalid_grant`.
+const DEVICE_SWEEP_GRACE_SECONDS = 24 * 60 * 60;
+const epochSeconds = (iso: string) => Math.ceil(Date.parse(iso) / 1000);
+
+const UserCodeClaimSchema = z.object({ device_code_hash: z.string(), expires_at: z.string() });
+const ThrottleSchema = z.object({ window_start: z.number(), attempts: z.number() });
+
+export class DynamoAuthStore implements AuthStore {
+  constructor(private readonly table: Table) {}
+
+  async createDeviceAuthorization(device: DeviceAuthorization): Promise<boolean> {
+    // The user-code claim first: a crash after it leaves a claim pointing at nothing (the code
+    // answers "not found"), never an authorization nobody can reach.
+    const claimed = await this.table.update({
+      Key: keys.userCode(device.user_code),
+      UpdateExpression: 'SET device_code_hash = :hash, expires_at = :expires, #ttl = :ttl',
+      ConditionExpression: 'attribute_not_exists(PK) OR expires_at <= :now',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':hash': device.device_code_hash,
+        ':expires': device.expires_at,
+        ':ttl': epochSeconds(device.expires_at),
+        ':now': device.created_at,
+      },
+    });
+    if (!claimed) return false;
+    const written = await this.table.putNew({
+      ...keys.deviceCode(device.device_code_hash),
+      ...device,
+      ttl: epochSeconds(device.expires_at) + DEVICE_SWEEP_GRACE_SECONDS,
+    });
+    if (!written) throw new Error('device code hash collision');
+    return true;
+  }
+
+  getDeviceAuthorization(deviceCodeHash: string) {
+    return this.table.get(keys.deviceCode(deviceCodeHash), DeviceAuthorizationSchema);
+  }
+
+  async findDeviceAuthorizationByUserCode(userCode: string) {
+    const claim = await this.table.get(keys.userCode(userCode), UserCodeClaimSchema);
+    if (!claim) return undefined;
+    const device = await this.getDeviceAuthorization(claim.device_code_hash);
+    return device?.user_code === userCode ? device : undefined;
+  }
+
+  async recordPoll(deviceCodeHash: string, nowMs: number, intervalMs: number): Promise<boolean> {
+    const updated = await this.table.update({
+      Key: keys.deviceCode(deviceCodeHash),
+      UpdateExpression: 'SET last_polled_at = :now',
+      ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(last_polled_at) OR last_polled_at <= :earliest)',
+      ExpressionAttributeValues: { ':now': nowMs, ':earliest': nowMs - intervalMs },
+    });
+    return updated !== undefined;
+  }
+
+  async decide(deviceCodeHash: string, decision: DeviceDecision, nowIso: string): Promise<boolean> {
+    const subject = decision.status === 'approved' ? ', subject_id = :subject' : '';
+    const updated = await this.table.update({
+      Key: keys.deviceCode(deviceCodeHash),
+      UpdateExpression: `SET #status = :status, decided_at = :at${subject}`,
+      ConditionExpression: '#status = :pending AND expires_at > :now',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':status': decision.status,
+        ':at': decision.decided_at,
+        ':pending': 'pending',
+        ':now': nowIso,
+        ...(decision.status === 'approved' && { ':subject': decision.subject_id }),
+      },
+    });
+    return updated !== undefined;
+  }
+
+  async redeem(deviceCodeHash: string, nowIso: string): Promise<boolean> {
+    const updated = await this.table.update({
+      Key: keys.deviceCode(deviceCodeHash),
+      UpdateExpression: 'SET #status = :redeemed, redeemed_at = :now',
+      ConditionExpression: '#status = :approved AND expires_at > :now',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':redeemed': 'redeemed', ':approved': 'approved', ':now': nowIso },
+    });
+    return updated !== undefined;
+  }
+
+  async createSession(session: Session): Promise<void> {
+    const written = await this.table.putNew({ ...keys.session(session.session_hash), ...session, ttl: epochSeconds(session.expires_at) });
+    if (!written) throw new Error('session hash collision');
+  }
+
+  getSession(sessionHash: string) {
+    return this.table.get(keys.session(sessionHash), SessionSchema);
+  }
+
+  async reserveAttempt(key: string, nowMs: number, windowMs: number, max: number): Promise<AttemptReservation> {
+    const itemKey = keys.signInThrottle(key);
+    const cutoff = nowMs - windowMs;
+    // A few rounds settle races between "count in this window" and "start a new window".
+    for (let round = 0; round < 3; round++) {
+      const counted = await this.table.update({
+        Key: itemKey,
+        UpdateExpression: 'SET attempts = attempts + :one',
+        ConditionExpression: 'window_start > :cutoff AND attempts < :max',
+        ExpressionAttributeValues: { ':one': 1, ':cutoff': cutoff, ':max': max },
+      });
+      if (counted) return { allowed: true, windowStart: ThrottleSchema.parse(counted).window_start };
+      const current = await this.table.get(itemKey, ThrottleSchema);
+      if (current && current.window_start > cutoff) {
+        if (current.attempts >= max) return { allowed: false, retryAfterMs: current.window_start + windowMs - nowMs };
+        continue;
+      }
+      const opened = await this.table.update({
+        Key: itemKey,
+        UpdateExpression: 'SET window_start = :now, attempts = :one, #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(PK) OR window_start <= :cutoff',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':now': nowMs, ':one': 1, ':cutoff': cutoff, ':ttl': Math.ceil((nowMs + windowMs) / 1000) },
+      });
+      if (opened) return { allowed: true, windowStart: nowMs };
+    }
+    // Still contended after three rounds: a burst on one key, which is what throttling is for.
+    return { allowed: false, retryAfterMs: 1000 };
+  }
+
+  async refundAttempt(key: string, windowStart: number): Promise<void> {
+    await this.table.update({
+      Key: keys.signInThrottle(key),
+      UpdateExpression: 'SET attempts = attempts - :one',
+      ConditionExpression: 'window_start = :start AND attempts > :zero',
+      ExpressionAttributeValues: { ':one': 1, ':start': windowStart, ':zero': 0 },
+    });
+  }
+}

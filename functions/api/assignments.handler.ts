@@ -1,0 +1,81 @@
+import * as assignments from '../core/assignments.ts';
+import { requireAllowed } from '../core/access.ts';
+import { parseId } from '../core/ids.ts';
+import { type Actor, type Assignment, ReasonBodySchema, RequestAssignmentBodySchema } from '../core/assignments.ts';
+import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
+import type { Deps } from '../shared/composition.ts';
+import { created, ok } from '../shared/http.ts';
+import { listResponse } from '../shared/lists.ts';
+import { parseBody } from '../shared/validation.ts';
+import { InvalidInputError } from '../core/errors.ts';
+
+const actor = (req: AuthedRequest): Actor => ({ subject: req.subject, correlationId: req.correlationId });
+
+/** approve takes no body (an empty object is tolerated); reject and revoke need a reason. */
+function noBody(body: unknown): void {
+  if (body !== undefined && !(typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) {
+    throw new InvalidInputError('invalid_body', 'This call takes no body.');
+  }
+}
+
+function decideWith(decision: assignments.Decision, view: 'assignment' | 'approval') {
+  return async (req: AuthedRequest, d: Deps) => {
+    const id = parseId(req.pathParams.id, view === 'approval' ? 'approval' : 'credential_assignment');
+    let reason: string | undefined;
+    if (decision === 'approve') noBody(req.body);
+    else reason = parseBody(ReasonBodySchema, req.body).reason;
+    const updated = await assignments.decide(d, actor(req), id, decision, reason);
+    return ok(render(updated, view, d));
+  };
+}
+
+function render(a: Assignment, view: 'assignment' | 'approval', d: Deps) {
+  const now = d.clock.now();
+  return view === 'assignment' ? assignments.assignmentView(a, now) : assignments.approvalView(a, now);
+}
+
+export const handler = createApiHandler('assignments', {
+  requestAssignment: async (req: AuthedRequest, d: Deps) => {
+    const projectId = parseId(req.pathParams.id, 'project');
+    const body = parseBody(RequestAssignmentBodySchema, req.body);
+    const a = await assignments.requestAssignment(d, actor(req), projectId, body);
+    return created(render(a, 'assignment', d), `/v1/credential-assignments/${a.id}`);
+  },
+
+  listAssignments: (req: AuthedRequest, d: Deps) => {
+    const projectId = parseId(req.pathParams.id, 'project');
+    return listResponse(req, d, (page) => assignments.listAssignments(d, req.subject, projectId, page), (a) => render(a, 'assignment', d));
+  },
+
+  getAssignment: async (req: AuthedRequest, d: Deps) =>
+    ok(render(await assignments.getAssignment(d, req.subject, parseId(req.pathParams.id, 'credential_assignment')), 'assignment', d)),
+
+  approveAssignment: decideWith('approve', 'assignment'),
+  rejectAssignment: decideWith('reject', 'assignment'),
+  revokeAssignment: decideWith('revoke', 'assignment'),
+
+  listApprovals: (req: AuthedRequest, d: Deps) => {
+    const filters = {
+      status: req.query.status,
+      kind: req.query.kind,
+      domainId: req.query.domain_id ? parseId(req.query.domain_id, 'domain') : undefined,
+    };
+    const states = ['proposed', 'pending-approval', 'approved', 'rejected', 'expired'];
+    if (filters.status && !states.includes(filters.status)) {
+      throw new InvalidInputError('invalid_status', `status must be one of ${states.join(', ')}.`);
+    }
+    return listResponse(req, d, (page) => assignments.listApprovals(d, req.subject, filters, page), (a) => render(a, 'approval', d));
+  },
+
+  getApproval: async (req: AuthedRequest, d: Deps) =>
+    ok(render(await assignments.getAssignment(d, req.subject, parseId(req.pathParams.id, 'approval')), 'approval', d)),
+
+  approveApproval: decideWith('approve', 'approval'),
+  rejectApproval: decideWith('reject', 'approval'),
+
+  listAuditEntries: async (req: AuthedRequest, d: Deps) => {
+    const domainId = parseId(req.pathParams.id, 'domain');
+    await requireAllowed(d.authorizer, req.subject, 'read', { type: 'Domain', id: domainId });
+    return listResponse(req, d, (page) => d.audit.list(domainId, page), (e) => e);
+  },
+});

@@ -1,0 +1,187 @@
+import * as auth from '../core/auth.ts';
+import { ForbiddenError } from '../core/errors.ts';
+import { parseId } from '../core/ids.ts';
+import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
+import type { Deps } from '../shared/composition.ts';
+import type { ApiRequest, ApiResult } from '../shared/http.ts';
+import { ok } from '../shared/http.ts';
+import { parseBody } from '../shared/validation.ts';
+import { renderSignInPage, type SignInPageView, signInPageCsp } from './sign-in-page.ts';
+
+const SESSION_COOKIE = 'plexsphere_session';
+const CSRF_COOKIE = 'plexsphere_csrf';
+const CSRF_HEADER = 'x-plexsphere-csrf';
+
+// OAuth responses carrying codes or tokens must not be cached (RFC 6749 §5.1).
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+function authPorts(d: Deps): auth.AuthPorts {
+  return {
+    auth: d.auth,
+    tenancy: d.tenancy,
+    passwords: d.passwords,
+    tokens: d.tokens,
+    clock: d.clock,
+    settings: {
+      publicUrl: d.env.PUBLIC_URL,
+      deviceCodeTtlSeconds: d.env.DEVICE_CODE_TTL_SECONDS,
+      pollIntervalSeconds: d.env.DEVICE_POLL_INTERVAL_SECONDS,
+      sessionTtlSeconds: auth.DEFAULT_SESSION_TTL_SECONDS,
+      throttle: auth.DEFAULT_THROTTLE,
+    },
+  };
+}
+
+function cookie(d: Deps, name: string, value: string, maxAgeSeconds: number, httpOnly: boolean): string {
+  const secure = new URL(d.env.PUBLIC_URL).protocol === 'https:';
+  return [`${name}=${value}`, 'Path=/', `Max-Age=${maxAgeSeconds}`, 'SameSite=Strict', httpOnly && 'HttpOnly', secure && 'Secure']
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** Session-authenticated writes: the session (401), the CSRF token (403), and the Origin when the browser sends one. */
+async function sessionUser(req: ApiRequest, d: Deps) {
+  const { user } = await auth.requireSessionWithCsrf(d, {
+    sessionToken: req.cookies[SESSION_COOKIE],
+    csrfCookie: req.cookies[CSRF_COOKIE],
+    csrfHeader: req.headers[CSRF_HEADER],
+  });
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== new URL(d.env.PUBLIC_URL).origin) {
+    throw new ForbiddenError('csrf_origin_mismatch', 'The request comes from another site than the sign-in page.');
+  }
+  return user;
+}
+
+async function signInPageView(req: ApiRequest, d: Deps): Promise<SignInPageView> {
+  const input = req.query.user_code;
+  if (input === undefined || input.trim() === '') return { step: 'enter-code' };
+  const described = await auth.describeUserCode(d, input);
+  switch (described.state) {
+    case 'malformed':
+      return {
+        step: 'enter-code',
+        code: input.slice(0, 12),
+        error: 'That does not look like a code. Codes have eight letters and digits, like ABCD-EFGH.',
+      };
+    case 'not_found':
+      return {
+        step: 'enter-code',
+        code: auth.formatUserCode(described.userCode),
+        error: 'We do not recognise that code. Check it against your terminal, or start the sign-in again there.',
+      };
+    case 'expired':
+      return {
+        step: 'closed',
+        userCode: auth.formatUserCode(described.userCode),
+        title: 'This code has expired',
+        message: 'Codes are valid for a few minutes. Run the sign-in command in your terminal again to get a new one.',
+      };
+    case 'approved':
+      return {
+        step: 'closed',
+        userCode: auth.formatUserCode(described.userCode),
+        title: 'This code has already been used',
+        message: 'This sign-in was already approved. Return to your terminal, or start a new sign-in there.',
+      };
+    case 'denied':
+      return {
+        step: 'closed',
+        userCode: auth.formatUserCode(described.userCode),
+        title: 'This request was denied',
+        message: 'Start the sign-in again from your terminal if you want to continue.',
+      };
+    case 'pending': {
+      const current = await auth.resolveSession(d, req.cookies[SESSION_COOKIE]);
+      const sameDomain = current && current.user.domain_id === described.domain.id;
+      return {
+        step: 'sign-in',
+        userCode: auth.formatUserCode(described.userCode),
+        domainId: described.domain.id,
+        domainName: described.domain.name,
+        bindingId: described.binding.id,
+        bindingLabel: described.binding.label,
+        ...(sameDomain && { signedInAs: { email: current.user.email, displayName: current.user.display_name } }),
+      };
+    }
+  }
+}
+
+export const handler = createApiHandler('auth', {
+  listIdpBindings: async (req: ApiRequest, d: Deps) => {
+    const headers = { 'cache-control': 'no-store' };
+    // No binding in this broker is platform-scoped, so the platform chooser is empty.
+    if (req.query.scope === 'platform') return ok([], 200, headers);
+    const domainId = parseId(req.query.domain_id, 'domain');
+    return ok((await auth.listIdpBindings(d, domainId)).map(auth.idpBindingView), 200, headers);
+  },
+
+  startDeviceAuthorization: async (req: ApiRequest, d: Deps) => {
+    const body = parseBody(auth.DeviceCodeRequestSchema, req.body);
+    return ok(await auth.startDeviceAuthorization(authPorts(d), body), 200, NO_STORE);
+  },
+
+  exchangeDeviceCode: async (req: ApiRequest, d: Deps) => {
+    const body = parseBody(auth.DeviceTokenRequestSchema, req.body);
+    const issued = await auth.exchangeDeviceCode(authPorts(d), body.device_code);
+    return ok({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn }, 200, NO_STORE);
+  },
+
+  signInPage: async (req: ApiRequest, d: Deps): Promise<ApiResult> => {
+    const nonce = auth.newSecretToken().slice(0, 24);
+    return {
+      status: 200,
+      contentType: 'text/html; charset=utf-8',
+      body: renderSignInPage(await signInPageView(req, d), nonce),
+      headers: {
+        'content-security-policy': signInPageCsp(nonce),
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+      },
+    };
+  },
+
+  signIn: async (req: ApiRequest, d: Deps): Promise<ApiResult> => {
+    const body = parseBody(auth.SignInRequestSchema, req.body);
+    const started = await auth.signIn(authPorts(d), { ...body, sourceIp: req.sourceIp ?? 'unknown' });
+    const ttl = auth.DEFAULT_SESSION_TTL_SECONDS;
+    return {
+      status: 200,
+      body: {
+        subject: started.user.id,
+        email: started.user.email,
+        display_name: started.user.display_name,
+        domain_id: started.user.domain_id,
+        expires_at: started.session.expires_at,
+      },
+      headers: NO_STORE,
+      cookies: [cookie(d, SESSION_COOKIE, started.sessionToken, ttl, true), cookie(d, CSRF_COOKIE, started.csrfToken, ttl, false)],
+    };
+  },
+
+  approveDevice: async (req: ApiRequest, d: Deps) => {
+    const user = await sessionUser(req, d);
+    const { user_code } = parseBody(auth.DeviceDecisionRequestSchema, req.body);
+    return ok(await auth.decideDevice(d, user, user_code, 'approved'));
+  },
+
+  denyDevice: async (req: ApiRequest, d: Deps) => {
+    const user = await sessionUser(req, d);
+    const { user_code } = parseBody(auth.DeviceDecisionRequestSchema, req.body);
+    return ok(await auth.decideDevice(d, user, user_code, 'denied'));
+  },
+
+  jwks: async (_req: ApiRequest, d: Deps) => ok(await d.tokens.jwks(), 200, { 'cache-control': 'public, max-age=300' }),
+
+  whoami: async (req: AuthedRequest) =>
+    ok({
+      principal_type: 'user',
+      principal_scope: 'domain',
+      subject: req.user.id,
+      domain_id: req.user.domain_id,
+      email: req.user.email,
+      display_name: req.user.display_name,
+    }),
+});

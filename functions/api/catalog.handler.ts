@@ -1,0 +1,87 @@
+import * as catalog from '../core/catalog.ts';
+import {
+  blueprintView,
+  CreateBlueprintBodySchema,
+  CreateCloudBodySchema,
+  cloudView,
+  credentialView,
+  IssueCredentialBodySchema,
+  PatchCloudBodySchema,
+  PublishVersionBodySchema,
+  RevokeCredentialBodySchema,
+  versionView,
+} from '../core/catalog.ts';
+import { parseId } from '../core/ids.ts';
+import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
+import type { Deps } from '../shared/composition.ts';
+import { created, noContent, ok } from '../shared/http.ts';
+import { listResponse } from '../shared/lists.ts';
+import { parseBody } from '../shared/validation.ts';
+
+// Bodies are handed to the use cases as thunks: they are parsed only after the caller is known
+// to manage the catalog, so a refused caller gets 403 whatever it sent.
+
+export const handler = createApiHandler('catalog', {
+  createCloud: async (req: AuthedRequest, d: Deps) => {
+    const cloud = await catalog.createCloud(d, req.subject, () => parseBody(CreateCloudBodySchema, req.body));
+    return created(cloudView(cloud), `/v1/clouds/${cloud.id}`);
+  },
+
+  listClouds: (req: AuthedRequest, d: Deps) => listResponse(req, d, (page) => catalog.listClouds(d, req.subject, page), cloudView),
+
+  getCloud: async (req: AuthedRequest, d: Deps) => ok(cloudView(await catalog.getCloud(d, req.subject, parseId(req.pathParams.id, 'cloud')))),
+
+  patchCloud: async (req: AuthedRequest, d: Deps) => {
+    const id = parseId(req.pathParams.id, 'cloud');
+    return ok(cloudView(await catalog.patchCloud(d, req.subject, id, () => parseBody(PatchCloudBodySchema, req.body))));
+  },
+
+  deleteCloud: async (req: AuthedRequest, d: Deps) => {
+    await catalog.deleteCloud(d, req.subject, parseId(req.pathParams.id, 'cloud'));
+    return noContent();
+  },
+
+  createCredential: async (req: AuthedRequest, d: Deps) => {
+    const cloudId = parseId(req.pathParams.id, 'cloud');
+    const credential = await catalog.issueCredential(d, req.subject, cloudId, () => parseBody(IssueCredentialBodySchema, req.body));
+    return created(credentialView(credential, d.clock.now()), `/v1/cloud-credentials/${credential.id}`);
+  },
+
+  listCredentials: async (req: AuthedRequest, d: Deps) => {
+    const cloudId = parseId(req.pathParams.id, 'cloud');
+    const now = d.clock.now();
+    return listResponse(req, d, (page) => catalog.listCredentials(d, req.subject, cloudId, page), (c) => credentialView(c, now));
+  },
+
+  getCredential: async (req: AuthedRequest, d: Deps) => {
+    const credential = await catalog.getCredential(d, req.subject, parseId(req.pathParams.id, 'cloud_credential'));
+    return ok(credentialView(credential, d.clock.now()));
+  },
+
+  revokeCredential: async (req: AuthedRequest, d: Deps) => {
+    const id = parseId(req.pathParams.id, 'cloud_credential');
+    const credential = await catalog.revokeCredential(d, req.subject, id, () => parseBody(RevokeCredentialBodySchema, req.body));
+    return ok(credentialView(credential, d.clock.now()));
+  },
+
+  createBlueprint: async (req: AuthedRequest, d: Deps) => {
+    const blueprint = await catalog.createBlueprint(d, req.subject, () => parseBody(CreateBlueprintBodySchema, req.body));
+    return created(blueprintView(blueprint), `/v1/blueprints/${blueprint.id}`);
+  },
+
+  // The list projection carries no versions (the contract's shape); GET one blueprint for them.
+  listBlueprints: (req: AuthedRequest, d: Deps) =>
+    listResponse(req, d, (page) => catalog.listBlueprints(d, req.subject, page), (b) => blueprintView(b)),
+
+  getBlueprint: async (req: AuthedRequest, d: Deps) => {
+    const { blueprint, versions } = await catalog.getBlueprint(d, req.subject, parseId(req.pathParams.id, 'blueprint'));
+    return ok(blueprintView(blueprint, versions));
+  },
+
+  publishBlueprintVersion: async (req: AuthedRequest, d: Deps) => {
+    const blueprintId = parseId(req.pathParams.id, 'blueprint');
+    const version = await catalog.publishVersion(d, req.subject, blueprintId, () => parseBody(PublishVersionBodySchema, req.body));
+    // The contract has no per-version path: Location names the blueprint, whose versions list it.
+    return created(versionView(version), `/v1/blueprints/${blueprintId}`);
+  },
+});

@@ -1,0 +1,31 @@
+import type { App, Environment } from 'aws-cdk-lib';
+import { ApiEnvSchema } from '../functions/shared/env.ts';
+import { ApiStack } from './stacks/api-stack.ts';
+import { DataStack } from './stacks/data-stack.ts';
+
+export interface Plexsphere {
+  stage: string;
+  data: DataStack;
+  api: ApiStack;
+}
+
+/** The stage named by `-c stage=<name>` (cdk.json defaults it to dev), held to the functions' STAGE rule. */
+export function stageOf(app: App): string {
+  const stage: unknown = app.node.tryGetContext('stage') ?? 'dev';
+  const parsed = ApiEnvSchema.shape.STAGE.safeParse(stage);
+  if (!parsed.success) throw new Error(`Invalid stage ${JSON.stringify(stage)}: lower-case letters, digits and '-', at most 21.`);
+  return parsed.data;
+}
+
+/** Adds one stage of the broker to the app: the data stack and the API stack that depends on it. */
+export function addPlexsphere(app: App, stage: string, env?: Environment): Plexsphere {
+  const common = { ...(env && { env }), tags: { project: 'plexsphere', stage } };
+  const data = new DataStack(app, `plexsphere-${stage}-data`, { ...common, stage, description: `Plexsphere broker (${stage}): table` });
+  const api = new ApiStack(app, `plexsphere-${stage}-api`, {
+    ...common,
+    stage,
+    data,
+    description: `Plexsphere broker (${stage}): HTTP API`,
+  });
+  return { stage, data, api };
+}

@@ -1,0 +1,50 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { TABLE_KEYS } from '../../functions/adapters/dynamo/table-def.ts';
+import { StageSecrets } from '../constructs/stage-secrets.ts';
+
+export interface DataStackProps extends StackProps {
+  stage: string;
+}
+
+interface IndexKeys {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+}
+
+/** Every global secondary index table-def.ts declares (any entry shaped as an index). */
+export function secondaryIndexes(): IndexKeys[] {
+  return Object.values(TABLE_KEYS).filter((v): v is IndexKeys & typeof v => typeof v === 'object');
+}
+
+/** The single table (DESIGN §3 "Data rules") and the stage's secret names. */
+export class DataStack extends Stack {
+  readonly table: Table;
+  readonly secrets: StageSecrets;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    this.secrets = new StageSecrets(props.stage);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Items may carry a `ttl` for AWS to sweep; expiry itself is always checked in code (DESIGN §4).
+      timeToLiveAttribute: 'ttl',
+      // The table outlives the stack in every stage; outside dev it also cannot be deleted by hand.
+      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: props.stage !== 'dev',
+    });
+    for (const index of secondaryIndexes()) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+  }
+}

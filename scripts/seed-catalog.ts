@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { DynamoCatalogStore } from '../functions/adapters/catalog-store.ts';
+import { keys } from '../functions/adapters/dynamo/keys.ts';
+import type { Table } from '../functions/adapters/dynamo/table.ts';
+import { SecretsManagerVault } from '../functions/adapters/secrets-vault.ts';
+import type { CredentialSecret } from '../functions/core/catalog.ts';
+import { type Clock, systemClock } from '../functions/core/clock.ts';
+import { ConflictError } from '../functions/core/errors.ts';
+import { IdSchema, newId } from '../functions/core/ids.ts';
+import type { Vault } from '../functions/core/vault.ts';
+import { FIXTURES } from './fixtures.ts';
+import type { SeedReport } from './seed.ts';
+
+/**
+ * The demo credential's keys. Dev-only: the local EC2 emulator accepts exactly these and nothing
+ * else, and no real account knows them.
+ */
+export const DEMO_CREDENTIAL_KEYS = {
+  access_key_id: 'AKIDEMOLOCAL0000000',
+  secret_access_key: 'plexsphere-local-dev-only-demo-secret-0000',
+} as const;
+
+export const DEFAULT_LOCAL_EC2_ENDPOINT = 'http://127.0.0.1:4566';
+export const DEMO_CLOUD_REGION = 'us-east-1';
+
+const SEEDED_AT = '2026-01-01T00:00:00.000Z';
+// The dev credential is meant to outlive any local stack.
+const DEMO_CREDENTIAL_EXPIRES_AT = '2099-12-31T23:59:59.000Z';
+
+export interface SeedCatalogOptions {
+  vault?: Vault;
+  clock?: Clock;
+  credentialSecretPrefix?: string;
+  /** The local EC2 emulator's URL; defaults to LOCAL_EC2_ENDPOINT, then DEFAULT_LOCAL_EC2_ENDPOINT. */
+  ec2Endpoint?: string;
+}
+
+const ClaimSchema = z.object({ id: IdSchema });
+
+/**
+ * An id minted once, on the first boot: the claim item holding it is written before the entity,
+ * so a crash in between is finished by the next boot with the same id.
+ */
+async function seedClaimId(table: Table, name: string, clock: Clock): Promise<string> {
+  const key = keys.seedClaim(name);
+  const existing = await table.get(key, ClaimSchema);
+  if (existing) return existing.id;
+  const id = newId(clock.now().getTime());
+  if (await table.putNew({ ...key, id })) return id;
+  // Another process seeded concurrently: use its id.
+  const winner = await table.get(key, ClaimSchema);
+  if (!winner) throw new Error(`seed claim ${name} vanished`);
+  return winner.id;
+}
+
+/** Seeds the tutorial's catalog: the demo Cloud, its demo-credential, and the cloudless blueprint. */
+export async function seedCatalog(table: Table, report: SeedReport, opts: SeedCatalogOptions = {}): Promise<void> {
+  const clock = opts.clock ?? systemClock;
+  const store = new DynamoCatalogStore(table, clock);
+  const ec2Url = opts.ec2Endpoint ?? process.env.LOCAL_EC2_ENDPOINT ?? DEFAULT_LOCAL_EC2_ENDPOINT;
+
+  // The demo cloud (fixed id).
+  const c = FIXTURES.cloud;
+  const cloud = await store.getCloud(c.id);
+  if (!cloud) {
+    await store.createCloud({
+      id: c.id,
+      display_name: c.displayName,
+      slug: c.slug,
+      provider: c.provider,
+      endpoint: { region: DEMO_CLOUD_REGION, url: ec2Url },
+      region_defaults: { region: DEMO_CLOUD_REGION },
+      external_id: 'local-ec2',
+      created_at: SEEDED_AT,
+      updated_at: SEEDED_AT,
+    });
+    report.created.push('cloud demo-cloud');
+  } else if ((opts.ec2Endpoint !== undefined || process.env.LOCAL_EC2_ENDPOINT !== undefined) && cloud.endpoint.url !== ec2Url) {
+    // The local EC2 emulator may come back on another port: follow it.
+    await store.patchCloud(c.id, { endpoint: { ...cloud.endpoint, url: ec2Url } }, clock.now().toISOString());
+    report.created.push('cloud demo-cloud endpoint');
+  } else {
+    report.kept.push('cloud demo-cloud');
+  }
+
+  // The demo credential (id minted on first boot), owned by the platform operator.
+  const credentialId = await seedClaimId(table, 'demo-credential', clock);
+  if (await store.getCredential(credentialId)) {
+    report.kept.push('credential demo-credential');
+  } else {
+    const vault = opts.vault ?? new SecretsManagerVault();
+    const prefix = opts.credentialSecretPrefix ?? process.env.CREDENTIAL_SECRET_PREFIX;
+    if (!prefix) throw new Error('CREDENTIAL_SECRET_PREFIX is not set');
+    const name = `${prefix}${credentialId}`;
+    const secret: CredentialSecret = {
+      format: 'plexsphere.cloud-credential.v1',
+      payload: Buffer.from(JSON.stringify(DEMO_CREDENTIAL_KEYS)).toString('base64'),
+      key_values: {},
+    };
+    let vaulted: { arn: string; versionId: string };
+    try {
+      vaulted = await vault.create(name, JSON.stringify(secret));
+    } catch (err) {
+      // A previous boot stored the material and stopped before the metadata: reuse it.
+      if (!(err instanceof ConflictError)) throw err;
+      const described = await vault.describe(name);
+      vaulted = { arn: described.arn, versionId: described.currentVersionId };
+    }
+    const now = clock.now().toISOString();
+    await store.createCredential({
+      id: credentialId,
+      cloud_id: c.id,
+      display_name: FIXTURES.credential.displayName,
+      version: 1,
+      owner_id: FIXTURES.operator.id,
+      expires_at: DEMO_CREDENTIAL_EXPIRES_AT,
+      created_at: now,
+      updated_at: now,
+      secret_arn: vaulted.arn,
+      secret_version_id: vaulted.versionId,
+    });
+    report.created.push('credential demo-credential');
+  }
+
+  // The cloudless blueprint (fixed id) and its one version (id minted on first boot).
+  const b = FIXTURES.cloudlessBlueprint;
+  if (await store.getBlueprint(b.id)) {
+    report.kept.push(`blueprint ${b.slug}`);
+  } else {
+    await store.createBlueprint({
+      id: b.id,
+      slug: b.slug,
+      display_name: b.displayName,
+      description: 'Dev-only: a node on the local EC2 emulator, enrolled into the mesh by cloud-init user data.',
+      status: 'active',
+      created_at: SEEDED_AT,
+      updated_at: SEEDED_AT,
+    });
+    report.created.push(`blueprint ${b.slug}`);
+  }
+  const versionId = await seedClaimId(table, 'cloudless-blueprint-version', clock);
+  if (await store.getVersionById(versionId)) {
+    report.kept.push(`blueprint version ${b.version}`);
+  } else {
+    await store.publishVersion({
+      id: versionId,
+      blueprint_id: b.id,
+      version: b.version,
+      provider_kinds: ['aws'],
+      injection_strategy: 'cloud-init-user-data',
+      parameter_schema: [],
+      created_at: clock.now().toISOString(),
+    });
+    report.created.push(`blueprint version ${b.version}`);
+  }
+}
