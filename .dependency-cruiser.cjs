@@ -55,10 +55,19 @@ module.exports = {
     },
     {
       name: 'no-circular',
-      comment: 'Import cycles make load order matter and layers meaningless.',
+      comment: 'A runtime import cycle: load order starts to matter and layers stop meaning anything.',
       severity: 'error',
       from: {},
-      to: { circular: true },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
+      name: 'no-circular-through-types',
+      comment:
+        'A cycle closed by an `import type`: erased at compile time, so harmless at run time, but still two modules ' +
+        'that know each other. Move the shared type to the lower module.',
+      severity: 'warn',
+      from: {},
+      to: { circular: true, via: { dependencyTypes: ['type-only'] } },
     },
     {
       name: 'not-to-unresolvable',

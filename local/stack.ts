@@ -1,21 +1,41 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { Table } from '../functions/adapters/dynamo/table.ts';
+import { reconcile } from '../functions/core/reconcile.ts';
+import { deps, setDeps } from '../functions/shared/composition.ts';
 import { resetEnvCache } from '../functions/shared/env.ts';
-import { setDeps } from '../functions/shared/composition.ts';
+import { resetStepDeps } from '../functions/shared/step-composition.ts';
+import { STATE_MACHINES, STEP_GROUPS, type StepGroup } from '../functions/steps/step-groups.ts';
+import { DEMO_CLOUD_REGION, DEMO_CREDENTIAL_KEYS } from '../scripts/seed-catalog.ts';
 import { type SeedReport, seedFixtures } from '../scripts/seed.ts';
+import { startAgent } from './agent.ts';
 import { ensureTable, startDynamo } from './dynamodb.ts';
+import { startEc2 } from './ec2.ts';
+import { LocalStepFunctions, stepFunctionArn } from './functions.ts';
 import { startGateway } from './gateway.ts';
 import { startSecretsManager } from './secrets-manager.ts';
+import { startStepFunctions, substitute } from './stepfunctions.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface StackOptions {
-  /** Where the local cloud keeps its data; omit for a throwaway in-memory stack. */
+  /** Where the local cloud keeps its data. */
   dataDir: string;
   /** Gateway port; 0 picks a free one. */
   port?: number;
+  /** Local EC2 port; 0 picks a free one (its URL is recorded on the demo Cloud). */
+  ec2Port?: number;
   host?: string;
-  /** Extra function environment (tests shorten intervals). */
+  /** Extra function environment (tests shorten intervals and deadlines). */
   env?: Record<string, string>;
+  /** How often the reconciler looks for stuck Resources; 0 turns the timer off. */
+  reconcileIntervalMs?: number;
+  /** Node agents' heartbeat interval. */
+  heartbeatIntervalMs?: number;
+  /** The state machines' poll intervals and enrolment deadline (seconds), as CDK substitutes them. */
+  timings?: Partial<typeof LOCAL_TIMINGS>;
 }
 
 export interface RunningStack {
@@ -23,60 +43,138 @@ export interface RunningStack {
   port: number;
   dynamoUrl: string;
   secretsUrl: string;
+  sfnUrl: string;
+  ec2Url: string;
   tableName: string;
   seed: SeedReport;
   gateway: Awaited<ReturnType<typeof startGateway>>['gateway'];
+  stats: { stateTransitions: () => number; executionsStarted: () => number; stepInvocations: LocalStepFunctions['invocations']; ec2Requests: () => number };
+  ec2: Awaited<ReturnType<typeof startEc2>>;
+  /** Runs one reconciler pass now. */
+  reconcileNow(): Promise<void>;
   close(): Promise<void>;
 }
 
 export const LOCAL_TABLE = 'plexsphere-local';
+// Local runs keep the arcs brisk; AWS deployments use the schema's defaults.
+const LOCAL_TIMINGS = { SubstratePollSeconds: '1', DrainPollSeconds: '1', EnrolTimeoutSeconds: '300' };
 
 /**
- * Boots the embedded local cloud in this process: DynamoDB (dynalite), Secrets Manager, and the
- * gateway playing API Gateway + Lambda. The functions reach the services through the standard
- * AWS_ENDPOINT_URL_<SERVICE> variables, exactly as they would reach LocalStack or AWS.
+ * Boots the embedded local cloud in this process: DynamoDB (dynalite), Secrets Manager, Step
+ * Functions, EC2 (whose instances are node agents), and the gateway playing API Gateway + Lambda.
+ * The functions reach the services through the standard AWS_ENDPOINT_URL_<SERVICE> variables,
+ * exactly as they would reach LocalStack or AWS.
  */
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   mkdirSync(opts.dataDir, { recursive: true });
+  const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 1000;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dynamo = await startDynamo({ dataDir: join(opts.dataDir, 'dynamodb') });
   const secrets = await startSecretsManager({ dataDir: join(opts.dataDir, 'secrets') });
-  const gatewayPort = opts.port ?? 8080;
+  const lambdas = new LocalStepFunctions();
+  const sfn = await startStepFunctions({ invokeTask: (arn, input) => lambdas.invoke(arn, input) });
+  const ec2 = await startEc2({
+    dataDir: join(opts.dataDir, 'ec2'),
+    acceptedKeys: [{ accessKeyId: DEMO_CREDENTIAL_KEYS.access_key_id }],
+    region: DEMO_CLOUD_REGION,
+    port: opts.ec2Port ?? 0,
+    runner: {
+      async launch(instance) {
+        const agent = startAgent({ userData: instance.userData, stateDir: join(opts.dataDir, 'agents', instance.instanceId), heartbeatIntervalMs });
+        return { stop: () => agent.stop() };
+      },
+    },
+  });
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
-    // Node 20 is supported here until the SDK's 2027 releases; the notice is noise on every start.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
+    // Node 20 is supported here until the SDK's 2027 releases; the notice is noise on every start.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    AWS_ENDPOINT_URL_SFN: sfn.url,
+    LOCAL_EC2_ENDPOINT: ec2.url,
     STAGE: 'local',
     TABLE_NAME: LOCAL_TABLE,
     SIGNING_KEY_SECRET_ID: 'plexsphere/local/token-signing-key',
     CREDENTIAL_SECRET_PREFIX: 'plexsphere/local/credentials/',
     DEVICE_POLL_INTERVAL_SECONDS: '1',
+    HEARTBEAT_INTERVAL_SECONDS: String(Math.max(1, Math.round(heartbeatIntervalMs / 1000))),
     ...opts.env,
   });
-  await ensureTable(dynamo.url, LOCAL_TABLE);
+  const [, machines] = await Promise.all([ensureTable(dynamo.url, LOCAL_TABLE), createStateMachines(sfn.url, { ...LOCAL_TIMINGS, ...opts.timings })]);
+  Object.assign(process.env, { PROVISION_STATE_MACHINE_ARN: machines.provision, TEARDOWN_STATE_MACHINE_ARN: machines.teardown });
   const seed = await seedFixtures(new Table(LOCAL_TABLE));
-  // PUBLIC_URL needs the bound port, so the gateway starts before the functions first run.
-  const gw = await startGateway({ port: gatewayPort, ...(opts.host && { host: opts.host }) });
+  const gw = await startGateway({ port: opts.port ?? 8080, ...(opts.host && { host: opts.host }) });
+  // PUBLIC_URL needs the bound port, so it is set before any function first runs.
   process.env.PUBLIC_URL = opts.env?.PUBLIC_URL ?? gw.url;
   resetEnvCache();
   setDeps(undefined);
+  resetStepDeps();
+
+  const reconcileNow = async () => {
+    await reconcile(deps(), { minIdleSeconds: 2 });
+  };
+  const interval = opts.reconcileIntervalMs ?? 5000;
+  let timer: NodeJS.Timeout | undefined;
+  if (interval > 0) {
+    const tick = () => {
+      reconcileNow()
+        .catch((err: unknown) => console.error(JSON.stringify({ level: 'error', message: 'reconciler failed', error: String(err) })))
+        .finally(() => {
+          if (timer) timer = setTimeout(tick, interval);
+        });
+    };
+    timer = setTimeout(tick, 0);
+  }
+
   return {
     url: gw.url,
     port: gw.port,
     dynamoUrl: dynamo.url,
     secretsUrl: secrets.url,
+    sfnUrl: sfn.url,
+    ec2Url: ec2.url,
     tableName: LOCAL_TABLE,
     seed,
     gateway: gw.gateway,
+    ec2,
+    stats: {
+      stateTransitions: () => sfn.stats.stateTransitions,
+      executionsStarted: () => sfn.stats.executionsStarted,
+      stepInvocations: lambdas.invocations,
+      ec2Requests: () => ec2.stats.requests,
+    },
+    reconcileNow,
     async close() {
+      clearTimeout(timer);
+      timer = undefined;
+      // Agents first (they call the gateway), then the engines, then storage.
+      await ec2.close();
+      await sfn.close();
       await gw.close();
       await secrets.close();
       await dynamo.close();
       setDeps(undefined);
+      resetStepDeps();
     },
   };
+}
+
+/** Creates both state machines from the one set of ASL files, substituted as CDK would. */
+async function createStateMachines(sfnUrl: string, timings: Record<string, string>): Promise<{ provision: string; teardown: string }> {
+  const client = new SFNClient({ endpoint: sfnUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const substitutions: Record<string, string> = { ...timings };
+  for (const [group, def] of Object.entries(STEP_GROUPS)) substitutions[def.substitution] = stepFunctionArn(group as StepGroup);
+  const create = async (name: 'provision' | 'teardown') => {
+    const definition = substitute(readFileSync(resolve(ROOT, STATE_MACHINES[name].file), 'utf8'), substitutions);
+    const out = await client.send(
+      new CreateStateMachineCommand({ name: `plexsphere-local-${name}`, definition, roleArn: 'arn:aws:iam::000000000000:role/local' }),
+    );
+    return out.stateMachineArn as string;
+  };
+  const [provision, teardown] = await Promise.all([create('provision'), create('teardown')]);
+  client.destroy();
+  return { provision, teardown };
 }

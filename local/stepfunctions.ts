@@ -22,9 +22,13 @@
 // Definitions are rewritten before they reach the library in one way: a Task state without
 // TimeoutSeconds gets the largest timer Node can arm, because the library defaults Task states to
 // 60 s where AWS waits indefinitely (an Enrolling step waiting on a token must not die at 60 s).
+// They are validated with the library's validator (asl-validator) in a worker thread: it compiles
+// its JSON schemas on every call, about 0.6 s of CPU that must not stall running executions.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { ExecutionError, ExecutionTimeoutError, type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { z } from 'zod';
 import { closeServer, listen } from './net.ts';
@@ -262,6 +266,84 @@ export function substitute(definition: string, substitutions: Record<string, str
   return result;
 }
 
+const VALIDATOR_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const validate = require(workerData.validatorPath);
+parentPort.on('message', ({ id, definition }) => {
+  try {
+    const { isValid, errorsText } = validate(definition, { checkArn: true, checkPaths: true });
+    parentPort.postMessage({ id, errors: isValid ? null : errorsText('; ') });
+  } catch (error) {
+    parentPort.postMessage({ id, errors: String((error && error.message) || error) });
+  }
+});
+`;
+
+/** The ASL validator aws-local-stepfunctions itself uses, resolved from where the library sits. */
+function validatorPath(): string {
+  const library = createRequire(import.meta.url).resolve('aws-local-stepfunctions');
+  return createRequire(library).resolve('asl-validator');
+}
+
+/** Validates definitions off the main thread; a definition is validated once per emulator. */
+class DefinitionValidator {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, { resolve(errors: string | null): void; reject(error: Error): void }>();
+  private readonly results = new Map<string, Promise<string | null>>();
+  private nextId = 0;
+
+  /** Resolves with the validation errors, or null when the definition is valid. */
+  validate(definition: Record<string, unknown>): Promise<string | null> {
+    const key = JSON.stringify(definition);
+    let result = this.results.get(key);
+    if (!result) {
+      result = this.send(definition);
+      this.results.set(key, result);
+      result.catch(() => this.results.delete(key));
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  /** Starts the worker ahead of the first definition: loading the validator takes a while too. */
+  warm(): void {
+    this.start();
+  }
+
+  private send(definition: Record<string, unknown>): Promise<string | null> {
+    const worker = this.start();
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, definition });
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(VALIDATOR_WORKER, { eval: true, workerData: { validatorPath: validatorPath() } });
+    worker.unref();
+    worker.on('message', (message: { id: number; errors: string | null }) => {
+      this.pending.get(message.id)?.resolve(message.errors);
+      this.pending.delete(message.id);
+    });
+    const failAll = (error: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`the ASL validator worker exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
 const CreateStateMachineInput = z.object({
   name: z.string(),
   definition: z.string().min(1),
@@ -324,11 +406,14 @@ class StepFunctions {
   private readonly closedTokens = new Set<string>();
   /** What `$$.Task.Token` resolves to inside the library; swapped for a real token per task. */
   private readonly tokenSentinel = `__local_sfn_task_token_${randomBytes(12).toString('hex')}__`;
+  private readonly validator = new DefinitionValidator();
 
   constructor(
     private readonly invokeTask: (resourceArn: string, input: unknown) => Promise<unknown>,
     private readonly region: string,
-  ) {}
+  ) {
+    this.validator.warm();
+  }
 
   async handle(operation: string, body: unknown): Promise<unknown> {
     switch (operation) {
@@ -362,15 +447,16 @@ class StepFunctions {
   }
 
   /** Stops every running execution, so no timer or pending task outlives the emulator. */
-  shutdown(): void {
+  async shutdown(): Promise<void> {
     for (const execution of this.executions.values()) {
       this.stop(execution, 'States.Aborted', 'The local Step Functions emulator was closed.');
     }
+    await this.validator.close();
   }
 
   // ---- state machines ----
 
-  private createStateMachine(input: z.infer<typeof CreateStateMachineInput>) {
+  private async createStateMachine(input: z.infer<typeof CreateStateMachineInput>): Promise<{ stateMachineArn: string; creationDate: number }> {
     if (!NAME.test(input.name)) fail('InvalidName', `Invalid Name: '${input.name}'`);
     const arn = `arn:aws:states:${this.region}:${ACCOUNT}:stateMachine:${input.name}`;
     const type = input.type ?? 'STANDARD';
@@ -382,26 +468,29 @@ class StepFunctions {
       }
       fail('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
     }
+    const current = await this.compile(input.definition);
+    // Another create of the same name may have finished while this one was being validated.
+    if (this.machines.has(arn)) return this.createStateMachine(input);
     const record: StateMachineRecord = {
       arn,
       name: input.name,
       type,
       roleArn: input.roleArn,
       creationDate: new Date(),
-      current: this.compile(input.definition),
+      current,
       executions: new Map(),
     };
     this.machines.set(arn, record);
     return { stateMachineArn: arn, creationDate: epochSeconds(record.creationDate) };
   }
 
-  private updateStateMachine(input: z.infer<typeof UpdateStateMachineInput>) {
+  private async updateStateMachine(input: z.infer<typeof UpdateStateMachineInput>) {
     const machine = this.machine(input.stateMachineArn);
     if (input.definition === undefined && input.roleArn === undefined) {
       fail('MissingRequiredParameter', 'Either the definition or the roleArn must be specified.');
     }
     // Running executions keep the definition they started with.
-    if (input.definition !== undefined) machine.current = this.compile(input.definition);
+    if (input.definition !== undefined) machine.current = await this.compile(input.definition);
     if (input.roleArn !== undefined) machine.roleArn = input.roleArn;
     return { updateDate: epochSeconds(new Date()) };
   }
@@ -434,7 +523,7 @@ class StepFunctions {
   }
 
   /** Validates a definition, rewrites what the library would get wrong, and indexes its Task states. */
-  private compile(text: string): CompiledDefinition {
+  private async compile(text: string): Promise<CompiledDefinition> {
     const parsed = parseJson(text);
     if (!parsed.ok || !isObject(parsed.value)) fail('InvalidDefinition', 'Invalid State Machine Definition: not a JSON object.');
     const definition = structuredClone(parsed.value) as Record<string, unknown>;
@@ -442,14 +531,10 @@ class StepFunctions {
     const problems: string[] = [];
     this.indexScope(definition, tasks, problems);
     if (problems.length > 0) fail('InvalidDefinition', `Invalid State Machine Definition: ${problems.join('; ')}`);
-    try {
-      const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-        validationOptions: { checkArn: true, checkPaths: true },
-      });
-      return { text, machine, tasks };
-    } catch (error) {
-      return fail('InvalidDefinition', `Invalid State Machine Definition: ${errorParts(error).message}`);
-    }
+    const errors = await this.validator.validate(definition);
+    if (errors !== null) fail('InvalidDefinition', `Invalid State Machine Definition: ${errors}`);
+    const machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+    return { text, machine, tasks };
   }
 
   private indexScope(scope: Record<string, unknown>, tasks: Map<string, TaskSpec>, problems: string[]): void {
@@ -615,16 +700,21 @@ class StepFunctions {
     if (outcome.ok) {
       const output = JSON.stringify(outcome.output ?? null);
       this.append(execution, 'ExecutionSucceeded', { executionSucceededEventDetails: { output, outputDetails: { truncated: false } } });
-      Object.assign(execution, { status: 'SUCCEEDED', output });
+      execution.status = 'SUCCEEDED';
+      execution.output = output;
     } else if (outcome.error instanceof ExecutionTimeoutError) {
       const details = { error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds.' };
       this.append(execution, 'ExecutionTimedOut', { executionTimedOutEventDetails: details });
-      Object.assign(execution, { status: 'TIMED_OUT', ...details });
+      execution.status = 'TIMED_OUT';
+      execution.error = details.error;
+      execution.cause = details.cause;
     } else {
       const cause = outcome.error instanceof ExecutionError ? outcome.error.cause : outcome.error;
       const { name, message } = errorParts(cause);
       this.append(execution, 'ExecutionFailed', { executionFailedEventDetails: { error: name, cause: message } });
-      Object.assign(execution, { status: 'FAILED', error: name, cause: message });
+      execution.status = 'FAILED';
+      execution.error = name;
+      execution.cause = message;
     }
     execution.stopDate = new Date();
   }
@@ -632,7 +722,10 @@ class StepFunctions {
   private stop(execution: ExecutionRecord, error: string | undefined, cause: string | undefined): void {
     if (execution.status !== 'RUNNING') return;
     this.append(execution, 'ExecutionAborted', { executionAbortedEventDetails: { error, cause } });
-    Object.assign(execution, { status: 'ABORTED', stopDate: new Date(), error, cause });
+    execution.status = 'ABORTED';
+    execution.stopDate = new Date();
+    execution.error = error;
+    execution.cause = cause;
     // Pending tasks and callback waits reject at once; the library's Wait sleeps end on its abort.
     execution.controller.abort();
     this.closeTokensOf(execution);
@@ -948,7 +1041,7 @@ export async function startStepFunctions(opts: {
     port,
     stats: service.stats,
     async close() {
-      service.shutdown();
+      await service.shutdown();
       await closeServer(server);
     },
   };

@@ -9,7 +9,6 @@ import { ConflictError } from '../functions/core/errors.ts';
 import { IdSchema, newId } from '../functions/core/ids.ts';
 import type { Vault } from '../functions/core/vault.ts';
 import { FIXTURES } from './fixtures.ts';
-import type { SeedReport } from './seed.ts';
 
 /**
  * The demo credential's keys. Dev-only: the local EC2 emulator accepts exactly these and nothing
@@ -54,7 +53,7 @@ async function seedClaimId(table: Table, name: string, clock: Clock): Promise<st
 }
 
 /** Seeds the tutorial's catalog: the demo Cloud, its demo-credential, and the cloudless blueprint. */
-export async function seedCatalog(table: Table, report: SeedReport, opts: SeedCatalogOptions = {}): Promise<void> {
+export async function seedCatalog(table: Table, report: { created: string[]; kept: string[] }, opts: SeedCatalogOptions = {}): Promise<void> {
   const clock = opts.clock ?? systemClock;
   const store = new DynamoCatalogStore(table, clock);
   const ec2Url = opts.ec2Endpoint ?? process.env.LOCAL_EC2_ENDPOINT ?? DEFAULT_LOCAL_EC2_ENDPOINT;

@@ -3,7 +3,7 @@ import { type Assignment, AssignmentSchema, type AssignmentState, type Assignmen
 import { ConflictError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { assignmentKeys } from './dynamo/keys.ts';
-import type { Table } from './dynamo/table.ts';
+import { entityOf, type Table } from './dynamo/table.ts';
 
 const ClaimSchema = z.object({ id: z.string() });
 const LIVE_STATES: AssignmentState[] = ['requested', 'approved'];
@@ -86,7 +86,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
       ExpressionAttributeValues: values,
     });
     if (!updated) return undefined;
-    const assignment = AssignmentSchema.parse(updated);
+    const assignment = AssignmentSchema.parse(entityOf(updated));
     if (!LIVE_STATES.includes(change.to)) await this.releaseClaim(assignment);
     return assignment;
   }
@@ -100,7 +100,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
       ExpressionAttributeValues: { ':rejected': 'rejected', ':requested': 'requested', ':expired': 'expired', ':at': at },
     });
     if (!updated) return undefined;
-    const assignment = AssignmentSchema.parse(updated);
+    const assignment = AssignmentSchema.parse(entityOf(updated));
     await this.releaseClaim(assignment);
     return assignment;
   }

@@ -2,13 +2,14 @@
 // route cannot exist in one and not the other. It names handler entry files as strings so that
 // infra can read it without loading any runtime code.
 
-export type FunctionGroup = 'auth' | 'tenancy' | 'catalog' | 'assignments';
+export type FunctionGroup = 'auth' | 'tenancy' | 'catalog' | 'assignments' | 'resources' | 'nodes';
 
 /** How a route authenticates its caller. */
 export type RouteAuth =
   | 'none' // public: sign-in flow, JWKS, node registration
   | 'user' // Authorization: Bearer <access token>
-  | 'session'; // the sign-in page's cookie session (plus the CSRF header on writes)
+  | 'session' // the sign-in page's cookie session (plus the CSRF header on writes)
+  | 'node'; // a registered node: Authorization: Bearer nsk_<env>_<node id + key>
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -34,6 +35,8 @@ export const FUNCTION_GROUPS: Record<FunctionGroup, FunctionGroupDef> = {
   tenancy: { entry: 'functions/api/tenancy.handler.ts', description: 'Domains and projects' },
   catalog: { entry: 'functions/api/catalog.handler.ts', description: 'Clouds, cloud credentials, blueprints' },
   assignments: { entry: 'functions/api/assignments.handler.ts', description: 'Credential assignments, the approvals queue, the audit trail' },
+  resources: { entry: 'functions/api/resources.handler.ts', description: 'Resources: declare, read, delete (starts the phase arcs)' },
+  nodes: { entry: 'functions/api/nodes.handler.ts', description: 'Node enrolment and the node-side API (NSK envelope)' },
 };
 
 const route = (method: HttpMethod, path: string, group: FunctionGroup, operation: string, auth: RouteAuth = 'user'): RouteDef => ({
@@ -88,6 +91,17 @@ export const ROUTES: readonly RouteDef[] = [
   route('POST', '/v1/approvals/{id}/approve', 'assignments', 'approveApproval'),
   route('POST', '/v1/approvals/{id}/reject', 'assignments', 'rejectApproval'),
   route('GET', '/v1/domains/{id}/audit/entries', 'assignments', 'listAuditEntries'),
+
+  route('POST', '/v1/projects/{id}/resources', 'resources', 'createResource'),
+  route('GET', '/v1/projects/{id}/resources', 'resources', 'listResources'),
+  route('GET', '/v1/resources/{id}', 'resources', 'getResource'),
+  route('DELETE', '/v1/resources/{id}', 'resources', 'deleteResource'),
+
+  route('POST', '/v1/register', 'nodes', 'register', 'none'),
+  route('POST', '/v1/nodes/{id}/heartbeat', 'nodes', 'heartbeat', 'node'),
+  route('GET', '/v1/nodes/{id}/state', 'nodes', 'nodeState', 'node'),
+  route('GET', '/v1/nodes/{id}/events', 'nodes', 'nodeEvents', 'node'),
+  { ...route('PUT', '/v1/nodes/{id}/capabilities', 'nodes', 'putCapabilities', 'node'), maxBodyBytes: 32 * 1024 },
 ];
 
 export function routeKey(r: Pick<RouteDef, 'method' | 'path'>): string {

@@ -241,10 +241,10 @@ const mayManage = (ports: Pick<CatalogPorts, 'authorizer'>, subject: AuthzSubjec
 // Value checks with the contract's codes.
 
 /** Parses one field and turns a failure into `code`, naming the field path. */
-function field<S extends z.ZodType>(schema: S, value: unknown, path: string, code: string, error = InvalidInputError): z.infer<S> {
+function field<S extends z.ZodType>(schema: S, value: unknown, path: string, code: string): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw fieldError(code, parsed.error.issues.map((i) => ({ path: [path, ...i.path.map(String)].join('.'), message: i.message })), error);
+  throw fieldError(code, parsed.error.issues.map((i) => ({ path: [path, ...i.path.map(String)].join('.'), message: i.message })));
 }
 
 function fieldError(code: string, errors: FieldError[], error: typeof InvalidInputError | typeof UnprocessableError = InvalidInputError) {
@@ -255,8 +255,9 @@ const AwsRegionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS
 const HttpUrlSchema = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 
 // Per-provider shapes of the free-form blobs. Unknown keys are kept: they are the provider's.
+const AwsEndpointSchema = z.looseObject({ region: AwsRegionSchema, url: HttpUrlSchema.optional() });
 const ENDPOINT_SCHEMAS: Record<CloudProvider, z.ZodType> = {
-  aws: z.looseObject({ region: AwsRegionSchema, url: HttpUrlSchema.optional() }),
+  aws: AwsEndpointSchema,
   azure: z.looseObject({ url: HttpUrlSchema.optional() }),
 };
 const REGION_DEFAULTS_SCHEMAS: Record<CloudProvider, z.ZodType> = {
@@ -277,7 +278,7 @@ function checkRegionDefaults(provider: CloudProvider, regionDefaults: Record<str
 /** The aws endpoint of a cloud, for the substrate's EC2 client. */
 export function awsEndpointOf(cloud: Cloud): { region: string; url?: string } {
   if (cloud.provider !== 'aws') throw new UnprocessableError('cloud_provider_unsupported', `Cloud ${cloud.id} is not an aws cloud.`);
-  const endpoint = z.looseObject({ region: AwsRegionSchema, url: HttpUrlSchema.optional() }).parse(cloud.endpoint);
+  const endpoint = AwsEndpointSchema.parse(cloud.endpoint);
   return endpoint.url ? { region: endpoint.region, url: endpoint.url } : { region: endpoint.region };
 }
 

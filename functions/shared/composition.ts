@@ -4,9 +4,13 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import { type AssignmentStore, type AuditLog, type CredentialDirectory, credentialDirectory } from '../core/assignments.ts';
 import type { AuthStore } from '../core/auth.ts';
 import type { CatalogStore } from '../core/catalog.ts';
+import type { Orchestrator } from '../core/provisioning.ts';
+import type { ResourceStore } from '../core/resources.ts';
 import type { AccessTokens, CursorSealer, PasswordHasher, TenancyStore } from '../core/ports.ts';
 import type { Vault } from '../core/vault.ts';
 import { DynamoAssignmentStore } from '../adapters/assignment-store.ts';
+import { DynamoResourceStore } from '../adapters/resource-store.ts';
+import { StepFunctionsOrchestrator } from '../adapters/sfn-orchestrator.ts';
 import { DynamoAuditLog } from '../adapters/audit-log.ts';
 import { DynamoAuthStore } from '../adapters/auth-store.ts';
 import { DynamoCatalogStore } from '../adapters/catalog-store.ts';
@@ -34,6 +38,8 @@ export interface Deps {
   audit: AuditLog;
   credentials: CredentialDirectory;
   requestTtlSeconds: number;
+  resources: ResourceStore;
+  orchestrator: Orchestrator;
 }
 
 export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {}): Deps {
@@ -63,6 +69,8 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
     audit: new DynamoAuditLog(table),
     credentials: credentialDirectory(catalog, clock),
     requestTtlSeconds: env.ASSIGNMENT_REQUEST_TTL_SECONDS,
+    resources: new DynamoResourceStore(table),
+    orchestrator: new StepFunctionsOrchestrator({ provision: env.PROVISION_STATE_MACHINE_ARN, teardown: env.TEARDOWN_STATE_MACHINE_ARN }),
     ...overrides,
   };
 }

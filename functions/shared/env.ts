@@ -14,6 +14,9 @@ export const ApiEnvSchema = z.object({
   DEVICE_POLL_INTERVAL_SECONDS: z.coerce.number().int().positive().default(5),
   /** How long a credential-assignment request waits for a decision (default 7 days). */
   ASSIGNMENT_REQUEST_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+  /** The phase arcs' state machines; required by the resources group (checked where used). */
+  PROVISION_STATE_MACHINE_ARN: z.string().optional(),
+  TEARDOWN_STATE_MACHINE_ARN: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;
@@ -38,4 +41,26 @@ export function apiEnv(source: Record<string, string | undefined> = process.env)
 /** Tests and the local stack change process.env between runs; they call this to re-read it. */
 export function resetEnvCache(): void {
   cached = undefined;
+}
+
+// The env contract of the step functions (both groups).
+export const StepsEnvSchema = z.object({
+  STAGE: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/),
+  TABLE_NAME: z.string().min(1),
+  /** Where nodes redeem their bootstrap token (PLEXD_API in the user data). */
+  PUBLIC_URL: z.url(),
+  BOOTSTRAP_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(900),
+  SUBSTRATE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(600),
+  DRAIN_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(300),
+  TERMINATE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(600),
+  HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().positive().default(30),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+export type StepsEnv = z.infer<typeof StepsEnvSchema>;
+export type StepsEnvInput = z.input<typeof StepsEnvSchema>;
+
+export function stepsEnv(source: Record<string, string | undefined> = process.env): StepsEnv {
+  const parsed = StepsEnvSchema.safeParse(source);
+  if (!parsed.success) throw new Error(`Invalid function environment: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  return parsed.data;
 }

@@ -23,6 +23,8 @@ const SECRET_GRANTS: Record<FunctionGroup, (secrets: StageSecrets, grantee: Secr
   tenancy: () => {},
   catalog: (secrets, grantee) => secrets.grantCredentialCreate(grantee),
   assignments: () => {},
+  resources: () => {},
+  nodes: () => {},
 };
 
 /** The public HTTP API: one route per ROUTES entry, one function per FUNCTION_GROUPS entry. */

@@ -1,3 +1,4 @@
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createLocalJWKSet, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_AUDIENCE } from '../../functions/adapters/token-signer.ts';
@@ -8,7 +9,6 @@ import { apiEnv } from '../../functions/shared/env.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { cookiesOf, type DeviceCodeResponse, signInSession, signInViaApi, startDeviceCode } from '../support/sign-in.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { tableSnapshot } from '../support/table-snapshot.ts';
 
 // Time moves by test command, not by waiting: the functions read this clock (expiry, poll
 // interval, throttle window, token lifetime), and the tests advance it.
@@ -39,7 +39,31 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const snapshot = () => tableSnapshot(stack.dynamoUrl, stack.tableName);
+/** JSON with object keys sorted at every depth, so equal items serialise equally. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// Every item with its values. (test/support/table-snapshot.ts passes the top-level key list to
+// JSON.stringify as a replacer, which drops the nested attribute-value keys, so it compares key
+// sets only: it cannot see a changed attribute such as last_polled_at.)
+async function snapshot(): Promise<string[]> {
+  const client = new DynamoDBClient({ endpoint: stack.dynamoUrl });
+  const items: string[] = [];
+  let start: Record<string, never> | undefined;
+  do {
+    const out = await client.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey: start }));
+    for (const item of out.Items ?? []) items.push(canonical(item));
+    start = out.LastEvaluatedKey as typeof start;
+  } while (start);
+  client.destroy();
+  return items.sort();
+}
 const withoutThrottles = (items: string[]) => items.filter((i) => !i.includes('"THROTTLE#'));
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
@@ -81,6 +105,9 @@ describe('GET /v1/auth/idp-bindings', () => {
     const res = await stack.call(null, 'GET', '/v1/auth/idp-bindings?domain_id=019100a0-0a00-7000-8000-0000000000ff');
     expect(res.status).toBe(200);
     expect(res.body).toEqual([]);
+    // No binding here is platform-scoped, so the platform chooser is empty too.
+    const platform = await stack.call(null, 'GET', '/v1/auth/idp-bindings?scope=platform');
+    expect([platform.status, platform.body]).toEqual([200, []]);
   });
 });
 
@@ -181,6 +208,14 @@ describe('the device flow over HTTP', () => {
     const hash = await sha256Hex(device.device_code);
     const now = clock.now().toISOString();
     const results = await Promise.all(Array.from({ length: 8 }, () => deps().auth.redeem(hash, now)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('a burst of polls in one interval has one winner (the poll write is conditional)', async () => {
+    const device = await startDeviceCode(stack.url);
+    const hash = await sha256Hex(device.device_code);
+    const nowMs = clock.now().getTime();
+    const results = await Promise.all(Array.from({ length: 8 }, () => deps().auth.recordPoll(hash, nowMs, INTERVAL * 1000)));
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deps } from '../../functions/shared/composition.ts';
-import { type RunningStack, startStack } from '../../local/stack.ts';
+import { type RunningStack, type StackOptions, startStack } from '../../local/stack.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 
 export interface TestStack extends RunningStack {
@@ -21,9 +21,9 @@ export interface ApiResponse {
 }
 
 /** Starts a fresh embedded stack on a free port, with its data in a temporary folder. */
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'plexsphere-test-'));
-  const stack = await startStack({ dataDir, port: 0, env: { LOG_LEVEL: 'silent', ...env } });
+export async function startTestStack(env: Record<string, string> = {}, options: Omit<StackOptions, 'dataDir' | 'env'> & { dataDir?: string } = {}): Promise<TestStack> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'plexsphere-test-'));
+  const stack = await startStack({ port: 0, reconcileIntervalMs: 0, ...options, dataDir, env: { LOG_LEVEL: 'silent', ...env } });
   const tokens = new Map<string, string>();
   const tokenFor = async (who: 'operator' | 'admin') => {
     let token = tokens.get(who);

@@ -7,9 +7,21 @@ export async function tableSnapshot(endpoint: string, tableName: string): Promis
   let start: Record<string, any> | undefined;
   do {
     const out = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
-    for (const item of out.Items ?? []) items.push(JSON.stringify(item, Object.keys(item).sort()));
+    for (const item of out.Items ?? []) items.push(stableJson(item));
     start = out.LastEvaluatedKey;
   } while (start);
   client.destroy();
   return items.sort();
+}
+
+/** JSON with keys sorted at every depth, so equal items serialize equally. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

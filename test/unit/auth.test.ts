@@ -85,7 +85,7 @@ class MemoryAuthStore implements AuthStore {
   }
   async decide(hash: string, decision: DeviceDecision, nowIso: string) {
     const d = this.devices.get(hash);
-    if (!d || d.status !== 'pending' || d.expires_at <= nowIso) return false;
+    if (d?.status !== 'pending' || d.expires_at <= nowIso) return false;
     Object.assign(d, decision);
     return true;
   }
@@ -93,7 +93,7 @@ class MemoryAuthStore implements AuthStore {
     // Yield first, so concurrent callers really interleave before the check.
     await Promise.resolve();
     const d = this.devices.get(hash);
-    if (!d || d.status !== 'approved' || d.expires_at <= nowIso) return false;
+    if (d?.status !== 'approved' || d.expires_at <= nowIso) return false;
     d.status = 'redeemed';
     d.redeemed_at = nowIso;
     return true;

@@ -46,7 +46,8 @@ class FakeRunner implements InstanceRunner {
   holdLaunches = false;
   holdStops = false;
   failLaunch: ((instance: Launch) => Error | undefined) | undefined;
-  failStop = false;
+  /** Instances whose stop() throws, as an agent that will not die. */
+  readonly failStopFor = new Set<string>();
   readonly launchGates = new Map<string, Deferred>();
   readonly stopGates = new Map<string, Deferred>();
 
@@ -66,10 +67,17 @@ class FakeRunner implements InstanceRunner {
           this.stopGates.set(instance.instanceId, gate);
           await gate.promise;
         }
-        if (this.failStop) throw new Error('agent would not stop');
+        if (this.failStopFor.has(instance.instanceId)) throw new Error('agent would not stop');
         this.stopped.push(instance.instanceId);
       },
     };
+  }
+
+  /** Lets everything held go, so close() (which waits for launches in flight) cannot hang after a failed test. */
+  releaseAll(): void {
+    this.holdLaunches = false;
+    this.holdStops = false;
+    for (const gate of [...this.launchGates.values(), ...this.stopGates.values()]) gate.resolve();
   }
 }
 
@@ -159,6 +167,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  runner.releaseAll();
   client.destroy();
   await emulator.close();
   await rm(dataDir, { recursive: true, force: true });
@@ -209,12 +218,14 @@ describe('local EC2 emulator', () => {
     expect(emulator.instances()).toHaveLength(1);
   });
 
-  it('launches once when two RunInstances with one token race', async () => {
+  it('launches once when many RunInstances with one token race', async () => {
     const input = runInput({ ClientToken: 'racing-token' });
-    const [a, b] = await Promise.all([client.send(new RunInstancesCommand(input)), client.send(new RunInstancesCommand(input))]);
-    expect(a.Instances?.[0]?.InstanceId).toBe(b.Instances?.[0]?.InstanceId);
-    await untilState(a.Instances?.[0]?.InstanceId as string, 'running');
+    const answers = await Promise.all(Array.from({ length: 8 }, () => client.send(new RunInstancesCommand(input))));
+    const ids = new Set(answers.map((answer) => answer.Instances?.[0]?.InstanceId));
+    expect(ids.size).toBe(1);
+    await untilState([...ids][0] as string, 'running');
     expect(runner.launches).toHaveLength(1);
+    expect(emulator.instances()).toHaveLength(1);
   });
 
   it('filters by tag, state and client token', async () => {
@@ -359,7 +370,7 @@ describe('local EC2 emulator', () => {
     // A stop that fails leaves its instance shutting-down, as an agent that will not die would.
     const stuck = (await run()).InstanceId as string;
     await untilState(stuck, 'running');
-    runner.failStop = true;
+    runner.failStopFor.add(stuck);
     await client.send(new TerminateInstancesCommand({ InstanceIds: [stuck] }));
     await until(() => emulator.instances().find((i) => i.instanceId === stuck)?.state === 'shutting-down', 'shutting-down');
 

@@ -54,3 +54,22 @@ export const auditKeys = {
   entry: (domainId: string, entryId: string) => ({ PK: `AUDIT#${domainId}`, SK: entryId }),
   list: (domainId: string) => ({ GSI1PK: `AUDIT#${domainId}` }),
 };
+
+export const resourceKeys = {
+  resource: (id: string) => ({ PK: `RESOURCE#${id}`, SK: META }),
+  projectList: (projectId: string) => ({ GSI1PK: `PROJECT#${projectId}#RESOURCES` }),
+  /** Present only while a run is in flight, so the reconciler reads just those. */
+  active: () => ({ GSI2PK: 'RESOURCES#ACTIVE' }),
+  /** Claim item: an Idempotency-Key and the id it reserved, written before the Resource. */
+  idempotency: (projectId: string, key: string) => ({ PK: `IDEMPOTENCY#${projectId}#${key}`, SK: META }),
+  /** Pointer from a bootstrap token's hash to its Resource. */
+  bootstrapToken: (tokenHash: string) => ({ PK: `BOOTSTRAP#${tokenHash}`, SK: META }),
+  /** Pointer from a node id to its Resource, for the NSK envelope. */
+  node: (nodeId: string) => ({ PK: `NODE#${nodeId}`, SK: META }),
+  domainNodes: (domainId: string) => ({ GSI1PK: `DOMAIN#${domainId}#NODES` }),
+  /** Claim item: one node per mesh IP in a domain. */
+  meshIp: (domainId: string, ip: string) => ({ PK: `MESHIP#${domainId}#${ip}`, SK: META }),
+  /** Per-domain counter the next mesh IP comes from. */
+  meshCounter: (domainId: string) => ({ PK: `DOMAIN#${domainId}`, SK: 'MESHCOUNTER' }),
+  nonce: (projectId: string, nonce: string) => ({ PK: `NONCE#${projectId}#${nonce}`, SK: META }),
+};

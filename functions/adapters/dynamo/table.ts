@@ -18,7 +18,7 @@ type Item = Record<string, unknown>;
 const KEY_ATTRIBUTES = new Set<string>(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'ttl']);
 
 /** Strips the table's key attributes so the entity schema sees only its own fields. */
-function entityOf(item: Item): Item {
+export function entityOf(item: Item): Item {
   return Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRIBUTES.has(k)));
 }
 

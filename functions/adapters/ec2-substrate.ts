@@ -1,0 +1,123 @@
+import {
+  DescribeInstancesCommand,
+  EC2Client,
+  EC2ServiceException,
+  type Instance,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  type LaunchSpec,
+  type Machine,
+  type MachineState,
+  RESOURCE_TAG,
+  type Substrate,
+  SubstrateRejectedError,
+  type SubstrateTarget,
+  TransientError,
+} from '../core/substrate.ts';
+
+// EC2 errors that retrying will not fix. Everything else (throttling, 5xx, the network) is
+// treated as transient and left to the state machine's Retry.
+const PERMANENT = new Set([
+  'AuthFailure',
+  'UnauthorizedOperation',
+  'InvalidAMIID.NotFound',
+  'InvalidAMIID.Malformed',
+  'InvalidParameterValue',
+  'InvalidParameterCombination',
+  'IdempotentParameterMismatch',
+  'InstanceLimitExceeded',
+  'VcpuLimitExceeded',
+  'OptInRequired',
+  'Blocked',
+]);
+
+function translate(err: unknown): never {
+  if (err instanceof EC2ServiceException || (err as { name?: string })?.name) {
+    const name = (err as { name: string }).name;
+    const message = (err as Error).message ?? name;
+    if (PERMANENT.has(name)) throw new SubstrateRejectedError(`substrate_${name.replace(/\W+/g, '_').toLowerCase()}`, `The cloud refused: ${name}: ${message}`);
+    throw new TransientError('substrate_unavailable', `The cloud did not answer cleanly (${name}); will retry.`);
+  }
+  throw new TransientError('substrate_unavailable', 'The cloud did not answer; will retry.');
+}
+
+function machineOf(instance: Instance): Machine {
+  return {
+    instanceId: instance.InstanceId ?? '',
+    state: (instance.State?.Name ?? 'pending') as MachineState,
+    ...(instance.StateReason?.Message && { stateReason: instance.StateReason.Message }),
+  };
+}
+
+/** One adapter for every aws cloud: the endpoint and keys come from the Cloud and its vaulted credential. */
+export class Ec2Substrate implements Substrate {
+  private readonly clients = new Map<string, EC2Client>();
+
+  private client(target: SubstrateTarget): EC2Client {
+    const key = `${target.region}|${target.endpoint ?? ''}|${target.credentials.accessKeyId}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = new EC2Client({
+        region: target.region,
+        credentials: target.credentials,
+        maxAttempts: 2,
+        ...(target.endpoint && { endpoint: target.endpoint }),
+      });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  async launch(target: SubstrateTarget, spec: LaunchSpec): Promise<Machine> {
+    try {
+      const out = await this.client(target).send(
+        new RunInstancesCommand({
+          ClientToken: spec.clientToken,
+          ImageId: spec.imageId,
+          InstanceType: spec.instanceType as never,
+          MinCount: 1,
+          MaxCount: 1,
+          UserData: Buffer.from(spec.userData).toString('base64'),
+          // Tagged at creation, atomically: a teardown can always find a machine by its Resource.
+          TagSpecifications: [{ ResourceType: 'instance', Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })) }],
+          MetadataOptions: { HttpTokens: 'required' },
+        }),
+      );
+      const instance = out.Instances?.[0];
+      if (!instance?.InstanceId) throw new TransientError('substrate_unavailable', 'RunInstances returned no instance.');
+      return machineOf(instance);
+    } catch (err) {
+      if (err instanceof TransientError || err instanceof SubstrateRejectedError) throw err;
+      translate(err);
+    }
+  }
+
+  async findByResource(target: SubstrateTarget, resourceId: string): Promise<Machine[]> {
+    try {
+      const machines: Machine[] = [];
+      let nextToken: string | undefined;
+      do {
+        const out = await this.client(target).send(
+          new DescribeInstancesCommand({ Filters: [{ Name: `tag:${RESOURCE_TAG}`, Values: [resourceId] }], NextToken: nextToken }),
+        );
+        for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) machines.push(machineOf(i));
+        nextToken = out.NextToken;
+      } while (nextToken);
+      return machines;
+    } catch (err) {
+      translate(err);
+    }
+  }
+
+  async terminate(target: SubstrateTarget, instanceIds: string[]): Promise<void> {
+    if (!instanceIds.length) return;
+    try {
+      await this.client(target).send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
+    } catch (err) {
+      if ((err as { name?: string })?.name === 'InvalidInstanceID.NotFound') return;
+      translate(err);
+    }
+  }
+}

@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import { ConflictError, NotFoundError } from '../core/errors.ts';
+import type { Page, PageRequest } from '../core/pagination.ts';
+import {
+  type Phase,
+  type PhaseChange,
+  PROVISION_PHASES,
+  type Provisioning,
+  type Resource,
+  ResourceSchema,
+  type ResourceStore,
+  TEARDOWN_PHASES,
+} from '../core/resources.ts';
+import { keys, resourceKeys } from './dynamo/keys.ts';
+import { entityOf, type Table } from './dynamo/table.ts';
+
+const ClaimSchema = z.object({ id: z.string(), request_hash: z.string() });
+const ACTIVE_PHASES = new Set<Phase>([...PROVISION_PHASES, ...TEARDOWN_PHASES]);
+
+/** Builds `:p0, :p1 …` placeholders for an IN list. */
+function inList(prefix: string, values: readonly string[]): { expr: string; values: Record<string, string> } {
+  const names = values.map((_, i) => `:${prefix}${i}`);
+  return { expr: names.join(', '), values: Object.fromEntries(values.map((v, i) => [names[i] as string, v])) };
+}
+
+export class DynamoResourceStore implements ResourceStore {
+  constructor(private readonly table: Table) {}
+
+  async reservedId(projectId: string, key: string) {
+    const claim = await this.table.get(resourceKeys.idempotency(projectId, key), ClaimSchema);
+    return claim && { id: claim.id, requestHash: claim.request_hash };
+  }
+
+  async create(resource: Resource, idempotency?: { key: string; requestHash: string }) {
+    if (idempotency) {
+      // The claim holds the pre-generated id: a crash after it is finished by the retry, which
+      // finds its own claim and writes the same Resource.
+      const claimKey = resourceKeys.idempotency(resource.project_id, idempotency.key);
+      if (!(await this.table.putNew({ ...claimKey, id: resource.id, request_hash: idempotency.requestHash }))) {
+        const claim = await this.table.get(claimKey, ClaimSchema);
+        if (claim && claim.request_hash !== idempotency.requestHash) {
+          throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
+        }
+        const existing = claim && (await this.get(claim.id));
+        if (existing) return { resource: existing, replayed: true };
+        if (claim && claim.id !== resource.id) resource = { ...resource, id: claim.id };
+      }
+    }
+    // The project's counter guards its delete; it goes up before the Resource exists, so a crash
+    // can only make a project look busier than it is, never let it be deleted under a Resource.
+    const counted = await this.table.update({
+      Key: keys.project(resource.project_id),
+      UpdateExpression: 'ADD resource_count :one',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':one': 1 },
+    });
+    if (!counted) throw new NotFoundError('project_not_found', 'The project does not exist.');
+    const written = await this.table.putNew({
+      ...resourceKeys.resource(resource.id),
+      ...resourceKeys.projectList(resource.project_id),
+      GSI1SK: resource.id,
+      ...(resource.provisioning && ACTIVE_PHASES.has(resource.provisioning.phase) && { ...resourceKeys.active(), GSI2SK: resource.id }),
+      ...resource,
+    });
+    if (!written) {
+      await this.uncount(resource.project_id);
+      const existing = await this.get(resource.id);
+      if (existing) return { resource: existing, replayed: true };
+      throw new ConflictError('resource_exists', 'A resource with this id already exists.');
+    }
+    return { resource, replayed: false };
+  }
+
+  private async uncount(projectId: string): Promise<void> {
+    await this.table.update({
+      Key: keys.project(projectId),
+      UpdateExpression: 'ADD resource_count :minus',
+      ConditionExpression: 'attribute_exists(PK) AND resource_count > :zero',
+      ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+    });
+  }
+
+  get(id: string) {
+    return this.table.get(resourceKeys.resource(id), ResourceSchema);
+  }
+
+  listByProject(projectId: string, page: PageRequest): Promise<Page<Resource>> {
+    return this.table.listPage(resourceKeys.projectList(projectId).GSI1PK, ResourceSchema, page);
+  }
+
+  async listActive(): Promise<Resource[]> {
+    const out: Resource[] = [];
+    let afterId: string | undefined;
+    do {
+      const page = await this.table.listPage(resourceKeys.active().GSI2PK, ResourceSchema, {
+        limit: 200,
+        index: 'secondListIndex',
+        ...(afterId && { afterId }),
+      });
+      out.push(...page.items);
+      afterId = page.lastId;
+    } while (afterId);
+    return out;
+  }
+
+  async changePhase(id: string, change: PhaseChange): Promise<Resource | undefined> {
+    const from = inList('from', change.from);
+    const sets = [
+      'provisioning.phase = :to',
+      'provisioning.reason = :reason',
+      'provisioning.transitions = list_append(provisioning.transitions, :transition)',
+      'updated_at = :at',
+    ];
+    const removes: string[] = ['provisioning.enrol_task_token'];
+    const values: Record<string, unknown> = {
+      ...from.values,
+      ':to': change.to,
+      ':gen': change.generation,
+      ':reason': change.reason,
+      ':transition': [{ phase: change.to, at: change.at }],
+      ':at': change.at,
+    };
+    const optional: Array<[string, unknown]> = [
+      ['waiting_on', change.waitingOn],
+      ['deadline', change.deadline],
+      ['last_error', change.error],
+      ['substrate', change.substrate],
+    ];
+    for (const [field, value] of optional) {
+      if (value !== undefined) {
+        sets.push(`provisioning.${field} = :${field}`);
+        values[`:${field}`] = value;
+      } else if (field !== 'substrate' && field !== 'last_error') {
+        removes.push(`provisioning.${field}`);
+      }
+    }
+    if (ACTIVE_PHASES.has(change.to)) {
+      sets.push('GSI2PK = :active', 'GSI2SK = :id');
+      values[':active'] = resourceKeys.active().GSI2PK;
+      values[':id'] = id;
+    } else {
+      removes.push('GSI2PK', 'GSI2SK');
+    }
+    const updated = await this.table.update({
+      Key: resourceKeys.resource(id),
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+      ConditionExpression: `provisioning.phase IN (${from.expr}) AND provisioning.generation = :gen`,
+      ExpressionAttributeValues: values,
+    });
+    if (!updated) return undefined;
+    const resource = ResourceSchema.parse(entityOf(updated));
+    if (change.to === 'Deleted') await this.uncount(resource.project_id);
+    return resource;
+  }
+
+  async annotate(id: string, generation: number, fields: Partial<Pick<Provisioning, 'waiting_on' | 'substrate' | 'enrol_task_token' | 'reason'>>, at: string) {
+    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+    const updated = await this.table.update({
+      Key: resourceKeys.resource(id),
+      UpdateExpression: `SET ${[...entries.map(([k]) => `provisioning.${k} = :${k}`), 'updated_at = :at'].join(', ')}`,
+      ConditionExpression: 'provisioning.generation = :gen',
+      ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([k, v]) => [`:${k}`, v])), ':gen': generation, ':at': at },
+    });
+    return updated && ResourceSchema.parse(entityOf(updated));
+  }
+
+  async startRun(
+    id: string,
+    change: { expectedGeneration: number; run: 'provision' | 'teardown'; phase: Phase; fromPhases: readonly Phase[]; at: string; reason: string },
+  ) {
+    const from = inList('from', change.fromPhases);
+    const phaseChanges = !change.fromPhases.every((p) => p === change.phase);
+    const updated = await this.table.update({
+      Key: resourceKeys.resource(id),
+      UpdateExpression: [
+        'SET provisioning.generation = :next, provisioning.run = :run, provisioning.phase = :phase, provisioning.reason = :reason,',
+        'updated_at = :at, GSI2PK = :active, GSI2SK = :id',
+        phaseChanges ? ', provisioning.transitions = list_append(provisioning.transitions, :transition)' : '',
+        'REMOVE provisioning.enrol_task_token, provisioning.deadline',
+      ].join(' '),
+      ConditionExpression: `provisioning.generation = :gen AND provisioning.phase IN (${from.expr})`,
+      ExpressionAttributeValues: {
+        ...from.values,
+        ':gen': change.expectedGeneration,
+        ':next': change.expectedGeneration + 1,
+        ':run': change.run,
+        ':phase': change.phase,
+        ':reason': change.reason,
+        ':at': change.at,
+        ':active': resourceKeys.active().GSI2PK,
+        ':id': id,
+        ...(phaseChanges && { ':transition': [{ phase: change.phase, at: change.at }] }),
+      },
+    });
+    return updated && ResourceSchema.parse(entityOf(updated));
+  }
+
+  async bindBootstrapToken(id: string, generation: number, token: { hash: string; issued_at: string; expires_at: string }) {
+    // The pointer first: a crash leaves a pointer to a Resource whose token hash differs, which
+    // register treats as unknown.
+    await this.table.put({ ...resourceKeys.bootstrapToken(token.hash), id });
+    const updated = await this.table.update({
+      Key: resourceKeys.resource(id),
+      UpdateExpression: 'SET bootstrap = if_not_exists(bootstrap, :token), updated_at = :at',
+      ConditionExpression: 'provisioning.generation = :gen',
+      ExpressionAttributeValues: { ':token': token, ':gen': generation, ':at': token.issued_at },
+    });
+    return updated && ResourceSchema.parse(entityOf(updated));
+  }
+
+  async revokeCredentials(id: string, at: string) {
+    const current = await this.get(id);
+    if (!current) return undefined;
+    const sets = ['updated_at = :at'];
+    if (current.bootstrap && !current.bootstrap.revoked_at && !current.bootstrap.consumed_at) sets.push('bootstrap.revoked_at = :at');
+    if (current.node && !current.node.revoked_at) sets.push('node.revoked_at = :at');
+    const updated = await this.table.update({
+      Key: resourceKeys.resource(id),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':at': at },
+    });
+    return updated && ResourceSchema.parse(entityOf(updated));
+  }
+}

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { InvalidInputError } from '../core/errors.ts';
+import { parseId } from '../core/ids.ts';
+import * as provisioning from '../core/provisioning.ts';
+import { CreateResourceBodySchema, resourceView } from '../core/resources.ts';
+import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
+import type { Deps } from '../shared/composition.ts';
+import { ok } from '../shared/http.ts';
+import { listResponse } from '../shared/lists.ts';
+import { parseBody } from '../shared/validation.ts';
+
+/** Canonical JSON (sorted keys), so the same body always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function idempotencyOf(req: AuthedRequest): { key: string; requestHash: string } | undefined {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(key)) {
+    throw new InvalidInputError('invalid_idempotency_key', 'Idempotency-Key must be 1-128 letters, digits, dots, dashes, underscores or colons.');
+  }
+  return { key, requestHash: createHash('sha256').update(canonical(req.body)).digest('hex') };
+}
+
+export const handler = createApiHandler('resources', {
+  createResource: async (req: AuthedRequest, d: Deps) => {
+    const projectId = parseId(req.pathParams.id, 'project');
+    const origin = (req.body as { origin?: unknown } | undefined)?.origin;
+    if (origin !== 'provisioned' && origin !== 'adopted') {
+      throw new InvalidInputError('invalid_resource_origin', 'origin must be "provisioned" or "adopted".');
+    }
+    const body = parseBody(CreateResourceBodySchema, req.body);
+    const { resource } = await provisioning.createResource(d, req.subject, projectId, body, idempotencyOf(req));
+    const location = `/v1/resources/${resource.id}`;
+    return resource.origin === 'provisioned'
+      ? { status: 202, body: resourceView(resource), headers: { Location: location } }
+      : { status: 201, body: resourceView(resource), headers: { Location: location } };
+  },
+
+  listResources: (req: AuthedRequest, d: Deps) => {
+    const projectId = parseId(req.pathParams.id, 'project');
+    return listResponse(req, d, (page) => provisioning.listResources(d, req.subject, projectId, page), resourceView);
+  },
+
+  getResource: async (req: AuthedRequest, d: Deps) => ok(resourceView(await provisioning.getResource(d, req.subject, parseId(req.pathParams.id, 'resource')))),
+
+  deleteResource: async (req: AuthedRequest, d: Deps) => {
+    await provisioning.deleteResource(d, req.subject, parseId(req.pathParams.id, 'resource'));
+    return { status: 202 };
+  },
+});

@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { CredentialHandleSchema } from './assignments.ts';
+import { IdSchema } from './ids.ts';
+
+// A Resource and the phase machine the broker drives it through. Phases only move forward; the
+// store enforces each step with one conditional write on the expected phase and generation.
+
+export const PHASES = ['Pending', 'Provisioning', 'Enrolling', 'Ready', 'Failed', 'Deregistering', 'Deprovisioning', 'Deleted'] as const;
+export const PhaseSchema = z.enum(PHASES);
+export type Phase = z.infer<typeof PhaseSchema>;
+
+/** The forward edges. Failed may be left only by a teardown; Deleted is terminal. */
+export const PHASE_TRANSITIONS: Record<Phase, readonly Phase[]> = {
+  Pending: ['Provisioning', 'Failed', 'Deregistering'],
+  Provisioning: ['Enrolling', 'Failed', 'Deregistering'],
+  Enrolling: ['Ready', 'Failed', 'Deregistering'],
+  Ready: ['Failed', 'Deregistering'],
+  Failed: ['Deregistering'],
+  Deregistering: ['Deprovisioning', 'Failed'],
+  Deprovisioning: ['Deleted', 'Failed'],
+  Deleted: [],
+};
+
+export const PROVISION_PHASES: readonly Phase[] = ['Pending', 'Provisioning', 'Enrolling'];
+export const TEARDOWN_PHASES: readonly Phase[] = ['Deregistering', 'Deprovisioning'];
+
+export function canTransition(from: Phase, to: Phase): boolean {
+  return PHASE_TRANSITIONS[from].includes(to);
+}
+
+export const ErrorInfoSchema = z.object({ code: z.string(), message: z.string() });
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+export const SubstrateRefSchema = z.object({
+  provider: z.literal('aws'),
+  region: z.string(),
+  client_token: z.string(),
+  instance_id: z.string().optional(),
+  instance_state: z.string().optional(),
+});
+export type SubstrateRef = z.infer<typeof SubstrateRefSchema>;
+
+/** The node enrolled for the Resource, recorded by the single register write. */
+export const EnrolledNodeSchema = z.object({
+  node_id: IdSchema,
+  mesh_ip: z.string(),
+  public_key: z.string(),
+  nsk_hash: z.string(),
+  registered_at: z.string(),
+  first_heartbeat_at: z.string().optional(),
+  last_heartbeat_at: z.string().optional(),
+  binary_version: z.string().optional(),
+  revoked_at: z.string().optional(),
+  /** Set the first time a revoked node was refused: proof it is no longer registered. */
+  refused_at: z.string().optional(),
+});
+export type EnrolledNode = z.infer<typeof EnrolledNodeSchema>;
+
+export const BootstrapTokenStateSchema = z.object({
+  /** SHA-256 of the token; the token itself is never stored. */
+  hash: z.string(),
+  issued_at: z.string(),
+  expires_at: z.string(),
+  consumed_at: z.string().optional(),
+  revoked_at: z.string().optional(),
+});
+
+export const ProvisioningSchema = z.object({
+  phase: PhaseSchema,
+  /** Fences step writes: a late step of an older run cannot overwrite a newer one. */
+  generation: z.number().int().nonnegative(),
+  /** Which arc the current generation runs. */
+  run: z.enum(['provision', 'teardown']),
+  provisioned_resource_id: IdSchema,
+  reason: z.string(),
+  waiting_on: z.string().optional(),
+  /** When the current wait gives up (the Resource then goes to Failed). */
+  deadline: z.string().optional(),
+  last_error: ErrorInfoSchema.optional(),
+  transitions: z.array(z.object({ phase: PhaseSchema, at: z.string() })),
+  substrate: SubstrateRefSchema.optional(),
+  /** The Enrolling wait's Step Functions task token (completed by the first heartbeat). */
+  enrol_task_token: z.string().optional(),
+});
+export type Provisioning = z.infer<typeof ProvisioningSchema>;
+
+export const ResourceSchema = z.object({
+  id: IdSchema,
+  project_id: IdSchema,
+  domain_id: IdSchema,
+  kind: z.string(),
+  origin: z.enum(['provisioned', 'adopted']),
+  external_ref: z.string().optional(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  created_by: IdSchema,
+  blueprint_id: IdSchema.optional(),
+  blueprint_version_id: IdSchema.optional(),
+  cloud_id: IdSchema.optional(),
+  cloud_credential_id: IdSchema.optional(),
+  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** The credential handle pinned at creation; teardown uses it even after a revoke. */
+  credential_handle: CredentialHandleSchema.optional(),
+  provisioning: ProvisioningSchema.optional(),
+  bootstrap: BootstrapTokenStateSchema.optional(),
+  node: EnrolledNodeSchema.optional(),
+  /** Hash of the create request, for Idempotency-Key replays. */
+  request_hash: z.string().optional(),
+});
+export type Resource = z.infer<typeof ResourceSchema>;
+
+export const ParameterValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+
+export const CreateResourceBodySchema = z.discriminatedUnion('origin', [
+  z.strictObject({
+    origin: z.literal('provisioned'),
+    kind: z.string().trim().min(1).max(63),
+    blueprint_version_id: IdSchema,
+    cloud_credential_id: IdSchema,
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+  z.strictObject({
+    origin: z.literal('adopted'),
+    kind: z.string().trim().min(1).max(63),
+    external_ref: z.string().trim().min(1).max(253).optional(),
+  }),
+]);
+export type CreateResourceBody = z.infer<typeof CreateResourceBodySchema>;
+
+/** The Resource on the wire: the contract's fields, plus why it is where it is. */
+export function resourceView(r: Resource) {
+  const p = r.provisioning;
+  return {
+    id: r.id,
+    project_id: r.project_id,
+    domain_id: r.domain_id,
+    kind: r.kind,
+    origin: r.origin,
+    ...(r.external_ref && { external_ref: r.external_ref }),
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    ...(r.blueprint_version_id && { blueprint_version_id: r.blueprint_version_id }),
+    ...(r.cloud_credential_id && { cloud_credential_id: r.cloud_credential_id }),
+    ...(p && {
+      provisioning: {
+        phase: p.phase,
+        provisioned_resource_id: p.provisioned_resource_id,
+        generation: p.generation,
+        reason: p.reason,
+        ...(p.waiting_on && { waiting_on: p.waiting_on }),
+        ...(p.deadline && { deadline: p.deadline }),
+        ...(p.last_error && { last_error: p.last_error }),
+        transitions: p.transitions,
+        ...(p.substrate && {
+          substrate: { provider: p.substrate.provider, region: p.substrate.region, instance_id: p.substrate.instance_id, state: p.substrate.instance_state },
+        }),
+        ...(r.node && { node: { node_id: r.node.node_id, mesh_ip: r.node.mesh_ip, registered_at: r.node.registered_at, last_heartbeat_at: r.node.last_heartbeat_at } }),
+      },
+    }),
+  };
+}
+
+export interface PhaseChange {
+  /** Phases the write accepts the Resource in. */
+  from: readonly Phase[];
+  to: Phase;
+  /** The run's generation; the write is refused when the Resource has moved on. */
+  generation: number;
+  at: string;
+  reason: string;
+  waitingOn?: string | undefined;
+  deadline?: string | undefined;
+  error?: ErrorInfo | undefined;
+  substrate?: SubstrateRef | undefined;
+}
+
+export interface ResourceStore {
+  /**
+   * Writes a new Resource: the idempotency claim (when a key is given) first, then the project's
+   * resource counter, then the Resource. Returns the stored Resource, or the earlier one on a
+   * replay; ConflictError `idempotency_key_reused` when the key came with another body.
+   */
+  create(resource: Resource, idempotency?: { key: string; requestHash: string }): Promise<{ resource: Resource; replayed: boolean }>;
+  /** The id an Idempotency-Key reserved, if any (so a replay reuses it). */
+  reservedId(projectId: string, key: string): Promise<{ id: string; requestHash: string } | undefined>;
+  get(id: string): Promise<Resource | undefined>;
+  listByProject(projectId: string, page: import('./pagination.ts').PageRequest): Promise<import('./pagination.ts').Page<Resource>>;
+  /** Resources with a run in flight, for the reconciler. */
+  listActive(): Promise<Resource[]>;
+  /** One conditional write on phase and generation; undefined when the Resource has moved on. */
+  changePhase(id: string, change: PhaseChange): Promise<Resource | undefined>;
+  /** Updates the run's bookkeeping (waiting_on, substrate, task token) without a phase change, fenced on generation. */
+  annotate(id: string, generation: number, fields: Partial<Pick<Provisioning, 'waiting_on' | 'substrate' | 'enrol_task_token' | 'reason'>>, at: string): Promise<Resource | undefined>;
+  /**
+   * Starts a new run: bumps the generation (from the expected one) and sets the arc; used by
+   * delete (teardown) and by the reconciler (resume). Undefined when someone else moved first.
+   */
+  startRun(id: string, change: { expectedGeneration: number; run: 'provision' | 'teardown'; phase: Phase; fromPhases: readonly Phase[]; at: string; reason: string }): Promise<Resource | undefined>;
+  /** Binds a bootstrap token (by hash) to the Resource, fenced on generation. */
+  bindBootstrapToken(id: string, generation: number, token: { hash: string; issued_at: string; expires_at: string }): Promise<Resource | undefined>;
+  /** Revokes the bootstrap token and the node's NSK (teardown). */
+  revokeCredentials(id: string, at: string): Promise<Resource | undefined>;
+}

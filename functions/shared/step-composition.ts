@@ -1,0 +1,47 @@
+// Wiring for the step functions. Kept apart from composition.ts so that the API bundles do not
+// pull in what only steps use; the EC2 client is wired in substrate-composition.ts alone.
+import { systemClock } from '../core/clock.ts';
+import type { StepPorts, TaskCallbacks, TokenMinter } from '../core/phase-steps.ts';
+import { BootstrapTokenMinter } from '../adapters/bootstrap-token-minter.ts';
+import { DynamoCatalogStore } from '../adapters/catalog-store.ts';
+import { Table } from '../adapters/dynamo/table.ts';
+import { DynamoResourceStore } from '../adapters/resource-store.ts';
+import { SecretsManagerVault } from '../adapters/secrets-vault.ts';
+import { SfnTaskNotifier } from '../adapters/sfn-task-notifier.ts';
+import { stepsEnv } from './env.ts';
+
+export interface StepDeps extends StepPorts {
+  minter: TokenMinter;
+  callbacks: TaskCallbacks;
+}
+
+let cached: StepDeps | undefined;
+
+export function stepDeps(): StepDeps {
+  if (cached) return cached;
+  const env = stepsEnv();
+  const table = new Table(env.TABLE_NAME);
+  const vault = new SecretsManagerVault();
+  cached = {
+    resources: new DynamoResourceStore(table),
+    catalog: new DynamoCatalogStore(table, systemClock),
+    vault,
+    clock: systemClock,
+    minter: new BootstrapTokenMinter(vault, env.STAGE),
+    callbacks: new SfnTaskNotifier(),
+    config: {
+      apiUrl: env.PUBLIC_URL,
+      tokenTtlSeconds: env.BOOTSTRAP_TOKEN_TTL_SECONDS,
+      substrateTimeoutSeconds: env.SUBSTRATE_TIMEOUT_SECONDS,
+      drainTimeoutSeconds: env.DRAIN_TIMEOUT_SECONDS,
+      terminateTimeoutSeconds: env.TERMINATE_TIMEOUT_SECONDS,
+      heartbeatIntervalSeconds: env.HEARTBEAT_INTERVAL_SECONDS,
+    },
+  };
+  return cached;
+}
+
+/** The local stack restarts its functions' view of the environment. */
+export function resetStepDeps(): void {
+  cached = undefined;
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { log } from './log.ts';
+
+/**
+ * Builds a step group's Lambda handler: validates the Task's input, runs the named step, and lets
+ * errors propagate with their literal `name` (which the ASL Retry/Catch match).
+ */
+export function createStepHandler<Steps extends Record<string, (input: never) => Promise<unknown>>>(group: string, steps: Steps) {
+  const InputSchema = z.looseObject({ step: z.enum(Object.keys(steps) as [string, ...string[]]) });
+  return async (event: unknown): Promise<unknown> => {
+    const { step } = InputSchema.parse(event);
+    const started = Date.now();
+    try {
+      const result = await (steps[step] as (input: unknown) => Promise<unknown>)(event);
+      log('debug', 'step done', { group, step, ms: Date.now() - started });
+      return result;
+    } catch (err) {
+      log('warn', 'step failed', { group, step, error: (err as Error).name, message: (err as Error).message });
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,36 @@
+// The Lambda functions behind the state machines' Task states, as data: infra reads it to build
+// one function per group, and the local cloud to route Task invocations. Each Task passes a
+// `step` name; a group's handler runs that step.
+
+export type StepGroup = 'provision-steps' | 'substrate-steps';
+
+export interface StepGroupDef {
+  entry: string;
+  /** The ASL substitution that names this group's function ARN. */
+  substitution: string;
+  steps: readonly string[];
+  description: string;
+}
+
+export const STEP_GROUPS: Record<StepGroup, StepGroupDef> = {
+  'provision-steps': {
+    entry: 'functions/steps/provision-steps.handler.ts',
+    substitution: 'ProvisionStepsFunctionArn',
+    steps: ['await-enrolment', 'mark-ready', 'mark-failed', 'drain-node'],
+    description: 'Phase bookkeeping: enrolment wait, Ready, Failed, node drain',
+  },
+  'substrate-steps': {
+    entry: 'functions/steps/substrate-steps.handler.ts',
+    substitution: 'SubstrateStepsFunctionArn',
+    steps: ['apply-substrate', 'check-substrate', 'terminate-substrate'],
+    description: 'The substrate (loads the EC2 client): launch, watch, terminate',
+  },
+};
+
+/** The state machines, with the substitutions each ASL file uses besides the function ARNs. */
+export const STATE_MACHINES = {
+  provision: { file: 'statemachines/provision.asl.json' },
+  teardown: { file: 'statemachines/teardown.asl.json' },
+} as const;
+
+export const TIMING_SUBSTITUTIONS = ['SubstratePollSeconds', 'DrainPollSeconds', 'EnrolTimeoutSeconds'] as const;
