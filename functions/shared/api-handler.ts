@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { subjectOf } from '../core/access.ts';
 import type { AuthzSubject } from '../core/authz/model.ts';
+import { authenticateNode, type NodeIdentity } from '../core/enrolment.ts';
 import { InvalidInputError, PayloadTooLargeError, UnauthenticatedError } from '../core/errors.ts';
 import type { User } from '../core/tenancy.ts';
 import { type FunctionGroup, type RouteDef, routeKey, routesOf } from '../api/routes.ts';
@@ -22,6 +23,12 @@ export interface AuthedRequest extends ApiRequest {
 
 export type Operation = (req: ApiRequest & Partial<Pick<AuthedRequest, 'user' | 'subject'>>, deps: Deps) => Promise<ApiResult>;
 export type UserOperation = (req: AuthedRequest, deps: Deps) => Promise<ApiResult>;
+
+/** A node call after its NSK envelope checked out (routes with auth 'node'). */
+export interface NodeRequest extends ApiRequest {
+  node: NodeIdentity;
+}
+export type NodeOperation = (req: NodeRequest, deps: Deps) => Promise<ApiResult>;
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -86,7 +93,7 @@ function toResult(result: ApiResult, correlationId: string): Result {
  * cap, authentication, problem+json mapping) around a dispatch on the route key. Operations have
  * no try/catch of their own.
  */
-export function createApiHandler(group: FunctionGroup, operations: Record<string, Operation | UserOperation>) {
+export function createApiHandler(group: FunctionGroup, operations: Record<string, Operation | UserOperation | NodeOperation>) {
   const routes = new Map<string, RouteDef>(routesOf(group).map((r) => [routeKey(r), r]));
   for (const r of routes.values()) {
     if (!operations[r.operation]) throw new Error(`route ${routeKey(r)} names missing operation ${r.operation}`);
@@ -134,6 +141,10 @@ export function createApiHandler(group: FunctionGroup, operations: Record<string
       if (route.auth === 'user') {
         const authed = await authenticate(req, d);
         return toResult(await operation({ ...req, ...authed }, d), correlationId);
+      }
+      if (route.auth === 'node') {
+        const node = await authenticateNode(d, d.credentialEnv, req.headers.authorization, req.pathParams.id);
+        return toResult(await (operation as unknown as NodeOperation)({ ...req, node }, d), correlationId);
       }
       return toResult(await operation(req, d), correlationId);
     });

@@ -6,11 +6,17 @@ import type { AuthStore } from '../core/auth.ts';
 import type { CatalogStore } from '../core/catalog.ts';
 import type { Orchestrator } from '../core/provisioning.ts';
 import type { ResourceStore } from '../core/resources.ts';
+import { type BootstrapTokenMinter, credentialEnv } from '../core/bootstrap-tokens.ts';
+import type { EnrolmentNotifier, NodeSecrets, NodeStore } from '../core/enrolment.ts';
 import type { AccessTokens, CursorSealer, PasswordHasher, TenancyStore } from '../core/ports.ts';
 import type { Vault } from '../core/vault.ts';
 import { DynamoAssignmentStore } from '../adapters/assignment-store.ts';
 import { DynamoResourceStore } from '../adapters/resource-store.ts';
 import { StepFunctionsOrchestrator } from '../adapters/sfn-orchestrator.ts';
+import { HmacBootstrapTokenMinter } from '../adapters/bootstrap-token-minter.ts';
+import { DynamoNodeStore } from '../adapters/node-store.ts';
+import { VaultNodeSecrets } from '../adapters/node-secrets.ts';
+import { SfnTaskNotifier } from '../adapters/sfn-task-notifier.ts';
 import { DynamoAuditLog } from '../adapters/audit-log.ts';
 import { DynamoAuthStore } from '../adapters/auth-store.ts';
 import { DynamoCatalogStore } from '../adapters/catalog-store.ts';
@@ -40,6 +46,12 @@ export interface Deps {
   requestTtlSeconds: number;
   resources: ResourceStore;
   orchestrator: Orchestrator;
+  /** The `<env>` of bootstrap tokens and NSK envelopes, from STAGE. */
+  credentialEnv: string;
+  bootstrapTokens: BootstrapTokenMinter;
+  nodes: NodeStore;
+  nodeSecrets: NodeSecrets;
+  enrolmentNotifier: EnrolmentNotifier;
 }
 
 export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {}): Deps {
@@ -71,6 +83,11 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
     requestTtlSeconds: env.ASSIGNMENT_REQUEST_TTL_SECONDS,
     resources: new DynamoResourceStore(table),
     orchestrator: new StepFunctionsOrchestrator({ provision: env.PROVISION_STATE_MACHINE_ARN, teardown: env.TEARDOWN_STATE_MACHINE_ARN }),
+    credentialEnv: credentialEnv(env.STAGE),
+    bootstrapTokens: new HmacBootstrapTokenMinter(vault, env.STAGE),
+    nodes: new DynamoNodeStore(table),
+    nodeSecrets: new VaultNodeSecrets(vault, env.STAGE),
+    enrolmentNotifier: new SfnTaskNotifier(),
     ...overrides,
   };
 }

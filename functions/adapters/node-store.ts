@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { CapabilityManifest, NodePointer, NodeStore, StoredCapabilities } from '../core/enrolment.ts';
+import { type EnrolledNode, type Resource, ResourceSchema } from '../core/resources.ts';
+import { resourceKeys } from './dynamo/keys.ts';
+import { entityOf, type Table } from './dynamo/table.ts';
+
+const TokenPointerSchema = z.object({ id: z.string() });
+const NonceClaimSchema = z.object({ token_hash: z.string(), public_key: z.string() });
+const PointerSchema = z.object({
+  node_id: z.string(),
+  resource_id: z.string(),
+  project_id: z.string(),
+  domain_id: z.string(),
+  mesh_ip: z.string(),
+});
+/** The list reader pages by each entity's `id`, so the node's item carries its id under that name too. */
+const ListedPointerSchema = PointerSchema.extend({ id: z.string() });
+const CapabilitiesSchema = z.object({
+  capabilities: z
+    .object({
+      manifest: z.custom<CapabilityManifest>((v) => typeof v === 'object' && v !== null),
+      accepted_at: z.string(),
+    })
+    .optional(),
+});
+
+// `node` is not a DynamoDB reserved word but `hash` is; names go through placeholders alike.
+const NAMES = { '#node': 'node' };
+
+/**
+ * The node's items in the single table: the nonce claim, the mesh-IP claims and the domain's
+ * counter, the node's own item (a pointer to its Resource, listed per domain, holding its
+ * capability manifest), and the writes on the Resource's `node`.
+ */
+export class DynamoNodeStore implements NodeStore {
+  constructor(private readonly table: Table) {}
+
+  async resourceForToken(tokenHash: string): Promise<Resource | undefined> {
+    const pointer = await this.table.get(resourceKeys.bootstrapToken(tokenHash), TokenPointerSchema);
+    return pointer && this.table.get(resourceKeys.resource(pointer.id), ResourceSchema);
+  }
+
+  async claimNonce(projectId: string, nonce: string, claim: { token_hash: string; public_key: string; at: string }): Promise<boolean> {
+    // Hashed: a nonce may be 4 KiB, more than a partition key holds.
+    const key = resourceKeys.nonce(projectId, createHash('sha256').update(nonce).digest('hex'));
+    if (await this.table.putNew({ ...key, token_hash: claim.token_hash, public_key: claim.public_key, claimed_at: claim.at })) return true;
+    const existing = await this.table.get(key, NonceClaimSchema);
+    return existing?.token_hash === claim.token_hash && existing.public_key === claim.public_key;
+  }
+
+  async nextMeshIndex(domainId: string): Promise<number> {
+    const updated = await this.table.update({
+      Key: resourceKeys.meshCounter(domainId),
+      UpdateExpression: 'ADD next_index :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    });
+    return Number(updated?.next_index);
+  }
+
+  claimMeshIp(domainId: string, ip: string, owner: { node_id: string; resource_id: string }): Promise<boolean> {
+    return this.table.putNew({ ...resourceKeys.meshIp(domainId, ip), mesh_ip: ip, ...owner });
+  }
+
+  async releaseMeshIp(domainId: string, ip: string, nodeId: string): Promise<void> {
+    await this.table.delete(resourceKeys.meshIp(domainId, ip), { expression: 'node_id = :node', values: { ':node': nodeId } });
+  }
+
+  async putPointer(pointer: NodePointer): Promise<void> {
+    await this.table.put({ ...resourceKeys.node(pointer.node_id), ...resourceKeys.domainNodes(pointer.domain_id), GSI1SK: pointer.node_id, id: pointer.node_id, ...pointer });
+  }
+
+  async deletePointer(nodeId: string): Promise<void> {
+    await this.table.delete(resourceKeys.node(nodeId));
+  }
+
+  async redeem(resourceId: string, tokenHash: string, node: EnrolledNode, now: string): Promise<Resource | undefined> {
+    const updated = await this.table.update({
+      Key: resourceKeys.resource(resourceId),
+      UpdateExpression: 'SET #node = :node, bootstrap.consumed_at = :now, updated_at = :now',
+      ConditionExpression: [
+        'bootstrap.#hash = :hash',
+        'attribute_not_exists(bootstrap.consumed_at)',
+        'attribute_not_exists(bootstrap.revoked_at)',
+        'bootstrap.expires_at > :now',
+        'attribute_not_exists(#node)',
+      ].join(' AND '),
+      ExpressionAttributeNames: { ...NAMES, '#hash': 'hash' },
+      ExpressionAttributeValues: { ':node': node, ':now': now, ':hash': tokenHash },
+    });
+    return updated && ResourceSchema.parse(entityOf(updated));
+  }
+
+  async find(nodeId: string): Promise<{ pointer: NodePointer; resource: Resource } | undefined> {
+    const pointer = await this.table.get(resourceKeys.node(nodeId), PointerSchema);
+    const resource = pointer && (await this.table.get(resourceKeys.resource(pointer.resource_id), ResourceSchema));
+    return pointer && resource ? { pointer, resource } : undefined;
+  }
+
+  async markRefused(resourceId: string, nodeId: string, at: string): Promise<void> {
+    await this.table.update({
+      Key: resourceKeys.resource(resourceId),
+      UpdateExpression: 'SET #node.refused_at = :at, updated_at = :at',
+      ConditionExpression: '#node.node_id = :id AND attribute_exists(#node.revoked_at) AND attribute_not_exists(#node.refused_at)',
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: { ':id': nodeId, ':at': at },
+    });
+  }
+
+  async recordHeartbeat(resourceId: string, nodeId: string, at: string, binaryVersion: string): Promise<Resource | undefined> {
+    // updated_at stays: a heartbeat is liveness, not a change of the Resource.
+    const updated = await this.table.update({
+      Key: resourceKeys.resource(resourceId),
+      UpdateExpression:
+        'SET #node.last_heartbeat_at = :at, #node.first_heartbeat_at = if_not_exists(#node.first_heartbeat_at, :at), #node.binary_version = :version',
+      ConditionExpression: '#node.node_id = :id AND attribute_not_exists(#node.revoked_at)',
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: { ':id': nodeId, ':at': at, ':version': binaryVersion },
+    });
+    return updated && ResourceSchema.parse(entityOf(updated));
+  }
+
+  async domainNodes(domainId: string): Promise<Array<{ pointer: NodePointer; resource: Resource | undefined }>> {
+    // The list index only finds candidates; liveness is decided on the Resource items, read consistently.
+    const pointers: NodePointer[] = [];
+    let afterId: string | undefined;
+    do {
+      const page = await this.table.listPage(resourceKeys.domainNodes(domainId).GSI1PK, ListedPointerSchema, { limit: 200, ...(afterId && { afterId }) });
+      pointers.push(...page.items.map(({ id: _id, ...pointer }) => pointer));
+      afterId = page.lastId;
+    } while (afterId);
+    const resources = new Map<string, Promise<Resource | undefined>>();
+    for (const p of pointers) {
+      if (!resources.has(p.resource_id)) resources.set(p.resource_id, this.table.get(resourceKeys.resource(p.resource_id), ResourceSchema));
+    }
+    return Promise.all(pointers.map(async (pointer) => ({ pointer, resource: await resources.get(pointer.resource_id) })));
+  }
+
+  async getCapabilities(nodeId: string): Promise<StoredCapabilities | undefined> {
+    return (await this.table.get(resourceKeys.node(nodeId), CapabilitiesSchema))?.capabilities;
+  }
+
+  async putCapabilities(nodeId: string, stored: StoredCapabilities): Promise<boolean> {
+    // On the node's own item, not the Resource: a manifest may be 32 KiB and changes on its own schedule.
+    const updated = await this.table.update({
+      Key: resourceKeys.node(nodeId),
+      UpdateExpression: 'SET capabilities = :stored',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':stored': stored },
+    });
+    return updated !== undefined;
+  }
+}

@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES } from '../../scripts/fixtures.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { tableSnapshot } from '../support/table-snapshot.ts';
+import { waitFor } from '../support/wait.ts';
+
+let stack: TestStack;
+let credentialId: string;
+let versionId: string;
+const DOMAIN = FIXTURES.domain.id;
+let counter = 0;
+
+beforeAll(async () => {
+  stack = await startTestStack({ SUBSTRATE_TIMEOUT_SECONDS: '30' }, { heartbeatIntervalMs: 500 });
+  const creds = await stack.call('operator', 'GET', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`);
+  credentialId = creds.body.items.find((c: { display_name: string }) => c.display_name === 'demo-credential').id;
+  const bp = await stack.call('operator', 'GET', `/v1/blueprints/${FIXTURES.cloudlessBlueprint.id}`);
+  versionId = bp.body.versions[0].id;
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** A project with an approved assignment of the demo credential: the tutorial's steps 2-4. */
+async function approvedProject(): Promise<string> {
+  const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Fleet', slug: `fleet-${++counter}` });
+  const assignment = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, { cloud_credential_id: credentialId });
+  const approved = await stack.call('operator', 'POST', `/v1/credential-assignments/${assignment.body.id}/approve`);
+  expect(approved.body.state).toBe('approved');
+  return project.body.id;
+}
+
+function createBody(overrides: Record<string, unknown> = {}) {
+  return { origin: 'provisioned', kind: 'node', blueprint_version_id: versionId, cloud_credential_id: credentialId, parameters: {}, ...overrides };
+}
+
+async function phaseOf(id: string): Promise<string> {
+  return (await stack.call('admin', 'GET', `/v1/resources/${id}`)).body.provisioning.phase;
+}
+
+const untilPhase = (id: string, phase: string, timeoutMs = 30_000) =>
+  waitFor(async () => {
+    const res = await stack.call('admin', 'GET', `/v1/resources/${id}`);
+    return res.body.provisioning.phase === phase ? res.body : undefined;
+  }, { timeoutMs, what: `resource ${id} to reach ${phase}` });
+
+describe('create → Ready → delete → Deleted', () => {
+  it('runs the whole arc, in order, with the instance and node really gone at the end', async () => {
+    const projectId = await approvedProject();
+    const created = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, createBody());
+    expect(created.status).toBe(202);
+    expect(created.headers.get('location')).toBe(`/v1/resources/${created.body.id}`);
+    expect(created.body).toMatchObject({ kind: 'node', origin: 'provisioned', project_id: projectId, domain_id: DOMAIN, provisioning: { phase: 'Pending' } });
+    const id = created.body.id as string;
+
+    const ready = await untilPhase(id, 'Ready');
+    expect(ready.provisioning.transitions.map((t: { phase: string }) => t.phase)).toEqual(['Pending', 'Provisioning', 'Enrolling', 'Ready']);
+    expect(ready.provisioning.provisioned_resource_id).not.toBe(id);
+    expect(ready.provisioning.node.mesh_ip).toMatch(/^100\.64\./);
+    const instanceId = ready.provisioning.substrate.instance_id as string;
+    expect(stack.ec2.instances().find((i) => i.instanceId === instanceId)?.state).toBe('running');
+
+    const deleted = await stack.call('admin', 'DELETE', `/v1/resources/${id}`);
+    expect(deleted.status).toBe(202);
+    expect(deleted.text).toBe('');
+    const gone = await untilPhase(id, 'Deleted');
+    expect(gone.provisioning.transitions.map((t: { phase: string }) => t.phase)).toEqual([
+      'Pending',
+      'Provisioning',
+      'Enrolling',
+      'Ready',
+      'Deregistering',
+      'Deprovisioning',
+      'Deleted',
+    ]);
+    expect(stack.ec2.instances().find((i) => i.instanceId === instanceId)?.state).toBe('terminated');
+    // A Deleted Resource stays readable, and deleting it again starts nothing.
+    expect((await stack.call('admin', 'DELETE', `/v1/resources/${id}`)).status).toBe(202);
+    expect(await phaseOf(id)).toBe('Deleted');
+    // The project no longer counts it, so it can be deleted.
+    expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
+  });
+});
+
+describe('create: checks before anything is applied', () => {
+  it('refuses a credential the project has no approved assignment of, and stores nothing', async () => {
+    const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Unassigned', slug: `unassigned-${++counter}` });
+    const before = await tableSnapshot(stack.dynamoUrl, stack.tableName);
+    const res = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/resources`, createBody());
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('credential_not_approved');
+    expect(await tableSnapshot(stack.dynamoUrl, stack.tableName)).toEqual(before);
+  });
+
+  it('refuses a caller without deploy on the project', async () => {
+    const projectId = await approvedProject();
+    const res = await stack.call('operator', 'POST', `/v1/projects/${projectId}/resources`, createBody());
+    expect(res.status).toBe(403);
+    expect(res.body.reason).toBe('insufficient_relation');
+  });
+
+  it('validates parameters against the version schema with field paths (422)', async () => {
+    const projectId = await approvedProject();
+    const before = await tableSnapshot(stack.dynamoUrl, stack.tableName);
+    const res = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, createBody({ parameters: { size: 'large' } }));
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('invalid_parameters');
+    expect(res.body.errors).toEqual([{ path: 'parameters.size', message: expect.any(String) }]);
+    expect(await tableSnapshot(stack.dynamoUrl, stack.tableName)).toEqual(before);
+  });
+
+  it('answers bad bodies and ids with the contract codes', async () => {
+    const projectId = await approvedProject();
+    const cases: Array<[string, unknown, number, string]> = [
+      [`/v1/projects/${projectId}/resources`, { ...createBody(), origin: 'imported' }, 400, 'invalid_resource_origin'],
+      [`/v1/projects/${projectId}/resources`, { ...createBody(), extra: true }, 400, 'invalid_body'],
+      [`/v1/projects/${projectId}/resources`, createBody({ blueprint_version_id: 'x' }), 400, 'invalid_body'],
+      ['/v1/projects/nope/resources', createBody(), 400, 'invalid_project_id'],
+    ];
+    for (const [path, body, status, code] of cases) {
+      const res = await stack.call('admin', 'POST', path, body);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expect(res.body.code).toBe(code);
+    }
+    expect((await stack.call('admin', 'GET', '/v1/resources/nope')).body.code).toBe('invalid_resource_id');
+    expect((await stack.call('admin', 'GET', '/v1/resources/019100c0-0d00-7000-8000-0000000000ff')).status).toBe(404);
+  });
+
+  it('honours Idempotency-Key: same body → same Resource, other body → 409', async () => {
+    const projectId = await approvedProject();
+    const headers = { 'idempotency-key': `key-${counter}` };
+    const first = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, createBody(), headers);
+    const again = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, createBody(), headers);
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body.id).toBe(first.body.id);
+    const other = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, createBody({ kind: 'gateway' }), headers);
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('idempotency_key_reused');
+    const list = await stack.call('admin', 'GET', `/v1/projects/${projectId}/resources`);
+    expect(list.body.items.map((r: { id: string }) => r.id)).toEqual([first.body.id]);
+  });
+});
+
+describe('teardown', () => {
+  it('tears down after the assignment and the credential were revoked, using the pinned handle', async () => {
+    const payload = Buffer.from(JSON.stringify({ access_key_id: 'AKIDEMOLOCAL0000000', secret_access_key: 'demo-secret-for-revocation' })).toString('base64');
+    const extra = await stack.call('operator', 'POST', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`, { display_name: `revocable-${++counter}`, payload });
+    expect(extra.status).toBe(201);
+    const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Revoked', slug: `revoked-${counter}` });
+    const assignment = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, { cloud_credential_id: extra.body.id });
+    await stack.call('operator', 'POST', `/v1/credential-assignments/${assignment.body.id}/approve`);
+    const created = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/resources`, createBody({ cloud_credential_id: extra.body.id }));
+    await untilPhase(created.body.id, 'Ready');
+
+    await stack.call('operator', 'POST', `/v1/credential-assignments/${assignment.body.id}/revoke`, { reason: 'rotation' });
+    await stack.call('operator', 'POST', `/v1/cloud-credentials/${extra.body.id}/revoke`, { reason: 'rotation' });
+    // New Resources with it are refused...
+    const refused = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/resources`, createBody({ cloud_credential_id: extra.body.id }));
+    expect(refused.status).toBe(403);
+    // ...but the running one still tears down.
+    await stack.call('admin', 'DELETE', `/v1/resources/${created.body.id}`);
+    await untilPhase(created.body.id, 'Deleted');
+  });
+
+  it('deletes in the middle of provisioning and leaves no machine behind', async () => {
+    const projectId = await approvedProject();
+    const created = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, createBody());
+    const id = created.body.id as string;
+    expect((await stack.call('admin', 'DELETE', `/v1/resources/${id}`)).status).toBe(202);
+    const gone = await untilPhase(id, 'Deleted');
+    const phases = gone.provisioning.transitions.map((t: { phase: string }) => t.phase);
+    expect(phases.slice(-3)).toEqual(['Deregistering', 'Deprovisioning', 'Deleted']);
+    // Whatever the provision run launched before the delete fenced it off is terminated.
+    await waitFor(async () => {
+      const mine = stack.ec2.instances().filter((i) => i.tags['plexsphere:resource-id'] === id);
+      return mine.every((i) => i.state === 'terminated') ? true : undefined;
+    }, { timeoutMs: 20_000, what: 'every instance of the resource to be terminated' });
+  });
+});
