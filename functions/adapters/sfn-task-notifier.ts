@@ -23,7 +23,7 @@ export class SfnTaskNotifier implements EnrolmentNotifier, TaskCallbacks {
     }
   }
 
-  enrolled(taskToken: string, output: { node_id: string }): Promise<void> {
+  enrolled(taskToken: string, output: { status: 'done'; node_id: string }): Promise<void> {
     return this.succeed(taskToken, output);
   }
 }

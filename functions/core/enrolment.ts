@@ -78,10 +78,14 @@ export interface NodeSecrets {
   signingKey(): Promise<{ keyId: string; publicKey: string }>;
 }
 
-/** Completes the Enrolling wait of a provision run (a Step Functions task token). */
+/**
+ * Completes the Enrolling wait of a provision run (a Step Functions task token). The output is the
+ * wait's result: `status: 'done'` like the step outcomes (the ASL's Choice after the wait reads
+ * `$.result.status`, and a Choice on a missing path fails the execution), and the node's id.
+ */
 export interface EnrolmentNotifier {
   /** Sends task success; a wait that already ended (timed out, stopped) counts as done. */
-  enrolled(taskToken: string, output: { node_id: string }): Promise<void>;
+  enrolled(taskToken: string, output: { status: 'done'; node_id: string }): Promise<void>;
 }
 
 export interface EnrolmentPorts {
@@ -116,7 +120,7 @@ export function decodeBase64Key(text: string): Uint8Array | undefined {
 /** A node's WireGuard (X25519) public key: 32 bytes, not the all-zero small-order point. */
 export function isValidX25519PublicKey(text: string): boolean {
   const bytes = decodeBase64Key(text);
-  return bytes !== undefined && bytes.some((b) => b !== 0);
+  return bytes?.some((b) => b !== 0) ?? false;
 }
 
 /** A SHA-256 digest as 64 hex characters or 44 base64 characters. */
@@ -446,7 +450,7 @@ export async function acceptHeartbeat(ports: EnrolmentPorts, identity: NodeIdent
   const resource = await ports.nodes.recordHeartbeat(identity.resourceId, identity.nodeId, at, version);
   if (!resource) return refuseRevoked(ports, identity);
   const taskToken = resource.provisioning?.enrol_task_token;
-  if (taskToken && isEnrolled(resource)) await ports.enrolmentNotifier.enrolled(taskToken, { node_id: identity.nodeId });
+  if (taskToken && isEnrolled(resource)) await ports.enrolmentNotifier.enrolled(taskToken, { status: 'done', node_id: identity.nodeId });
   return { accepted_at: at, reconcile: false, rotate_keys: false };
 }
 

@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import { bootstrapTokenValidity, formatBootstrapToken } from '../../functions/core/bootstrap-tokens.ts';
+import type { Clock } from '../../functions/core/clock.ts';
+import {
+  acceptHeartbeat,
+  cidrContains,
+  cidrHosts,
+  type EnrolmentPorts,
+  formatNskBearer,
+  isEnrolled,
+  isValidX25519PublicKey,
+  meshAddress,
+  type NodePointer,
+  type NodeStore,
+  parseNskBearer,
+  reachabilityOf,
+  registerNode,
+  type StoredCapabilities,
+} from '../../functions/core/enrolment.ts';
+import type { EnrolledNode, Resource } from '../../functions/core/resources.ts';
+import type { Domain } from '../../functions/core/tenancy.ts';
+
+const PROJECT = '019100a0-0a00-7000-8000-0000000000aa';
+const DOMAIN = '019100a0-0a00-7000-8000-000000000001';
+const NODE = '01920000-1111-7000-8000-000000000001';
+const KEY = Buffer.alloc(32, 3).toString('base64');
+
+describe('mesh addresses', () => {
+  it('hands out host addresses only, skipping the network and broadcast addresses', () => {
+    expect(cidrHosts('100.64.0.0/16')).toEqual({ network: 100 * 2 ** 24 + 64 * 2 ** 16, hosts: 65534 });
+    expect(meshAddress('100.64.0.0/16', 1)).toBe('100.64.0.1');
+    expect(meshAddress('100.64.0.0/16', 256)).toBe('100.64.1.0');
+    expect(meshAddress('100.64.0.0/16', 65534)).toBe('100.64.255.254');
+    expect(meshAddress('100.64.0.0/16', 65535)).toBeUndefined();
+    expect(meshAddress('100.64.0.0/16', 0)).toBeUndefined();
+    expect(meshAddress('10.0.0.8/30', 1)).toBe('10.0.0.9');
+    expect(meshAddress('10.0.0.8/30', 3)).toBeUndefined();
+    expect(meshAddress('10.0.0.8/31', 1)).toBeUndefined();
+    // A CIDR written with host bits still counts from its network address.
+    expect(meshAddress('10.0.0.9/30', 1)).toBe('10.0.0.9');
+  });
+
+  it('tells whether an address is a host of a CIDR', () => {
+    expect(cidrContains('100.64.0.0/16', '100.64.3.7')).toBe(true);
+    expect(cidrContains('100.64.0.0/16', '100.64.0.0')).toBe(false);
+    expect(cidrContains('100.64.0.0/16', '100.64.255.255')).toBe(false);
+    expect(cidrContains('100.64.0.0/16', '100.65.0.1')).toBe(false);
+  });
+});
+
+describe('the NSK envelope', () => {
+  it('round-trips nsk_<env>_<base64url of node id bytes and NSK bytes>', () => {
+    const nsk = Buffer.from(Array.from({ length: 32 }, (_, i) => 250 - i)).toString('base64');
+    const bearer = formatNskBearer('local', NODE, nsk);
+    expect(bearer).toMatch(/^nsk_local_[A-Za-z0-9_-]{64}$/);
+    const hexId = NODE.replaceAll('-', '');
+    expect(Buffer.from(bearer.slice('nsk_local_'.length), 'base64url').toString('hex')).toBe(hexId + Buffer.from(nsk, 'base64').toString('hex'));
+    const parsed = parseNskBearer(bearer);
+    expect(parsed && { ...parsed, nsk: Buffer.from(parsed.nsk).toString('base64') }).toEqual({ env: 'local', nodeId: NODE, nsk });
+    expect(parseNskBearer(`${bearer}=`)).toBeUndefined();
+    expect(parseNskBearer(bearer.replace('nsk_local_', 'nsk_'))).toBeUndefined();
+  });
+});
+
+describe('public keys', () => {
+  it('accepts 32 bytes in canonical standard base64, not the zero point', () => {
+    expect(isValidX25519PublicKey(KEY)).toBe(true);
+    expect(isValidX25519PublicKey(Buffer.alloc(32).toString('base64'))).toBe(false);
+    expect(isValidX25519PublicKey(Buffer.alloc(31, 1).toString('base64'))).toBe(false);
+    expect(isValidX25519PublicKey(Buffer.alloc(32, 1).toString('base64url'))).toBe(false);
+    expect(isValidX25519PublicKey(`${'A'.repeat(42)}B=`)).toBe(false);
+  });
+});
+
+describe('reachability', () => {
+  const node: EnrolledNode = { node_id: NODE, mesh_ip: '100.64.0.1', public_key: KEY, nsk_hash: 'h', registered_at: '2026-01-01T00:00:00.000Z' };
+  it('is unreachable before a heartbeat, then healthy, stale after 90 s and unreachable after 300 s', () => {
+    const at = (s: number) => new Date(Date.parse('2026-01-01T00:01:00.000Z') + s * 1000);
+    expect(reachabilityOf(node, at(0))).toEqual({ state: 'unreachable', changed_at: node.registered_at });
+    const beating = { ...node, first_heartbeat_at: '2026-01-01T00:00:30.000Z', last_heartbeat_at: '2026-01-01T00:01:00.000Z' };
+    expect(reachabilityOf(beating, at(89)).state).toBe('healthy');
+    expect(reachabilityOf(beating, at(90))).toEqual({ state: 'stale', last_heartbeat_at: beating.last_heartbeat_at, changed_at: '2026-01-01T00:02:30.000Z' });
+    expect(reachabilityOf(beating, at(300)).state).toBe('unreachable');
+  });
+});
+
+// ---- use cases over in-memory ports --------------------------------------------------------
+
+class MemoryNodes implements NodeStore {
+  resources = new Map<string, Resource>();
+  tokens = new Map<string, string>();
+  nonces = new Map<string, { token_hash: string; public_key: string }>();
+  counters = new Map<string, number>();
+  ips = new Map<string, string>();
+  pointers = new Map<string, NodePointer>();
+  caps = new Map<string, StoredCapabilities>();
+  refusals = 0;
+
+  async resourceForToken(hash: string) {
+    const id = this.tokens.get(hash);
+    return id ? this.resources.get(id) : undefined;
+  }
+  async claimNonce(projectId: string, nonce: string, claim: { token_hash: string; public_key: string }) {
+    const existing = this.nonces.get(`${projectId}/${nonce}`);
+    if (!existing) this.nonces.set(`${projectId}/${nonce}`, claim);
+    return !existing || (existing.token_hash === claim.token_hash && existing.public_key === claim.public_key);
+  }
+  async nextMeshIndex(domainId: string) {
+    const next = (this.counters.get(domainId) ?? 0) + 1;
+    this.counters.set(domainId, next);
+    return next;
+  }
+  async claimMeshIp(domainId: string, ip: string, owner: { node_id: string }) {
+    if (this.ips.has(`${domainId}/${ip}`)) return false;
+    this.ips.set(`${domainId}/${ip}`, owner.node_id);
+    return true;
+  }
+  async releaseMeshIp(domainId: string, ip: string, nodeId: string) {
+    if (this.ips.get(`${domainId}/${ip}`) === nodeId) this.ips.delete(`${domainId}/${ip}`);
+  }
+  async putPointer(p: NodePointer) {
+    this.pointers.set(p.node_id, p);
+  }
+  async deletePointer(nodeId: string) {
+    this.pointers.delete(nodeId);
+  }
+  async redeem(resourceId: string, tokenHash: string, node: EnrolledNode, now: string) {
+    const r = this.resources.get(resourceId);
+    const t = r?.bootstrap;
+    if (!r || !t || t.hash !== tokenHash || t.consumed_at || t.revoked_at || t.expires_at <= now || r.node) return undefined;
+    const next = { ...r, node, bootstrap: { ...t, consumed_at: now } };
+    this.resources.set(resourceId, next);
+    return next;
+  }
+  async find(nodeId: string) {
+    const pointer = this.pointers.get(nodeId);
+    const resource = pointer && this.resources.get(pointer.resource_id);
+    return pointer && resource ? { pointer, resource } : undefined;
+  }
+  async markRefused() {
+    this.refusals++;
+  }
+  async recordHeartbeat(resourceId: string, nodeId: string, at: string) {
+    const r = this.resources.get(resourceId);
+    if (!r?.node || r.node.node_id !== nodeId || r.node.revoked_at) return undefined;
+    const next = { ...r, node: { ...r.node, last_heartbeat_at: at, first_heartbeat_at: r.node.first_heartbeat_at ?? at } };
+    this.resources.set(resourceId, next);
+    return next;
+  }
+  async domainNodes(domainId: string) {
+    return [...this.pointers.values()].filter((p) => p.domain_id === domainId).map((pointer) => ({ pointer, resource: this.resources.get(pointer.resource_id) }));
+  }
+  async getCapabilities(nodeId: string) {
+    return this.caps.get(nodeId);
+  }
+  async putCapabilities(nodeId: string, stored: StoredCapabilities) {
+    this.caps.set(nodeId, stored);
+    return true;
+  }
+}
+
+function world(meshCidr: string) {
+  let now = new Date('2026-01-01T00:00:00.000Z');
+  const clock: Clock = { now: () => now };
+  const nodes = new MemoryNodes();
+  const completed: Array<{ token: string; output: unknown }> = [];
+  const domain: Domain = { id: DOMAIN, slug: 'd', name: 'D', mesh_cidr: meshCidr, created_at: '', updated_at: '' };
+  let nsks = 0;
+  const ports: EnrolmentPorts = {
+    nodes,
+    tenancy: { getDomain: async (id) => (id === DOMAIN ? domain : undefined) },
+    bootstrapTokens: { hash: (token) => `hash:${token}` },
+    nodeSecrets: {
+      issueNsk: () => ({ nsk: Buffer.alloc(32, ++nsks).toString('base64'), hash: `nsk-hash-${nsks}` }),
+      nskMatches: (nsk, hash) => hash === `nsk-hash-${nsk[0]}`,
+      signingKey: async () => ({ keyId: 'kid', publicKey: Buffer.alloc(32, 8).toString('base64') }),
+    },
+    enrolmentNotifier: { enrolled: async (token, output) => void completed.push({ token, output }) },
+    clock,
+  };
+  let serial = 0;
+  const resource = (): { resource: Resource; token: string } => {
+    const id = `01920000-0000-7000-8000-${String(++serial).padStart(12, '0')}`;
+    const token = formatBootstrapToken({ env: 'local', projectId: PROJECT, random: `a${'b'.repeat(18)}${String.fromCharCode(97 + serial)}` });
+    const r: Resource = {
+      id,
+      project_id: PROJECT,
+      domain_id: DOMAIN,
+      kind: 'node',
+      origin: 'provisioned',
+      external_ref: id,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+      created_by: DOMAIN,
+      provisioning: { phase: 'Enrolling', generation: 1, run: 'provision', provisioned_resource_id: id, reason: 'test', transitions: [] },
+      bootstrap: { hash: `hash:${token}`, ...bootstrapTokenValidity(now, 900) },
+    };
+    nodes.resources.set(id, r);
+    nodes.tokens.set(`hash:${token}`, id);
+    return { resource: r, token };
+  };
+  const body = (b: { resource: Resource; token: string }, nonce: string) => ({
+    project_id: PROJECT,
+    resource_handle: b.resource.id,
+    bootstrap_token: b.token,
+    nonce,
+    public_key: KEY,
+  });
+  return { ports, nodes, completed, resource, body, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
+}
+
+describe('registerNode', () => {
+  it('answers 503 pool_exhausted when the domain CIDR is full, without consuming the token', async () => {
+    const w = world('10.0.0.0/30'); // two hosts
+    await registerNode(w.ports, w.body(w.resource(), 'n1'));
+    await registerNode(w.ports, w.body(w.resource(), 'n2'));
+    const third = w.resource();
+    await expect(registerNode(w.ports, w.body(third, 'n3'))).rejects.toMatchObject({ name: 'UnavailableError', code: 'pool_exhausted' });
+    expect(w.nodes.resources.get(third.resource.id)?.bootstrap?.consumed_at).toBeUndefined();
+    expect([...w.nodes.ips.keys()].sort()).toEqual([`${DOMAIN}/10.0.0.1`, `${DOMAIN}/10.0.0.2`]);
+  });
+
+  it('lets a retry of the same registration through its own nonce claim', async () => {
+    const w = world('10.0.0.0/24');
+    const b = w.resource();
+    await w.nodes.claimNonce(PROJECT, 'n1', { token_hash: `hash:${b.token}`, public_key: KEY });
+    await expect(registerNode(w.ports, w.body(b, 'n1'))).resolves.toMatchObject({ mesh_ip: '10.0.0.1' });
+    // …but not another registration reusing it.
+    await expect(registerNode(w.ports, w.body(w.resource(), 'n1'))).rejects.toMatchObject({ code: 'nonce_collision' });
+  });
+
+  it('judges an expired token by the injected clock', async () => {
+    const w = world('10.0.0.0/24');
+    const b = w.resource();
+    w.advance(900_000);
+    await expect(registerNode(w.ports, w.body(b, 'n1'))).rejects.toMatchObject({ name: 'ForbiddenError', code: 'token_expired' });
+  });
+});
+
+describe('acceptHeartbeat', () => {
+  it('completes a stored enrolment wait on the first heartbeat, and refuses a revoked node', async () => {
+    const w = world('10.0.0.0/24');
+    const b = w.resource();
+    const reg = await registerNode(w.ports, w.body(b, 'n1'));
+    const identity = { nodeId: reg.node_id, resourceId: b.resource.id, projectId: PROJECT, domainId: DOMAIN };
+    const beat = { client_now: '2026-01-01T00:00:30.000Z', binary_checksum: 'a'.repeat(64), binary_version: 'v1', nat_summary: {} };
+    // No wait stored yet: nothing to complete, though the node is now enrolled (the step checks that itself).
+    await acceptHeartbeat(w.ports, identity, beat);
+    expect(w.completed).toEqual([]);
+    expect(isEnrolled(w.nodes.resources.get(b.resource.id) as Resource)).toBe(true);
+    const r = w.nodes.resources.get(b.resource.id) as Resource;
+    w.nodes.resources.set(r.id, { ...r, provisioning: { ...(r.provisioning as NonNullable<Resource['provisioning']>), enrol_task_token: 'task-1' } });
+    await acceptHeartbeat(w.ports, identity, beat);
+    expect(w.completed).toEqual([{ token: 'task-1', output: { status: 'done', node_id: reg.node_id } }]);
+
+    const current = w.nodes.resources.get(r.id) as Resource;
+    w.nodes.resources.set(r.id, { ...current, node: { ...(current.node as EnrolledNode), revoked_at: '2026-01-01T00:00:40.000Z' } });
+    await expect(acceptHeartbeat(w.ports, identity, beat)).rejects.toMatchObject({ code: 'nsk_revoked' });
+    expect(w.nodes.refusals).toBe(1);
+  });
+
+  it('refuses a client clock more than 60 s away', async () => {
+    const w = world('10.0.0.0/24');
+    const identity = { nodeId: NODE, resourceId: 'r', projectId: PROJECT, domainId: DOMAIN };
+    const beat = { client_now: '2026-01-01T00:01:01.000Z', binary_checksum: 'a'.repeat(64), binary_version: 'v1', nat_summary: {} };
+    await expect(acceptHeartbeat(w.ports, identity, beat)).rejects.toMatchObject({ name: 'InvalidInputError', code: 'clock_skew' });
+  });
+});
