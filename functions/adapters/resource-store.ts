@@ -15,6 +15,8 @@ import { keys, resourceKeys } from './dynamo/keys.ts';
 import { entityOf, type Table } from './dynamo/table.ts';
 
 const ClaimSchema = z.object({ id: z.string(), request_hash: z.string() });
+// `provisioning` is a DynamoDB reserved word, so expressions name it through a placeholder.
+const PROV = { '#prov': 'provisioning' };
 const ACTIVE_PHASES = new Set<Phase>([...PROVISION_PHASES, ...TEARDOWN_PHASES]);
 
 /** Builds `:p0, :p1 …` placeholders for an IN list. */
@@ -106,12 +108,12 @@ export class DynamoResourceStore implements ResourceStore {
   async changePhase(id: string, change: PhaseChange): Promise<Resource | undefined> {
     const from = inList('from', change.from);
     const sets = [
-      'provisioning.phase = :to',
-      'provisioning.reason = :reason',
-      'provisioning.transitions = list_append(provisioning.transitions, :transition)',
+      '#prov.phase = :to',
+      '#prov.reason = :reason',
+      '#prov.transitions = list_append(#prov.transitions, :transition)',
       'updated_at = :at',
     ];
-    const removes: string[] = ['provisioning.enrol_task_token'];
+    const removes: string[] = ['#prov.enrol_task_token'];
     const values: Record<string, unknown> = {
       ...from.values,
       ':to': change.to,
@@ -128,10 +130,10 @@ export class DynamoResourceStore implements ResourceStore {
     ];
     for (const [field, value] of optional) {
       if (value !== undefined) {
-        sets.push(`provisioning.${field} = :${field}`);
+        sets.push(`#prov.${field} = :${field}`);
         values[`:${field}`] = value;
       } else if (field !== 'substrate' && field !== 'last_error') {
-        removes.push(`provisioning.${field}`);
+        removes.push(`#prov.${field}`);
       }
     }
     if (ACTIVE_PHASES.has(change.to)) {
@@ -144,7 +146,8 @@ export class DynamoResourceStore implements ResourceStore {
     const updated = await this.table.update({
       Key: resourceKeys.resource(id),
       UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
-      ConditionExpression: `provisioning.phase IN (${from.expr}) AND provisioning.generation = :gen`,
+      ConditionExpression: `#prov.phase IN (${from.expr}) AND #prov.generation = :gen`,
+      ExpressionAttributeNames: PROV,
       ExpressionAttributeValues: values,
     });
     if (!updated) return undefined;
@@ -157,8 +160,9 @@ export class DynamoResourceStore implements ResourceStore {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     const updated = await this.table.update({
       Key: resourceKeys.resource(id),
-      UpdateExpression: `SET ${[...entries.map(([k]) => `provisioning.${k} = :${k}`), 'updated_at = :at'].join(', ')}`,
-      ConditionExpression: 'provisioning.generation = :gen',
+      UpdateExpression: `SET ${[...entries.map(([k]) => `#prov.${k} = :${k}`), 'updated_at = :at'].join(', ')}`,
+      ConditionExpression: '#prov.generation = :gen',
+      ExpressionAttributeNames: PROV,
       ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([k, v]) => [`:${k}`, v])), ':gen': generation, ':at': at },
     });
     return updated && ResourceSchema.parse(entityOf(updated));
@@ -173,12 +177,13 @@ export class DynamoResourceStore implements ResourceStore {
     const updated = await this.table.update({
       Key: resourceKeys.resource(id),
       UpdateExpression: [
-        'SET provisioning.generation = :next, provisioning.run = :run, provisioning.phase = :phase, provisioning.reason = :reason,',
+        'SET #prov.generation = :next, #prov.run = :run, #prov.phase = :phase, #prov.reason = :reason,',
         'updated_at = :at, GSI2PK = :active, GSI2SK = :id',
-        phaseChanges ? ', provisioning.transitions = list_append(provisioning.transitions, :transition)' : '',
-        'REMOVE provisioning.enrol_task_token, provisioning.deadline',
+        phaseChanges ? ', #prov.transitions = list_append(#prov.transitions, :transition)' : '',
+        'REMOVE #prov.enrol_task_token, #prov.deadline',
       ].join(' '),
-      ConditionExpression: `provisioning.generation = :gen AND provisioning.phase IN (${from.expr})`,
+      ConditionExpression: `#prov.generation = :gen AND #prov.phase IN (${from.expr})`,
+      ExpressionAttributeNames: PROV,
       ExpressionAttributeValues: {
         ...from.values,
         ':gen': change.expectedGeneration,
@@ -202,7 +207,8 @@ export class DynamoResourceStore implements ResourceStore {
     const updated = await this.table.update({
       Key: resourceKeys.resource(id),
       UpdateExpression: 'SET bootstrap = if_not_exists(bootstrap, :token), updated_at = :at',
-      ConditionExpression: 'provisioning.generation = :gen',
+      ConditionExpression: '#prov.generation = :gen',
+      ExpressionAttributeNames: PROV,
       ExpressionAttributeValues: { ':token': token, ':gen': generation, ':at': token.issued_at },
     });
     return updated && ResourceSchema.parse(entityOf(updated));
