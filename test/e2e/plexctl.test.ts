@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,7 +107,6 @@ describe('plexctl errors and exit codes', () => {
     expect(out.code).toBe(EXIT.auth);
     expect(out.stderr).toContain('expired');
     await writeSignedInProfiles();
-    expect(statSync(join(env.XDG_CONFIG_HOME as string, 'plexsphere', 'config.json')).mode & 0o777).toBe(0o600);
   });
 });
 

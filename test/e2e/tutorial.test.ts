@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,6 +30,7 @@ afterAll(async () => {
 
 interface Run {
   code: number | null;
+  configDir: string;
   output: string;
   signIns: string[];
 }
@@ -62,7 +63,7 @@ function runTutorial(): Promise<Run> {
   return new Promise((done, failed) => {
     child.on('error', failed);
     child.on('close', (code) => {
-      Promise.all(approvals).then(() => done({ code, output: lines.join('\n'), signIns }), failed);
+      Promise.all(approvals).then(() => done({ code, configDir: config, output: lines.join('\n'), signIns }), failed);
     });
   });
 }
@@ -76,5 +77,8 @@ describe('the seed tutorial, word for word with plexctl', () => {
     // Each polled phase line is a real read; the way up must pass through Ready and end there.
     expect(run.output).toMatch(/\d\d:\d\d:\d\d Ready/);
     expect(run.output).toMatch(/\d\d:\d\d:\d\d Deleted/);
+    // plexctl login kept both sessions in one config file only its owner can read.
+    expect(statSync(join(run.configDir, 'plexsphere', 'config.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(run.configDir, 'plexsphere')).mode & 0o777).toBe(0o700);
   }, 180_000);
 });
