@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { listen } from './net.ts';
+import { readBodyText, StateFile } from './state-file.ts';
 
 const STATE_FILE = 'ec2.json';
 const API_VERSION = '2016-11-15';
@@ -398,19 +399,21 @@ interface Live {
 }
 
 class Ec2Service {
-  private saving: Promise<void> = Promise.resolve();
+  private readonly stateFile: StateFile;
   private readonly live = new Map<string, Live>();
   private readonly tasks = new Set<Promise<void>>();
   private readonly aborts = new AbortController();
   private closing = false;
 
   private constructor(
-    private readonly file: string,
+    file: string,
     private readonly state: State,
     private readonly runner: InstanceRunner,
     readonly region: string,
     private readonly bootDelayMs: number,
-  ) {}
+  ) {
+    this.stateFile = new StateFile(file);
+  }
 
   static async load(opts: { dataDir: string; runner: InstanceRunner; region: string; bootDelayMs: number }): Promise<Ec2Service> {
     await mkdir(opts.dataDir, { recursive: true });
@@ -487,7 +490,7 @@ class Ec2Service {
         fail('IdempotentParameterMismatch', 'The client token you have provided is associated with a resource that has different parameters.');
       }
       // A retry is acknowledged only once the original is on disk.
-      await this.saving;
+      await this.stateFile.settled();
       return reservationXml(earlier.reservationId, [earlier], this.region);
     }
 
@@ -671,31 +674,11 @@ class Ec2Service {
       }
       live.handle = undefined;
     }
-    await this.saving;
+    await this.stateFile.settled();
   }
 
   private save(): Promise<void> {
-    const write = this.saving.then(() => this.writeFile());
-    this.saving = write.catch(() => undefined);
-    return write;
-  }
-
-  /** Temp file (owner-only: it holds user data), fsync, rename: a crash leaves the old state or the new one. */
-  private async writeFile(): Promise<void> {
-    const temp = `${this.file}.${process.pid}.${randomUUID()}.tmp`;
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(this.state));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, this.file);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    return this.stateFile.save(() => this.state);
   }
 }
 
@@ -731,14 +714,8 @@ async function readForm(req: IncomingMessage): Promise<Params> {
   if (!contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     fail('UnsupportedOperation', 'The local EC2 emulator expects a form-encoded POST body.');
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) fail('RequestLimitExceeded', 'Request body too large.', 413);
-    chunks.push(chunk);
-  }
-  return new Map(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+  const text = await readBodyText(req, MAX_BODY_BYTES, () => fail('RequestLimitExceeded', 'Request body too large.', 413));
+  return new Map(new URLSearchParams(text));
 }
 
 function sendXml(res: ServerResponse, status: number, requestId: string, xml: string): void {

@@ -2,12 +2,13 @@
 // vault: Create/Get/Put/Describe/Delete secret with version stages. State lives in one JSON file
 // under dataDir so secrets survive a restart. Secret values are never logged nor put in errors.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../functions/core/clock.ts';
+import { readBodyText, StateFile } from './state-file.ts';
 
 const STATE_FILE = 'secrets-manager.json';
 const ACCOUNT = '000000000000';
@@ -153,14 +154,15 @@ function versionWithStage(secret: StoredSecret, stage: string): string | undefin
 }
 
 class SecretsStore {
-  /** Serializes file writes; each write saves the whole state as it is when the write runs. */
-  private saving: Promise<void> = Promise.resolve();
+  private readonly stateFile: StateFile;
 
   constructor(
-    private readonly file: string,
+    file: string,
     private readonly state: State,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.stateFile = new StateFile(file);
+  }
 
   static async load(dataDir: string, clock: Clock): Promise<SecretsStore> {
     await mkdir(dataDir, { recursive: true });
@@ -198,7 +200,7 @@ class SecretsStore {
 
   /** Waits for pending writes, so a restart sees everything that was acknowledged. */
   flush(): Promise<void> {
-    return this.saving;
+    return this.stateFile.settled();
   }
 
   private now(): number {
@@ -341,27 +343,7 @@ class SecretsStore {
   }
 
   private save(): Promise<void> {
-    const write = this.saving.then(() => this.writeFile());
-    this.saving = write.catch(() => undefined);
-    return write;
-  }
-
-  /** Temp file, fsync, rename: a crash leaves the old state or the new one, never half of one. */
-  private async writeFile(): Promise<void> {
-    const temp = `${this.file}.${process.pid}.${randomUUID()}.tmp`;
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(this.state));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, this.file);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    return this.stateFile.save(() => this.state);
   }
 }
 
@@ -374,14 +356,9 @@ function parseJson(text: string): unknown {
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ServiceError('InvalidRequestException', 'Request body too large.', 413);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await readBodyText(req, MAX_BODY_BYTES, () => {
+    throw new ServiceError('InvalidRequestException', 'Request body too large.', 413);
+  });
   if (text === '') return {};
   return parseJson(text) ?? fail('SerializationException', 'Request body is not valid JSON.');
 }

@@ -32,6 +32,7 @@ import { Worker } from 'node:worker_threads';
 import { ExecutionError, ExecutionTimeoutError, type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { z } from 'zod';
 import { closeServer, listen } from './net.ts';
+import { readBodyText } from './state-file.ts';
 
 installPromiseWithResolvers();
 
@@ -984,14 +985,9 @@ function resourceName(spec: TaskSpec): string {
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ServiceError('ValidationException', 'Request body too large.', 413);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await readBodyText(req, MAX_BODY_BYTES, () => {
+    throw new ServiceError('ValidationException', 'Request body too large.', 413);
+  });
   if (text === '') return {};
   const parsed = parseJson(text);
   return parsed.ok ? parsed.value : fail('SerializationException', 'Request body is not valid JSON.');

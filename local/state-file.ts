@@ -1,0 +1,56 @@
+// What the local emulators share about their persistence and their HTTP bodies.
+import { randomUUID } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * A JSON state file saved whole, one save at a time in call order. Each save goes to an
+ * owner-only temp file (state may hold secrets or user data), is fsynced, then renamed over the
+ * file: a crash leaves the old state or the new one, never half of one.
+ */
+export class StateFile {
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(readonly path: string) {}
+
+  /** Saves the state as it is when this write runs (so a burst of saves ends with the latest). */
+  save(state: () => unknown): Promise<void> {
+    const write = this.saving.then(() => this.write(JSON.stringify(state())));
+    this.saving = write.catch(() => undefined);
+    return write;
+  }
+
+  /** Resolves once every save asked for so far is on disk (or has failed). */
+  settled(): Promise<void> {
+    return this.saving;
+  }
+
+  private async write(text: string): Promise<void> {
+    const temp = `${this.path}.${process.pid}.${randomUUID()}.tmp`;
+    const handle = await open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(temp, this.path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+}
+
+/** A request body as text; `tooLarge` throws the emulator's own error past `maxBytes`. */
+export async function readBodyText(req: IncomingMessage, maxBytes: number, tooLarge: () => never): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
