@@ -2,11 +2,13 @@ import type { App, Environment } from 'aws-cdk-lib';
 import { ApiEnvSchema } from '../functions/shared/env.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
+import { WorkflowsStack } from './stacks/workflows-stack.ts';
 
 export interface Plexsphere {
   stage: string;
   data: DataStack;
   api: ApiStack;
+  workflows: WorkflowsStack;
 }
 
 /** The stage named by `-c stage=<name>` (cdk.json defaults it to dev), held to the functions' STAGE rule. */
@@ -17,7 +19,10 @@ export function stageOf(app: App): string {
   return parsed.data;
 }
 
-/** Adds one stage of the broker to the app: the data stack and the API stack that depends on it. */
+/**
+ * Adds one stage of the broker to the app: data, then the API (which names the state machines by
+ * their fixed names), then the workflows (which need the API's URL for the nodes' user data).
+ */
 export function addPlexsphere(app: App, stage: string, env?: Environment): Plexsphere {
   const common = { ...(env && { env }), tags: { project: 'plexsphere', stage } };
   const data = new DataStack(app, `plexsphere-${stage}-data`, { ...common, stage, description: `Plexsphere broker (${stage}): table` });
@@ -27,5 +32,12 @@ export function addPlexsphere(app: App, stage: string, env?: Environment): Plexs
     data,
     description: `Plexsphere broker (${stage}): HTTP API`,
   });
-  return { stage, data, api };
+  const workflows = new WorkflowsStack(app, `plexsphere-${stage}-workflows`, {
+    ...common,
+    stage,
+    data,
+    api,
+    description: `Plexsphere broker (${stage}): state machines, step functions, reconciler`,
+  });
+  return { stage, data, api, workflows };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { EntityJson, EntityUidJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Action, AuthzDecision, Authorizer, AuthzResource, AuthzSubject } from '../core/authz/model.ts';
 
@@ -10,9 +10,18 @@ export interface PolicyText {
   schema?: string;
 }
 
-/** Reads the policy set and schema from functions/core/authz/ (bundles pass the text instead). */
+/**
+ * Where the policy files are, relative to this module: in the source tree they sit in
+ * functions/core/authz/; a Lambda bundle is one file, so infra's bundling copies them to ./authz/
+ * beside it (see infra/constructs/api-function.ts).
+ */
+const POLICY_DIRS = ['../core/authz/', './authz/'];
+
+/** Reads the policy set and schema from functions/core/authz/, or from the copy beside a bundle. */
 export function loadPolicyText(): Required<PolicyText> {
-  const read = (name: string) => readFileSync(new URL(`../core/authz/${name}`, import.meta.url), 'utf8');
+  const dir = POLICY_DIRS.map((d) => new URL(d, import.meta.url)).find((u) => existsSync(new URL('policies.cedar', u)));
+  if (!dir) throw new Error(`cedar: no policies.cedar in ${POLICY_DIRS.join(' or ')} of ${import.meta.url}`);
+  const read = (name: string) => readFileSync(new URL(name, dir), 'utf8');
   return { policies: read('policies.cedar'), schema: read('schema.cedarschema') };
 }
 

@@ -13,11 +13,17 @@ import type { ApiEnvInput } from '../../functions/shared/env.ts';
  */
 export type LambdaEnvironment<T> = { [K in keyof T]: T[K] extends string | undefined ? T[K] : string };
 
-export interface ApiFunctionProps {
-  /** Entry file relative to the repository root, as FUNCTION_GROUPS names it. */
+export interface ApiFunctionProps<E extends object = ApiEnvInput> {
+  /** Entry file relative to the repository root, as FUNCTION_GROUPS (or STEP_GROUPS) names it. */
   entry: string;
   description: string;
-  environment: LambdaEnvironment<ApiEnvInput>;
+  /** Typed from the function's env schema: ApiEnvSchema for API groups and the reconciler, StepsEnvSchema for steps. */
+  environment: LambdaEnvironment<E>;
+  /**
+   * Whether the code decides with Cedar (everything wired by composition.ts): ships the engine's
+   * package and the policy files with the bundle. Step groups do not, and stay smaller.
+   */
+  authz?: boolean;
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
   memorySize?: number;
@@ -31,12 +37,18 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CREATE_REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
-/** One API function group: a Node.js 22 ARM64 function bundled by the local esbuild, traced, with its own log group. */
-export class ApiFunction extends Construct {
+/** The policy files CedarAuthorizer reads, copied to ./authz/ beside the bundle (its POLICY_DIRS). */
+export const AUTHZ_FILES = ['policies.cedar', 'schema.cedarschema'] as const;
+
+/**
+ * One function group (API, steps, reconciler): a Node.js 22 ARM64 function bundled by the local
+ * esbuild (never Docker), traced, with its own log group.
+ */
+export class ApiFunction<E extends object = ApiEnvInput> extends Construct {
   readonly fn: NodejsFunction;
   readonly logGroup: LogGroup;
 
-  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
+  constructor(scope: Construct, id: string, props: ApiFunctionProps<E>) {
     super(scope, id);
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
     this.fn = new NodejsFunction(this, 'Function', {
@@ -51,7 +63,7 @@ export class ApiFunction extends Construct {
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
       environment: {
-        ...definedOnly(props.environment),
+        ...definedOnly(props.environment as Record<string, string | undefined>),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
@@ -66,9 +78,19 @@ export class ApiFunction extends Construct {
         banner: CREATE_REQUIRE_BANNER,
         // Ship the SDK version the tests ran against rather than whatever the runtime carries.
         bundleAwsSDK: true,
-        // cedar-wasm loads its .wasm from `${__dirname}` at import: it cannot be inlined into an ESM
-        // bundle, so it is installed next to it (from package-lock.json) and imported at run time.
-        nodeModules: ['@cedar-policy/cedar-wasm'],
+        ...(props.authz !== false && {
+          // cedar-wasm loads its .wasm from `${__dirname}` at import: it cannot be inlined into an ESM
+          // bundle, so it is installed next to it (from package-lock.json) and imported at run time.
+          nodeModules: ['@cedar-policy/cedar-wasm'],
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) => [
+              `mkdir -p "${outputDir}/authz"`,
+              ...AUTHZ_FILES.map((f) => `cp "${inputDir}/functions/core/authz/${f}" "${outputDir}/authz/${f}"`),
+            ],
+          },
+        }),
       },
     });
   }

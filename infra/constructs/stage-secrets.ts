@@ -5,41 +5,62 @@ import type { IConstruct } from 'constructs';
 /** A principal that lives in a stack (a function, a role): the ARN is formatted there. */
 export type SecretGrantee = IGrantable & IConstruct;
 
-const READ = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+// The vault adapter reads with GetSecretValue alone; DescribeSecret is only for pinning a credential.
+const READ = ['secretsmanager:GetSecretValue'];
+const CREATE = ['secretsmanager:CreateSecret'];
 
 /**
  * The Secrets Manager names of one stage. No stack owns these secrets: the functions create them
- * (the token-signing key once, conditionally, on first use; one secret per cloud credential), so a
- * stack can only grant access by name. Secrets Manager appends `-XXXXXX` to a secret's ARN, hence
- * the trailing wildcard.
+ * (each key once, conditionally, on first use; one secret per cloud credential), so a stack can only
+ * grant access by name. Secrets Manager appends `-` and six characters to a secret's name in its
+ * ARN: a single key is matched as `<name>-??????`, the credentials as everything under their prefix.
  */
 export class StageSecrets {
-  /** SIGNING_KEY_SECRET_ID of the functions. */
+  /** SIGNING_KEY_SECRET_ID of the API functions: the access-token and cursor key. */
   readonly signingKeyName: string;
-  /** CREDENTIAL_SECRET_PREFIX of the functions. */
+  /** CREDENTIAL_SECRET_PREFIX of the API functions. */
   readonly credentialPrefix: string;
+  /** The HMAC key of bootstrap tokens: the minter derives the name from STAGE (test/infra holds them equal). */
+  readonly bootstrapTokenKeyName: string;
+  /** The node-signing key handed to registered nodes: node-secrets derives the name from STAGE. */
+  readonly nodeSigningKeyName: string;
 
-  constructor(stage: string) {
+  constructor(readonly stage: string) {
     this.signingKeyName = `plexsphere/${stage}/token-signing-key`;
     this.credentialPrefix = `plexsphere/${stage}/credentials/`;
+    this.bootstrapTokenKeyName = `plexsphere/${stage}/bootstrap-token-key`;
+    this.nodeSigningKeyName = `plexsphere/${stage}/node-signing-key`;
   }
 
-  /** Every function verifies access tokens (and seals list cursors) with the signing key. */
-  grantSigningKeyRead(grantee: SecretGrantee): Grant {
-    return this.grant(grantee, READ, `${this.signingKeyName}*`);
+  /**
+   * Every function that verifies access tokens or seals cursors loads the signing key, and whichever
+   * of them runs first on a new stage creates it (conditionally: a racing loser re-reads).
+   */
+  grantSigningKeyLoadOrCreate(grantee: SecretGrantee): Grant {
+    return this.grant(grantee, [...READ, ...CREATE], `${this.signingKeyName}-??????`);
   }
 
-  /** Only the function that mints tokens creates (and rotates) the key. */
-  grantSigningKeyWrite(grantee: SecretGrantee): Grant {
-    return this.grant(grantee, ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue'], `${this.signingKeyName}*`);
+  /** The substrate steps mint bootstrap tokens with this key, creating it on first use. */
+  grantBootstrapTokenKeyLoadOrCreate(grantee: SecretGrantee): Grant {
+    return this.grant(grantee, [...READ, ...CREATE], `${this.bootstrapTokenKeyName}-??????`);
+  }
+
+  /** The nodes group hands out the node-signing key's public half, creating the key on first use. */
+  grantNodeSigningKeyLoadOrCreate(grantee: SecretGrantee): Grant {
+    return this.grant(grantee, [...READ, ...CREATE], `${this.nodeSigningKeyName}-??????`);
   }
 
   /** The catalog vaults a credential's material when it is registered; it never reads it back. */
   grantCredentialCreate(grantee: SecretGrantee): Grant {
-    return this.grant(grantee, ['secretsmanager:CreateSecret'], `${this.credentialPrefix}*`);
+    return this.grant(grantee, CREATE, `${this.credentialPrefix}*`);
   }
 
-  /** The substrate steps resolve a credential handle to its material. */
+  /** Approving an assignment pins the credential's current version (DescribeSecret, no value). */
+  grantCredentialDescribe(grantee: SecretGrantee): Grant {
+    return this.grant(grantee, ['secretsmanager:DescribeSecret'], `${this.credentialPrefix}*`);
+  }
+
+  /** The substrate steps resolve a credential handle (ARN and pinned version) to its material. */
   grantCredentialRead(grantee: SecretGrantee): Grant {
     return this.grant(grantee, READ, `${this.credentialPrefix}*`);
   }

@@ -2,11 +2,13 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Grant } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS, type FunctionGroup, ROUTES } from '../../functions/api/routes.ts';
 import { ApiFunction } from '../constructs/api-function.ts';
-import type { SecretGrantee, StageSecrets } from '../constructs/stage-secrets.ts';
+import type { SecretGrantee } from '../constructs/stage-secrets.ts';
+import { executionsArn, RUNS, stateMachineArn } from '../constructs/state-machine-names.ts';
 import type { DataStack } from './data-stack.ts';
 
 export interface ApiStackProps extends StackProps {
@@ -14,17 +16,55 @@ export interface ApiStackProps extends StackProps {
   data: DataStack;
 }
 
+interface GrantContext {
+  stage: string;
+  data: DataStack;
+  fn: SecretGrantee;
+}
+
+/** Groups that serve `user` routes verify access tokens (and seal list cursors) with the signing key. */
+const withSigningKey = ({ data, fn }: GrantContext) => data.secrets.grantSigningKeyLoadOrCreate(fn);
+
 /**
- * Secrets access beyond reading the signing key, per group. Keyed by FunctionGroup so that a new
- * group cannot be deployed without deciding what it may do.
+ * What each group may do beyond its table actions, from what its use cases call. Keyed by
+ * FunctionGroup so that a new group cannot be deployed without deciding what it may do.
  */
-const SECRET_GRANTS: Record<FunctionGroup, (secrets: StageSecrets, grantee: SecretGrantee) => void> = {
-  auth: (secrets, grantee) => secrets.grantSigningKeyWrite(grantee),
-  tenancy: () => {},
-  catalog: (secrets, grantee) => secrets.grantCredentialCreate(grantee),
-  assignments: () => {},
-  resources: () => {},
-  nodes: () => {},
+const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
+  auth: withSigningKey,
+  tenancy: withSigningKey,
+  catalog: (ctx) => {
+    withSigningKey(ctx);
+    ctx.data.secrets.grantCredentialCreate(ctx.fn);
+  },
+  assignments: (ctx) => {
+    withSigningKey(ctx);
+    // Approving pins the credential's current version.
+    ctx.data.secrets.grantCredentialDescribe(ctx.fn);
+  },
+  resources: (ctx) => {
+    withSigningKey(ctx);
+    // Declaring starts the provision arc; deleting stops it and starts the teardown arc.
+    Grant.addToPrincipal({
+      grantee: ctx.fn,
+      actions: ['states:StartExecution'],
+      resourceArns: RUNS.map((r) => stateMachineArn(ctx.fn, ctx.stage, r)),
+    });
+    Grant.addToPrincipal({
+      grantee: ctx.fn,
+      actions: ['states:StopExecution', 'states:DescribeExecution'],
+      resourceArns: RUNS.map((r) => executionsArn(ctx.fn, ctx.stage, r)),
+    });
+  },
+  // Node routes authenticate with NSKs, never access tokens: no signing key here.
+  nodes: (ctx) => {
+    ctx.data.secrets.grantNodeSigningKeyLoadOrCreate(ctx.fn);
+    // Registration completes the Enrolling wait; a task token's grant names its state machine.
+    Grant.addToPrincipal({
+      grantee: ctx.fn,
+      actions: ['states:SendTaskSuccess'],
+      resourceArns: [stateMachineArn(ctx.fn, ctx.stage, 'provision')],
+    });
+  },
 };
 
 /** The public HTTP API: one route per ROUTES entry, one function per FUNCTION_GROUPS entry. */
@@ -62,11 +102,12 @@ export class ApiStack extends Stack {
             PUBLIC_URL: this.httpApi.apiEndpoint,
             SIGNING_KEY_SECRET_ID: data.secrets.signingKeyName,
             CREDENTIAL_SECRET_PREFIX: data.secrets.credentialPrefix,
+            PROVISION_STATE_MACHINE_ARN: stateMachineArn(this, stage, 'provision'),
+            TEARDOWN_STATE_MACHINE_ARN: stateMachineArn(this, stage, 'teardown'),
           },
         });
-        data.table.grantReadWriteData(fn.fn);
-        data.secrets.grantSigningKeyRead(fn.fn);
-        SECRET_GRANTS[group](data.secrets, fn.fn);
+        data.grantTableUse(fn.fn);
+        GROUP_GRANTS[group]({ stage, data, fn: fn.fn });
         return [group, fn];
       }),
     ) as Record<FunctionGroup, ApiFunction>;

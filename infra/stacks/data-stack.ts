@@ -1,5 +1,6 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../../functions/adapters/dynamo/table-def.ts';
 import { StageSecrets } from '../constructs/stage-secrets.ts';
@@ -19,10 +20,23 @@ export function secondaryIndexes(): IndexKeys[] {
   return Object.values(TABLE_KEYS).filter((v): v is IndexKeys & typeof v => typeof v === 'object');
 }
 
+/**
+ * Everything the table adapter (functions/adapters/dynamo/table.ts) sends: single-item reads and
+ * conditional writes, and queries. No scans, batches or transactions (DESIGN §4).
+ */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+] as const;
+
 /** The single table (DESIGN §3 "Data rules") and the stage's secret names. */
 export class DataStack extends Stack {
   readonly table: Table;
   readonly secrets: StageSecrets;
+  readonly stage: string;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -38,6 +52,7 @@ export class DataStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: props.stage !== 'dev',
     });
+    this.stage = props.stage;
     for (const index of secondaryIndexes()) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
@@ -46,5 +61,10 @@ export class DataStack extends Stack {
         projectionType: ProjectionType.ALL,
       });
     }
+  }
+
+  /** The table actions every function group uses, on the table and its indexes. */
+  grantTableUse(grantee: IGrantable): Grant {
+    return this.table.grant(grantee, ...TABLE_ACTIONS);
   }
 }

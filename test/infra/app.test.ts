@@ -1,77 +1,48 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import validator from 'asl-validator';
+import { App, type CfnElement } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapTokenKeyId } from '../../functions/adapters/bootstrap-token-minter.ts';
 import { TABLE_KEYS } from '../../functions/adapters/dynamo/table-def.ts';
+import { nodeSigningKeyId } from '../../functions/adapters/node-secrets.ts';
 import { FUNCTION_GROUPS, type FunctionGroup, ROUTES, routeKey } from '../../functions/api/routes.ts';
-import { type ApiEnvInput, ApiEnvSchema } from '../../functions/shared/env.ts';
+import { type ApiEnvInput, ApiEnvSchema, StepsEnvSchema } from '../../functions/shared/env.ts';
+import { createStepHandler } from '../../functions/shared/step-handler.ts';
+import { STATE_MACHINES, STEP_GROUPS, type StepGroup, TIMING_SUBSTITUTIONS } from '../../functions/steps/step-groups.ts';
 import { type LambdaEnvironment, PROJECT_ROOT } from '../../infra/constructs/api-function.ts';
-import { addPlexsphere, type Plexsphere, stageOf } from '../../infra/plexsphere.ts';
+import { StageSecrets } from '../../infra/constructs/stage-secrets.ts';
+import { RUNS, type Run } from '../../infra/constructs/state-machine-names.ts';
+import { stageOf } from '../../infra/plexsphere.ts';
+import { TABLE_ACTIONS } from '../../infra/stacks/data-stack.ts';
+import { groupsOf, MARK_FAILED_PATTERN, placeholders } from '../../infra/stacks/workflows-stack.ts';
+import { list, logicalId, permissionsOfRole, render, resources, roleOfFunction, type Statement, type Synthesized, synth } from './synth.ts';
 
-// The built-in CloudFormation validation costs seconds per synth; `cdk synth` still runs it.
-process.env.CDK_VALIDATION = 'false';
-
-/** cdk.json's context (feature flags included), so the test synthesizes what `cdk synth` would. */
-const CDK_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
-  .context;
 const GROUPS = Object.keys(FUNCTION_GROUPS) as FunctionGroup[];
+const STEPS = Object.keys(STEP_GROUPS) as StepGroup[];
 /** Actions that have no resource-level permissions: `*` is the narrowest resource they accept. */
-const STAR_ONLY_ACTIONS = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+const STAR_ONLY_ACTIONS = new Set([
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  // Step Functions' log delivery to CloudWatch Logs.
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+]);
+const ASL: Record<Run, string> = {
+  provision: readFileSync(`${PROJECT_ROOT}${STATE_MACHINES.provision.file}`, 'utf8'),
+  teardown: readFileSync(`${PROJECT_ROOT}${STATE_MACHINES.teardown.file}`, 'utf8'),
+};
 
-interface Synthesized {
-  app: App;
-  plexsphere: Plexsphere;
-  data: Template;
-  api: Template;
-}
-
-function synth(stage: string): Synthesized {
-  // An empty bundling-stacks list skips esbuild: the asset stays a placeholder, the template is real.
-  const app = new App({ context: { ...CDK_CONTEXT, stage, 'aws:cdk:bundling-stacks': [] } });
-  const plexsphere = addPlexsphere(app, stageOf(app));
-  const assembly = app.synth();
-  const template = (s: Stack) => Template.fromJSON(assembly.getStackByName(s.stackName).template);
-  return { app, plexsphere, data: template(plexsphere.data), api: template(plexsphere.api) };
-}
-
-type Cfn = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
-
-function resources(t: Template, type: string): Cfn {
-  return t.findResources(type) as Cfn;
-}
-
-/** Renders an IAM resource (plain or intrinsic) as a readable string; tokens become `${...}`. */
-function render(v: unknown): string {
-  if (typeof v === 'string') return v;
-  const o = v as Record<string, unknown>;
-  if (Array.isArray(o['Fn::Join'])) return ((o['Fn::Join'] as [string, unknown[]])[1] ?? []).map(render).join('');
-  if (o.Ref !== undefined) return `\${${String(o.Ref)}}`;
-  if (o['Fn::GetAtt'] !== undefined) return `\${${(o['Fn::GetAtt'] as string[]).join('.')}}`;
-  if (o['Fn::ImportValue'] !== undefined) return `\${import:${render(o['Fn::ImportValue'])}}`;
-  return JSON.stringify(v);
-}
-
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
-const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
-
-/** The identity-policy statements attached to one function's execution role. */
-function statementsOf(s: Synthesized, group: FunctionGroup): { actions: string[]; resources: string[] }[] {
-  const fnId = logicalId(s.plexsphere.api, s.plexsphere.api.functions[group].fn.node.defaultChild as CfnElement);
-  const role = resources(s.api, 'AWS::Lambda::Function')[fnId]?.Properties.Role as { 'Fn::GetAtt': string[] } | undefined;
-  const roleId = role?.['Fn::GetAtt'][0];
-  expect(roleId).toBeDefined();
-  return Object.values(resources(s.api, 'AWS::IAM::Policy'))
-    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
-    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-    .map((st) => ({ actions: list(st.Action), resources: list(st.Resource).map(render) }));
-}
-
-function logicalId(stack: Stack, element: CfnElement): string {
-  return stack.resolve(element.logicalId) as string;
+/** The permissions of a function's role, without the table's (checked on their own) and X-Ray's. */
+function appPermissions(t: ReturnType<typeof synth>['api'], fnId: string): string[] {
+  return permissionsOfRole(t, roleOfFunction(t, fnId)).filter((p) => !p.startsWith('dynamodb:') && !p.startsWith('xray:'));
 }
 
 describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
@@ -79,9 +50,17 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
   beforeAll(() => {
     s = synth(stage);
   });
-  const secretArn = (name: string) => `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name}`;
-  const signingKey = secretArn(`plexsphere/${stage}/token-signing-key*`);
-  const credentials = secretArn(`plexsphere/${stage}/credentials/*`);
+  const arn = (service: string, resource: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
+  const secret = (name: string) => arn('secretsmanager', `secret:${name}`);
+  const signingKey = secret(`plexsphere/${stage}/token-signing-key-??????`);
+  const bootstrapKey = secret(`plexsphere/${stage}/bootstrap-token-key-??????`);
+  const nodeKey = secret(`plexsphere/${stage}/node-signing-key-??????`);
+  const credentials = secret(`plexsphere/${stage}/credentials/*`);
+  const machine = (run: Run) => arn('states', `stateMachine:plexsphere-${stage}-${run}`);
+  const executions = (run: Run) => arn('states', `execution:plexsphere-${stage}-${run}:*`);
+  const apiFnId = (g: FunctionGroup) => logicalId(s.plexsphere.api, s.plexsphere.api.functions[g].fn.node.defaultChild as CfnElement);
+  const stepFnId = (g: StepGroup) => logicalId(s.plexsphere.workflows, s.plexsphere.workflows.steps[g].fn.node.defaultChild as CfnElement);
+  const machineId = (run: Run) => logicalId(s.plexsphere.workflows, s.plexsphere.workflows.machines[run].node.defaultChild as CfnElement);
 
   it('has exactly one HttpApi route per ROUTES entry, each integrated with its group function', () => {
     const routes = Object.values(resources(s.api, 'AWS::ApiGatewayV2::Route'));
@@ -91,9 +70,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
     expect(keys.toSorted()).toEqual(expected.toSorted());
 
     const integrations = resources(s.api, 'AWS::ApiGatewayV2::Integration');
-    const fnIds = Object.fromEntries(
-      GROUPS.map((g) => [logicalId(s.plexsphere.api, s.plexsphere.api.functions[g].fn.node.defaultChild as CfnElement), g]),
-    );
+    const fnIds = Object.fromEntries(GROUPS.map((g) => [apiFnId(g), g]));
     for (const route of routes) {
       const integrationId = render(route.Properties.Target).replace(/^integrations\/\$\{(.+)\}$/, '$1');
       const uri = integrations[integrationId]?.Properties.IntegrationUri as { 'Fn::GetAtt': string[] };
@@ -103,7 +80,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
     }
   });
 
-  it('deploys one Node.js 22 ARM64 traced function per function group, with the env ApiEnvSchema requires', () => {
+  it('deploys one Node.js 22 ARM64 traced function per API group, with the env ApiEnvSchema requires and the machines', () => {
     const fns = Object.values(resources(s.api, 'AWS::Lambda::Function'));
     expect(fns).toHaveLength(GROUPS.length);
     const required = Object.entries(ApiEnvSchema.shape)
@@ -119,10 +96,37 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
         SIGNING_KEY_SECRET_ID: `plexsphere/${stage}/token-signing-key`,
         CREDENTIAL_SECRET_PREFIX: `plexsphere/${stage}/credentials/`,
       });
+      expect(render(vars.PROVISION_STATE_MACHINE_ARN)).toBe(machine('provision'));
+      expect(render(vars.TEARDOWN_STATE_MACHINE_ARN)).toBe(machine('teardown'));
       expect((fn.Properties.LoggingConfig as { LogGroup?: unknown }).LogGroup).toBeDefined();
     }
-    for (const group of Object.values(resources(s.api, 'AWS::Logs::LogGroup'))) {
-      expect(group.Properties.RetentionInDays).toBe(stage === 'dev' ? 7 : 90);
+    for (const t of [s.api, s.workflows]) {
+      for (const group of Object.values(resources(t, 'AWS::Logs::LogGroup'))) {
+        expect(group.Properties.RetentionInDays).toBe(stage === 'dev' ? 7 : 90);
+      }
+    }
+  });
+
+  it('deploys one function per step group with the env StepsEnvSchema requires, and the machines by their fixed names', () => {
+    const fns = resources(s.workflows, 'AWS::Lambda::Function');
+    const required = Object.entries(StepsEnvSchema.shape)
+      .filter(([, schema]) => !schema.safeParse(undefined).success)
+      .map(([key]) => key);
+    for (const group of STEPS) {
+      const fn = fns[stepFnId(group)];
+      expect(fn?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      const vars = ((fn?.Properties.Environment ?? {}) as { Variables: Record<string, unknown> }).Variables;
+      expect(Object.keys(vars)).toEqual(expect.arrayContaining(required));
+      expect(render(vars.PUBLIC_URL)).toMatch(/^\$\{import:/);
+    }
+    const machines = resources(s.workflows, 'AWS::StepFunctions::StateMachine');
+    expect(Object.keys(machines).toSorted()).toEqual(RUNS.map(machineId).toSorted());
+    for (const run of RUNS) {
+      expect(machines[machineId(run)]?.Properties).toMatchObject({
+        StateMachineName: `plexsphere-${stage}-${run}`,
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+      });
     }
   });
 
@@ -154,45 +158,201 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
     );
   });
 
-  it('grants no `*` resource where a narrower one exists, and every wildcard is one of the stage names', () => {
-    const statements = Object.values(resources(s.api, 'AWS::IAM::Policy')).flatMap(
-      (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
-    );
-    expect(statements.length).toBeGreaterThan(0);
-    for (const st of statements) {
-      expect(st.Effect).toBe('Allow');
-      const rs = list(st.Resource).map(render);
-      if (rs.includes('*')) expect(list(st.Action).filter((a) => !STAR_ONLY_ACTIONS.has(a))).toEqual([]);
-      // A table grant may add its own table's indexes; any other wildcard must be a stage secret name.
-      const allowed = [signingKey, credentials, ...rs.filter((r) => !r.includes('*')).map((r) => `${r}/index/*`)];
-      for (const r of rs.filter((r) => r !== '*' && r.includes('*'))) expect(allowed, r).toContain(r);
+  it('grants no `*` resource where a narrower one exists; every other wildcard is a stage name, an index, an execution or a version', () => {
+    for (const t of [s.api, s.workflows]) {
+      const statements = Object.values(resources(t, 'AWS::IAM::Policy')).flatMap(
+        (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+      );
+      expect(statements.length).toBeGreaterThan(0);
+      for (const st of statements) {
+        expect(st.Effect).toBe('Allow');
+        const rs = list(st.Resource).map(render);
+        if (rs.includes('*')) expect(list(st.Action).filter((a) => !STAR_ONLY_ACTIONS.has(a))).toEqual([]);
+        const plain = rs.filter((r) => !r.includes('*'));
+        const allowed = [
+          credentials,
+          ...RUNS.map(executions),
+          // A table grant adds its table's indexes; a function grant adds its versions and aliases.
+          ...plain.map((r) => `${r}/index/*`),
+          ...plain.map((r) => `${r}:*`),
+        ];
+        for (const r of rs.filter((r) => r !== '*' && r.includes('*'))) expect(allowed, r).toContain(r);
+      }
     }
   });
 
-  it('gives each group the table, the signing key to read, and writes only where its use case needs them', () => {
-    const secretAccess = (group: FunctionGroup) =>
-      statementsOf(s, group)
-        .flatMap((st) => st.actions.filter((a) => a.startsWith('secretsmanager:')).flatMap((a) => st.resources.map((r) => `${a} ${r}`)))
-        .toSorted();
-    const read = (arn: string) => [`secretsmanager:DescribeSecret ${arn}`, `secretsmanager:GetSecretValue ${arn}`];
-    expect(secretAccess('auth')).toEqual(
-      [...read(signingKey), `secretsmanager:CreateSecret ${signingKey}`, `secretsmanager:PutSecretValue ${signingKey}`].toSorted(),
-    );
-    expect(secretAccess('catalog')).toEqual([...read(signingKey), `secretsmanager:CreateSecret ${credentials}`].toSorted());
-    for (const group of GROUPS.filter((g) => g !== 'auth' && g !== 'catalog')) expect(secretAccess(group)).toEqual(read(signingKey));
-
-    for (const group of GROUPS) {
-      const table = statementsOf(s, group).filter((st) => st.actions.includes('dynamodb:PutItem'));
-      expect(table).toHaveLength(1);
-      expect(table[0]?.actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']));
+  it('gives every function exactly the table actions of the table adapter, on the table and its indexes', () => {
+    const roles = [
+      ...GROUPS.map((g) => [s.api, roleOfFunction(s.api, apiFnId(g))] as const),
+      ...STEPS.map((g) => [s.workflows, roleOfFunction(s.workflows, stepFnId(g))] as const),
+      [
+        s.workflows,
+        roleOfFunction(
+          s.workflows,
+          logicalId(s.plexsphere.workflows, s.plexsphere.workflows.reconciler.fn.node.defaultChild as CfnElement),
+        ),
+      ] as const,
+    ];
+    for (const [t, role] of roles) {
+      const table = permissionsOfRole(t, role).filter((p) => p.startsWith('dynamodb:'));
+      const targets = [...new Set(table.map((p) => p.split(' ')[1]))];
+      expect(targets).toHaveLength(2);
+      expect(targets[1]).toBe(`${targets[0]}/index/*`);
+      expect(table).toEqual(TABLE_ACTIONS.flatMap((a) => targets.map((r) => `${a} ${r}`)).toSorted());
     }
+  });
+
+  it('gives each API group only the secrets and state machine actions its use cases call', () => {
+    const loadOrCreate = (arn: string) => [`secretsmanager:CreateSecret ${arn}`, `secretsmanager:GetSecretValue ${arn}`];
+    const expected: Record<FunctionGroup, string[]> = {
+      auth: loadOrCreate(signingKey),
+      tenancy: loadOrCreate(signingKey),
+      catalog: [...loadOrCreate(signingKey), `secretsmanager:CreateSecret ${credentials}`],
+      assignments: [...loadOrCreate(signingKey), `secretsmanager:DescribeSecret ${credentials}`],
+      resources: [
+        ...loadOrCreate(signingKey),
+        ...RUNS.map((r) => `states:StartExecution ${machine(r)}`),
+        ...RUNS.flatMap((r) => [`states:StopExecution ${executions(r)}`, `states:DescribeExecution ${executions(r)}`]),
+      ],
+      nodes: [...loadOrCreate(nodeKey), `states:SendTaskSuccess ${machine('provision')}`],
+    };
+    for (const group of GROUPS) expect(appPermissions(s.api, apiFnId(group)), group).toEqual(expected[group].toSorted());
+  });
+
+  it('gives the step groups and the reconciler only what their steps call', () => {
+    expect(appPermissions(s.workflows, stepFnId('provision-steps'))).toEqual([`states:SendTaskSuccess ${machine('provision')}`]);
+    expect(appPermissions(s.workflows, stepFnId('substrate-steps'))).toEqual(
+      [
+        `secretsmanager:GetSecretValue ${credentials}`,
+        `secretsmanager:CreateSecret ${bootstrapKey}`,
+        `secretsmanager:GetSecretValue ${bootstrapKey}`,
+      ].toSorted(),
+    );
+    const reconciler = logicalId(s.plexsphere.workflows, s.plexsphere.workflows.reconciler.fn.node.defaultChild as CfnElement);
+    expect(appPermissions(s.workflows, reconciler)).toEqual(
+      [
+        ...RUNS.map((r) => `states:StartExecution \${${machineId(r)}}`),
+        ...RUNS.map((r) => `states:DescribeExecution ${executions(r)}`),
+      ].toSorted(),
+    );
+  });
+
+  it('substitutes each placeholder of each ASL file, and nothing else', () => {
+    const machines = resources(s.workflows, 'AWS::StepFunctions::StateMachine');
+    for (const run of RUNS) {
+      const names = placeholders(ASL[run]);
+      expect(names.length).toBeGreaterThan(0);
+      const subs = machines[machineId(run)]?.Properties.DefinitionSubstitutions as Record<string, unknown>;
+      expect(Object.keys(subs).toSorted(), run).toEqual(names.toSorted());
+      for (const name of TIMING_SUBSTITUTIONS.filter((n) => names.includes(n))) expect(String(subs[name])).toMatch(/^[1-9][0-9]*$/);
+      for (const group of groupsOf(ASL[run])) expect(render(subs[STEP_GROUPS[group].substitution])).toBe(`\${${stepFnId(group)}.Arn}`);
+      // The definition CloudFormation receives is the file, verbatim.
+      expect(machines[machineId(run)]?.Properties.DefinitionString).toBe(ASL[run]);
+    }
+  });
+
+  it('lets each state machine invoke exactly the functions its Task states name, and nothing else invoke them', () => {
+    const roleOfMachine = (run: Run) =>
+      (
+        (resources(s.workflows, 'AWS::StepFunctions::StateMachine')[machineId(run)]?.Properties.RoleArn ?? {}) as { 'Fn::GetAtt': string[] }
+      )['Fn::GetAtt'][0] as string;
+    const invokers = new Map<string, string[]>();
+    for (const t of [s.data, s.api, s.workflows]) {
+      for (const p of Object.values(resources(t, 'AWS::IAM::Policy'))) {
+        const invokes = (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((st) =>
+          list(st.Action).includes('lambda:InvokeFunction'),
+        );
+        for (const role of p.Properties.Roles as { Ref: string }[]) {
+          invokers.set(role.Ref, [...(invokers.get(role.Ref) ?? []), ...invokes.flatMap((st) => list(st.Resource).map(render))]);
+        }
+      }
+    }
+    const machineRoles = RUNS.map(roleOfMachine);
+    for (const [role, targets] of invokers) if (!machineRoles.includes(role)) expect(targets, role).toEqual([]);
+    for (const run of RUNS) {
+      const fns = groupsOf(ASL[run]).map(stepFnId);
+      expect(fns.length).toBeGreaterThan(0);
+      expect(invokers.get(roleOfMachine(run))?.toSorted(), run).toEqual(
+        fns.flatMap((id) => [`\${${id}.Arn}`, `\${${id}.Arn}:*`]).toSorted(),
+      );
+    }
+    // No resource policy opens a step function to another caller (the reconciler's is its schedule's).
+    const permissions = Object.values(resources(s.workflows, 'AWS::Lambda::Permission'));
+    const stepIds = new Set(STEPS.map(stepFnId));
+    for (const p of permissions) expect(stepIds.has(render(p.Properties.FunctionName).replace(/^\$\{(.+)\.Arn\}$/, '$1'))).toBe(false);
+  });
+
+  it('runs the reconciler every minute and alarms on failed runs and on Resources entering Failed', () => {
+    const rules = Object.values(resources(s.workflows, 'AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    const alarms = Object.values(resources(s.workflows, 'AWS::CloudWatch::Alarm'));
+    for (const run of RUNS) {
+      const alarm = alarms.find(
+        (a) =>
+          a.Properties.MetricName === 'ExecutionsFailed' &&
+          render((a.Properties.Dimensions as { Value: unknown }[])[0]?.Value) === `\${${machineId(run)}}`,
+      );
+      expect(alarm, run).toBeDefined();
+    }
+    const filters = Object.values(resources(s.workflows, 'AWS::Logs::MetricFilter'));
+    expect(filters).toHaveLength(1);
+    const metric = ((filters[0]?.Properties.MetricTransformations ?? []) as { MetricName: string; MetricNamespace: string }[])[0];
+    expect(alarms.some((a) => a.Properties.MetricName === metric?.MetricName && a.Properties.Namespace === metric?.MetricNamespace)).toBe(
+      true,
+    );
+  });
+});
+
+describe('state machine definitions', () => {
+  it.each(RUNS)('%s.asl.json is valid ASL once substituted', (run) => {
+    const values: Record<string, string> = Object.fromEntries(TIMING_SUBSTITUTIONS.map((n) => [n, '5']));
+    for (const g of STEPS) values[STEP_GROUPS[g].substitution] = `arn:aws:lambda:us-east-1:123456789012:function:plexsphere-test-${g}`;
+    const definition = JSON.parse(
+      ASL[run].replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => values[name] ?? `\${${name}}`),
+    ) as unknown;
+    const result = validator(definition, { checkPaths: true, checkArn: true });
+    expect(result.errorsText(), run).toBe('');
+    expect(result.isValid).toBe(true);
   });
 });
 
 describe('CDK app configuration', () => {
   it('names an existing handler entry file for every function group (NodejsFunction needs it to synthesize)', () => {
-    const missing = Object.values(FUNCTION_GROUPS).filter((g) => !existsSync(`${PROJECT_ROOT}${g.entry}`));
-    expect(missing.map((g) => g.entry)).toEqual([]);
+    const entries = [...Object.values(FUNCTION_GROUPS), ...Object.values(STEP_GROUPS)].map((g) => g.entry);
+    expect(entries.filter((e) => !existsSync(`${PROJECT_ROOT}${e}`))).toEqual([]);
+  });
+
+  it('counts Resources entering Failed from the line the step handler really logs for mark-failed', async () => {
+    const lines: string[] = [];
+    const original = console.log;
+    const level = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'debug';
+    console.log = (line: string) => lines.push(line);
+    try {
+      const handler = createStepHandler('provision-steps', {
+        'mark-failed': async () => ({ status: 'done' }),
+        'mark-ready': async () => ({ status: 'done' }),
+      });
+      await handler({ step: 'mark-failed' });
+      await handler({ step: 'mark-ready' });
+    } finally {
+      console.log = original;
+      if (level === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = level;
+    }
+    // The pattern is a conjunction of `$.field = "value"` terms; evaluate it on each JSON line.
+    const terms = [...MARK_FAILED_PATTERN.logPatternString.matchAll(/\$\.(\w+) = "([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string] as const);
+    expect(terms).toHaveLength(2);
+    const matches = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((o) => terms.every(([k, v]) => o[k] === v));
+    expect(lines).toHaveLength(2);
+    expect(matches.map((o) => o.step)).toEqual(['mark-failed']);
+  });
+
+  it('names the secrets as the adapters do', () => {
+    const secrets = new StageSecrets('pr-7');
+    expect(secrets.bootstrapTokenKeyName).toBe(bootstrapTokenKeyId('pr-7'));
+    expect(secrets.nodeSigningKeyName).toBe(nodeSigningKeyId('pr-7'));
   });
 
   it('refuses a stage name the functions would refuse', () => {
