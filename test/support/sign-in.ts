@@ -1,13 +1,8 @@
+import type { StartedDeviceAuthorization } from '../../functions/core/auth.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 
-export interface DeviceCodeResponse {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
+/** What device-code answers: the core's own shape of a started device authorization. */
+export type DeviceCodeResponse = StartedDeviceAuthorization;
 
 export interface SignInOptions {
   domainId?: string;

@@ -466,6 +466,22 @@ describe('blueprints', () => {
 
 // --- the DynamoDB adapter, against dynalite -------------------------------------------------------
 
+/** A credential's metadata as the store keeps it, owned by the operator. */
+function storedCredential(id: string, cloudId: string): CloudCredential {
+  return {
+    id,
+    cloud_id: cloudId,
+    display_name: 'k',
+    version: 1,
+    owner_id: OPERATOR.userId,
+    expires_at: '2027-01-01T00:00:00.000Z',
+    created_at: '2026-06-01T00:00:00.000Z',
+    updated_at: '2026-06-01T00:00:00.000Z',
+    secret_arn: 'arn',
+    secret_version_id: 'v',
+  };
+}
+
 describe('DynamoCatalogStore', () => {
   let dynamo: Awaited<ReturnType<typeof startDynamo>>;
   let table: Table;
@@ -519,18 +535,7 @@ describe('DynamoCatalogStore', () => {
 
   it('guards delete with the credentials registered on the cloud, then frees the slug', async () => {
     await adapter.createCloud(cloud(A, 'guarded'));
-    const credential: CloudCredential = {
-      id: '019100c0-0f00-7000-8000-000000000001',
-      cloud_id: A,
-      display_name: 'k',
-      version: 1,
-      owner_id: OPERATOR.userId,
-      expires_at: '2027-01-01T00:00:00.000Z',
-      created_at: '2026-06-01T00:00:00.000Z',
-      updated_at: '2026-06-01T00:00:00.000Z',
-      secret_arn: 'arn',
-      secret_version_id: 'v',
-    };
+    const credential = storedCredential('019100c0-0f00-7000-8000-000000000001', A);
     await adapter.createCredential(credential);
     const err = await failure(adapter.deleteCloud(cloud(A, 'guarded')));
     expect(err.code).toBe('cloud_not_empty');
@@ -545,18 +550,7 @@ describe('DynamoCatalogStore', () => {
   it('revokes with one conditional write', async () => {
     await adapter.createCloud(cloud(A, 'r'));
     const id = '019100c0-0f00-7000-8000-000000000003';
-    await adapter.createCredential({
-      id,
-      cloud_id: A,
-      display_name: 'k',
-      version: 1,
-      owner_id: OPERATOR.userId,
-      expires_at: '2027-01-01T00:00:00.000Z',
-      created_at: '2026-06-01T00:00:00.000Z',
-      updated_at: '2026-06-01T00:00:00.000Z',
-      secret_arn: 'arn',
-      secret_version_id: 'v',
-    });
+    await adapter.createCredential(storedCredential(id, A));
     const results = await Promise.all([1, 2, 3, 4].map((i) => adapter.revokeCredential(id, `2026-06-0${i}T00:00:00.000Z`, `r${i}`)));
     expect(results.filter((r) => r.changed)).toHaveLength(1);
     expect(new Set(results.map((r) => r.credential.revoked_at)).size).toBe(1);
