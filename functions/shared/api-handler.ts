@@ -75,6 +75,11 @@ async function authenticate(req: ApiRequest, d: Deps): Promise<{ user: User; sub
   return { user, subject: subjectOf(user) };
 }
 
+/** A caller's correlation id is kept only when it cannot break a log line or a header. */
+function correlationIdOf(given: string | undefined): string {
+  return given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
 function toResult(result: ApiResult, correlationId: string): Result {
   const headers: Record<string, string> = { 'x-correlation-id': correlationId, ...result.headers };
   if (result.body === undefined) return { statusCode: result.status, headers, ...(result.cookies && { cookies: result.cookies }) };
@@ -102,12 +107,19 @@ export function createApiHandler(group: FunctionGroup, operations: Record<string
 
   return middy<Event, Result, Error, Context>()
     .use({
+      // One line per answered request; ids, route and status only, never bodies or headers.
+      after: async (request) => {
+        const correlationId = requests.get(request.event)?.correlationId;
+        log('debug', 'request', { correlationId, route: request.event.routeKey, status: request.response?.statusCode });
+      },
       onError: async (request) => {
         const apiReq = requests.get(request.event);
         const correlationId = apiReq?.correlationId ?? randomUUID();
         const problem = toProblem(request.error, request.event.rawPath ?? '', correlationId);
         if (problem.status >= 500) {
           log('error', 'request failed', { correlationId, route: request.event.routeKey, error: String(request.error?.stack ?? request.error) });
+        } else {
+          log('info', 'request refused', { correlationId, route: request.event.routeKey, status: problem.status, code: problem.code });
         }
         const retryAfter = typeof problem.retry_after_seconds === 'number' ? { 'retry-after': String(problem.retry_after_seconds) } : {};
         request.response = {
@@ -119,7 +131,7 @@ export function createApiHandler(group: FunctionGroup, operations: Record<string
     })
     .handler(async (event) => {
       const headers = lowerHeaders(event.headers);
-      const correlationId = headers['x-correlation-id']?.slice(0, 64) || randomUUID();
+      const correlationId = correlationIdOf(headers['x-correlation-id']);
       const req: ApiRequest = {
         method: event.requestContext.http.method,
         path: event.rawPath,
