@@ -1,0 +1,25 @@
+/** How big a run is. `--quick` keeps the whole bench under a minute. */
+export interface BenchSize {
+  quick: boolean;
+  /** Requests per GET latency series (per concurrency level). */
+  getRequests: number;
+  /** Creates per create-latency series (per concurrency level). */
+  createRequests: number;
+  /** Sequential single-Resource create → Ready → Deleted runs. */
+  singleRuns: number;
+  /** Resources created at once in the burst. */
+  burst: number;
+  /** Cold starts per function group (the median is reported). */
+  coldRuns: number;
+  concurrency: readonly number[];
+}
+
+export function parseArgs(argv: readonly string[]): BenchSize & { outDir: string } {
+  const quick = argv.includes('--quick');
+  const outArg = argv.find((a) => a.startsWith('--out='));
+  const outDir = outArg ? outArg.slice('--out='.length) : '.plexsphere/bench';
+  const size: BenchSize = quick
+    ? { quick, getRequests: 160, createRequests: 16, singleRuns: 1, burst: 10, coldRuns: 1, concurrency: [1, 16] }
+    : { quick, getRequests: 1600, createRequests: 64, singleRuns: 5, burst: 100, coldRuns: 5, concurrency: [1, 16] };
+  return { ...size, outDir };
+}
