@@ -1,5 +1,6 @@
 import type { App, Environment } from 'aws-cdk-lib';
 import { ApiEnvSchema } from '../functions/shared/env.ts';
+import { acknowledgeApi, acknowledgeWorkflows } from './nag-acknowledgements.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { WorkflowsStack } from './stacks/workflows-stack.ts';
@@ -39,5 +40,10 @@ export function addPlexsphere(app: App, stage: string, env?: Environment): Plexs
     api,
     description: `Plexsphere broker (${stage}): state machines, step functions, reconciler`,
   });
+  // The table is named, not referenced: the order is declared.
+  api.addDependency(data);
+  workflows.addDependency(data);
+  acknowledgeApi(api, stage);
+  acknowledgeWorkflows(workflows, stage);
   return { stage, data, api, workflows };
 }

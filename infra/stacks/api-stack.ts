@@ -98,7 +98,7 @@ export class ApiStack extends Stack {
           logRemovalPolicy,
           environment: {
             STAGE: stage,
-            TABLE_NAME: data.table.tableName,
+            TABLE_NAME: data.tableName,
             PUBLIC_URL: this.httpApi.apiEndpoint,
             SIGNING_KEY_SECRET_ID: data.secrets.signingKeyName,
             CREDENTIAL_SECRET_PREFIX: data.secrets.credentialPrefix,

@@ -1,7 +1,7 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
-import type { Construct } from 'constructs';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Construct, IConstruct } from 'constructs';
 import { TABLE_KEYS } from '../../functions/adapters/dynamo/table-def.ts';
 import { StageSecrets } from '../constructs/stage-secrets.ts';
 
@@ -32,16 +32,24 @@ export const TABLE_ACTIONS = [
   'dynamodb:Query',
 ] as const;
 
+export function tableNameOf(stage: string): string {
+  return `plexsphere-${stage}`;
+}
+
 /** The single table (DESIGN §3 "Data rules") and the stage's secret names. */
 export class DataStack extends Stack {
   readonly table: Table;
   readonly secrets: StageSecrets;
   readonly stage: string;
+  /** Fixed per stage, so other stacks name the table (and its ARN) without a cross-stack export. */
+  readonly tableName: string;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     this.secrets = new StageSecrets(props.stage);
+    this.tableName = tableNameOf(props.stage);
     this.table = new Table(this, 'Table', {
+      tableName: this.tableName,
       partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -63,8 +71,14 @@ export class DataStack extends Stack {
     }
   }
 
-  /** The table actions every function group uses, on the table and its indexes. */
-  grantTableUse(grantee: IGrantable): Grant {
-    return this.table.grant(grantee, ...TABLE_ACTIONS);
+  /** The table actions every function group uses, on the table and its indexes (ARN formatted in the grantee's stack). */
+  grantTableUse(grantee: IGrantable & IConstruct): Grant {
+    const arn = Stack.of(grantee).formatArn({
+      service: 'dynamodb',
+      resource: 'table',
+      resourceName: this.tableName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    return Grant.addToPrincipal({ grantee, actions: [...TABLE_ACTIONS], resourceArns: [arn, `${arn}/index/*`] });
   }
 }

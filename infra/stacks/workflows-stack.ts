@@ -86,7 +86,7 @@ export class WorkflowsStack extends Stack {
           memorySize: 512,
           environment: {
             STAGE: stage,
-            TABLE_NAME: data.table.tableName,
+            TABLE_NAME: data.tableName,
             PUBLIC_URL: publicUrl,
             ...(group === 'provision-steps' && { LOG_LEVEL: 'debug' as const }),
           },
@@ -169,7 +169,7 @@ export class WorkflowsStack extends Stack {
       timeout: Duration.seconds(50),
       environment: {
         STAGE: stage,
-        TABLE_NAME: data.table.tableName,
+        TABLE_NAME: data.tableName,
         PUBLIC_URL: publicUrl,
         SIGNING_KEY_SECRET_ID: data.secrets.signingKeyName,
         CREDENTIAL_SECRET_PREFIX: data.secrets.credentialPrefix,

@@ -342,7 +342,9 @@ describe('CDK app configuration', () => {
       else process.env.LOG_LEVEL = level;
     }
     // The pattern is a conjunction of `$.field = "value"` terms; evaluate it on each JSON line.
-    const terms = [...MARK_FAILED_PATTERN.logPatternString.matchAll(/\$\.(\w+) = "([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string] as const);
+    const terms = [...MARK_FAILED_PATTERN.logPatternString.matchAll(/\$\.(\w+) = "([^"]*)"/g)].map(
+      (m) => [m[1] as string, m[2] as string] as const,
+    );
     expect(terms).toHaveLength(2);
     const matches = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((o) => terms.every(([k, v]) => o[k] === v));
     expect(lines).toHaveLength(2);
