@@ -1,10 +1,10 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 
 /** Every item of the table, serialized and sorted: compare two snapshots to prove nothing was stored. */
 export async function tableSnapshot(endpoint: string, tableName: string): Promise<string[]> {
-  const client = new DynamoDBClient({ endpoint });
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const items: string[] = [];
-  let start: Record<string, any> | undefined;
+  let start: Record<string, AttributeValue> | undefined;
   do {
     const out = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
     for (const item of out.Items ?? []) items.push(stableJson(item));

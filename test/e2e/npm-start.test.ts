@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LOCAL_TABLE } from '../../local/stack.ts';
+import { FIXTURES } from '../../scripts/fixtures.ts';
+import { tableSnapshot } from '../support/table-snapshot.ts';
+
+// What `npm start` runs (local/main.ts), as its own process: it says where it listens, seeds,
+// keeps its data across a restart without seeding twice, and stops cleanly on Ctrl-C (SIGINT).
+const ROOT = resolve(import.meta.dirname, '../..');
+const dataDir = mkdtempSync(join(tmpdir(), 'plexsphere-start-'));
+
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((done, failed) => {
+    const server = createServer();
+    server.once('error', failed);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  banner: string;
+  exited: Promise<number | null>;
+}
+
+/** Starts local/main.ts and resolves once it says it is ready (or rejects with what it printed). */
+function start(port: number, ec2Port: number): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), PLEXSPHERE_EC2_PORT: String(ec2Port), PLEXSPHERE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  const lines: string[] = [];
+  return new Promise((ready, failed) => {
+    const onLine = (line: string) => {
+      lines.push(line);
+      if (line.startsWith('Press Ctrl-C')) ready({ child, banner: lines.join('\n'), exited });
+    };
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', onLine);
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) => lines.push(l));
+    void exited.then((code) => failed(new Error(`npm start exited with ${code} before it was ready:\n${lines.join('\n')}`)));
+  });
+}
+
+function dynamoUrlOf(banner: string): string {
+  const url = /DynamoDB\s+(http\S+)/.exec(banner)?.[1];
+  if (!url) throw new Error(`the banner names no DynamoDB endpoint:\n${banner}`);
+  return url;
+}
+
+describe('npm start', () => {
+  it('boots, seeds once, keeps its data across a restart, and stops on Ctrl-C', async () => {
+    const [port, ec2Port] = [await freePort(), await freePort()];
+    const first = await start(port, ec2Port);
+    expect(first.banner).toContain(`http://localhost:${port}/v1`);
+    expect(first.banner).toContain(`DOMAIN_ID=${FIXTURES.domain.id}`);
+    expect(first.banner).toMatch(/seeded .*demo-cloud.*kubernetes-cloudless-node/);
+    const bindings = await fetch(`http://localhost:${port}/v1/auth/idp-bindings?domain_id=${FIXTURES.domain.id}`);
+    expect(bindings.status).toBe(200);
+    const before = await tableSnapshot(dynamoUrlOf(first.banner), LOCAL_TABLE);
+    expect(before.length).toBeGreaterThan(0);
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+
+    const second = await start(port, ec2Port);
+    expect(second.banner).toContain('nothing changed');
+    expect(await tableSnapshot(dynamoUrlOf(second.banner), LOCAL_TABLE)).toEqual(before);
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  }, 90_000);
+});
