@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { Table } from '../functions/adapters/dynamo/table.ts';
+import { resetDocumentClient, Table } from '../functions/adapters/dynamo/table.ts';
 import { reconcile } from '../functions/core/reconcile.ts';
 import { deps, setDeps } from '../functions/shared/composition.ts';
 import { resetEnvCache } from '../functions/shared/env.ts';
@@ -36,6 +36,8 @@ export interface StackOptions {
   heartbeatIntervalMs?: number;
   /** The state machines' poll intervals and enrolment deadline (seconds), as CDK substitutes them. */
   timings?: Partial<typeof LOCAL_TIMINGS>;
+  /** Tests only: false boots instances with no node agent (a machine whose node never registers). */
+  startAgents?: boolean;
 }
 
 export interface RunningStack {
@@ -80,6 +82,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     port: opts.ec2Port ?? 0,
     runner: {
       async launch(instance) {
+        if (opts.startAgents === false) return { stop: async () => {} };
         const agent = startAgent({ userData: instance.userData, stateDir: join(opts.dataDir, 'agents', instance.instanceId), heartbeatIntervalMs });
         return { stop: () => agent.stop() };
       },
@@ -105,6 +108,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   });
   const [, machines] = await Promise.all([ensureTable(dynamo.url, LOCAL_TABLE), createStateMachines(sfn.url, { ...LOCAL_TIMINGS, ...opts.timings })]);
   Object.assign(process.env, { PROVISION_STATE_MACHINE_ARN: machines.provision, TEARDOWN_STATE_MACHINE_ARN: machines.teardown });
+  // A stack started again in this process has new endpoints: no client may keep the old one.
+  resetDocumentClient();
   const seed = await seedFixtures(new Table(LOCAL_TABLE));
   const gw = await startGateway({ port: opts.port ?? 8080, ...(opts.host && { host: opts.host }) });
   // PUBLIC_URL needs the bound port, so it is set before any function first runs.

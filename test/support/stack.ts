@@ -20,10 +20,17 @@ export interface ApiResponse {
   text: string;
 }
 
-/** Starts a fresh embedded stack on a free port, with its data in a temporary folder. */
-export async function startTestStack(env: Record<string, string> = {}, options: Omit<StackOptions, 'dataDir' | 'env'> & { dataDir?: string } = {}): Promise<TestStack> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'plexsphere-test-'));
-  const stack = await startStack({ port: 0, reconcileIntervalMs: 0, ...options, dataDir, env: { LOG_LEVEL: 'silent', ...env } });
+/**
+ * Starts a fresh embedded stack on a free port, with its data in a temporary folder (or in
+ * `dataDir`). close() deletes the folder unless `keepDataDir` is set (a restart test reopens it).
+ */
+export async function startTestStack(
+  env: Record<string, string> = {},
+  options: Omit<StackOptions, 'dataDir' | 'env'> & { dataDir?: string; keepDataDir?: boolean } = {},
+): Promise<TestStack> {
+  const { keepDataDir = false, ...stackOptions } = options;
+  const dataDir = stackOptions.dataDir ?? mkdtempSync(join(tmpdir(), 'plexsphere-test-'));
+  const stack = await startStack({ port: 0, reconcileIntervalMs: 0, ...stackOptions, dataDir, env: { LOG_LEVEL: 'silent', ...env } });
   const tokens = new Map<string, string>();
   const tokenFor = async (who: 'operator' | 'admin') => {
     let token = tokens.get(who);
@@ -58,7 +65,7 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     },
     async close() {
       await stack.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

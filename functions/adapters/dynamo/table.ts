@@ -36,6 +36,12 @@ export function documentClient(): DynamoDBDocumentClient {
   return sharedClient;
 }
 
+/** Drops the shared client, so the next one reads the endpoint afresh (a local stack started again in one process). */
+export function resetDocumentClient(): void {
+  sharedClient?.destroy();
+  sharedClient = undefined;
+}
+
 /** Thin typed access to the single table. Stores compose these; they own the key layout. */
 export class Table {
   constructor(

@@ -1,0 +1,82 @@
+import { expect } from 'vitest';
+import { FIXTURES } from '../../scripts/fixtures.ts';
+import type { TestStack } from './stack.ts';
+import { waitFor } from './wait.ts';
+
+// The tutorial's steps 2-5 over HTTP, for e2e tests of the phase arcs.
+
+let counter = 0;
+
+export interface Catalog {
+  demoCredentialId: string;
+  versionId: string;
+}
+
+/** The seeded demo credential and the cloudless blueprint's version. */
+export async function seededCatalog(stack: TestStack): Promise<Catalog> {
+  const creds = await stack.call('operator', 'GET', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`);
+  const demo = creds.body.items.find((c: { display_name: string }) => c.display_name === 'demo-credential');
+  const bp = await stack.call('operator', 'GET', `/v1/blueprints/${FIXTURES.cloudlessBlueprint.id}`);
+  return { demoCredentialId: demo.id, versionId: bp.body.versions[0].id };
+}
+
+/** Issues another credential on the demo cloud with these AWS keys; returns its id. */
+export async function issueCredential(stack: TestStack, keys: { access_key_id: string; secret_access_key: string }): Promise<string> {
+  const payload = Buffer.from(JSON.stringify(keys)).toString('base64');
+  const res = await stack.call('operator', 'POST', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`, { display_name: `extra-${Date.now()}-${++counter}`, payload });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+/** A new project with an approved assignment of `credentialId`. */
+export async function approvedProject(stack: TestStack, credentialId: string): Promise<string> {
+  const slug = `arc-${Date.now().toString(36)}-${++counter}`;
+  const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: slug, slug });
+  expect(project.status).toBe(201);
+  const assignment = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, { cloud_credential_id: credentialId });
+  const approved = await stack.call('operator', 'POST', `/v1/credential-assignments/${assignment.body.id}/approve`);
+  expect(approved.body.state).toBe('approved');
+  return project.body.id;
+}
+
+/** Declares a cloudless node; returns its id (the create answered 202). */
+export async function createResource(stack: TestStack, projectId: string, catalog: Catalog, credentialId = catalog.demoCredentialId): Promise<string> {
+  const res = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, {
+    origin: 'provisioned',
+    kind: 'node',
+    blueprint_version_id: catalog.versionId,
+    cloud_credential_id: credentialId,
+    parameters: {},
+  });
+  expect(res.status, res.text).toBe(202);
+  return res.body.id;
+}
+
+export async function getResource(stack: TestStack, id: string) {
+  const res = await stack.call('admin', 'GET', `/v1/resources/${id}`);
+  expect(res.status, res.text).toBe(200);
+  return res.body;
+}
+
+/** Waits until the Resource is in `phase`; returns its view then. */
+export function untilPhase(stack: TestStack, id: string, phase: string, timeoutMs = 30_000) {
+  return waitFor(
+    async () => {
+      const body = await getResource(stack, id);
+      return body.provisioning.phase === phase ? body : undefined;
+    },
+    { timeoutMs, what: `resource ${id} to reach ${phase}` },
+  );
+}
+
+/** The recorded phase order. */
+export function phasesOf(view: { provisioning: { transitions: Array<{ phase: string }> } }): string[] {
+  return view.provisioning.transitions.map((t) => t.phase);
+}
+
+/** When the Resource last entered `phase` (ms since the epoch). */
+export function enteredAt(view: { provisioning: { transitions: Array<{ phase: string; at: string }> } }, phase: string): number {
+  const t = view.provisioning.transitions.findLast((x) => x.phase === phase);
+  expect(t, `a transition to ${phase}`).toBeDefined();
+  return Date.parse(t?.at ?? '');
+}
