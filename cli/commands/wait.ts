@@ -22,7 +22,8 @@ export interface Transition {
  * or until `nowMs` for the current one).
  */
 export function timelineLines(transitions: readonly Transition[], nowMs: number, opts: { final: boolean; frame?: string }): string[] {
-  const width = Math.max(14, ...transitions.map((t) => t.phase.length + 2));
+  // Wide enough for the longest phase name, so lines printed before a longer phase appears still align.
+  const width = Math.max(16, ...transitions.map((t) => t.phase.length + 2));
   return transitions.map((t, i) => {
     const next = transitions[i + 1];
     const start = Date.parse(t.at);
