@@ -12,8 +12,17 @@ export interface NodeBootstrap {
   bootstrapToken: string;
 }
 
+/** A file cloud-init writes before anything runs. */
+export interface RecipeFile {
+  path: string;
+  permissions: string;
+  content: string;
+}
+
 /** Install steps differ per blueprint: the cloudless one finds plexd on the image, a cloud one downloads it. */
 export interface InstallRecipe {
+  /** Files written beside the token and the environment (a service unit). */
+  files?: RecipeFile[];
   /** Commands run before plexd starts (each an argv). */
   install: string[][];
   /** The command that starts plexd. */
@@ -24,6 +33,42 @@ export const CLOUDLESS_RECIPE: InstallRecipe = {
   install: [],
   start: ['systemctl', 'enable', '--now', 'plexd'],
 };
+
+export const PLEXD_BINARY = '/usr/local/bin/plexd';
+export const PLEXD_UNIT_PATH = '/etc/systemd/system/plexd.service';
+
+/**
+ * The aws-ec2-instance blueprint's recipe: a stock image has no plexd, so cloud-init downloads it,
+ * installs a systemd unit that reads the environment file, and starts it. The unit holds no secret:
+ * plexd reads the bootstrap token from its file and earns its own key by registering.
+ */
+export function plexdInstallRecipe(plexdUrl: string): InstallRecipe {
+  const unit = [
+    '[Unit]',
+    'Description=Plexsphere node agent',
+    'Wants=network-online.target',
+    'After=network-online.target',
+    '',
+    '[Service]',
+    `EnvironmentFile=${ENV_PATH}`,
+    `ExecStart=${PLEXD_BINARY}`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+  return {
+    files: [{ path: PLEXD_UNIT_PATH, permissions: '0644', content: unit }],
+    install: [
+      ['curl', '-fsSL', '--retry', '5', '-o', PLEXD_BINARY, plexdUrl],
+      ['chmod', '0755', PLEXD_BINARY],
+      ['systemctl', 'daemon-reload'],
+    ],
+    start: ['systemctl', 'enable', '--now', 'plexd'],
+  };
+}
 
 function yamlString(value: string): string {
   return JSON.stringify(value); // a JSON string is a valid YAML double-quoted scalar
@@ -49,6 +94,12 @@ export function renderCloudInit(boot: NodeBootstrap, recipe: InstallRecipe = CLO
     '    owner: root:root',
     '    content: |',
     ...env.map((line) => `      ${line}`),
+    ...(recipe.files ?? []).flatMap((f) => [
+      `  - path: ${f.path}`,
+      `    permissions: '${f.permissions}'`,
+      '    owner: root:root',
+      `    content: ${yamlString(f.content)}`,
+    ]),
     'runcmd:',
     ...recipe.install.map(argv),
     argv(recipe.start),
