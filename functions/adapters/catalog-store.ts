@@ -79,7 +79,10 @@ export class DynamoCatalogStore implements CatalogStore {
       const current = await this.table.get(keys.cloud(cloud.id), CloudItemSchema);
       if (!current) throw new NotFoundError('cloud_not_found', `No cloud with id ${cloud.id}.`);
       const count = current.credential_ids?.size ?? 0;
-      throw new ConflictError('cloud_not_empty', `The cloud still has ${count} credential(s).`, { cloud_child_counts: { cloud_credentials: count } });
+      // Credentials are homed on one cloud and never attached to another, so no usage edges.
+      throw new ConflictError('cloud_not_empty', `The cloud still has ${count} credential(s).`, {
+        cloud_child_counts: { cloud_credentials: count, cloud_credential_usages: 0 },
+      });
     }
     // Release the slug after the cloud is gone; a crash here leaves a claim that a later create
     // of the slug finds without its cloud and takes over.

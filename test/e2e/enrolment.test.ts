@@ -1,16 +1,13 @@
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapTokenValidity } from '../../functions/core/bootstrap-tokens.ts';
 import { cidrContains, formatNskBearer, isEnrolled } from '../../functions/core/enrolment.ts';
-import { newId } from '../../functions/core/ids.ts';
-import type { Resource } from '../../functions/core/resources.ts';
 import { renderCloudInit } from '../../functions/core/user-data.ts';
 import { deps } from '../../functions/shared/composition.ts';
-import { stepsEnv } from '../../functions/shared/env.ts';
 import { startAgent } from '../../local/agent.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
+import { type BoundResource, enrollingResource as enrollingFixture, heartbeatBody, wireguardKey } from '../support/nodes.ts';
 import { type ApiResponse, startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 import { waitFor } from '../support/wait.ts';
@@ -41,50 +38,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
-interface Bound {
-  resource: Resource;
-  token: string;
-}
+/** A Resource of this file's project waiting in Enrolling, with its bootstrap token bound. */
+const enrollingResource = (project = projectId) => enrollingFixture(project);
 
-/** A provisioned Resource waiting in Enrolling, with a bootstrap token bound as the provision step binds it. */
-async function enrollingResource(project = projectId): Promise<Bound> {
-  const d = deps();
-  const now = new Date();
-  const at = now.toISOString();
-  const id = newId(now.getTime());
-  const provisionedId = newId(now.getTime());
-  const { resource } = await d.resources.create({
-    id,
-    project_id: project,
-    domain_id: DOMAIN,
-    kind: 'node',
-    origin: 'provisioned',
-    external_ref: id,
-    created_at: at,
-    updated_at: at,
-    created_by: FIXTURES.admin.id,
-    provisioning: {
-      phase: 'Enrolling',
-      generation: 1,
-      run: 'provision',
-      provisioned_resource_id: provisionedId,
-      reason: 'Waiting for the node (test fixture).',
-      waiting_on: 'node-enrolment',
-      transitions: ['Pending', 'Provisioning', 'Enrolling'].map((phase) => ({ phase: phase as 'Pending', at })),
-    },
-  });
-  const { token, hash } = await d.bootstrapTokens.mint({ projectId: project, resourceId: id, salt: provisionedId });
-  const bound = await d.resources.bindBootstrapToken(id, 1, { hash, ...bootstrapTokenValidity(now, stepsEnv().BOOTSTRAP_TOKEN_TTL_SECONDS) });
-  expect(bound?.bootstrap?.hash).toBe(hash);
-  return { resource: bound ?? resource, token };
-}
-
-function wireguardKey(): string {
-  const x = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x as string;
-  return Buffer.from(x, 'base64url').toString('base64');
-}
-
-function register(bound: Bound, overrides: Record<string, unknown> = {}): Promise<ApiResponse> {
+function register(bound: BoundResource, overrides: Record<string, unknown> = {}): Promise<ApiResponse> {
   return stack.call(null, 'POST', '/v1/register', {
     project_id: bound.resource.project_id,
     resource_handle: bound.resource.external_ref,
@@ -113,14 +70,6 @@ async function registeredNode(project = projectId): Promise<Registered> {
 function asNode(bearer: string, method: string, path: string, body?: unknown): Promise<ApiResponse> {
   return stack.call(null, method, path, body, { authorization: `Bearer ${bearer}` });
 }
-
-const heartbeatBody = (overrides: Record<string, unknown> = {}) => ({
-  client_now: new Date().toISOString(),
-  binary_checksum: createHash('sha256').update('plexd').digest('hex'),
-  binary_version: 'plexd-v0.4.2-test',
-  nat_summary: {},
-  ...overrides,
-});
 
 const resourceOf = async (id: string) => {
   const r = await deps().resources.get(id);

@@ -539,7 +539,7 @@ describe('DynamoCatalogStore', () => {
     await adapter.createCredential(credential);
     const err = await failure(adapter.deleteCloud(cloud(A, 'guarded')));
     expect(err.code).toBe('cloud_not_empty');
-    expect(err.extra.cloud_child_counts).toEqual({ cloud_credentials: 1 });
+    expect(err.extra.cloud_child_counts).toEqual({ cloud_credentials: 1, cloud_credential_usages: 0 });
     expect((await failure(adapter.createCredential({ ...credential, id: '019100c0-0f00-7000-8000-000000000002', cloud_id: B }))).code).toBe('cloud_not_found');
     await adapter.createCloud(cloud(B, 'free'));
     await adapter.deleteCloud(cloud(B, 'free'));

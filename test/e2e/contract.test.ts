@@ -1,0 +1,373 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatNskBearer } from '../../functions/core/enrolment.ts';
+import { ROUTES, routeKey } from '../../functions/api/routes.ts';
+import { FIXTURES } from '../../scripts/fixtures.ts';
+import { loadContract } from '../support/contract.ts';
+import { enrollingResource, heartbeatBody, wireguardKey } from '../support/nodes.ts';
+import { type Catalog, approvedProject, createResource, issueCredential, seededCatalog, untilPhase } from '../support/resources.ts';
+import { signInSession } from '../support/sign-in.ts';
+import { type ApiResponse, startTestStack, type TestStack } from '../support/stack.ts';
+
+// Contract conformance: every route of ROUTES that the published contract documents answers, for
+// at least one success and one typical error, with the status, content type and body schema the
+// contract documents. The cases are keyed by route, so a newly documented route without cases
+// fails here.
+
+const contract = loadContract();
+
+const DOMAIN = FIXTURES.domain.id;
+const CLOUD = FIXTURES.cloud.id;
+const BLUEPRINT = FIXTURES.cloudlessBlueprint.id;
+const UNKNOWN_ID = '019100c0-0d00-7000-8000-0000000000ff';
+const DEMO_KEYS = { access_key_id: 'AKIDEMOLOCAL0000000', secret_access_key: 'contract-conformance' };
+
+type Who = 'operator' | 'admin' | null;
+
+interface Case {
+  name: string;
+  status: number;
+  run: () => Promise<ApiResponse>;
+}
+
+/** Routes whose only answer today is an error, and why (they still need an error case). */
+const NO_SUCCESS_CASE: Record<string, string> = {
+  'GET /v1/nodes/{id}/events': 'answers 501 signed_event_bus_not_provisioned until the signed event bus exists',
+};
+
+let stack: TestStack;
+let catalog: Catalog;
+/** The journey: a project with an approved demo-credential assignment and a Ready resource in it. */
+let projectId: string;
+let resourceId: string;
+/** A node registered on a fixture Resource of that project, with its NSK bearer. */
+let node: { node_id: string; bearer: string };
+let seq = 0;
+const fresh = (base: string) => `${base}-${Date.now().toString(36)}-${++seq}`;
+
+const call = (who: Who, method: string, path: string, body?: unknown, headers?: Record<string, string>) => stack.call(who, method, path, body, headers);
+const asNode = (bearer: string, method: string, path: string, body?: unknown) => stack.call(null, method, path, body, { authorization: `Bearer ${bearer}` });
+
+async function created(res: Promise<ApiResponse>): Promise<string> {
+  const r = await res;
+  expect(r.status, r.text).toBeLessThan(300);
+  return r.body.id;
+}
+
+const newProject = () => created(call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Contract', slug: fresh('contract') }));
+const cloudBody = () => {
+  const slug = fresh('contract-cloud');
+  return { display_name: `Cloud ${slug}`, slug, provider: 'aws', endpoint: { region: 'eu-central-1', url: 'http://127.0.0.1:4566' }, region_defaults: {}, external_id: slug };
+};
+const newCloud = () => created(call('operator', 'POST', '/v1/clouds', cloudBody()));
+/** A fresh credential, so the journey project can hold one more live assignment of it. */
+const requested = async (project = projectId) => {
+  const credentialId = await issueCredential(stack, DEMO_KEYS);
+  return created(call('admin', 'POST', `/v1/projects/${project}/credential-assignments`, { cloud_credential_id: credentialId }));
+};
+const approved = async () => {
+  const id = await requested();
+  expect((await call('operator', 'POST', `/v1/credential-assignments/${id}/approve`)).status).toBe(200);
+  return id;
+};
+const versionBody = (version: string) => ({ version, provider_kinds: ['aws'], injection_strategy: 'cloud-init-user-data', parameter_schema: [] });
+const resourceBody = (over: Record<string, unknown> = {}) => ({
+  origin: 'provisioned',
+  kind: 'node',
+  blueprint_version_id: catalog.versionId,
+  cloud_credential_id: catalog.demoCredentialId,
+  parameters: {},
+  ...over,
+});
+const register = (bound: { resource: { project_id: string; external_ref?: string }; token: string }) =>
+  call(null, 'POST', '/v1/register', {
+    project_id: bound.resource.project_id,
+    resource_handle: bound.resource.external_ref,
+    bootstrap_token: bound.token,
+    nonce: randomUUID(),
+    public_key: wireguardKey(),
+  });
+/** A device code approved through the sign-in page's API, ready to be exchanged. */
+async function approvedDevice(): Promise<{ device_code: string; approve: ApiResponse }> {
+  const device = await call(null, 'POST', '/v1/auth/device-code', { domain_id: DOMAIN, idp_binding_id: FIXTURES.binding.id });
+  const { cookie, csrf } = await signInSession(stack.url, FIXTURES.admin.email, 'password');
+  const approve = await call(null, 'POST', '/v1/auth/device/approve', { user_code: device.body.user_code }, { cookie, 'x-plexsphere-csrf': csrf });
+  return { device_code: device.body.device_code, approve };
+}
+
+const ok = (name: string, status: number, run: () => Promise<ApiResponse>): Case => ({ name, status, run });
+const err = ok;
+
+const CASES: Record<string, Case[]> = {
+  'GET /v1/auth/idp-bindings': [
+    ok('the domain’s bindings', 200, () => call(null, 'GET', `/v1/auth/idp-bindings?domain_id=${DOMAIN}`)),
+    err('a malformed domain id', 400, () => call(null, 'GET', '/v1/auth/idp-bindings?domain_id=nope')),
+  ],
+  'POST /v1/auth/device-code': [
+    ok('a device code', 200, () => call(null, 'POST', '/v1/auth/device-code', { domain_id: DOMAIN, idp_binding_id: FIXTURES.binding.id })),
+    err('an unknown domain', 404, () => call(null, 'POST', '/v1/auth/device-code', { domain_id: UNKNOWN_ID })),
+  ],
+  'POST /v1/auth/device-token': [
+    ok('an approved device code', 200, async () => {
+      const { device_code } = await approvedDevice();
+      return call(null, 'POST', '/v1/auth/device-token', { device_code });
+    }),
+    err('authorization_pending', 400, async () => {
+      const device = await call(null, 'POST', '/v1/auth/device-code', { domain_id: DOMAIN, idp_binding_id: FIXTURES.binding.id });
+      return call(null, 'POST', '/v1/auth/device-token', { device_code: device.body.device_code });
+    }),
+  ],
+  'POST /v1/auth/device/approve': [
+    ok('approve from a signed-in session', 200, async () => (await approvedDevice()).approve),
+    err('no session', 401, () => call(null, 'POST', '/v1/auth/device/approve', { user_code: 'ABCD-EFGH' })),
+  ],
+  'GET /v1/auth/whoami': [ok('the caller', 200, () => call('admin', 'GET', '/v1/auth/whoami')), err('no token', 401, () => call(null, 'GET', '/v1/auth/whoami'))],
+
+  'GET /v1/domains': [ok('the caller’s domains', 200, () => call('admin', 'GET', '/v1/domains')), err('limit out of range', 400, () => call('admin', 'GET', '/v1/domains?limit=0'))],
+  'GET /v1/domains/{id}': [
+    ok('the seeded domain', 200, () => call('admin', 'GET', `/v1/domains/${DOMAIN}`)),
+    err('an unknown domain', 404, () => call('admin', 'GET', `/v1/domains/${UNKNOWN_ID}`)),
+  ],
+  'POST /v1/projects': [
+    ok('a new project', 201, () => call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Contract', slug: fresh('contract'), description: 'x' })),
+    err('a taken slug', 409, async () => {
+      const slug = fresh('taken');
+      await created(call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Taken', slug }));
+      return call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Taken', slug });
+    }),
+  ],
+  'GET /v1/projects': [
+    ok('the domain’s projects', 200, () => call('admin', 'GET', `/v1/projects?domain_id=${DOMAIN}`)),
+    err('limit out of range', 400, () => call('admin', 'GET', `/v1/projects?domain_id=${DOMAIN}&limit=201`)),
+  ],
+  'GET /v1/projects/{id}': [
+    ok('the journey project', 200, () => call('admin', 'GET', `/v1/projects/${projectId}`)),
+    err('an unknown project', 404, () => call('admin', 'GET', `/v1/projects/${UNKNOWN_ID}`)),
+  ],
+  'PATCH /v1/projects/{id}': [
+    ok('a new name', 200, async () => call('admin', 'PATCH', `/v1/projects/${await newProject()}`, { name: 'Renamed' })),
+    err('an unknown field', 400, async () => call('admin', 'PATCH', `/v1/projects/${await newProject()}`, { surprise: 1 })),
+  ],
+  'DELETE /v1/projects/{id}': [
+    ok('an empty project', 204, async () => call('admin', 'DELETE', `/v1/projects/${await newProject()}`)),
+    err('a project with a live resource', 409, () => call('admin', 'DELETE', `/v1/projects/${projectId}`)),
+  ],
+
+  'POST /v1/clouds': [ok('a new cloud', 201, () => call('operator', 'POST', '/v1/clouds', cloudBody())), err('not a catalog manager', 403, () => call('admin', 'POST', '/v1/clouds', cloudBody()))],
+  'GET /v1/clouds': [ok('the catalog', 200, () => call('operator', 'GET', '/v1/clouds')), err('not a catalog reader', 403, () => call('admin', 'GET', '/v1/clouds'))],
+  'GET /v1/clouds/{id}': [
+    ok('the demo cloud', 200, () => call('operator', 'GET', `/v1/clouds/${CLOUD}`)),
+    err('an unknown cloud', 404, () => call('operator', 'GET', `/v1/clouds/${UNKNOWN_ID}`)),
+  ],
+  'PATCH /v1/clouds/{id}': [
+    ok('a new display name', 200, async () => call('operator', 'PATCH', `/v1/clouds/${await newCloud()}`, { display_name: 'Renamed' })),
+    err('an unknown cloud', 404, () => call('operator', 'PATCH', `/v1/clouds/${UNKNOWN_ID}`, { display_name: 'Renamed' })),
+  ],
+  'DELETE /v1/clouds/{id}': [
+    ok('an empty cloud', 204, async () => call('operator', 'DELETE', `/v1/clouds/${await newCloud()}`)),
+    err('a cloud with credentials', 409, () => call('operator', 'DELETE', `/v1/clouds/${CLOUD}`)),
+  ],
+  'POST /v1/clouds/{id}/cloud-credentials': [
+    ok('a new credential', 201, () =>
+      call('operator', 'POST', `/v1/clouds/${CLOUD}/cloud-credentials`, { display_name: fresh('cred'), payload: Buffer.from(JSON.stringify(DEMO_KEYS)).toString('base64') }),
+    ),
+    err('an unknown field', 400, () => call('operator', 'POST', `/v1/clouds/${CLOUD}/cloud-credentials`, { display_name: fresh('cred'), payload: 'e30=', surprise: 1 })),
+  ],
+  'GET /v1/clouds/{id}/cloud-credentials': [
+    ok('the demo cloud’s credentials', 200, () => call('operator', 'GET', `/v1/clouds/${CLOUD}/cloud-credentials`)),
+    err('not a catalog reader', 403, () => call('admin', 'GET', `/v1/clouds/${CLOUD}/cloud-credentials`)),
+  ],
+  'GET /v1/cloud-credentials/{id}': [
+    ok('the demo credential', 200, () => call('operator', 'GET', `/v1/cloud-credentials/${catalog.demoCredentialId}`)),
+    err('an unknown credential', 404, () => call('operator', 'GET', `/v1/cloud-credentials/${UNKNOWN_ID}`)),
+  ],
+  'POST /v1/cloud-credentials/{id}/revoke': [
+    ok('a fresh credential', 200, async () => call('operator', 'POST', `/v1/cloud-credentials/${await issueCredential(stack, DEMO_KEYS)}/revoke`, { reason: 'rotation' })),
+    err('an unknown credential', 404, () => call('operator', 'POST', `/v1/cloud-credentials/${UNKNOWN_ID}/revoke`, { reason: 'rotation' })),
+  ],
+  'POST /v1/blueprints': [
+    ok('a new blueprint', 201, () => call('operator', 'POST', '/v1/blueprints', { slug: fresh('bp'), display_name: 'Blueprint' })),
+    err('a taken slug', 409, () => call('operator', 'POST', '/v1/blueprints', { slug: 'kubernetes-cloudless-node', display_name: 'Dup' })),
+  ],
+  'GET /v1/blueprints': [ok('the blueprints', 200, () => call('operator', 'GET', '/v1/blueprints')), err('limit out of range', 400, () => call('operator', 'GET', '/v1/blueprints?limit=0'))],
+  'GET /v1/blueprints/{id}': [
+    ok('the cloudless blueprint', 200, () => call('operator', 'GET', `/v1/blueprints/${BLUEPRINT}`)),
+    err('an unknown blueprint', 404, () => call('operator', 'GET', `/v1/blueprints/${UNKNOWN_ID}`)),
+  ],
+  'POST /v1/blueprints/{id}/versions': [
+    ok('a new version', 201, async () => {
+      const bp = await created(call('operator', 'POST', '/v1/blueprints', { slug: fresh('bp'), display_name: 'Blueprint' }));
+      return call('operator', 'POST', `/v1/blueprints/${bp}/versions`, versionBody('v1'));
+    }),
+    err('a published version', 409, () => call('operator', 'POST', `/v1/blueprints/${BLUEPRINT}/versions`, versionBody('v1alpha1'))),
+  ],
+
+  'POST /v1/projects/{id}/credential-assignments': [
+    ok('a request', 201, async () => call('admin', 'POST', `/v1/projects/${projectId}/credential-assignments`, { cloud_credential_id: await issueCredential(stack, DEMO_KEYS) })),
+    err('a second live request', 409, () => call('admin', 'POST', `/v1/projects/${projectId}/credential-assignments`, { cloud_credential_id: catalog.demoCredentialId })),
+    err('an unknown credential', 422, () => call('admin', 'POST', `/v1/projects/${projectId}/credential-assignments`, { cloud_credential_id: UNKNOWN_ID })),
+  ],
+  'GET /v1/projects/{id}/credential-assignments': [
+    ok('the project’s assignments, as the domain auditor', 200, () => call('operator', 'GET', `/v1/projects/${projectId}/credential-assignments`)),
+    err('limit out of range', 400, () => call('admin', 'GET', `/v1/projects/${projectId}/credential-assignments?limit=0`)),
+  ],
+  'POST /v1/credential-assignments/{id}/approve': [
+    ok('by the credential’s owner', 200, async () => call('operator', 'POST', `/v1/credential-assignments/${await requested()}/approve`)),
+    err('already approved', 409, async () => call('operator', 'POST', `/v1/credential-assignments/${await approved()}/approve`)),
+    err('by the requester', 403, async () => call('admin', 'POST', `/v1/credential-assignments/${await requested()}/approve`)),
+  ],
+  'POST /v1/credential-assignments/{id}/reject': [
+    ok('a request', 200, async () => call('operator', 'POST', `/v1/credential-assignments/${await requested()}/reject`, { reason: 'not now' })),
+    err('already approved', 409, async () => call('operator', 'POST', `/v1/credential-assignments/${await approved()}/reject`, { reason: 'late' })),
+  ],
+  'POST /v1/credential-assignments/{id}/revoke': [
+    ok('an approved assignment', 200, async () => call('operator', 'POST', `/v1/credential-assignments/${await approved()}/revoke`, { reason: 'rotation' })),
+    err('an unknown assignment', 404, () => call('operator', 'POST', `/v1/credential-assignments/${UNKNOWN_ID}/revoke`, { reason: 'rotation' })),
+  ],
+  'GET /v1/approvals': [
+    ok('the owner’s queue', 200, async () => {
+      await requested();
+      return call('operator', 'GET', `/v1/approvals?domain_id=${DOMAIN}`);
+    }),
+    err('limit out of range', 400, () => call('operator', 'GET', '/v1/approvals?limit=500')),
+  ],
+  'GET /v1/approvals/{id}': [
+    ok('a pending approval', 200, async () => call('operator', 'GET', `/v1/approvals/${await requested()}`)),
+    err('an unknown approval', 404, () => call('operator', 'GET', `/v1/approvals/${UNKNOWN_ID}`)),
+  ],
+  'POST /v1/approvals/{id}/approve': [
+    ok('by the credential’s owner', 200, async () => call('operator', 'POST', `/v1/approvals/${await requested()}/approve`)),
+    err('already approved', 409, async () => call('operator', 'POST', `/v1/approvals/${await approved()}/approve`)),
+  ],
+  'POST /v1/approvals/{id}/reject': [
+    ok('by the credential’s owner', 200, async () => call('operator', 'POST', `/v1/approvals/${await requested()}/reject`, { reason: 'not now' })),
+    err('an unknown approval', 404, () => call('operator', 'POST', `/v1/approvals/${UNKNOWN_ID}/reject`, { reason: 'not now' })),
+  ],
+
+  'POST /v1/projects/{id}/resources': [
+    ok('a node', 202, () => call('admin', 'POST', `/v1/projects/${projectId}/resources`, resourceBody(), { 'idempotency-key': fresh('key') })),
+    err('parameters outside the schema', 422, () => call('admin', 'POST', `/v1/projects/${projectId}/resources`, resourceBody({ parameters: { size: 'large' } }))),
+    err('a credential without an approved assignment', 403, async () =>
+      call('admin', 'POST', `/v1/projects/${projectId}/resources`, resourceBody({ cloud_credential_id: await issueCredential(stack, DEMO_KEYS) })),
+    ),
+  ],
+  'GET /v1/projects/{id}/resources': [
+    ok('the project’s resources', 200, () => call('admin', 'GET', `/v1/projects/${projectId}/resources`)),
+    err('a malformed project id', 400, () => call('admin', 'GET', '/v1/projects/nope/resources')),
+  ],
+  'GET /v1/resources/{id}': [
+    ok('the Ready resource', 200, () => call('admin', 'GET', `/v1/resources/${resourceId}`)),
+    err('an unknown resource', 404, () => call('admin', 'GET', `/v1/resources/${UNKNOWN_ID}`)),
+  ],
+  'DELETE /v1/resources/{id}': [
+    ok('the Ready resource', 202, () => call('admin', 'DELETE', `/v1/resources/${resourceId}`)),
+    err('an unknown resource', 404, () => call('admin', 'DELETE', `/v1/resources/${UNKNOWN_ID}`)),
+  ],
+
+  'POST /v1/register': [
+    ok('a fresh token', 201, async () => register(await enrollingResource(projectId))),
+    err('a consumed token', 403, async () => {
+      const bound = await enrollingResource(projectId);
+      expect((await register(bound)).status).toBe(201);
+      return register(bound);
+    }),
+    err('an unknown resource handle', 404, async () => {
+      const bound = await enrollingResource(projectId);
+      return register({ ...bound, resource: { ...bound.resource, external_ref: UNKNOWN_ID } });
+    }),
+  ],
+  'POST /v1/nodes/{id}/heartbeat': [
+    ok('a heartbeat', 200, () => asNode(node.bearer, 'POST', `/v1/nodes/${node.node_id}/heartbeat`, heartbeatBody())),
+    err('a skewed clock', 400, () =>
+      asNode(node.bearer, 'POST', `/v1/nodes/${node.node_id}/heartbeat`, heartbeatBody({ client_now: new Date(Date.now() - 120_000).toISOString() })),
+    ),
+  ],
+  'GET /v1/nodes/{id}/state': [
+    ok('the snapshot', 200, () => asNode(node.bearer, 'GET', `/v1/nodes/${node.node_id}/state`)),
+    err('no NSK', 401, () => call(null, 'GET', `/v1/nodes/${node.node_id}/state`)),
+  ],
+  'GET /v1/nodes/{id}/events': [
+    err('no event bus', 501, () => asNode(node.bearer, 'GET', `/v1/nodes/${node.node_id}/events`)),
+    err('another node’s stream', 403, () => asNode(node.bearer, 'GET', `/v1/nodes/${UNKNOWN_ID}/events`)),
+  ],
+  'PUT /v1/nodes/{id}/capabilities': [
+    ok('a manifest', 200, () =>
+      asNode(node.bearer, 'PUT', `/v1/nodes/${node.node_id}/capabilities`, { binary_version: 'plexd-v0.4.2', binary_checksum: Buffer.alloc(32, 1).toString('base64') }),
+    ),
+    err('a malformed checksum', 400, () => asNode(node.bearer, 'PUT', `/v1/nodes/${node.node_id}/capabilities`, { binary_version: 'plexd-v0.4.2', binary_checksum: 'short' })),
+  ],
+};
+
+/** Asserts the documented status was answered and the response conforms to the contract. */
+function expectConforms(method: string, path: string, c: Pick<Case, 'name' | 'status'>, res: ApiResponse): void {
+  const label = `${method} ${path} (${c.name})`;
+  expect(res.status, `${label}: ${res.text}`).toBe(c.status);
+  const body = res.body ?? (res.text || undefined);
+  expect(contract.checkResponse(method, path, res.status, res.headers.get('content-type'), body), label).toEqual([]);
+}
+
+const documented = ROUTES.filter((r) => contract.find(r.method, r.path));
+
+beforeAll(async () => {
+  stack = await startTestStack({ SUBSTRATE_TIMEOUT_SECONDS: '30' }, { heartbeatIntervalMs: 500 });
+  catalog = await seededCatalog(stack);
+  projectId = await approvedProject(stack, catalog.demoCredentialId);
+  resourceId = await createResource(stack, projectId, catalog);
+  const bound = await enrollingResource(projectId);
+  const registered = await register(bound);
+  expect(registered.status, registered.text).toBe(201);
+  node = { node_id: registered.body.node_id, bearer: formatNskBearer('local', registered.body.node_id, registered.body.nsk) };
+  await untilPhase(stack, resourceId, 'Ready');
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('the case table', () => {
+  it('documents most of what we serve, and has cases only for documented routes we serve', () => {
+    expect(documented.length).toBeGreaterThan(40);
+    const served = new Set(documented.map(routeKey));
+    expect(Object.keys(CASES).filter((key) => !served.has(key))).toEqual([]);
+  });
+});
+
+describe.each(documented.map((r) => [routeKey(r), r] as const))('%s', (key, r) => {
+  it('answers a success and a typical error as the contract documents', async () => {
+    const cases = CASES[key];
+    expect(cases, `no conformance cases for the documented route ${key}: add them to CASES`).toBeDefined();
+    if (!NO_SUCCESS_CASE[key]) expect(cases?.some((c) => c.status < 300), `${key} needs a success case`).toBe(true);
+    expect(cases?.some((c) => c.status >= 400), `${key} needs an error case`).toBe(true);
+    for (const c of cases ?? []) expectConforms(r.method, r.path, c, await c.run());
+  });
+});
+
+describe('sweeps over every documented route', () => {
+  const fill = (path: string, id: string) => path.replace(/\{[^}]+\}/g, id);
+
+  it('refuses an unauthenticated caller with a conforming 401', async () => {
+    for (const r of documented.filter((x) => x.auth !== 'none')) {
+      const res = await call(null, r.method, fill(r.path, UNKNOWN_ID), r.method === 'GET' || r.method === 'DELETE' ? undefined : {});
+      expectConforms(r.method, r.path, { name: 'no credentials', status: 401 }, res);
+    }
+  });
+
+  it('refuses a malformed path id with a conforming 400', async () => {
+    for (const r of documented.filter((x) => x.auth === 'user' && x.path.includes('{'))) {
+      const res = await call('operator', r.method, fill(r.path, 'not-an-id'), r.method === 'GET' || r.method === 'DELETE' ? undefined : {});
+      expectConforms(r.method, r.path, { name: 'a malformed id', status: 400 }, res);
+      expect(res.body.code, `${r.method} ${r.path}`).toMatch(/^invalid_[a-z_]+_id$|^invalid_body$/);
+    }
+  });
+});
+
+describe('the resource arc, as the contract shows it', () => {
+  it('reads Ready, deletes with 202 and reads Deleted, each conforming', async () => {
+    const get = { name: 'a Deleted resource', status: 200 };
+    expect((await call('admin', 'GET', `/v1/resources/${resourceId}`)).status).toBe(200);
+    await call('admin', 'DELETE', `/v1/resources/${resourceId}`);
+    await untilPhase(stack, resourceId, 'Deleted');
+    expectConforms('GET', '/v1/resources/{id}', get, await call('admin', 'GET', `/v1/resources/${resourceId}`));
+    expectConforms('GET', '/v1/projects/{id}/resources', { name: 'with a Deleted resource', status: 200 }, await call('admin', 'GET', `/v1/projects/${projectId}/resources`));
+    expectConforms('DELETE', '/v1/resources/{id}', { name: 'a Deleted resource again', status: 202 }, await call('admin', 'DELETE', `/v1/resources/${resourceId}`));
+  });
+});
