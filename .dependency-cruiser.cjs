@@ -5,6 +5,7 @@
 const INFRA_READABLE = [
   '^functions/api/routes[.]ts$',
   '^functions/shared/env[.]ts$',
+  '^functions/steps/step-groups[.]ts$',
   '^functions/adapters/dynamo/table-def[.]ts$',
   '^statemachines/[^/]+[.]json$',
 ];

@@ -14,4 +14,11 @@ export const FIXTURES = {
     displayName: 'Kubernetes cloudless node',
     version: 'v1alpha1',
   },
+  /** The real-cloud blueprint, registered for stages other than the embedded local stack. */
+  awsEc2Blueprint: {
+    id: '01910051-0051-7000-8051-000000000007',
+    slug: 'aws-ec2-instance',
+    displayName: 'AWS EC2 instance',
+    version: 'v1',
+  },
 } as const;

@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     if (run.status !== 0) throw new Error(`${cmd} ${args.slice(0, 2).join(' ')} failed (exit ${run.status ?? run.signal})`);
   }
   Object.assign(process.env, seedEnv(opts));
-  const report = await seedFixtures(new Table(tableNameOf(opts.stage)));
+  const report = await seedFixtures(new Table(tableNameOf(opts.stage)), { stage: opts.stage });
   console.log(`seeded: ${report.created.length} created, ${report.kept.length} kept`);
   const outputs = JSON.parse(readFileSync(opts.outputsFile, 'utf8')) as Record<string, Record<string, string>>;
   const url = outputs[`plexsphere-${opts.stage}-api`]?.ApiUrl;

@@ -7,6 +7,7 @@ import type { CredentialSecret } from '../functions/core/catalog.ts';
 import { type Clock, systemClock } from '../functions/core/clock.ts';
 import { ConflictError } from '../functions/core/errors.ts';
 import { IdSchema, newId } from '../functions/core/ids.ts';
+import type { MachineTemplate } from '../functions/core/substrate.ts';
 import type { Vault } from '../functions/core/vault.ts';
 import { FIXTURES } from './fixtures.ts';
 
@@ -152,4 +153,61 @@ export async function seedCatalog(table: Table, report: { created: string[]; kep
     });
     report.created.push(`blueprint version ${b.version}`);
   }
+}
+
+/** Where the aws-ec2-instance blueprint's machines download plexd from (PLEXD_DOWNLOAD_URL overrides). */
+export const DEFAULT_PLEXD_URL = 'https://downloads.plexsphere.dev/plexd/stable/linux-amd64/plexd';
+/** Amazon Linux 2023's public SSM parameter: the AMI EC2 resolves at launch when none is given. */
+export const DEFAULT_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+
+/**
+ * The real-cloud blueprint `aws-ec2-instance`: a machine in the Cloud's account whose user data
+ * downloads plexd, installs it as a unit and starts it. Parameters: region (else the Cloud's),
+ * instanceType, and an AMI id or an SSM parameter naming one.
+ */
+export async function seedAwsEc2Blueprint(table: Table, report: { created: string[]; kept: string[] }, opts: { clock?: Clock; plexdUrl?: string } = {}): Promise<void> {
+  const clock = opts.clock ?? systemClock;
+  const store = new DynamoCatalogStore(table, clock);
+  const b = FIXTURES.awsEc2Blueprint;
+  if (await store.getBlueprint(b.id)) {
+    report.kept.push(`blueprint ${b.slug}`);
+  } else {
+    await store.createBlueprint({
+      id: b.id,
+      slug: b.slug,
+      display_name: b.displayName,
+      description: 'An EC2 instance in the Cloud\'s account, enrolled by plexd installed from cloud-init user data.',
+      status: 'active',
+      created_at: SEEDED_AT,
+      updated_at: SEEDED_AT,
+    });
+    report.created.push(`blueprint ${b.slug}`);
+  }
+  const versionId = await seedClaimId(table, 'aws-ec2-blueprint-version', clock);
+  if (await store.getVersionById(versionId)) {
+    report.kept.push(`blueprint version ${b.slug} ${b.version}`);
+    return;
+  }
+  const template: MachineTemplate = {
+    image_id: `resolve:ssm:${DEFAULT_AMI_PARAMETER}`,
+    instance_type: 't3.small',
+    recipe: 'plexd-download',
+    plexd_url: opts.plexdUrl ?? process.env.PLEXD_DOWNLOAD_URL ?? DEFAULT_PLEXD_URL,
+  };
+  await store.publishVersion({
+    id: versionId,
+    blueprint_id: b.id,
+    version: b.version,
+    provider_kinds: ['aws'],
+    injection_strategy: 'cloud-init-user-data',
+    parameter_schema: [
+      { name: 'region', type: 'string', required: false },
+      { name: 'instanceType', type: 'string', required: false, default: 't3.small' },
+      { name: 'ami', type: 'string', required: false },
+      { name: 'ssmParameterName', type: 'string', required: false, default: DEFAULT_AMI_PARAMETER },
+    ],
+    template: JSON.stringify(template),
+    created_at: clock.now().toISOString(),
+  });
+  report.created.push(`blueprint version ${b.slug} ${b.version}`);
 }

@@ -3,7 +3,7 @@ import { keys, listSortKey } from '../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../functions/adapters/dynamo/table.ts';
 import type { Domain, IdpBinding, User } from '../functions/core/tenancy.ts';
 import { FIXTURES } from './fixtures.ts';
-import { seedCatalog } from './seed-catalog.ts';
+import { seedAwsEc2Blueprint, seedCatalog } from './seed-catalog.ts';
 
 export interface SeedReport {
   created: string[];
@@ -56,9 +56,14 @@ export async function seedTenancy(table: Table, report: SeedReport): Promise<voi
   await seedUser(table, report, FIXTURES.admin, { platform_operator: false, domain_roles: { [d.id]: ['admin'] } });
 }
 
-export async function seedFixtures(table: Table): Promise<SeedReport> {
+/**
+ * The tutorial's fixtures; a stage other than the embedded local stack (LocalStack, AWS) also gets
+ * the real-cloud blueprint, whose machines download plexd (nothing local could run it).
+ */
+export async function seedFixtures(table: Table, opts: { stage?: string } = {}): Promise<SeedReport> {
   const report: SeedReport = { created: [], kept: [] };
   await seedTenancy(table, report);
   await seedCatalog(table, report);
+  if (opts.stage && opts.stage !== 'local') await seedAwsEc2Blueprint(table, report);
   return report;
 }

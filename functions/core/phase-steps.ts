@@ -4,7 +4,7 @@ import type { Clock } from './clock.ts';
 import { NotFoundError } from './errors.ts';
 import { type ErrorInfo, type Phase, type Resource, type ResourceStore, TEARDOWN_PHASES } from './resources.ts';
 import { machineTemplate, PROJECT_TAG, RESOURCE_TAG, type Substrate, type SubstrateTarget } from './substrate.ts';
-import { CLOUDLESS_RECIPE, type InstallRecipe, renderCloudInit } from './user-data.ts';
+import { CLOUDLESS_RECIPE, type InstallRecipe, plexdInstallRecipe, renderCloudInit } from './user-data.ts';
 import type { Vault } from './vault.ts';
 
 // The work of each Task state of the phase arcs. Every step reads the Resource, checks that its
@@ -66,9 +66,21 @@ function later(clock: Clock, seconds: number): string {
   return new Date(clock.now().getTime() + seconds * 1000).toISOString();
 }
 
-function pastDeadline(r: Resource, clock: Clock): boolean {
-  const deadline = r.provisioning?.deadline;
-  return deadline !== undefined && Date.parse(deadline) <= clock.now().getTime();
+function enteredAt(r: Resource, phase: Phase): number {
+  const t = [...(r.provisioning?.transitions ?? [])].reverse().find((x) => x.phase === phase);
+  return t ? Date.parse(t.at) : 0;
+}
+
+/**
+ * Whether the current wait is over: at the stored deadline, or, when there is none (a run the
+ * reconciler resumed starts without one), `timeoutSeconds` after the phase was entered, so a
+ * resumed wait still ends.
+ */
+function pastDeadline(r: Resource, clock: Clock, timeoutSeconds: number): boolean {
+  const p = r.provisioning;
+  if (!p) return false;
+  const deadline = p.deadline ? Date.parse(p.deadline) : enteredAt(r, p.phase) + timeoutSeconds * 1000;
+  return deadline <= clock.now().getTime();
 }
 
 /** Where and as whom to reach the Resource's substrate: its Cloud, and the credential version pinned at creation. */
@@ -86,15 +98,10 @@ export async function substrateTarget(ports: Pick<StepPorts, 'catalog' | 'vault'
   };
 }
 
-function recipeFor(template: ReturnType<typeof machineTemplate>): InstallRecipe {
+/** How plexd gets onto the machine: already on the cloudless image, or downloaded and installed as a unit. */
+export function recipeFor(template: ReturnType<typeof machineTemplate>): InstallRecipe {
   if (template.recipe === 'cloudless' || !template.plexd_url) return CLOUDLESS_RECIPE;
-  return {
-    install: [
-      ['curl', '-fsSL', '-o', '/usr/local/bin/plexd', template.plexd_url],
-      ['chmod', '0755', '/usr/local/bin/plexd'],
-    ],
-    start: ['systemctl', 'enable', '--now', 'plexd'],
-  };
+  return plexdInstallRecipe(template.plexd_url);
 }
 
 /**
@@ -165,14 +172,16 @@ export async function checkSubstrate(ports: StepPorts & { substrate: Substrate }
     });
     return moved ? done : superseded;
   }
-  if (!machine || ['shutting-down', 'terminated', 'stopping', 'stopped'].includes(machine.state)) {
+  if (machine && ['shutting-down', 'terminated', 'stopping', 'stopped'].includes(machine.state)) {
     return {
       status: 'failed',
-      error: { code: 'substrate_lost', message: `The instance ${machine ? `is ${machine.state}${machine.stateReason ? ` (${machine.stateReason})` : ''}` : 'is gone'}.` },
+      error: { code: 'substrate_lost', message: `The instance is ${machine.state}${machine.stateReason ? ` (${machine.stateReason})` : ''}.` },
     };
   }
-  if (pastDeadline(r, ports.clock)) {
-    return { status: 'failed', error: { code: 'substrate_timeout', message: `The instance was still ${machine.state} at the deadline.` } };
+  // No machine listed yet is not a loss: EC2's DescribeInstances may lag its RunInstances.
+  if (pastDeadline(r, ports.clock, ports.config.substrateTimeoutSeconds)) {
+    const message = machine ? `The instance was still ${machine.state} at the deadline.` : 'The launched instance never appeared in the cloud before the deadline.';
+    return { status: 'failed', error: { code: machine ? 'substrate_timeout' : 'substrate_lost', message } };
   }
   return { status: 'waiting', waiting_on: 'substrate-running' };
 }
@@ -256,11 +265,6 @@ export async function markFailed(
   return moved ? done : superseded;
 }
 
-function enteredAt(r: Resource, phase: Phase): number {
-  const t = [...(r.provisioning?.transitions ?? [])].reverse().find((x) => x.phase === phase);
-  return t ? Date.parse(t.at) : 0;
-}
-
 /**
  * Deregistering: revokes the node's NSK and the bootstrap token, then waits until the node is no
  * longer registered: refused once, or silent for the grace period (a dead node does not block).
@@ -319,7 +323,7 @@ export async function terminateSubstrate(ports: StepPorts & { substrate: Substra
     });
     return moved ? done : superseded;
   }
-  if (pastDeadline(r, ports.clock)) {
+  if (pastDeadline(r, ports.clock, ports.config.terminateTimeoutSeconds)) {
     return { status: 'failed', error: { code: 'terminate_timeout', message: `Still not terminated at the deadline: ${live.map((m) => `${m.instanceId} ${m.state}`).join(', ')}.` } };
   }
   return { status: 'waiting', waiting_on: 'substrate-termination' };

@@ -62,7 +62,9 @@ export function machineTemplate(template: string | undefined, parameters: Record
   // Parameters named like the template's knobs override it (the aws-ec2-instance blueprint's).
   return {
     ...base,
-    ...(typeof parameters.ami === 'string' && { image_id: parameters.ami }),
+    // An AMI id wins; else an SSM parameter that names one, which EC2 resolves at launch.
+    ...(typeof parameters.ssmParameterName === 'string' && parameters.ssmParameterName && { image_id: `resolve:ssm:${parameters.ssmParameterName}` }),
+    ...(typeof parameters.ami === 'string' && parameters.ami && { image_id: parameters.ami }),
     ...(typeof parameters.instanceType === 'string' && { instance_type: parameters.instanceType }),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESOURCE_FAILED_LOG_MESSAGE } from '../steps/step-groups.ts';
 import { log } from './log.ts';
 
 /**
@@ -6,6 +7,7 @@ import { log } from './log.ts';
  * errors propagate with their literal `name` (which the ASL Retry/Catch match).
  */
 export function createStepHandler<Steps extends Record<string, (input: never) => Promise<unknown>>>(group: string, steps: Steps) {
+  const EventSchema = z.looseObject({ resource_id: z.string().optional() });
   const InputSchema = z.looseObject({ step: z.enum(Object.keys(steps) as [string, ...string[]]) });
   return async (event: unknown): Promise<unknown> => {
     const { step } = InputSchema.parse(event);
@@ -13,6 +15,9 @@ export function createStepHandler<Steps extends Record<string, (input: never) =>
     try {
       const result = await (steps[step] as (input: unknown) => Promise<unknown>)(event);
       log('debug', 'step done', { group, step, ms: Date.now() - started });
+      if (step === 'mark-failed' && (result as { status?: string } | undefined)?.status === 'done') {
+        log('info', RESOURCE_FAILED_LOG_MESSAGE, { group, resource_id: EventSchema.parse(event).resource_id });
+      }
       return result;
     } catch (err) {
       log('warn', 'step failed', { group, step, error: (err as Error).name, message: (err as Error).message });

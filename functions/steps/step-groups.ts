@@ -34,3 +34,9 @@ export const STATE_MACHINES = {
 } as const;
 
 export const TIMING_SUBSTITUTIONS = ['SubstratePollSeconds', 'DrainPollSeconds', 'EnrolTimeoutSeconds'] as const;
+
+/**
+ * The info-level log message a step handler writes when mark-failed has moved a Resource to
+ * Failed; the CDK app's alarm on failed Resources counts these lines.
+ */
+export const RESOURCE_FAILED_LOG_MESSAGE = 'resource entered Failed';

@@ -8,7 +8,7 @@ import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-li
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { StepsEnvInput } from '../../functions/shared/env.ts';
-import { STATE_MACHINES, STEP_GROUPS, type StepGroup, TIMING_SUBSTITUTIONS } from '../../functions/steps/step-groups.ts';
+import { RESOURCE_FAILED_LOG_MESSAGE, STATE_MACHINES, STEP_GROUPS, type StepGroup, TIMING_SUBSTITUTIONS } from '../../functions/steps/step-groups.ts';
 import { ApiFunction, PROJECT_ROOT } from '../constructs/api-function.ts';
 import { executionsArn, RUNS, type Run, stateMachineArn, stateMachineName } from '../constructs/state-machine-names.ts';
 import type { ApiStack } from './api-stack.ts';
@@ -43,15 +43,8 @@ export function groupsOf(asl: string): StepGroup[] {
 /** The metric a Resource entering Failed counts towards (see the filter below). */
 export const RESOURCES_FAILED_METRIC = { namespace: 'Plexsphere', metricName: 'ResourcesFailed' } as const;
 
-/**
- * The step handler's line for a finished step (functions/shared/step-handler.ts logs it at debug,
- * so the provision-steps function runs at LOG_LEVEL debug). A mark-failed step that finishes has
- * moved its Resource to Failed, or found it there already (a retried or superseded run).
- */
-export const MARK_FAILED_PATTERN = FilterPattern.all(
-  FilterPattern.stringValue('$.message', '=', 'step done'),
-  FilterPattern.stringValue('$.step', '=', 'mark-failed'),
-);
+/** The step handler's info line for a Resource that mark-failed moved to Failed (not for a superseded run). */
+export const MARK_FAILED_PATTERN = FilterPattern.stringValue('$.message', '=', RESOURCE_FAILED_LOG_MESSAGE);
 
 /**
  * The phase arcs: the two state machines from statemachines/*.asl.json, one function per step
@@ -88,7 +81,6 @@ export class WorkflowsStack extends Stack {
             STAGE: stage,
             TABLE_NAME: data.tableName,
             PUBLIC_URL: publicUrl,
-            ...(group === 'provision-steps' && { LOG_LEVEL: 'debug' as const }),
           },
         });
         data.grantTableUse(fn.fn);

@@ -326,29 +326,29 @@ describe('CDK app configuration', () => {
   it('counts Resources entering Failed from the line the step handler really logs for mark-failed', async () => {
     const lines: string[] = [];
     const original = console.log;
-    const level = process.env.LOG_LEVEL;
-    process.env.LOG_LEVEL = 'debug';
     console.log = (line: string) => lines.push(line);
     try {
+      // At the functions' default level (info): a mark-failed that moved its Resource, one that was
+      // superseded by a newer run, and another step.
+      let outcome = 'done';
       const handler = createStepHandler('provision-steps', {
-        'mark-failed': async () => ({ status: 'done' }),
+        'mark-failed': async () => ({ status: outcome }),
         'mark-ready': async () => ({ status: 'done' }),
       });
-      await handler({ step: 'mark-failed' });
-      await handler({ step: 'mark-ready' });
+      await handler({ step: 'mark-failed', resource_id: 'r-1', generation: 1 });
+      outcome = 'superseded';
+      await handler({ step: 'mark-failed', resource_id: 'r-2', generation: 1 });
+      await handler({ step: 'mark-ready', resource_id: 'r-3', generation: 1 });
     } finally {
       console.log = original;
-      if (level === undefined) delete process.env.LOG_LEVEL;
-      else process.env.LOG_LEVEL = level;
     }
     // The pattern is a conjunction of `$.field = "value"` terms; evaluate it on each JSON line.
     const terms = [...MARK_FAILED_PATTERN.logPatternString.matchAll(/\$\.(\w+) = "([^"]*)"/g)].map(
       (m) => [m[1] as string, m[2] as string] as const,
     );
-    expect(terms).toHaveLength(2);
+    expect(terms.length).toBeGreaterThan(0);
     const matches = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((o) => terms.every(([k, v]) => o[k] === v));
-    expect(lines).toHaveLength(2);
-    expect(matches.map((o) => o.step)).toEqual(['mark-failed']);
+    expect(matches.map((o) => o.resource_id)).toEqual(['r-1']);
   });
 
   it('names the secrets as the adapters do', () => {
