@@ -79,13 +79,14 @@ const resourceBody = (over: Record<string, unknown> = {}) => ({
   parameters: {},
   ...over,
 });
-const register = (bound: { resource: { project_id: string; external_ref?: string }; token: string }) =>
+const register = (bound: { resource: { project_id: string; external_ref?: string }; token: string }, over: Record<string, unknown> = {}) =>
   call(null, 'POST', '/v1/register', {
     project_id: bound.resource.project_id,
     resource_handle: bound.resource.external_ref,
     bootstrap_token: bound.token,
     nonce: randomUUID(),
     public_key: wireguardKey(),
+    ...over,
   });
 /** A device code approved through the sign-in page's API, ready to be exchanged. */
 async function approvedDevice(): Promise<{ device_code: string; approve: ApiResponse }> {
@@ -106,6 +107,7 @@ const CASES: Record<string, Case[]> = {
   'POST /v1/auth/device-code': [
     ok('a device code', 200, () => call(null, 'POST', '/v1/auth/device-code', { domain_id: DOMAIN, idp_binding_id: FIXTURES.binding.id })),
     err('an unknown domain', 404, () => call(null, 'POST', '/v1/auth/device-code', { domain_id: UNKNOWN_ID })),
+    err('an unknown field', 400, () => call(null, 'POST', '/v1/auth/device-code', { domain_id: DOMAIN, surprise: 1 })),
   ],
   'POST /v1/auth/device-token': [
     ok('an approved device code', 200, async () => {
@@ -116,10 +118,21 @@ const CASES: Record<string, Case[]> = {
       const device = await call(null, 'POST', '/v1/auth/device-code', { domain_id: DOMAIN, idp_binding_id: FIXTURES.binding.id });
       return call(null, 'POST', '/v1/auth/device-token', { device_code: device.body.device_code });
     }),
+    err('access_denied', 400, async () => {
+      const device = await call(null, 'POST', '/v1/auth/device-code', { domain_id: DOMAIN, idp_binding_id: FIXTURES.binding.id });
+      const { cookie, csrf } = await signInSession(stack.url, FIXTURES.admin.email, 'password');
+      const denied = await call(null, 'POST', '/v1/auth/device/deny', { user_code: device.body.user_code }, { cookie, 'x-plexsphere-csrf': csrf });
+      expect(denied.status, denied.text).toBeLessThan(300);
+      return call(null, 'POST', '/v1/auth/device-token', { device_code: device.body.device_code });
+    }),
   ],
   'POST /v1/auth/device/approve': [
     ok('approve from a signed-in session', 200, async () => (await approvedDevice()).approve),
     err('no session', 401, () => call(null, 'POST', '/v1/auth/device/approve', { user_code: 'ABCD-EFGH' })),
+    err('an unknown user code', 404, async () => {
+      const { cookie, csrf } = await signInSession(stack.url, FIXTURES.admin.email, 'password');
+      return call(null, 'POST', '/v1/auth/device/approve', { user_code: 'BCDF-GHJK' }, { cookie, 'x-plexsphere-csrf': csrf });
+    }),
   ],
   'GET /v1/auth/whoami': [ok('the caller', 200, () => call('admin', 'GET', '/v1/auth/whoami')), err('no token', 401, () => call(null, 'GET', '/v1/auth/whoami'))],
 
@@ -135,6 +148,8 @@ const CASES: Record<string, Case[]> = {
       await created(call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Taken', slug }));
       return call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Taken', slug });
     }),
+    err('without manage on the domain', 403, () => call('operator', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'No', slug: fresh('no') })),
+    err('an unknown field', 400, () => call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'No', slug: fresh('no'), surprise: 1 })),
   ],
   'GET /v1/projects': [
     ok('the domain’s projects', 200, () => call('admin', 'GET', `/v1/projects?domain_id=${DOMAIN}`)),
@@ -147,13 +162,20 @@ const CASES: Record<string, Case[]> = {
   'PATCH /v1/projects/{id}': [
     ok('a new name', 200, async () => call('admin', 'PATCH', `/v1/projects/${await newProject()}`, { name: 'Renamed' })),
     err('an unknown field', 400, async () => call('admin', 'PATCH', `/v1/projects/${await newProject()}`, { surprise: 1 })),
+    err('as the domain auditor', 403, () => call('operator', 'PATCH', `/v1/projects/${projectId}`, { name: 'Nope' })),
+    err('an unknown project', 404, () => call('admin', 'PATCH', `/v1/projects/${UNKNOWN_ID}`, { name: 'Nope' })),
   ],
   'DELETE /v1/projects/{id}': [
     ok('an empty project', 204, async () => call('admin', 'DELETE', `/v1/projects/${await newProject()}`)),
     err('a project with a live resource', 409, () => call('admin', 'DELETE', `/v1/projects/${projectId}`)),
+    err('an unknown project', 404, () => call('admin', 'DELETE', `/v1/projects/${UNKNOWN_ID}`)),
   ],
 
-  'POST /v1/clouds': [ok('a new cloud', 201, () => call('operator', 'POST', '/v1/clouds', cloudBody())), err('not a catalog manager', 403, () => call('admin', 'POST', '/v1/clouds', cloudBody()))],
+  'POST /v1/clouds': [
+    ok('a new cloud', 201, () => call('operator', 'POST', '/v1/clouds', cloudBody())),
+    err('not a catalog manager', 403, () => call('admin', 'POST', '/v1/clouds', cloudBody())),
+    err('a taken slug', 409, () => call('operator', 'POST', '/v1/clouds', { ...cloudBody(), slug: 'demo-cloud' })),
+  ],
   'GET /v1/clouds': [ok('the catalog', 200, () => call('operator', 'GET', '/v1/clouds')), err('not a catalog reader', 403, () => call('admin', 'GET', '/v1/clouds'))],
   'GET /v1/clouds/{id}': [
     ok('the demo cloud', 200, () => call('operator', 'GET', `/v1/clouds/${CLOUD}`)),
@@ -184,12 +206,17 @@ const CASES: Record<string, Case[]> = {
   'POST /v1/cloud-credentials/{id}/revoke': [
     ok('a fresh credential', 200, async () => call('operator', 'POST', `/v1/cloud-credentials/${await issueCredential(stack, DEMO_KEYS)}/revoke`, { reason: 'rotation' })),
     err('an unknown credential', 404, () => call('operator', 'POST', `/v1/cloud-credentials/${UNKNOWN_ID}/revoke`, { reason: 'rotation' })),
+    err('not a catalog manager', 403, () => call('admin', 'POST', `/v1/cloud-credentials/${catalog.demoCredentialId}/revoke`, { reason: 'nope' })),
   ],
   'POST /v1/blueprints': [
     ok('a new blueprint', 201, () => call('operator', 'POST', '/v1/blueprints', { slug: fresh('bp'), display_name: 'Blueprint' })),
     err('a taken slug', 409, () => call('operator', 'POST', '/v1/blueprints', { slug: 'kubernetes-cloudless-node', display_name: 'Dup' })),
   ],
-  'GET /v1/blueprints': [ok('the blueprints', 200, () => call('operator', 'GET', '/v1/blueprints')), err('limit out of range', 400, () => call('operator', 'GET', '/v1/blueprints?limit=0'))],
+  'GET /v1/blueprints': [
+    ok('the blueprints', 200, () => call('operator', 'GET', '/v1/blueprints')),
+    err('limit out of range', 400, () => call('operator', 'GET', '/v1/blueprints?limit=0')),
+    err('not a catalog reader', 403, () => call('admin', 'GET', '/v1/blueprints')),
+  ],
   'GET /v1/blueprints/{id}': [
     ok('the cloudless blueprint', 200, () => call('operator', 'GET', `/v1/blueprints/${BLUEPRINT}`)),
     err('an unknown blueprint', 404, () => call('operator', 'GET', `/v1/blueprints/${UNKNOWN_ID}`)),
@@ -200,12 +227,16 @@ const CASES: Record<string, Case[]> = {
       return call('operator', 'POST', `/v1/blueprints/${bp}/versions`, versionBody('v1'));
     }),
     err('a published version', 409, () => call('operator', 'POST', `/v1/blueprints/${BLUEPRINT}/versions`, versionBody('v1alpha1'))),
+    err('an unknown blueprint', 404, () => call('operator', 'POST', `/v1/blueprints/${UNKNOWN_ID}/versions`, versionBody('v1'))),
   ],
 
   'POST /v1/projects/{id}/credential-assignments': [
     ok('a request', 201, async () => call('admin', 'POST', `/v1/projects/${projectId}/credential-assignments`, { cloud_credential_id: await issueCredential(stack, DEMO_KEYS) })),
     err('a second live request', 409, () => call('admin', 'POST', `/v1/projects/${projectId}/credential-assignments`, { cloud_credential_id: catalog.demoCredentialId })),
     err('an unknown credential', 422, () => call('admin', 'POST', `/v1/projects/${projectId}/credential-assignments`, { cloud_credential_id: UNKNOWN_ID })),
+    err('without deploy on the project', 403, async () =>
+      call('operator', 'POST', `/v1/projects/${projectId}/credential-assignments`, { cloud_credential_id: await issueCredential(stack, DEMO_KEYS) }),
+    ),
   ],
   'GET /v1/projects/{id}/credential-assignments': [
     ok('the project’s assignments, as the domain auditor', 200, () => call('operator', 'GET', `/v1/projects/${projectId}/credential-assignments`)),
@@ -214,6 +245,8 @@ const CASES: Record<string, Case[]> = {
   'POST /v1/credential-assignments/{id}/approve': [
     ok('by the credential’s owner', 200, async () => call('operator', 'POST', `/v1/credential-assignments/${await requested()}/approve`)),
     err('already approved', 409, async () => call('operator', 'POST', `/v1/credential-assignments/${await approved()}/approve`)),
+    // The contract README gates decisions on `assign` on the credential (its owner), superseding
+    // the subset YAML's "manage on the project": the project's owner who asked is refused.
     err('by the requester', 403, async () => call('admin', 'POST', `/v1/credential-assignments/${await requested()}/approve`)),
   ],
   'POST /v1/credential-assignments/{id}/reject': [
@@ -242,6 +275,7 @@ const CASES: Record<string, Case[]> = {
   'POST /v1/approvals/{id}/reject': [
     ok('by the credential’s owner', 200, async () => call('operator', 'POST', `/v1/approvals/${await requested()}/reject`, { reason: 'not now' })),
     err('an unknown approval', 404, () => call('operator', 'POST', `/v1/approvals/${UNKNOWN_ID}/reject`, { reason: 'not now' })),
+    err('already approved', 409, async () => call('operator', 'POST', `/v1/approvals/${await approved()}/reject`, { reason: 'late' })),
   ],
 
   'POST /v1/projects/{id}/resources': [
@@ -250,6 +284,12 @@ const CASES: Record<string, Case[]> = {
     err('a credential without an approved assignment', 403, async () =>
       call('admin', 'POST', `/v1/projects/${projectId}/resources`, resourceBody({ cloud_credential_id: await issueCredential(stack, DEMO_KEYS) })),
     ),
+    err('an unknown field', 400, () => call('admin', 'POST', `/v1/projects/${projectId}/resources`, { ...resourceBody(), surprise: 1 })),
+    err('an Idempotency-Key reused with another body', 409, async () => {
+      const headers = { 'idempotency-key': fresh('key') };
+      expect((await call('admin', 'POST', `/v1/projects/${projectId}/resources`, resourceBody(), headers)).status).toBe(202);
+      return call('admin', 'POST', `/v1/projects/${projectId}/resources`, resourceBody({ kind: 'gateway' }), headers);
+    }),
   ],
   'GET /v1/projects/{id}/resources': [
     ok('the project’s resources', 200, () => call('admin', 'GET', `/v1/projects/${projectId}/resources`)),
@@ -262,6 +302,7 @@ const CASES: Record<string, Case[]> = {
   'DELETE /v1/resources/{id}': [
     ok('the Ready resource', 202, () => call('admin', 'DELETE', `/v1/resources/${resourceId}`)),
     err('an unknown resource', 404, () => call('admin', 'DELETE', `/v1/resources/${UNKNOWN_ID}`)),
+    err('as the domain auditor', 403, () => call('operator', 'DELETE', `/v1/resources/${resourceId}`)),
   ],
 
   'POST /v1/register': [
@@ -275,16 +316,25 @@ const CASES: Record<string, Case[]> = {
       const bound = await enrollingResource(projectId);
       return register({ ...bound, resource: { ...bound.resource, external_ref: UNKNOWN_ID } });
     }),
+    err('a malformed public key', 400, async () => register(await enrollingResource(projectId), { public_key: 'AAAA' })),
+    err('a malformed token', 422, async () => register(await enrollingResource(projectId), { bootstrap_token: 'psb_local_nope' })),
+    err('another project’s token', 403, async () => {
+      const other = await created(call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Other', slug: fresh('other') }));
+      return register(await enrollingResource(projectId), { project_id: other });
+    }),
   ],
   'POST /v1/nodes/{id}/heartbeat': [
     ok('a heartbeat', 200, () => asNode(node.bearer, 'POST', `/v1/nodes/${node.node_id}/heartbeat`, heartbeatBody())),
     err('a skewed clock', 400, () =>
       asNode(node.bearer, 'POST', `/v1/nodes/${node.node_id}/heartbeat`, heartbeatBody({ client_now: new Date(Date.now() - 120_000).toISOString() })),
     ),
+    err('another node’s path', 403, () => asNode(node.bearer, 'POST', `/v1/nodes/${UNKNOWN_ID}/heartbeat`, heartbeatBody())),
+    err('an unknown field', 400, () => asNode(node.bearer, 'POST', `/v1/nodes/${node.node_id}/heartbeat`, heartbeatBody({ surprise: 1 }))),
   ],
   'GET /v1/nodes/{id}/state': [
     ok('the snapshot', 200, () => asNode(node.bearer, 'GET', `/v1/nodes/${node.node_id}/state`)),
     err('no NSK', 401, () => call(null, 'GET', `/v1/nodes/${node.node_id}/state`)),
+    err('another node’s state', 403, () => asNode(node.bearer, 'GET', `/v1/nodes/${UNKNOWN_ID}/state`)),
   ],
   'GET /v1/nodes/{id}/events': [
     err('no event bus', 501, () => asNode(node.bearer, 'GET', `/v1/nodes/${node.node_id}/events`)),
@@ -295,6 +345,16 @@ const CASES: Record<string, Case[]> = {
       asNode(node.bearer, 'PUT', `/v1/nodes/${node.node_id}/capabilities`, { binary_version: 'plexd-v0.4.2', binary_checksum: Buffer.alloc(32, 1).toString('base64') }),
     ),
     err('a malformed checksum', 400, () => asNode(node.bearer, 'PUT', `/v1/nodes/${node.node_id}/capabilities`, { binary_version: 'plexd-v0.4.2', binary_checksum: 'short' })),
+    err('a hook without a digest', 422, () =>
+      asNode(node.bearer, 'PUT', `/v1/nodes/${node.node_id}/capabilities`, {
+        binary_version: 'plexd-v0.4.2',
+        binary_checksum: Buffer.alloc(32, 1).toString('base64'),
+        plexd_hooks: [{ name: 'backup', image_digest: 'latest' }],
+      }),
+    ),
+    err('a body over the cap', 413, () =>
+      asNode(node.bearer, 'PUT', `/v1/nodes/${node.node_id}/capabilities`, { binary_version: 'x'.repeat(40 * 1024), binary_checksum: 'x' }),
+    ),
   ],
 };
 
@@ -303,7 +363,7 @@ function expectConforms(method: string, path: string, c: Pick<Case, 'name' | 'st
   const label = `${method} ${path} (${c.name})`;
   expect(res.status, `${label}: ${res.text}`).toBe(c.status);
   const body = res.body ?? (res.text || undefined);
-  expect(contract.checkResponse(method, path, res.status, res.headers.get('content-type'), body), label).toEqual([]);
+  expect(contract.checkResponse(method, path, res.status, res.headers.get('content-type'), body, res.headers), label).toEqual([]);
 }
 
 const documented = ROUTES.filter((r) => contract.find(r.method, r.path));
@@ -328,6 +388,42 @@ describe('the case table', () => {
     expect(documented.length).toBeGreaterThan(40);
     const served = new Set(documented.map(routeKey));
     expect(Object.keys(CASES).filter((key) => !served.has(key))).toEqual([]);
+  });
+});
+
+describe('the checker', () => {
+  const resource = {
+    id: UNKNOWN_ID,
+    project_id: UNKNOWN_ID,
+    domain_id: DOMAIN,
+    kind: 'node',
+    origin: 'provisioned',
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    provisioning: { phase: 'Ready', provisioned_resource_id: UNKNOWN_ID, reason: 'extra fields are fine' },
+  };
+  const problem = { type: 'about:blank', title: 'Too Many Requests', status: 429, detail: 'slow down', instance: '/v1/projects', code: 'too_many' };
+  const check = (status: number, contentType: string, body: unknown) => contract.checkResponse('GET', '/v1/resources/{id}', status, contentType, body);
+
+  it('accepts a conforming body with extra fields, and the statuses the README adds', () => {
+    expect(check(200, 'application/json; charset=utf-8', resource)).toEqual([]);
+    expect(check(400, 'application/problem+json', { ...problem, status: 400, code: 'invalid_resource_id' })).toEqual([]);
+    expect(contract.checkResponse('POST', '/v1/projects', 429, 'application/problem+json', problem)).toEqual([]);
+  });
+
+  it('names a renamed or missing field, a wrong type or value, an undocumented status or content type', () => {
+    const { origin: _dropped, ...withoutOrigin } = resource;
+    expect(check(200, 'application/json', withoutOrigin)).toEqual(['GET /v1/resources/{id} → 200: (body): missing required field "origin"']);
+    expect(check(200, 'application/json', { ...resource, origin: 'Provisioned' })[0]).toMatch(/\/origin: must be equal to one of the allowed values/);
+    expect(check(200, 'application/json', { ...resource, provisioning: { phase: 'ready', provisioned_resource_id: 7 } })).toHaveLength(2);
+    expect(check(409, 'application/problem+json', problem)[0]).toMatch(/status 409 is not documented/);
+    expect(check(404, 'application/json', problem)[0]).toMatch(/content type application\/json is not documented/);
+    expect(contract.checkResponse('DELETE', '/v1/resources/{id}', 202, 'application/json', resource)[0]).toMatch(/documents no body/);
+    expect(contract.checkResponse('GET', '/v1/nowhere', 200, 'application/json', {})[0]).toMatch(/documents no such operation/);
+  });
+
+  it('fails loudly, not silently, when the contract document is missing', () => {
+    expect(() => loadContract('/nonexistent/plexsphere-v1-subset.yaml')).toThrow(/published contract is missing/);
   });
 });
 

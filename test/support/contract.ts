@@ -24,6 +24,7 @@ interface MediaType {
 
 interface ResponseObject {
   content?: Record<string, MediaType>;
+  headers?: Record<string, { required?: boolean; $ref?: string }>;
 }
 
 export interface ContractOperation {
@@ -38,6 +39,12 @@ export interface ContractOperation {
   hasPathParams: boolean;
 }
 
+/** Statuses the contract README adds to one operation. */
+const README_ADDED_BY_OPERATION: Record<string, number[]> = {
+  // The same Idempotency-Key with another body → 409 idempotency_key_reused.
+  'POST /v1/projects/{}/resources': [409],
+};
+
 /**
  * Statuses the contract README adds to every operation of a kind, beyond what the YAML lists per
  * operation. Each is still checked against the Problem schema.
@@ -48,6 +55,7 @@ export interface ContractOperation {
  * Anything else a documented operation answers must be listed in the YAML.
  */
 function readmeAddedStatus(op: ContractOperation, status: number): boolean {
+  if (README_ADDED_BY_OPERATION[`${op.method} ${normalizePath(op.path)}`]?.includes(status)) return true;
   if (status === 413) return op.hasBody;
   if (status === 429) return true;
   if (status === 400) return op.hasPathParams;
@@ -104,9 +112,10 @@ export interface Contract {
   /**
    * Validates one response. Returns readable errors (empty when it conforms): an undocumented
    * operation or status, a content type other than the documented one, a body where none is
-   * documented (or none where one is), and every schema violation with its JSON pointer.
+   * documented (or none where one is), and every schema violation with its JSON pointer. With
+   * `headers`, also the response headers the contract requires.
    */
-  checkResponse(method: string, pathTemplate: string, status: number, contentType: string | null | undefined, body: unknown): string[];
+  checkResponse(method: string, pathTemplate: string, status: number, contentType: string | null | undefined, body: unknown, headers?: Headers): string[];
 }
 
 export function loadContract(path = CONTRACT_PATH): Contract {
@@ -177,7 +186,7 @@ export function loadContract(path = CONTRACT_PATH): Contract {
   return {
     operations,
     find,
-    checkResponse(method, pathTemplate, status, contentType, body) {
+    checkResponse(method, pathTemplate, status, contentType, body, headers) {
       const where = `${method.toUpperCase()} ${pathTemplate} → ${status}`;
       const op = find(method, pathTemplate);
       if (!op) return [`${where}: the contract documents no such operation`];
@@ -188,20 +197,36 @@ export function loadContract(path = CONTRACT_PATH): Contract {
       else if (readmeAddedStatus(op, status)) response = { content: { 'application/problem+json': { schema: problemSchema } } };
       else return [`${where}: status ${status} is not documented (documented: ${Object.keys(op.responses).join(', ')})`];
 
-      const media = mediaTypeOf(contentType);
-      const content = response.content ?? {};
-      const empty = body === undefined || body === '' || body === null;
-      if (Object.keys(content).length === 0) {
-        return empty ? [] : [`${where}: the contract documents no body, got ${media || 'a body'}`];
-      }
-      const mediaType = content[media];
-      if (!mediaType) return [`${where}: content type ${media || '(none)'} is not documented (documented: ${Object.keys(content).join(', ')})`];
-      // Only JSON bodies are schema-checked (the event stream's 200 is text/event-stream).
-      if (!mediaType.schema || !media.endsWith('json')) return [];
-      if (empty) return [`${where}: the contract documents a ${media} body, got none`];
-      const validate = validatorFor(`${op.method} ${op.path} ${code} ${media}`, mediaType.schema);
-      if (validate(body)) return [];
-      return (validate.errors ?? []).map((e) => `${where}: ${describeError(e)}`);
+      const missing = headers ? missingHeaders(response, headers).map((h) => `${where}: missing the ${h} header`) : [];
+      return [...missing, ...checkBody(where, response, code, op, contentType, body)];
     },
   };
+
+  function checkBody(where: string, response: ResponseObject, code: string, op: ContractOperation, contentType: string | null | undefined, body: unknown): string[] {
+    const media = mediaTypeOf(contentType);
+    const content = response.content ?? {};
+    const empty = body === undefined || body === '' || body === null;
+    if (Object.keys(content).length === 0) {
+      return empty ? [] : [`${where}: the contract documents no body, got ${media || 'a body'}`];
+    }
+    const mediaType = content[media];
+    if (!mediaType) return [`${where}: content type ${media || '(none)'} is not documented (documented: ${Object.keys(content).join(', ')})`];
+    // Only JSON bodies are schema-checked (the event stream's 200 is text/event-stream).
+    if (!mediaType.schema || !media.endsWith('json')) return [];
+    if (empty) return [`${where}: the contract documents a ${media} body, got none`];
+    const validate = validatorFor(`${op.method} ${op.path} ${code} ${media}`, mediaType.schema);
+    if (validate(body)) return [];
+    return (validate.errors ?? []).map((e) => `${where}: ${describeError(e)}`);
+  }
+}
+
+/**
+ * Headers a response must carry: those the contract marks required, and `Location` wherever it
+ * documents one (the contract README has every create answer with the new thing's read URL).
+ */
+function missingHeaders(response: ResponseObject, headers: Headers): string[] {
+  return Object.entries(response.headers ?? {})
+    .filter(([name, h]) => h.required === true || name.toLowerCase() === 'location')
+    .map(([name]) => name)
+    .filter((name) => !headers.get(name));
 }
