@@ -1,0 +1,311 @@
+import type { CatalogStore, Cloud } from '../../functions/core/catalog.ts';
+import type { Clock } from '../../functions/core/clock.ts';
+import { newId } from '../../functions/core/ids.ts';
+import type { StepConfig, StepPorts, TaskCallbacks, TokenMinter } from '../../functions/core/phase-steps.ts';
+import type { Orchestrator } from '../../functions/core/provisioning.ts';
+import { canTransition, type EnrolledNode, type Phase, type PhaseChange, type Provisioning, type Resource, type ResourceStore } from '../../functions/core/resources.ts';
+import type { LaunchSpec, Machine, MachineState, Substrate, SubstrateTarget } from '../../functions/core/substrate.ts';
+import type { Vault } from '../../functions/core/vault.ts';
+
+// In-memory ports for the phase steps and the reconciler. MemoryResources keeps the DynamoDB
+// store's contract: each write is one conditional update on phase and generation, and refused
+// writes answer undefined.
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class FakeClock implements Clock {
+  constructor(private t = Date.parse('2026-03-01T12:00:00.000Z')) {}
+  now(): Date {
+    return new Date(this.t);
+  }
+  advance(seconds: number): void {
+    this.t += seconds * 1000;
+  }
+}
+
+export class MemoryResources implements ResourceStore {
+  readonly items = new Map<string, Resource>();
+  /** Every write that was refused, for tests of fencing. */
+  refused = 0;
+
+  put(r: Resource): Resource {
+    this.items.set(r.id, clone(r));
+    return r;
+  }
+  /** The stored item (a copy). */
+  at(id: string): Resource {
+    const r = this.items.get(id);
+    if (!r) throw new Error(`no resource ${id}`);
+    return clone(r);
+  }
+  private refuse(): undefined {
+    this.refused++;
+    return undefined;
+  }
+
+  async create(resource: Resource) {
+    this.put(resource);
+    return { resource: clone(resource), replayed: false };
+  }
+  async reservedId() {
+    return undefined;
+  }
+  async get(id: string) {
+    const r = this.items.get(id);
+    return r && clone(r);
+  }
+  async listByProject(projectId: string) {
+    return { items: [...this.items.values()].filter((r) => r.project_id === projectId).map(clone) };
+  }
+  async listActive() {
+    return [...this.items.values()].filter((r) => r.provisioning && ['Pending', 'Provisioning', 'Enrolling', 'Deregistering', 'Deprovisioning'].includes(r.provisioning.phase)).map(clone);
+  }
+  async changePhase(id: string, change: PhaseChange) {
+    const r = this.items.get(id);
+    const p = r?.provisioning;
+    if (!r || !p || !change.from.includes(p.phase) || p.generation !== change.generation) return this.refuse();
+    if (!canTransition(p.phase, change.to)) throw new Error(`the store was asked for ${p.phase} → ${change.to}`);
+    const next: Provisioning = { ...p, phase: change.to, reason: change.reason, transitions: [...p.transitions, { phase: change.to, at: change.at }] };
+    delete next.enrol_task_token;
+    delete next.waiting_on;
+    delete next.deadline;
+    if (change.waitingOn !== undefined) next.waiting_on = change.waitingOn;
+    if (change.deadline !== undefined) next.deadline = change.deadline;
+    if (change.error !== undefined) next.last_error = change.error;
+    if (change.substrate !== undefined) next.substrate = change.substrate;
+    return clone(this.put({ ...r, provisioning: next, updated_at: change.at }));
+  }
+  async annotate(id: string, generation: number, fields: Partial<Pick<Provisioning, 'waiting_on' | 'substrate' | 'enrol_task_token' | 'reason'>>, at: string) {
+    const r = this.items.get(id);
+    if (!r?.provisioning || r.provisioning.generation !== generation) return this.refuse();
+    const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    return clone(this.put({ ...r, provisioning: { ...r.provisioning, ...defined }, updated_at: at }));
+  }
+  async startRun(id: string, change: { expectedGeneration: number; run: 'provision' | 'teardown'; phase: Phase; fromPhases: readonly Phase[]; at: string; reason: string }) {
+    const r = this.items.get(id);
+    const p = r?.provisioning;
+    if (!r || !p || p.generation !== change.expectedGeneration || !change.fromPhases.includes(p.phase)) return this.refuse();
+    const moves = p.phase !== change.phase;
+    const next: Provisioning = {
+      ...p,
+      generation: p.generation + 1,
+      run: change.run,
+      phase: change.phase,
+      reason: change.reason,
+      transitions: moves ? [...p.transitions, { phase: change.phase, at: change.at }] : p.transitions,
+    };
+    delete next.enrol_task_token;
+    delete next.deadline;
+    return clone(this.put({ ...r, provisioning: next, updated_at: change.at }));
+  }
+  async bindBootstrapToken(id: string, generation: number, token: { hash: string; issued_at: string; expires_at: string }) {
+    const r = this.items.get(id);
+    if (!r?.provisioning || r.provisioning.generation !== generation) return this.refuse();
+    return clone(this.put({ ...r, bootstrap: r.bootstrap ?? token, updated_at: token.issued_at }));
+  }
+  async revokeCredentials(id: string, at: string) {
+    const r = this.items.get(id);
+    if (!r) return undefined;
+    const next = clone(r);
+    if (next.bootstrap && !next.bootstrap.revoked_at && !next.bootstrap.consumed_at) next.bootstrap.revoked_at = at;
+    if (next.node && !next.node.revoked_at) next.node.revoked_at = at;
+    next.updated_at = at;
+    return clone(this.put(next));
+  }
+}
+
+interface FakeMachine extends Machine {
+  clientToken: string;
+  tags: Record<string, string>;
+  userData: string;
+}
+
+/** An EC2 of one account: launches are idempotent on the client token; errors can be queued per call. */
+export class FakeSubstrate implements Substrate {
+  readonly machines: FakeMachine[] = [];
+  readonly calls: Array<{ op: 'launch' | 'find' | 'terminate'; target: SubstrateTarget; ids?: string[] }> = [];
+  /** Thrown, in order, by the next calls (any operation). */
+  readonly failures: Error[] = [];
+  /** The state a new machine starts in. */
+  launchState: MachineState = 'pending';
+  /** Runs while a call is in flight (after the cloud acted, before it answers): a delete landing meanwhile. */
+  readonly during: { launch?: () => Promise<void>; find?: () => Promise<void> } = {};
+
+  private maybeFail(): void {
+    const error = this.failures.shift();
+    if (error) throw error;
+  }
+  async launch(target: SubstrateTarget, spec: LaunchSpec): Promise<Machine> {
+    this.calls.push({ op: 'launch', target });
+    this.maybeFail();
+    let m = this.machines.find((x) => x.clientToken === spec.clientToken);
+    if (!m) {
+      m = { instanceId: `i-${(this.machines.length + 1).toString(16).padStart(17, '0')}`, state: this.launchState, clientToken: spec.clientToken, tags: spec.tags, userData: spec.userData };
+      this.machines.push(m);
+    }
+    await this.during.launch?.();
+    return { instanceId: m.instanceId, state: m.state };
+  }
+  async findByResource(target: SubstrateTarget, resourceId: string): Promise<Machine[]> {
+    this.calls.push({ op: 'find', target });
+    this.maybeFail();
+    await this.during.find?.();
+    return this.machines
+      .filter((m) => m.tags['plexsphere:resource-id'] === resourceId)
+      .map((m) => ({ instanceId: m.instanceId, state: m.state, ...(m.stateReason && { stateReason: m.stateReason }) }));
+  }
+  async terminate(target: SubstrateTarget, instanceIds: string[]): Promise<void> {
+    this.calls.push({ op: 'terminate', target, ids: instanceIds });
+    this.maybeFail();
+    for (const m of this.machines) if (instanceIds.includes(m.instanceId) && m.state !== 'terminated') m.state = 'shutting-down';
+  }
+  set(instanceId: string, state: MachineState, stateReason?: string): void {
+    const m = this.machines.find((x) => x.instanceId === instanceId);
+    if (!m) throw new Error(`no machine ${instanceId}`);
+    m.state = state;
+    if (stateReason) m.stateReason = stateReason;
+  }
+}
+
+export class FakeOrchestrator implements Orchestrator {
+  readonly running = new Set<string>();
+  readonly started: string[] = [];
+  readonly stopped: string[] = [];
+  async start(run: 'provision' | 'teardown', resourceId: string, generation: number) {
+    this.started.push(`${run}:${resourceId}-${generation}`);
+    this.running.add(`${run}:${resourceId}-${generation}`);
+  }
+  async stop(run: 'provision' | 'teardown', resourceId: string, generation: number) {
+    this.stopped.push(`${run}:${resourceId}-${generation}`);
+    this.running.delete(`${run}:${resourceId}-${generation}`);
+  }
+  async isRunning(run: 'provision' | 'teardown', resourceId: string, generation: number) {
+    return this.running.has(`${run}:${resourceId}-${generation}`);
+  }
+}
+
+export class FakeCallbacks implements TaskCallbacks {
+  readonly succeeded: Array<{ token: string; output: object }> = [];
+  async succeed(taskToken: string, output: object) {
+    this.succeeded.push({ token: taskToken, output });
+  }
+}
+
+/** Deterministic per Resource and salt, as the HMAC minter is. */
+export const fakeMinter: TokenMinter = {
+  async mint({ projectId, resourceId, salt }) {
+    const token = `psb_local_${projectId}_node_${resourceId}.${salt}`;
+    return { token, hash: `hash(${token})` };
+  },
+};
+
+export const DEMO_KEYS = { access_key_id: 'AKIDFAKE000000000000', secret_access_key: 'fake-secret' };
+
+/** A catalog with one aws cloud, and a vault holding its credential (version `v1`). */
+export function fakeCatalogAndVault(clock: Clock): { catalog: CatalogStore; vault: Vault; cloud: Cloud; secretArn: string } {
+  const at = clock.now().toISOString();
+  const cloud: Cloud = {
+    id: newId(clock.now().getTime()),
+    display_name: 'fake cloud',
+    slug: 'fake',
+    provider: 'aws',
+    endpoint: { region: 'eu-west-1', url: 'http://ec2.fake' },
+    region_defaults: {},
+    external_id: 'fake',
+    created_at: at,
+    updated_at: at,
+  };
+  const secretArn = 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:fake';
+  const value = JSON.stringify({ format: 'plexsphere.cloud-credential.v1', payload: Buffer.from(JSON.stringify(DEMO_KEYS)).toString('base64'), key_values: {} });
+  const catalog = {
+    async getCloud(id: string) {
+      return id === cloud.id ? cloud : undefined;
+    },
+    async getVersionById() {
+      return undefined;
+    },
+  } as Partial<CatalogStore> as CatalogStore;
+  const vault: Vault = {
+    async read(nameOrArn: string, versionId?: string) {
+      if (nameOrArn !== secretArn || (versionId && versionId !== 'v1')) throw new Error(`no secret ${nameOrArn} ${versionId}`);
+      return { value, versionId: 'v1' };
+    },
+    create: () => Promise.reject(new Error('not used')),
+    put: () => Promise.reject(new Error('not used')),
+    describe: () => Promise.reject(new Error('not used')),
+  };
+  return { catalog, vault, cloud, secretArn };
+}
+
+export const FAKE_CONFIG: StepConfig = {
+  apiUrl: 'http://broker.fake',
+  tokenTtlSeconds: 900,
+  substrateTimeoutSeconds: 600,
+  drainTimeoutSeconds: 300,
+  terminateTimeoutSeconds: 600,
+  heartbeatIntervalSeconds: 30,
+};
+
+/** Everything the steps need, in memory. */
+export function fakeStepPorts() {
+  const clock = new FakeClock();
+  const resources = new MemoryResources();
+  const substrate = new FakeSubstrate();
+  const callbacks = new FakeCallbacks();
+  const orchestrator = new FakeOrchestrator();
+  const { catalog, vault, cloud, secretArn } = fakeCatalogAndVault(clock);
+  const ports: StepPorts & { substrate: FakeSubstrate; minter: TokenMinter; callbacks: FakeCallbacks } = {
+    resources,
+    catalog,
+    vault,
+    clock,
+    config: { ...FAKE_CONFIG },
+    substrate,
+    minter: fakeMinter,
+    callbacks,
+  };
+  return { ports, clock, resources, substrate, callbacks, orchestrator, cloud, secretArn };
+}
+
+export type FakeStepEnv = ReturnType<typeof fakeStepPorts>;
+
+export const PROJECT = '019100a0-0a00-7000-8000-0000000000aa';
+const DOMAIN = '019100a0-0a00-7000-8000-000000000001';
+const USER = '019100a0-0a00-7000-8000-0000000000bb';
+const ARC: Phase[] = ['Pending', 'Provisioning', 'Enrolling', 'Ready'];
+
+/** A provisioned Resource whose run `generation` has reached `phase` (through the provision arc, or Ready then the teardown). */
+export function seedResource(env: FakeStepEnv, phase: Phase, opts: { generation?: number; node?: Partial<EnrolledNode> | false; deadline?: string; instanceId?: string } = {}): Resource {
+  const at = env.clock.now().toISOString();
+  const id = newId(env.clock.now().getTime());
+  const teardown = ['Deregistering', 'Deprovisioning', 'Deleted'].includes(phase);
+  const path = teardown ? [...ARC, ...(['Deregistering', 'Deprovisioning', 'Deleted'] as Phase[]).slice(0, ['Deregistering', 'Deprovisioning', 'Deleted'].indexOf(phase) + 1)] : ARC.slice(0, ARC.indexOf(phase) + 1);
+  const node: EnrolledNode | undefined =
+    opts.node === false ? undefined : opts.node ? { node_id: newId(), mesh_ip: '100.64.0.7', public_key: 'k', nsk_hash: 'h', registered_at: at, ...opts.node } : undefined;
+  return env.resources.put({
+    id,
+    project_id: PROJECT,
+    domain_id: DOMAIN,
+    kind: 'node',
+    origin: 'provisioned',
+    external_ref: id,
+    created_at: at,
+    updated_at: at,
+    created_by: USER,
+    cloud_id: env.cloud.id,
+    cloud_credential_id: newId(),
+    parameters: {},
+    credential_handle: { secret_arn: env.secretArn, version_id: 'v1' },
+    provisioning: {
+      phase,
+      generation: opts.generation ?? 1,
+      run: teardown ? 'teardown' : 'provision',
+      provisioned_resource_id: newId(),
+      reason: 'seeded',
+      transitions: path.map((p) => ({ phase: p, at })),
+      ...(opts.deadline && { deadline: opts.deadline }),
+      ...(opts.instanceId && { substrate: { provider: 'aws' as const, region: 'eu-west-1', client_token: 'ct', instance_id: opts.instanceId, instance_state: 'pending' } }),
+    },
+    ...(node && { node }),
+  });
+}
