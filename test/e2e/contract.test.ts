@@ -153,6 +153,11 @@ const CASES: Record<string, Case[]> = {
   ],
   'GET /v1/projects': [
     ok('the domain’s projects', 200, () => call('admin', 'GET', `/v1/projects?domain_id=${DOMAIN}`)),
+    ok('a page with a cursor', 200, async () => {
+      const page = await call('admin', 'GET', `/v1/projects?domain_id=${DOMAIN}&limit=1`);
+      expect(page.body.next_cursor).toEqual(expect.any(String));
+      return page;
+    }),
     err('limit out of range', 400, () => call('admin', 'GET', `/v1/projects?domain_id=${DOMAIN}&limit=201`)),
   ],
   'GET /v1/projects/{id}': [
@@ -258,6 +263,7 @@ const CASES: Record<string, Case[]> = {
     err('an unknown assignment', 404, () => call('operator', 'POST', `/v1/credential-assignments/${UNKNOWN_ID}/revoke`, { reason: 'rotation' })),
   ],
   'GET /v1/approvals': [
+    ok('filtered by status and kind', 200, () => call('operator', 'GET', `/v1/approvals?status=pending-approval&domain_id=${DOMAIN}&limit=1`)),
     ok('the owner’s queue', 200, async () => {
       await requested();
       return call('operator', 'GET', `/v1/approvals?domain_id=${DOMAIN}`);
@@ -444,6 +450,15 @@ describe('sweeps over every documented route', () => {
     for (const r of documented.filter((x) => x.auth !== 'none')) {
       const res = await call(null, r.method, fill(r.path, UNKNOWN_ID), r.method === 'GET' || r.method === 'DELETE' ? undefined : {});
       expectConforms(r.method, r.path, { name: 'no credentials', status: 401 }, res);
+    }
+  });
+
+  it('refuses a body over the cap with a conforming 413', async () => {
+    const big = JSON.stringify({ padding: 'x'.repeat(64 * 1024) });
+    for (const r of documented.filter((x) => ['POST', 'PUT', 'PATCH'].includes(x.method))) {
+      const res = await call('operator', r.method, fill(r.path, UNKNOWN_ID), big);
+      expectConforms(r.method, r.path, { name: 'a body over the cap', status: 413 }, res);
+      expect(res.body.code, `${r.method} ${r.path}`).toBe('request_body_too_large');
     }
   });
 

@@ -48,7 +48,8 @@ const README_ADDED_BY_OPERATION: Record<string, number[]> = {
 /**
  * Statuses the contract README adds to every operation of a kind, beyond what the YAML lists per
  * operation. Each is still checked against the Problem schema.
- * - 413 `request_body_too_large`: every body is capped, so any operation taking a body may answer it.
+ * - 413 `request_body_too_large`: every request body is capped before the route reads it, so any
+ *   POST, PUT or PATCH may answer it (also those documented without a body, e.g. approve).
  * - 429: throttling (the sign-in throttle; on AWS the HttpApi stage throttle can answer any route).
  * - 400 `invalid_<thing>_id`: malformed path ids are refused before lookup, on every path with an id.
  * - 401: every authenticated operation refuses a missing or bad credential.
@@ -56,7 +57,7 @@ const README_ADDED_BY_OPERATION: Record<string, number[]> = {
  */
 function readmeAddedStatus(op: ContractOperation, status: number): boolean {
   if (README_ADDED_BY_OPERATION[`${op.method} ${normalizePath(op.path)}`]?.includes(status)) return true;
-  if (status === 413) return op.hasBody;
+  if (status === 413) return op.hasBody || ['POST', 'PUT', 'PATCH'].includes(op.method);
   if (status === 429) return true;
   if (status === 400) return op.hasPathParams;
   if (status === 401) return op.authenticated;
