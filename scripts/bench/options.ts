@@ -19,7 +19,7 @@ export function parseArgs(argv: readonly string[]): BenchSize & { outDir: string
   const outArg = argv.find((a) => a.startsWith('--out='));
   const outDir = outArg ? outArg.slice('--out='.length) : '.plexsphere/bench';
   const size: BenchSize = quick
-    ? { quick, getRequests: 160, createRequests: 16, singleRuns: 1, burst: 10, coldRuns: 1, concurrency: [1, 16] }
-    : { quick, getRequests: 1600, createRequests: 64, singleRuns: 5, burst: 100, coldRuns: 5, concurrency: [1, 16] };
+    ? { quick, getRequests: 160, createRequests: 8, singleRuns: 1, burst: 10, coldRuns: 1, concurrency: [1, 16] }
+    : { quick, getRequests: 1600, createRequests: 16, singleRuns: 5, burst: 100, coldRuns: 5, concurrency: [1, 16] };
   return { ...size, outDir };
 }
