@@ -107,6 +107,10 @@ export class DynamoAuthStore implements AuthStore {
     return this.table.get(keys.session(sessionHash), SessionSchema);
   }
 
+  async deleteSession(sessionHash: string): Promise<void> {
+    await this.table.delete(keys.session(sessionHash));
+  }
+
   async reserveAttempt(key: string, nowMs: number, windowMs: number, max: number): Promise<AttemptReservation> {
     const itemKey = keys.signInThrottle(key);
     const cutoff = nowMs - windowMs;

@@ -161,6 +161,12 @@ export const handler = createApiHandler('auth', {
     };
   },
 
+  // Always 204 with both cookies cleared, so the answer tells nothing about the session.
+  signOut: async (req: ApiRequest, d: Deps): Promise<ApiResult> => {
+    await auth.signOut(d, req.cookies[SESSION_COOKIE]);
+    return { status: 204, headers: NO_STORE, cookies: [cookie(d, SESSION_COOKIE, '', 0, true), cookie(d, CSRF_COOKIE, '', 0, false)] };
+  },
+
   approveDevice: async (req: ApiRequest, d: Deps) => {
     const user = await sessionUser(req, d);
     const { user_code } = parseBody(auth.DeviceDecisionRequestSchema, req.body);

@@ -57,6 +57,7 @@ export const ROUTES: readonly RouteDef[] = [
   route('POST', '/v1/auth/device/deny', 'auth', 'denyDevice', 'session'),
   route('GET', '/v1/auth/jwks', 'auth', 'jwks', 'none'),
   route('GET', '/v1/auth/whoami', 'auth', 'whoami'),
+  route('DELETE', '/v1/auth/whoami', 'auth', 'signOut', 'none'),
 
   route('GET', '/v1/domains', 'tenancy', 'listDomains'),
   route('GET', '/v1/domains/{id}', 'tenancy', 'getDomain'),

@@ -73,6 +73,8 @@ export interface AuthStore {
 
   createSession(session: Session): Promise<void>;
   getSession(sessionHash: string): Promise<Session | undefined>;
+  /** Idempotent: deleting a session that is gone is not an error. */
+  deleteSession(sessionHash: string): Promise<void>;
 
   /**
    * Takes one attempt from the fixed window keyed by `key` (a new window starts at `nowMs` when
@@ -431,6 +433,15 @@ export async function resolveSession(
   const user = await ports.tenancy.getUser(session.user_id);
   if (!user || user.domain_id !== session.domain_id) return undefined;
   return { session, user };
+}
+
+/**
+ * Signs the page's session out: the session item goes, whatever state it was in. Says nothing
+ * about whether there was one (the caller always answers the same).
+ */
+export async function signOut(ports: Pick<AuthPorts, 'auth'>, sessionToken: string | undefined): Promise<void> {
+  if (!sessionToken || sessionToken.length > 256) return;
+  await ports.auth.deleteSession(await sha256Hex(sessionToken));
 }
 
 export interface SessionCredentials {

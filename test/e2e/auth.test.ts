@@ -343,6 +343,24 @@ describe('sign-in', () => {
     expect([strict.status, strict.body.code]).toEqual([400, 'invalid_body']);
   });
 
+  it('signs the page session out: 204, cookies cleared, the session gone; the same 204 without one', async () => {
+    const { cookie, csrf } = await signInSession(stack.url, FIXTURES.admin.email, PASSWORD);
+    const out = await stack.call(null, 'DELETE', '/v1/auth/whoami', undefined, { cookie });
+    expect(out.status).toBe(204);
+    expect(out.text).toBe('');
+    const cleared = out.headers.getSetCookie();
+    expect(cleared).toEqual([expect.stringMatching(/^plexsphere_session=; .*Max-Age=0/), expect.stringMatching(/^plexsphere_csrf=; .*Max-Age=0/)]);
+    // The old cookie no longer opens anything.
+    const device = await startDeviceCode(stack.url);
+    const approve = await stack.call(null, 'POST', '/v1/auth/device/approve', { user_code: device.user_code }, { cookie, 'x-plexsphere-csrf': csrf });
+    expect(approve.status).toBe(401);
+    // Signing out again, or with no cookie at all, answers the same.
+    for (const headers of [{ cookie }, {}] as Record<string, string>[]) {
+      const again = await stack.call(null, 'DELETE', '/v1/auth/whoami', undefined, headers);
+      expect(again.status).toBe(204);
+    }
+  });
+
   it('sets Secure cookies only when PUBLIC_URL is https', async () => {
     const httpsDeps = buildDeps({ ...apiEnv(), PUBLIC_URL: 'https://broker.example.com' }, { clock });
     const previous = deps();

@@ -71,6 +71,7 @@ const CASES: Record<string, Case> = {
   'POST /v1/auth/device/deny': { request: fixed('/v1/auth/device/deny', { user_code: 'ABCD-EFGH' }), operator: 'public', admin: 'public' },
   'GET /v1/auth/jwks': { request: fixed('/v1/auth/jwks'), operator: 'public', admin: 'public' },
   'GET /v1/auth/whoami': { request: fixed('/v1/auth/whoami'), operator: 'allow', admin: 'allow' },
+  'DELETE /v1/auth/whoami': { request: fixed('/v1/auth/whoami'), operator: 'public', admin: 'public' },
 
   'GET /v1/domains': { request: fixed('/v1/domains'), operator: 'allow', admin: 'allow' },
   'GET /v1/domains/{id}': { request: fixed(`/v1/domains/${DOMAIN}`), operator: 'allow', admin: 'allow' },

@@ -104,6 +104,9 @@ class MemoryAuthStore implements AuthStore {
   async getSession(hash: string) {
     return this.sessions.get(hash);
   }
+  async deleteSession(hash: string) {
+    this.sessions.delete(hash);
+  }
   async reserveAttempt(key: string, nowMs: number, windowMs: number, max: number): Promise<AttemptReservation> {
     const t = this.throttles.get(key);
     if (!t || t.window_start <= nowMs - windowMs) {
