@@ -242,7 +242,10 @@ export function errorInfo(error: { Error?: string; Cause?: string } | undefined)
     'States.Timeout': 'enrolment_timeout',
     'States.HeartbeatTimeout': 'enrolment_timeout',
   };
-  return { code: known[code] ?? code, message: code === 'States.Timeout' ? 'The node did not register and heartbeat before the deadline.' : message };
+  if (known[code]) return { code: known[code], message: code === 'States.Timeout' ? 'The node did not register and heartbeat before the deadline.' : message };
+  // A step handler's error message starts with its stable code (functions/shared/step-handler.ts).
+  const coded = /^([a-z][a-z0-9_]*): (.+)$/s.exec(message);
+  return coded ? { code: coded[1] as string, message: coded[2] as string } : { code, message };
 }
 
 /** Any phase of the current run → Failed, saying why. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BrokerError } from '../core/errors.ts';
 import { RESOURCE_FAILED_LOG_MESSAGE } from '../steps/step-groups.ts';
 import { log } from './log.ts';
 
@@ -20,6 +21,9 @@ export function createStepHandler<Steps extends Record<string, (input: never) =>
       }
       return result;
     } catch (err) {
+      // Step Functions keeps only an error's name and message (the Cause); the message carries
+      // the stable code too, so the Resource's last_error can say it (core errorInfo reads it back).
+      if (err instanceof BrokerError && !err.message.startsWith(`${err.code}: `)) err.message = `${err.code}: ${err.message}`;
       log('warn', 'step failed', { group, step, error: (err as Error).name, message: (err as Error).message });
       throw err;
     }

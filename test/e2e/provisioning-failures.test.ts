@@ -60,7 +60,8 @@ describe('provisioning failures', () => {
 
     const failed = await untilPhase(stack, id, 'Failed', 20_000);
     expect(phasesOf(failed)).toEqual(['Pending', 'Failed']);
-    expect(failed.provisioning.last_error).toEqual({ code: 'SubstrateRejectedError', message: expect.stringContaining('AuthFailure') });
+    expect(failed.provisioning.last_error).toEqual({ code: 'substrate_authfailure', message: expect.stringContaining('AuthFailure') });
+    expect(failed.provisioning.last_error.message).not.toMatch(/^substrate_authfailure/);
     expect(failed.provisioning.reason).toMatch(/^Provisioning failed in Pending: The cloud refused: AuthFailure/);
     // A refusal is final: ApplySubstrate ran once (a transient error is retried five times).
     expect((stack.stats.stepInvocations['substrate-steps'] ?? 0) - applies).toBe(1);

@@ -284,6 +284,10 @@ describe('markFailed (→ Failed)', () => {
       message: 'The cloud refused: AuthFailure',
     });
     expect(errorInfo({ Error: 'TransientError', Cause: 'throttled' })).toEqual({ code: 'TransientError', message: 'throttled' });
+    // The step handler puts a broker error's code before its message; it comes back out as the code.
+    const coded = { errorType: 'SubstrateRejectedError', errorMessage: 'substrate_authfailure: The cloud refused: AuthFailure' };
+    expect(errorInfo({ Error: 'SubstrateRejectedError', Cause: JSON.stringify(coded) })).toEqual({ code: 'substrate_authfailure', message: 'The cloud refused: AuthFailure' });
+    expect(errorInfo({ Error: 'SubstrateRejectedError', Cause: coded.errorMessage })).toEqual({ code: 'substrate_authfailure', message: 'The cloud refused: AuthFailure' });
     expect(errorInfo(undefined)).toEqual({ code: 'unknown_error', message: 'The step failed without saying why.' });
   });
 
