@@ -8,7 +8,13 @@ import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-li
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { StepsEnvInput } from '../../functions/shared/env.ts';
-import { RESOURCE_FAILED_LOG_MESSAGE, STATE_MACHINES, STEP_GROUPS, type StepGroup, TIMING_SUBSTITUTIONS } from '../../functions/steps/step-groups.ts';
+import {
+  RESOURCE_FAILED_LOG_MESSAGE,
+  STATE_MACHINES,
+  STEP_GROUPS,
+  type StepGroup,
+  TIMING_SUBSTITUTIONS,
+} from '../../functions/steps/step-groups.ts';
 import { ApiFunction, PROJECT_ROOT } from '../constructs/api-function.ts';
 import { executionsArn, RUNS, type Run, stateMachineArn, stateMachineName } from '../constructs/state-machine-names.ts';
 import type { ApiStack } from './api-stack.ts';
