@@ -41,7 +41,7 @@ const ClaimSchema = z.object({ id: IdSchema });
  * An id minted once, on the first boot: the claim item holding it is written before the entity,
  * so a crash in between is finished by the next boot with the same id.
  */
-async function seedClaimId(table: Table, name: string, clock: Clock): Promise<string> {
+export async function seedClaimId(table: Table, name: string, clock: Clock): Promise<string> {
   const key = keys.seedClaim(name);
   const existing = await table.get(key, ClaimSchema);
   if (existing) return existing.id;

@@ -18,48 +18,59 @@ async function ensure(table: Table, report: SeedReport, label: string, item: { P
 
 const SEEDED_AT = '2026-01-01T00:00:00.000Z';
 
-async function seedUser(table: Table, report: SeedReport, fixture: { id: string; email: string; name: string }, roles: Pick<User, 'platform_operator' | 'domain_roles'>) {
-  if (await table.getRaw(keys.user(fixture.id))) {
-    report.kept.push(`user ${fixture.email}`);
+export interface DomainSeed {
+  domain: Domain;
+  binding: IdpBinding;
+}
+
+/** A domain and its password IdP binding, each written unless it exists. */
+export async function seedDomain(table: Table, report: SeedReport, { domain, binding }: DomainSeed): Promise<void> {
+  await ensure(table, report, `domain ${domain.name}`, { ...keys.domain(domain.id), ...keys.domainList(), ...listSortKey(domain.id), ...domain });
+  await ensure(table, report, `idp binding ${binding.label}`, { ...keys.idpBinding(domain.id, binding.id), ...binding });
+}
+
+export interface UserSeed {
+  id: string;
+  domainId: string;
+  email: string;
+  name: string;
+  password: string;
+  roles: Pick<User, 'platform_operator' | 'domain_roles'>;
+  createdAt?: string;
+}
+
+/** A password identity, unless one with that id exists (its password is then left as it is). */
+export async function seedUser(table: Table, report: SeedReport, seed: UserSeed): Promise<void> {
+  if (await table.getRaw(keys.user(seed.id))) {
+    report.kept.push(`user ${seed.email}`);
     return;
   }
   const user: User = {
-    id: fixture.id,
-    domain_id: FIXTURES.domain.id,
-    email: fixture.email,
-    display_name: fixture.name,
-    password_hash: await hashPassword(FIXTURES.devPassword),
-    created_at: SEEDED_AT,
-    ...roles,
+    id: seed.id,
+    domain_id: seed.domainId,
+    email: seed.email,
+    display_name: seed.name,
+    password_hash: await hashPassword(seed.password),
+    created_at: seed.createdAt ?? new Date().toISOString(),
+    ...seed.roles,
   };
-  // The email claim first, then the user: a crash in between is finished by the next boot.
+  // The email claim first, then the user: a crash in between is finished by the next run.
   await table.putNew({ ...keys.userEmail(user.domain_id, user.email), id: user.id });
-  await ensure(table, report, `user ${fixture.email}`, { ...keys.user(user.id), ...user });
+  await ensure(table, report, `user ${seed.email}`, { ...keys.user(user.id), ...user });
 }
 
 /** Seeds the tutorial's tenancy: Acme Corp, its password IdP binding, and the two identities. */
 export async function seedTenancy(table: Table, report: SeedReport): Promise<void> {
   const { domain: d, binding: b } = FIXTURES;
-  const domain: Domain = { id: d.id, slug: d.slug, name: d.name, mesh_cidr: d.meshCidr, created_at: SEEDED_AT, updated_at: SEEDED_AT };
-  await ensure(table, report, 'domain Acme Corp', { ...keys.domain(d.id), ...keys.domainList(), ...listSortKey(d.id), ...domain });
-  const binding: IdpBinding = {
-    id: b.id,
-    domain_id: d.id,
-    label: b.label,
-    kind: 'password',
-    issuer_host: b.issuerHost,
-    primary: true,
-    platform_scoped: false,
-  };
-  await ensure(table, report, 'idp binding', { ...keys.idpBinding(d.id, b.id), ...binding });
-  await seedUser(table, report, FIXTURES.operator, { platform_operator: true, domain_roles: { [d.id]: ['auditor'] } });
-  await seedUser(table, report, FIXTURES.admin, { platform_operator: false, domain_roles: { [d.id]: ['admin'] } });
+  await seedDomain(table, report, {
+    domain: { id: d.id, slug: d.slug, name: d.name, mesh_cidr: d.meshCidr, created_at: SEEDED_AT, updated_at: SEEDED_AT },
+    binding: { id: b.id, domain_id: d.id, label: b.label, kind: 'password', issuer_host: b.issuerHost, primary: true, platform_scoped: false },
+  });
+  const dev = { domainId: d.id, password: FIXTURES.devPassword, createdAt: SEEDED_AT };
+  await seedUser(table, report, { ...FIXTURES.operator, ...dev, roles: { platform_operator: true, domain_roles: { [d.id]: ['auditor'] } } });
+  await seedUser(table, report, { ...FIXTURES.admin, ...dev, roles: { platform_operator: false, domain_roles: { [d.id]: ['admin'] } } });
 }
 
-/**
- * The tutorial's fixtures; a stage other than the embedded local stack (LocalStack, AWS) also gets
- * the real-cloud blueprint, whose machines download plexd (nothing local could run it).
- */
 export async function seedFixtures(table: Table, opts: { stage?: string } = {}): Promise<SeedReport> {
   const report: SeedReport = { created: [], kept: [] };
   await seedTenancy(table, report);
