@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.ts';
 import { run } from '../../cli/run.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
+import { approvedProject, createResource, issueCredential, seededCatalog } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 // plexctl in process against a fresh stack: what a script sees (exit codes, one-line errors on
@@ -148,5 +149,16 @@ describe('plexctl for people and for scripts', () => {
     const shown = `${ready.stdout}${ready.stderr}`;
     for (const phase of ['Pending', 'Provisioning', 'Enrolling', 'Ready']) expect(shown).toContain(phase);
     expect(shown.indexOf('Pending')).toBeLessThan(shown.indexOf('Enrolling'));
+  }, 90_000);
+
+  it('exits with the Failed code, and says why, when the Resource fails on the way', async () => {
+    // A credential the cloud refuses: the launch is rejected and the Resource goes to Failed.
+    const rejected = await issueCredential(stack, { access_key_id: 'AKIAREJECTEDBYLOCAL00', secret_access_key: 'not-a-key-the-local-ec2-accepts' });
+    const projectId = await approvedProject(stack, rejected);
+    const id = await createResource(stack, projectId, await seededCatalog(stack), rejected);
+    const out = await plexctl('resource', 'wait', id, '--until', 'Ready', '--timeout', '60s');
+    expect(out.code, out.stderr).toBe(EXIT.waitFailed);
+    expect(out.stderr).toMatch(/Failed/);
+    expect(out.stderr).toContain('substrate_authfailure');
   }, 90_000);
 });
