@@ -233,6 +233,10 @@ try {
       ['first create sent → last Ready', `${ms(allReadyMs)} ms`],
       ['Resources Ready per second', readyPerSecond],
       ['first delete sent → last Deleted', `${ms(allDeletedMs)} ms`],
+      [
+        'per Resource while provisioning (raw)',
+        `${Math.round(burstProvision.dynamoRequests / args.burst)} DynamoDB requests, ${Math.round((sum(burstProvision.apiInvocations) + sum(burstProvision.stepInvocations)) / args.burst)} Lambda invocations (${burstPolls} list polls inside)`,
+      ],
       ['peak RSS of the stack process', `${(peak.peakBytes / MiB).toFixed(0)} MiB (idle before: ${(rssIdle / MiB).toFixed(0)} MiB)`],
     ],
   );
@@ -247,7 +251,7 @@ try {
   console.log(`  (one poll GET /v1/resources/{id} = 1 invocation, ${dynamoPerPoll} DynamoDB requests; Lambda invocations include the node agent's register/heartbeats in the window)`);
   table(
     'Function groups: bundle (esbuild: bundle, minify, node, esm, node22; AWS SDK inside) and cold init (import + first request, median)',
-    ['group', 'JS KiB', 'cedar glue KiB', 'cedar wasm KiB', 'import ms', 'first req ms', 'cold init ms', 'cedar', 'first request'],
+    ['group', 'JS KiB', 'cedar glue KiB', 'cedar wasm KiB', 'import ms', 'first req ms', 'cold init ms', 'warm req ms', 'cedar', 'first request'],
     bundles.map((b) => {
       const c = cold.find((x) => x.group === b.group);
       return [
@@ -258,6 +262,7 @@ try {
         c?.importMs?.toFixed(0) ?? '-',
         c?.firstRequestMs?.toFixed(0) ?? '-',
         c?.coldInitMs !== undefined ? c.coldInitMs.toFixed(0) : 'n/a',
+        c?.secondRequestMs?.toFixed(1) ?? '-',
         c?.cedarDecided === undefined ? '-' : c.cedarDecided ? 'decided' : 'not loaded',
         `${c?.request ?? ''}${c?.status ? ` → ${c.status}` : ''}`,
       ];

@@ -42,6 +42,8 @@ export interface ColdInitFigure {
   coldInitMs?: number;
   importMs?: number;
   firstRequestMs?: number;
+  /** The same request again in the same process (warm), for comparison; not budgeted. */
+  secondRequestMs?: number;
   /** Node's own boot before the import (not budgeted; Lambda's runtime start is not ours either). */
   nodeBootMs?: number;
   allColdInitMs?: number[];
@@ -116,6 +118,7 @@ interface ChildOutput {
   bootMs: number;
   importMs: number;
   firstRequestMs: number;
+  secondRequestMs: number;
   cedarLoaded: boolean;
   ok: boolean;
   status?: number;
@@ -186,6 +189,7 @@ export async function coldInits(outDir: string, requests: ColdRequest[], runs: n
       coldInitMs: median(total),
       importMs: median(outs.map((o) => o.importMs)),
       firstRequestMs: median(outs.map((o) => o.firstRequestMs)),
+      secondRequestMs: median(outs.map((o) => o.secondRequestMs)),
       nodeBootMs: median(outs.map((o) => o.bootMs)),
       allColdInitMs: total.map((t) => Math.round(t)),
       cedarDecided: outs.every((o) => o.cedarLoaded),

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { formatBootstrapToken } from '../../functions/core/bootstrap-tokens.ts';
 import { ROUTES, routeKey } from '../../functions/api/routes.ts';
 import { FIXTURES } from '../fixtures.ts';
 import type { ColdRequest } from './bundles.ts';
@@ -60,13 +61,13 @@ export function coldRequests(t: ColdTargets): ColdRequest[] {
     // The list, not the item: reading one's own request is allowed without asking Cedar.
     apiEvent('GET', '/v1/projects/{id}/credential-assignments', { id: t.projectId }, t.adminToken),
     apiEvent('GET', '/v1/resources/{id}', { id: t.resourceId }, t.adminToken),
-    // An unknown handle: the handler looks it up and refuses (4xx), as for a stale agent.
+    // A well-formed token bound to nothing: the handler looks it up in DynamoDB and refuses it (4xx).
     apiEvent('POST', '/v1/register', {}, undefined, {
       project_id: t.projectId,
       resource_handle: t.resourceId,
-      bootstrap_token: 'psb_local_bench_node_notatoken',
-      nonce: 'bench',
-      public_key: 'bench',
+      bootstrap_token: formatBootstrapToken({ env: 'local', projectId: t.projectId, random: 'benchbenchbenchbench' }),
+      nonce: randomUUID(),
+      public_key: randomBytes(32).toString('base64'),
     }),
     // Steps of a finished run: each reads the Resource and answers "superseded" without side effects.
     { group: 'provision-steps', request: 'mark-ready (superseded run)', event: { step: 'mark-ready', resource_id: t.resourceId, generation: t.generation } },
