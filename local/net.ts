@@ -12,9 +12,19 @@ export function listen(server: Server, port: number, host = '127.0.0.1'): Promis
   });
 }
 
-export function closeServer(server: Server): Promise<void> {
+/**
+ * Stops accepting connections, lets the requests in flight finish (up to `graceMs`), then drops
+ * what is left. A request cut off mid-way would go on running against services being closed next.
+ */
+export function closeServer(server: Server, graceMs = 5000): Promise<void> {
   return new Promise((resolve) => {
-    server.closeAllConnections?.();
-    server.close(() => resolve());
+    const sweep = setInterval(() => server.closeIdleConnections?.(), 20);
+    const force = setTimeout(() => server.closeAllConnections?.(), graceMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections?.();
   });
 }

@@ -408,6 +408,8 @@ class StepFunctions {
   /** What `$$.Task.Token` resolves to inside the library; swapped for a real token per task. */
   private readonly tokenSentinel = `__local_sfn_task_token_${randomBytes(12).toString('hex')}__`;
   private readonly validator = new DefinitionValidator();
+  /** Task handlers running now: shutdown waits for them, as they write to services closed after it. */
+  private readonly invocations = new Set<Promise<void>>();
 
   constructor(
     private readonly invokeTask: (resourceArn: string, input: unknown) => Promise<unknown>,
@@ -452,6 +454,7 @@ class StepFunctions {
     for (const execution of this.executions.values()) {
       this.stop(execution, 'States.Aborted', 'The local Step Functions emulator was closed.');
     }
+    await Promise.race([Promise.all(this.invocations), new Promise((done) => setTimeout(done, 10_000).unref())]);
     await this.validator.close();
   }
 
@@ -803,9 +806,16 @@ class StepFunctions {
 
   private invoke(functionArn: string, payload: Json): Promise<Json> {
     // Lambda sees a serialized copy and returns one; a synchronous throw is a failed invocation too.
-    return Promise.resolve()
+    const invocation = Promise.resolve()
       .then(() => this.invokeTask(functionArn, toJson(payload)))
       .then(toJson);
+    const settled = invocation.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.invocations.add(settled);
+    void settled.then(() => this.invocations.delete(settled));
+    return invocation;
   }
 
   private runTask(execution: ExecutionRecord, stateName: string, spec: TaskSpec, input: Json): Promise<Json> {
