@@ -123,9 +123,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   };
   const interval = opts.reconcileIntervalMs ?? 5000;
   let timer: NodeJS.Timeout | undefined;
+  // The pass in flight, so that close() lets it finish before the storage goes away.
+  let pass: Promise<void> = Promise.resolve();
   if (interval > 0) {
     const tick = () => {
-      reconcileNow()
+      pass = reconcileNow()
         .catch((err: unknown) => console.error(JSON.stringify({ level: 'error', message: 'reconciler failed', error: String(err) })))
         .finally(() => {
           if (timer) timer = setTimeout(tick, interval);
@@ -155,6 +157,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     async close() {
       clearTimeout(timer);
       timer = undefined;
+      await pass;
       // Agents first (they call the gateway), then the engines, then storage.
       await ec2.close();
       await sfn.close();
