@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -58,9 +58,12 @@ export class LocalGateway {
     const candidates = COMPILED.filter((c) => c.pattern.test(url.pathname));
     const match = candidates.find((c) => c.route.method === method);
     if (!match) {
-      const status = candidates.length ? 405 : 404;
-      const code = candidates.length ? 'method_not_allowed' : 'route_not_found';
-      sendProblem(res, status, code, `No route for ${method} ${url.pathname}.`, url.pathname);
+      if (candidates.length) {
+        const allow = [...new Set(candidates.map((c) => c.route.method))].join(', ');
+        sendProblem(res, 405, 'method_not_allowed', `${url.pathname} answers ${allow}, not ${method}.`, url.pathname, { allow });
+      } else {
+        sendProblem(res, 404, 'route_not_found', `No route for ${method} ${url.pathname}.`, url.pathname);
+      }
       return;
     }
     const body = await readBody(req);
@@ -77,9 +80,12 @@ export class LocalGateway {
   }
 }
 
-function sendProblem(res: ServerResponse, status: number, code: string, detail: string, instance: string): void {
-  res.writeHead(status, { 'content-type': 'application/problem+json' });
-  res.end(JSON.stringify({ type: `https://plexsphere.dev/problems/${code}`, title: code, status, detail, instance, code }));
+/** The gateway's own refusals (before any Lambda runs), in the same problem+json shape as the handlers'. */
+function sendProblem(res: ServerResponse, status: number, code: string, detail: string, instance: string, headers: Record<string, string> = {}): void {
+  const correlationId = randomUUID();
+  res.writeHead(status, { 'content-type': 'application/problem+json', 'x-correlation-id': correlationId, ...headers });
+  const title = STATUS_CODES[status] ?? 'Error';
+  res.end(JSON.stringify({ type: `https://plexsphere.dev/problems/${code}`, title, status, detail, instance: instance.slice(0, 512), code, correlation_id: correlationId }));
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {

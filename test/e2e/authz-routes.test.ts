@@ -222,3 +222,16 @@ describe('authorization across the route table', () => {
     });
   }
 });
+
+describe('what the route table does not name', () => {
+  it('answers an unknown path with 404 route_not_found and a known path with the wrong method with 405 and Allow', async () => {
+    const unknown = await stack.call('admin', 'GET', '/v1/no-such-thing');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toContain('application/problem+json');
+    expect(unknown.body).toMatchObject({ code: 'route_not_found', title: 'Not Found', correlation_id: expect.any(String) });
+    const wrongMethod = await stack.call('admin', 'PUT', '/v1/projects');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST, GET');
+    expect(wrongMethod.body).toMatchObject({ code: 'method_not_allowed', title: 'Method Not Allowed' });
+  });
+});
