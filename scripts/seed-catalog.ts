@@ -3,7 +3,7 @@ import { DynamoCatalogStore } from '../functions/adapters/catalog-store.ts';
 import { keys } from '../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../functions/adapters/dynamo/table.ts';
 import { SecretsManagerVault } from '../functions/adapters/secrets-vault.ts';
-import type { CredentialSecret } from '../functions/core/catalog.ts';
+import type { BlueprintParameter, CredentialSecret } from '../functions/core/catalog.ts';
 import { type Clock, systemClock } from '../functions/core/clock.ts';
 import { ConflictError } from '../functions/core/errors.ts';
 import { IdSchema, newId } from '../functions/core/ids.ts';
@@ -123,7 +123,26 @@ export async function seedCatalog(table: Table, report: { created: string[]; kep
   }
 
   // The cloudless blueprint (fixed id) and its one version (id minted on first boot).
-  const b = FIXTURES.cloudlessBlueprint;
+  await seedBlueprint(store, table, report, clock, {
+    fixture: FIXTURES.cloudlessBlueprint,
+    description: 'Dev-only: a node on the local EC2 emulator, enrolled into the mesh by cloud-init user data.',
+    versionClaim: 'cloudless-blueprint-version',
+    parameterSchema: [],
+  });
+}
+
+interface BlueprintSeed {
+  fixture: { id: string; slug: string; displayName: string; version: string };
+  description: string;
+  /** The seed claim that keeps the version's id, minted on the first run. */
+  versionClaim: string;
+  parameterSchema: BlueprintParameter[];
+  template?: MachineTemplate;
+}
+
+/** A blueprint with its one immutable version, each written unless it exists. */
+async function seedBlueprint(store: DynamoCatalogStore, table: Table, report: { created: string[]; kept: string[] }, clock: Clock, seed: BlueprintSeed): Promise<void> {
+  const b = seed.fixture;
   if (await store.getBlueprint(b.id)) {
     report.kept.push(`blueprint ${b.slug}`);
   } else {
@@ -131,28 +150,29 @@ export async function seedCatalog(table: Table, report: { created: string[]; kep
       id: b.id,
       slug: b.slug,
       display_name: b.displayName,
-      description: 'Dev-only: a node on the local EC2 emulator, enrolled into the mesh by cloud-init user data.',
+      description: seed.description,
       status: 'active',
       created_at: SEEDED_AT,
       updated_at: SEEDED_AT,
     });
     report.created.push(`blueprint ${b.slug}`);
   }
-  const versionId = await seedClaimId(table, 'cloudless-blueprint-version', clock);
+  const versionId = await seedClaimId(table, seed.versionClaim, clock);
   if (await store.getVersionById(versionId)) {
-    report.kept.push(`blueprint version ${b.version}`);
-  } else {
-    await store.publishVersion({
-      id: versionId,
-      blueprint_id: b.id,
-      version: b.version,
-      provider_kinds: ['aws'],
-      injection_strategy: 'cloud-init-user-data',
-      parameter_schema: [],
-      created_at: clock.now().toISOString(),
-    });
-    report.created.push(`blueprint version ${b.version}`);
+    report.kept.push(`blueprint version ${b.slug} ${b.version}`);
+    return;
   }
+  await store.publishVersion({
+    id: versionId,
+    blueprint_id: b.id,
+    version: b.version,
+    provider_kinds: ['aws'],
+    injection_strategy: 'cloud-init-user-data',
+    parameter_schema: seed.parameterSchema,
+    ...(seed.template && { template: JSON.stringify(seed.template) }),
+    created_at: clock.now().toISOString(),
+  });
+  report.created.push(`blueprint version ${b.slug} ${b.version}`);
 }
 
 /** Where the aws-ec2-instance blueprint's machines download plexd from (PLEXD_DOWNLOAD_URL overrides). */
@@ -168,46 +188,21 @@ export const DEFAULT_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al202
 export async function seedAwsEc2Blueprint(table: Table, report: { created: string[]; kept: string[] }, opts: { clock?: Clock; plexdUrl?: string } = {}): Promise<void> {
   const clock = opts.clock ?? systemClock;
   const store = new DynamoCatalogStore(table, clock);
-  const b = FIXTURES.awsEc2Blueprint;
-  if (await store.getBlueprint(b.id)) {
-    report.kept.push(`blueprint ${b.slug}`);
-  } else {
-    await store.createBlueprint({
-      id: b.id,
-      slug: b.slug,
-      display_name: b.displayName,
-      description: 'An EC2 instance in the Cloud\'s account, enrolled by plexd installed from cloud-init user data.',
-      status: 'active',
-      created_at: SEEDED_AT,
-      updated_at: SEEDED_AT,
-    });
-    report.created.push(`blueprint ${b.slug}`);
-  }
-  const versionId = await seedClaimId(table, 'aws-ec2-blueprint-version', clock);
-  if (await store.getVersionById(versionId)) {
-    report.kept.push(`blueprint version ${b.slug} ${b.version}`);
-    return;
-  }
-  const template: MachineTemplate = {
-    image_id: `resolve:ssm:${DEFAULT_AMI_PARAMETER}`,
-    instance_type: 't3.small',
-    recipe: 'plexd-download',
-    plexd_url: opts.plexdUrl ?? process.env.PLEXD_DOWNLOAD_URL ?? DEFAULT_PLEXD_URL,
-  };
-  await store.publishVersion({
-    id: versionId,
-    blueprint_id: b.id,
-    version: b.version,
-    provider_kinds: ['aws'],
-    injection_strategy: 'cloud-init-user-data',
-    parameter_schema: [
+  await seedBlueprint(store, table, report, clock, {
+    fixture: FIXTURES.awsEc2Blueprint,
+    description: "An EC2 instance in the Cloud's account, enrolled by plexd installed from cloud-init user data.",
+    versionClaim: 'aws-ec2-blueprint-version',
+    parameterSchema: [
       { name: 'region', type: 'string', required: false },
       { name: 'instanceType', type: 'string', required: false, default: 't3.small' },
       { name: 'ami', type: 'string', required: false },
       { name: 'ssmParameterName', type: 'string', required: false, default: DEFAULT_AMI_PARAMETER },
     ],
-    template: JSON.stringify(template),
-    created_at: clock.now().toISOString(),
+    template: {
+      image_id: `resolve:ssm:${DEFAULT_AMI_PARAMETER}`,
+      instance_type: 't3.small',
+      recipe: 'plexd-download',
+      plexd_url: opts.plexdUrl ?? process.env.PLEXD_DOWNLOAD_URL ?? DEFAULT_PLEXD_URL,
+    },
   });
-  report.created.push(`blueprint version ${b.slug} ${b.version}`);
 }

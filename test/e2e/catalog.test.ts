@@ -521,7 +521,7 @@ describe('the seed', () => {
     const before = await snapshot();
     const report = await seedFixtures(new Table(stack.tableName));
     expect(report.created).toEqual([]);
-    expect(report.kept).toEqual(expect.arrayContaining(['cloud demo-cloud', 'credential demo-credential', 'blueprint kubernetes-cloudless-node', 'blueprint version v1alpha1']));
+    expect(report.kept).toEqual(expect.arrayContaining(['cloud demo-cloud', 'credential demo-credential', 'blueprint kubernetes-cloudless-node', 'blueprint version kubernetes-cloudless-node v1alpha1']));
     expect(await snapshot()).toEqual(before);
   });
 
@@ -532,7 +532,7 @@ describe('the seed', () => {
     await table.delete(keys.credential(demoCredentialId));
     await table.delete(keys.blueprintVersion(BLUEPRINT, 'v1alpha1'));
     const report = await seedFixtures(table);
-    expect(report.created).toEqual(['credential demo-credential', 'blueprint version v1alpha1']);
+    expect(report.created).toEqual(['credential demo-credential', 'blueprint version kubernetes-cloudless-node v1alpha1']);
     const list = await api('operator', 'GET', `/v1/clouds/${CLOUD}/cloud-credentials`);
     expect(list.body.items.filter((c: { display_name: string }) => c.display_name === 'demo-credential').map((c: { id: string }) => c.id)).toEqual([demoCredentialId]);
     expect((await api('operator', 'GET', `/v1/blueprints/${BLUEPRINT}`)).body.versions.map((v: { id: string }) => v.id)).toEqual([versionId]);
