@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Grant } from 'aws-cdk-lib/aws-iam';
@@ -61,6 +65,8 @@ export class WorkflowsStack extends Stack {
   readonly machines: Record<Run, StateMachine>;
   readonly reconciler: ApiFunction;
   readonly alarms: Alarm[] = [];
+  /** Where every alarm notifies: subscribe what your operations use (`-c alarmEmail=…` adds an email). */
+  readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props: WorkflowsStackProps) {
     super(scope, id, props);
@@ -157,6 +163,16 @@ export class WorkflowsStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
+
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      topicName: `plexsphere-${stage}-alarms`,
+      displayName: `Plexsphere ${stage} alarms`,
+      enforceSSL: true,
+      masterKey: Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
+    });
+    const alarmEmail: unknown = this.node.tryGetContext('alarmEmail');
+    if (typeof alarmEmail === 'string' && alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(alarmEmail));
+    for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(this.alarmTopic));
 
     // The reconciler resumes Resources whose run was lost. It is wired like the API (composition.ts).
     this.reconciler = new ApiFunction(this, 'Reconciler', {

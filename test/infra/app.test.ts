@@ -301,6 +301,17 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
     expect(alarms.some((a) => a.Properties.MetricName === metric?.MetricName && a.Properties.Namespace === metric?.MetricNamespace)).toBe(
       true,
     );
+    // Every alarm notifies the stage's topic; nobody is subscribed unless asked.
+    const topics = Object.keys(resources(s.workflows, 'AWS::SNS::Topic'));
+    expect(topics).toHaveLength(1);
+    for (const a of alarms) expect((a.Properties.AlarmActions as unknown[]).map(render)).toEqual([`\${${topics[0]}}`]);
+    expect(Object.keys(resources(s.workflows, 'AWS::SNS::Subscription'))).toEqual([]);
+  });
+
+  it('subscribes an email to the alarms when the stage is deployed with -c alarmEmail=…', () => {
+    const app = synth('dev', undefined, { alarmEmail: 'oncall@corp.example' });
+    const subscriptions = Object.values(resources(app.workflows, 'AWS::SNS::Subscription'));
+    expect(subscriptions.map((x) => [x.Properties.Protocol, x.Properties.Endpoint])).toEqual([['email', 'oncall@corp.example']]);
   });
 });
 

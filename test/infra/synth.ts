@@ -21,8 +21,8 @@ export interface Synthesized {
 }
 
 /** Synthesizes one stage without bundling: an empty bundling-stacks list leaves the assets as placeholders. */
-export function synth(stage: string, extra: (app: App) => void = () => {}): Synthesized {
-  const app = new App({ context: { ...CDK_CONTEXT, stage, 'aws:cdk:bundling-stacks': [] } });
+export function synth(stage: string, extra: (app: App) => void = () => {}, context: Record<string, unknown> = {}): Synthesized {
+  const app = new App({ context: { ...CDK_CONTEXT, ...context, stage, 'aws:cdk:bundling-stacks': [] } });
   const plexsphere = addPlexsphere(app, stageOf(app));
   extra(app);
   const assembly = app.synth();
