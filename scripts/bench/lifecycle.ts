@@ -6,7 +6,7 @@ import type { BenchClient } from './client.ts';
 
 export interface ResourceView {
   id: string;
-  provisioning: { phase: string; transitions: Array<{ phase: string; at: string }> };
+  provisioning: { phase: string; generation: number; transitions: Array<{ phase: string; at: string }> };
 }
 
 export interface Catalog {
