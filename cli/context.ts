@@ -9,10 +9,15 @@ export interface Stream {
   isTTY?: boolean;
 }
 
+/** Where input comes from: process.stdin, or whatever a test hands in. */
+export type InputStream = AsyncIterable<Uint8Array | string> & { isTTY?: boolean };
+
 /** Everything plexctl touches of the outside world, so tests can hand in their own. */
 export interface Io {
   stdout: Stream;
   stderr: Stream;
+  /** Read only by the commands that take material on stdin (e.g. --payload-stdin). */
+  stdin?: InputStream;
   env: NodeJS.ProcessEnv;
   fetch?: FetchLike;
   now?: () => number;
@@ -100,6 +105,13 @@ export class Context {
           ? this.expired()
           : new AuthError(`your session for profile ${this.profileName} is no longer valid (${err.code}); run ${this.loginHint()}`),
     });
+  }
+
+  /** All of stdin as bytes; nothing when no stdin was given. */
+  async readStdin(): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.io.stdin ?? []) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    return Buffer.concat(chunks);
   }
 
   out(text: string): void {

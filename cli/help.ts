@@ -8,6 +8,7 @@ const SECTIONS: ReadonlyArray<[string, string[]]> = [
   ['Sign in', ['login', 'whoami', 'logout']],
   ['Catalog (the platform operator\'s)', ['cloud', 'blueprint']],
   ['Projects and credential governance', ['project', 'credential', 'approval']],
+  ['Audit', ['audit']],
   ['Resources', ['resource']],
 ];
 

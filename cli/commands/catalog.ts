@@ -4,10 +4,57 @@ import { type Command, stringFlag } from '../command.ts';
 import { cell, details, table } from '../render.ts';
 import { LIST_FLAGS, listItems, moreHint, result, seg } from './shared.ts';
 
-type CloudView = ReturnType<typeof cloudView>;
-type CredentialView = ReturnType<typeof credentialView>;
-type BlueprintView = ReturnType<typeof blueprintView>;
-type BlueprintSummary = Omit<BlueprintView, 'versions'>;
+export type CloudView = ReturnType<typeof cloudView>;
+export type CredentialView = ReturnType<typeof credentialView>;
+export type BlueprintView = ReturnType<typeof blueprintView>;
+export type BlueprintSummary = Omit<BlueprintView, 'versions'>;
+export type VersionView = BlueprintView['versions'][number];
+
+export function cloudDetails(cloud: CloudView): string {
+  return details([
+    ['ID', cloud.id],
+    ['Slug', cloud.slug],
+    ['Display name', cloud.display_name],
+    ['Provider', cloud.provider],
+    ['Endpoint', cloud.endpoint],
+    ['Region defaults', cloud.region_defaults],
+    ['External id', cloud.external_id],
+    ['Created', cloud.created_at],
+    ['Updated', cloud.updated_at],
+  ]);
+}
+
+/** Metadata only: the wire form carries nothing else, and neither does this. */
+export function credentialDetails(c: CredentialView): string {
+  return details([
+    ['ID', c.id],
+    ['Cloud', c.cloud_id],
+    ['Display name', c.display_name],
+    ['Status', c.status],
+    ['Version', c.version],
+    ['Owner', c.owner_id],
+    ['Expires', c.expires_at],
+    ['Revoked', c.revoked_at],
+    ['Created', c.created_at],
+    ['Updated', c.updated_at],
+  ]);
+}
+
+export function blueprintDetails(b: BlueprintSummary): string {
+  return details([
+    ['ID', b.id],
+    ['Slug', b.slug],
+    ['Display name', b.display_name],
+    ['Description', b.description],
+    ['Status', b.status],
+    ['Created', b.created_at],
+  ]);
+}
+
+/** "size:integer?" for an optional parameter, "name:string" for a required one. */
+export function parameterList(v: Pick<VersionView, 'parameter_schema'>): string {
+  return v.parameter_schema.length ? v.parameter_schema.map((p) => `${p.name}:${p.type}${p.required ? '' : '?'}`).join(', ') : 'none';
+}
 
 const cloudGet: Command = {
   path: ['cloud', 'get'],
@@ -16,20 +63,7 @@ const cloudGet: Command = {
   examples: ['plexctl cloud get "$CLOUD_ID" --profile operator --output json | jq \'{slug, display_name, provider}\''],
   async run(ctx, args) {
     const cloud = (await ctx.api().get<CloudView>(`/v1/clouds/${seg(args.positionals[0] ?? '')}`)).body;
-    return result(
-      cloud,
-      details([
-        ['ID', cloud.id],
-        ['Slug', cloud.slug],
-        ['Display name', cloud.display_name],
-        ['Provider', cloud.provider],
-        ['Endpoint', cloud.endpoint],
-        ['Region defaults', cloud.region_defaults],
-        ['External id', cloud.external_id],
-        ['Created', cloud.created_at],
-        ['Updated', cloud.updated_at],
-      ]),
-    );
+    return result(cloud, cloudDetails(cloud));
   },
 };
 
@@ -54,7 +88,7 @@ const cloudList: Command = {
   },
 };
 
-const credentialColumns = [
+export const credentialColumns = [
   { header: 'ID', value: (c: CredentialView) => c.id },
   { header: 'DISPLAY NAME', value: (c: CredentialView) => c.display_name },
   { header: 'STATUS', value: (c: CredentialView) => c.status },
@@ -83,21 +117,7 @@ const credentialGet: Command = {
   positionals: [{ name: 'credential-id', description: 'the CloudCredential' }],
   async run(ctx, args) {
     const c = (await ctx.api().get<CredentialView>(`/v1/cloud-credentials/${seg(args.positionals[0] ?? '')}`)).body;
-    return result(
-      c,
-      details([
-        ['ID', c.id],
-        ['Cloud', c.cloud_id],
-        ['Display name', c.display_name],
-        ['Status', c.status],
-        ['Version', c.version],
-        ['Owner', c.owner_id],
-        ['Expires', c.expires_at],
-        ['Revoked', c.revoked_at],
-        ['Created', c.created_at],
-        ['Updated', c.updated_at],
-      ]),
-    );
+    return result(c, credentialDetails(c));
   },
 };
 
@@ -112,14 +132,7 @@ const blueprintGet: Command = {
   ],
   async run(ctx, args) {
     const b = (await ctx.api().get<BlueprintView>(`/v1/blueprints/${seg(args.positionals[0] ?? '')}`)).body;
-    const head = details([
-      ['ID', b.id],
-      ['Slug', b.slug],
-      ['Display name', b.display_name],
-      ['Description', b.description],
-      ['Status', b.status],
-      ['Created', b.created_at],
-    ]);
+    const head = blueprintDetails(b);
     const versions = table(
       b.versions,
       [
@@ -127,10 +140,7 @@ const blueprintGet: Command = {
         { header: 'VERSION', value: (v) => v.version },
         { header: 'PROVIDERS', value: (v) => v.provider_kinds },
         { header: 'INJECTION', value: (v) => v.injection_strategy },
-        {
-          header: 'PARAMETERS',
-          value: (v) => (v.parameter_schema.length ? v.parameter_schema.map((p) => `${p.name}:${p.type}${p.required ? '' : '?'}`).join(', ') : 'none'),
-        },
+        { header: 'PARAMETERS', value: parameterList },
       ],
       'No versions published.',
     );

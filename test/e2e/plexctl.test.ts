@@ -1,10 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.ts';
-import { run } from '../../cli/run.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
+import { type Plexctl, signedInPlexctl } from '../support/plexctl.ts';
 import { approvedProject, createResource, issueCredential, seededCatalog } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -12,47 +9,12 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 // stderr, JSON on stdout) and what a person sees (tables). The profiles are written with tokens
 // minted for the seeded identities; the device-code login itself runs in the tutorial test.
 let stack: TestStack;
-let env: NodeJS.ProcessEnv;
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function plexctl(...argv: string[]): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env,
-    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 100))),
-  });
-  return { code, stdout, stderr };
-}
-
-function writeProfiles(profiles: Record<string, unknown>) {
-  const dir = join(env.XDG_CONFIG_HOME as string, 'plexsphere');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ profiles }), { mode: 0o600 });
-}
-
-/** The tutorial's two profiles: the project owner on default, the platform operator on operator. */
-async function writeSignedInProfiles() {
-  const profile = async (who: 'operator' | 'admin') => ({
-    url: stack.url,
-    token: await stack.tokenFor(who),
-    token_expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-    domain_id: FIXTURES.domain.id,
-  });
-  writeProfiles({ default: await profile('admin'), operator: await profile('operator') });
-}
+let cli: Plexctl;
+const plexctl = (...argv: string[]) => cli.run(...argv);
 
 beforeAll(async () => {
   stack = await startTestStack({}, { heartbeatIntervalMs: 500 });
-  env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'plexctl-')), PLEXSPHERE_URL: stack.url };
-  await writeSignedInProfiles();
+  cli = await signedInPlexctl(stack);
 });
 afterAll(async () => {
   await stack?.close();
@@ -103,11 +65,11 @@ describe('plexctl errors and exit codes', () => {
   });
 
   it('says plainly when the session has expired', async () => {
-    writeProfiles({ stale: { url: stack.url, token: 'x.y.z', token_expires_at: '2020-01-01T00:00:00Z', domain_id: FIXTURES.domain.id } });
+    cli.writeProfiles({ stale: { url: stack.url, token: 'x.y.z', token_expires_at: '2020-01-01T00:00:00Z', domain_id: FIXTURES.domain.id } });
     const out = await plexctl('whoami', '--profile', 'stale');
     expect(out.code).toBe(EXIT.auth);
     expect(out.stderr).toContain('expired');
-    await writeSignedInProfiles();
+    await cli.writeSignedInProfiles();
   });
 });
 

@@ -1,0 +1,65 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Io } from '../../cli/context.ts';
+import { run } from '../../cli/run.ts';
+import { FIXTURES } from '../../scripts/fixtures.ts';
+import type { TestStack } from './stack.ts';
+
+// plexctl in process: its own config folder, profiles written with tokens minted for the seeded
+// identities (the device-code login has its own test), and what each invocation printed.
+
+export interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Plexctl {
+  /** XDG_CONFIG_HOME (a fresh temporary folder) and PLEXSPHERE_URL (the stack). */
+  env: NodeJS.ProcessEnv;
+  /** One invocation; argv as typed after `plexctl`. */
+  run(...argv: string[]): Promise<Outcome>;
+  /** One invocation with some of the outside world replaced (stdin, fetch). */
+  runWith(io: Partial<Pick<Io, 'stdin' | 'fetch'>>, ...argv: string[]): Promise<Outcome>;
+  /** Replaces the config file's profiles. */
+  writeProfiles(profiles: Record<string, unknown>): void;
+  /** The tutorial's two profiles: the domain admin on default, the platform operator on operator. */
+  writeSignedInProfiles(): Promise<void>;
+}
+
+export async function signedInPlexctl(stack: TestStack): Promise<Plexctl> {
+  const env: NodeJS.ProcessEnv = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'plexctl-')), PLEXSPHERE_URL: stack.url };
+
+  const runWith = async (io: Partial<Pick<Io, 'stdin' | 'fetch'>>, ...argv: string[]): Promise<Outcome> => {
+    let stdout = '';
+    let stderr = '';
+    const code = await run(argv, {
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+      env,
+      sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 100))),
+      ...io,
+    });
+    return { code, stdout, stderr };
+  };
+
+  const writeProfiles = (profiles: Record<string, unknown>) => {
+    const dir = join(env.XDG_CONFIG_HOME as string, 'plexsphere');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ profiles }), { mode: 0o600 });
+  };
+
+  const writeSignedInProfiles = async () => {
+    const profile = async (who: 'operator' | 'admin') => ({
+      url: stack.url,
+      token: await stack.tokenFor(who),
+      token_expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      domain_id: FIXTURES.domain.id,
+    });
+    writeProfiles({ default: await profile('admin'), operator: await profile('operator') });
+  };
+
+  await writeSignedInProfiles();
+  return { env, run: (...argv) => runWith({}, ...argv), runWith, writeProfiles, writeSignedInProfiles };
+}
