@@ -129,11 +129,13 @@ export class DynamoNodeStore implements NodeStore {
       pointers.push(...page.items.map(({ id: _id, ...pointer }) => pointer));
       afterId = page.lastId;
     } while (afterId);
-    const resources = new Map<string, Promise<Resource | undefined>>();
-    for (const p of pointers) {
-      if (!resources.has(p.resource_id)) resources.set(p.resource_id, this.table.get(resourceKeys.resource(p.resource_id), ResourceSchema));
-    }
-    return Promise.all(pointers.map(async (pointer) => ({ pointer, resource: await resources.get(pointer.resource_id) })));
+    // One batched read for all of them: a read per peer made every state pull cost as many requests as the domain has nodes.
+    const keys = [...new Set(pointers.map((p) => p.resource_id))].map((id) => resourceKeys.resource(id));
+    const resources = await this.table.batchGet(keys, ResourceSchema);
+    return pointers.map((pointer) => {
+      const key = resourceKeys.resource(pointer.resource_id);
+      return { pointer, resource: resources.get(`${key.PK}|${key.SK}`) };
+    });
   }
 
   async getCapabilities(nodeId: string): Promise<StoredCapabilities | undefined> {

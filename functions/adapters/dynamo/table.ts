@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -14,6 +15,8 @@ import { TABLE_KEYS } from './table-def.ts';
 
 type Key = { PK: string; SK: string };
 type Item = Record<string, unknown>;
+
+const BATCH_GET_LIMIT = 100;
 
 const KEY_ATTRIBUTES = new Set<string>(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'ttl']);
 
@@ -52,6 +55,24 @@ export class Table {
   async get<S extends z.ZodType>(key: Key, schema: S): Promise<z.infer<S> | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true }));
     return out.Item ? schema.parse(entityOf(out.Item)) : undefined;
+  }
+
+  /**
+   * Many items by key, read consistently, in rounds of 100 (BatchGetItem's limit); keys the table
+   * does not hold are absent from the answer. Unprocessed keys (throttling) are asked again.
+   */
+  async batchGet<S extends z.ZodType>(keys: readonly Key[], schema: S): Promise<Map<string, z.infer<S>>> {
+    const found = new Map<string, z.infer<S>>();
+    for (let at = 0; at < keys.length; at += BATCH_GET_LIMIT) {
+      let pending: Key[] = keys.slice(at, at + BATCH_GET_LIMIT);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+        const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[this.name] ?? []) found.set(`${item.PK}|${item.SK}`, schema.parse(entityOf(item)));
+        pending = (out.UnprocessedKeys?.[this.name]?.Keys ?? []) as Key[];
+      }
+    }
+    return found;
   }
 
   async getRaw(key: Key): Promise<Item | undefined> {
