@@ -1,3 +1,5 @@
+// First: a V8 flag that must be set before any handler code is optimized (Node 20 only).
+import './v8-workaround.ts';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick] [-- --out=<dir>]`: starts a fresh embedded stack, measures the figures
 // of issue 7, prints them against the budgets and writes them as JSON. See scripts/bench/README-bench.md.
-import { V8_WORKAROUND } from './bench/v8-flags.ts';
+import { V8_WORKAROUND } from '../local/v8-workaround.ts';
 import { join } from 'node:path';
 import { startTestStack } from '../test/support/stack.ts';
 import { FIXTURES } from './fixtures.ts';
@@ -209,7 +209,7 @@ try {
       ['node agent heartbeat', `${SETTINGS.heartbeatIntervalMs} ms (HEARTBEAT_INTERVAL_SECONDS=${process.env.HEARTBEAT_INTERVAL_SECONDS})`],
       ['SubstratePollSeconds / DrainPollSeconds', `${SETTINGS.timings.SubstratePollSeconds} s / ${SETTINGS.timings.DrainPollSeconds} s`],
       ['reconciler timer', 'off'],
-      ['V8 flag (see scripts/bench/v8-flags.ts)', V8_WORKAROUND ?? 'none'],
+      ['V8 flag (see local/v8-workaround.ts)', V8_WORKAROUND ?? 'none'],
       ['machine', `${process.version}, ${(await import('node:os')).availableParallelism()} CPUs`],
     ],
   );
