@@ -6,6 +6,7 @@ import type { Deps } from '../shared/composition.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { ok } from '../shared/http.ts';
 import { parseBody } from '../shared/validation.ts';
+import { openApiDocument } from './openapi.ts';
 import { renderSignInPage, type SignInPageView, signInPageCsp } from './sign-in-page.ts';
 
 const SESSION_COOKIE = 'plexsphere_session';
@@ -178,6 +179,9 @@ export const handler = createApiHandler('auth', {
     const { user_code } = parseBody(auth.DeviceDecisionRequestSchema, req.body);
     return ok(await auth.decideDevice(d, user, user_code, 'denied'));
   },
+
+  // Public and the same for everyone: built once per container from the route table and the body schemas.
+  openApiDocument: async () => ok(openApiDocument(), 200, { 'cache-control': 'public, max-age=300' }),
 
   jwks: async (_req: ApiRequest, d: Deps) => ok(await d.tokens.jwks(), 200, { 'cache-control': 'public, max-age=300' }),
 

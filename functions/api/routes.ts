@@ -6,7 +6,7 @@ export type FunctionGroup = 'auth' | 'tenancy' | 'catalog' | 'assignments' | 're
 
 /** How a route authenticates its caller. */
 export type RouteAuth =
-  | 'none' // public: sign-in flow, JWKS, node registration
+  | 'none' // public: sign-in flow, JWKS, node registration, the OpenAPI document
   | 'user' // Authorization: Bearer <access token>
   | 'session' // the sign-in page's cookie session (plus the CSRF header on writes)
   | 'node'; // a registered node: Authorization: Bearer nsk_<env>_<node id + key>
@@ -31,7 +31,7 @@ export interface FunctionGroupDef {
 }
 
 export const FUNCTION_GROUPS: Record<FunctionGroup, FunctionGroupDef> = {
-  auth: { entry: 'functions/api/auth.handler.ts', description: 'Device sign-in, sign-in page, whoami, JWKS' },
+  auth: { entry: 'functions/api/auth.handler.ts', description: 'Device sign-in, sign-in page, whoami, JWKS, the OpenAPI document' },
   tenancy: { entry: 'functions/api/tenancy.handler.ts', description: 'Domains and projects' },
   catalog: { entry: 'functions/api/catalog.handler.ts', description: 'Clouds, cloud credentials, blueprints' },
   assignments: { entry: 'functions/api/assignments.handler.ts', description: 'Credential assignments, the approvals queue, the audit trail' },
@@ -58,6 +58,7 @@ export const ROUTES: readonly RouteDef[] = [
   route('GET', '/v1/auth/jwks', 'auth', 'jwks', 'none'),
   route('GET', '/v1/auth/whoami', 'auth', 'whoami'),
   route('DELETE', '/v1/auth/whoami', 'auth', 'signOut', 'none'),
+  route('GET', '/v1/openapi.json', 'auth', 'openApiDocument', 'none'),
 
   route('GET', '/v1/domains', 'tenancy', 'listDomains'),
   route('GET', '/v1/domains/{id}', 'tenancy', 'getDomain'),

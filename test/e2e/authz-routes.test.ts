@@ -72,6 +72,7 @@ const CASES: Record<string, Case> = {
   'GET /v1/auth/jwks': { request: fixed('/v1/auth/jwks'), operator: 'public', admin: 'public' },
   'GET /v1/auth/whoami': { request: fixed('/v1/auth/whoami'), operator: 'allow', admin: 'allow' },
   'DELETE /v1/auth/whoami': { request: fixed('/v1/auth/whoami'), operator: 'public', admin: 'public' },
+  'GET /v1/openapi.json': { request: fixed('/v1/openapi.json'), operator: 'public', admin: 'public' },
 
   'GET /v1/domains': { request: fixed('/v1/domains'), operator: 'allow', admin: 'allow' },
   'GET /v1/domains/{id}': { request: fixed(`/v1/domains/${DOMAIN}`), operator: 'allow', admin: 'allow' },
