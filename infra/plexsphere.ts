@@ -41,8 +41,8 @@ export function addPlexsphere(app: App, stage: string, env?: Environment): Plexs
     description: `Plexsphere broker (${stage}): state machines, step functions, reconciler`,
   });
   // The table is named, not referenced: the order is declared.
-  api.addDependency(data);
-  workflows.addDependency(data);
+  api.addStackDependency(data, 'the API functions use the table by name');
+  workflows.addStackDependency(data, 'the step functions use the table by name');
   acknowledgeApi(api, stage);
   acknowledgeWorkflows(workflows, stage);
   return { stage, data, api, workflows };
