@@ -93,6 +93,8 @@ export class JoseAccessTokens implements AccessTokens, CursorSealer {
         issuer: this.opts.issuer,
         audience: TOKEN_AUDIENCE,
         currentDate: this.opts.clock.now(),
+        // jose checks exp only when present: a token without one would never expire.
+        requiredClaims: ['exp', 'iat', 'sub'],
       });
       const claims = ClaimsSchema.parse(payload);
       return { subject: claims.sub, domainId: claims.domain_id, email: claims.email };

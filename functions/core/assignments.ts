@@ -212,10 +212,14 @@ async function resolveCredential(ports: AssignmentPorts, body: { cloud_credentia
     }
     return credential;
   }
-  const eligible = (await ports.credentials.credentialsOfCloud(body.cloud_id as string)).filter((c) => c.status === 'active');
-  const newest = eligible[0];
-  if (!newest) throw new UnprocessableError('no_eligible_credential_for_cloud', 'The cloud has no active credential to assign.');
-  return newest;
+  // The cloud's list comes from an index (eventually consistent on AWS): it only nominates
+  // candidates; each is re-read from its own item before it counts as active.
+  for (const candidate of await ports.credentials.credentialsOfCloud(body.cloud_id as string)) {
+    if (candidate.status !== 'active') continue;
+    const current = await ports.credentials.getCredential(candidate.id);
+    if (current?.status === 'active') return current;
+  }
+  throw new UnprocessableError('no_eligible_credential_for_cloud', 'The cloud has no active credential to assign.');
 }
 
 /**

@@ -38,9 +38,18 @@ function parseCookies(event: Event): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq > 0) out[pair.slice(0, eq).trim()] = decodeURIComponent(pair.slice(eq + 1).trim());
+    if (eq > 0) out[pair.slice(0, eq).trim()] = decodeCookieValue(pair.slice(eq + 1).trim());
   }
   return out;
+}
+
+/** A cookie value as sent; one that is not valid percent-encoding is kept raw rather than failing the request. */
+function decodeCookieValue(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function lowerHeaders(headers: Event['headers']): Record<string, string | undefined> {

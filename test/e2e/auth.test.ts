@@ -473,7 +473,7 @@ describe('access tokens', () => {
     expect(payload.sub).toBe(FIXTURES.admin.id);
   });
 
-  it('refuses forged tokens: bad signature, wrong issuer, wrong audience, alg none, expired, none at all', async () => {
+  it('refuses forged tokens: bad signature, wrong issuer, wrong audience, alg none, expired, no expiry, none at all', async () => {
     const { kid, key } = await signingKey();
     const issuer = apiEnv().PUBLIC_URL;
     const nowSeconds = Math.floor(clock.now().getTime() / 1000);
@@ -494,6 +494,8 @@ describe('access tokens', () => {
         .setExpirationTime(nowSeconds + 600)
         .encode(),
       expired: await claims().setProtectedHeader({ alg: 'ES256', kid }).setIssuer(issuer).setAudience(TOKEN_AUDIENCE).setExpirationTime(nowSeconds - 60).sign(key),
+      // Well signed, but it would never expire.
+      'no expiry': await claims().setProtectedHeader({ alg: 'ES256', kid }).setIssuer(issuer).setAudience(TOKEN_AUDIENCE).sign(key),
     };
     for (const [what, token] of Object.entries(forged)) {
       const res = await whoami(token);

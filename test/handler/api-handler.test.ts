@@ -84,6 +84,13 @@ describe('the API handler bundle, invoked as Lambda would', () => {
     expect(form.json.code).toBe('unsupported_media_type');
   });
 
+  it('ignores a cookie that is not valid percent-encoding instead of failing the request', async () => {
+    const e = event('GET', '/v1/projects', '/v1/projects', { token: await stack.tokenFor('admin') });
+    e.cookies = ['x=%E0%A4%A', 'plexsphere_session=%'];
+    const res = await invoke(tenancy, e);
+    expect(res.statusCode).toBe(200);
+  });
+
   it('refuses a route key that belongs to another function group', async () => {
     const res = await invoke(catalog, event('GET', '/v1/projects', '/v1/projects', { token: await stack.tokenFor('admin') }));
     expect(res.statusCode).toBe(400);
