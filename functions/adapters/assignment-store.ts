@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { type Assignment, AssignmentSchema, type AssignmentState, type AssignmentStore, type CredentialHandle } from '../core/assignments.ts';
+import { type Clock, systemClock } from '../core/clock.ts';
 import { ConflictError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
+import { createClaimed } from './dynamo/claims.ts';
 import { assignmentKeys } from './dynamo/keys.ts';
 import { entityOf, type Table } from './dynamo/table.ts';
 
@@ -9,34 +11,46 @@ const ClaimSchema = z.object({ id: z.string() });
 const LIVE_STATES: AssignmentState[] = ['requested', 'approved'];
 
 export class DynamoAssignmentStore implements AssignmentStore {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
-  async create(a: Assignment, isLive: (holderId: string) => Promise<boolean>): Promise<void> {
-    // Claim first: a crash after the claim leaves no visible assignment, and the stale claim is
-    // taken over by the next request because its holder is not live.
-    const claim = assignmentKeys.live(a.project_id, a.cloud_credential_id);
-    if (!(await this.table.putNew({ ...claim, id: a.id }))) {
-      const holder = await this.table.get(claim, ClaimSchema);
-      if (holder && (await isLive(holder.id))) {
-        throw new ConflictError('duplicate_live_assignment', 'This project already has a live assignment of that credential.', {
-          existing_assignment_id: holder.id,
+  async create(a: Assignment, isLive: (holder: Assignment) => Promise<boolean>): Promise<void> {
+    // Claim first: a crash after the claim leaves no visible assignment. A holder whose item is
+    // written and no longer live (decided or expired) is taken over at once; a holder whose item
+    // is not written yet may be a request in flight and keeps the slot until the claim is stale.
+    await createClaimed({
+      table: this.table,
+      key: assignmentKeys.live(a.project_id, a.cloud_credential_id),
+      id: a.id,
+      now: this.clock.now().getTime(),
+      standing: async (holderId) => {
+        const holder = await this.get(holderId);
+        if (!holder) return 'missing';
+        return (await isLive(holder)) ? 'holds' : 'released';
+      },
+      conflict: (holderId) =>
+        new ConflictError(
+          'duplicate_live_assignment',
+          'This project already has a live assignment of that credential.',
+          holderId ? { existing_assignment_id: holderId } : {},
+        ),
+      write: async () => {
+        // The id is minted per request, so an existing item can only be this request's own.
+        await this.table.putNew({
+          ...assignmentKeys.assignment(a.id),
+          ...assignmentKeys.projectList(a.project_id),
+          GSI1SK: a.id,
+          ...assignmentKeys.approvalQueue(a.domain_id),
+          GSI2SK: a.id,
+          ...a,
         });
-      }
-      const taken = await this.table.update({
-        Key: claim,
-        UpdateExpression: 'SET id = :mine',
-        ConditionExpression: 'id = :theirs',
-        ExpressionAttributeValues: { ':mine': a.id, ':theirs': holder?.id },
-      });
-      if (!taken) throw new ConflictError('duplicate_live_assignment', 'Another request for that credential won the race.');
-    }
-    await this.table.putNew({
-      ...assignmentKeys.assignment(a.id),
-      ...assignmentKeys.projectList(a.project_id),
-      GSI1SK: a.id,
-      ...assignmentKeys.approvalQueue(a.domain_id),
-      GSI2SK: a.id,
-      ...a,
+      },
+      // Our claim was taken over while we wrote: the request was never acknowledged, remove it.
+      undo: async () => {
+        await this.table.delete(assignmentKeys.assignment(a.id));
+      },
     });
   }
 

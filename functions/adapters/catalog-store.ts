@@ -13,21 +13,16 @@ import {
 import { type Clock, systemClock } from '../core/clock.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
+import { createClaimed } from './dynamo/claims.ts';
 import { keys, listSortKey } from './dynamo/keys.ts';
 import type { Table } from './dynamo/table.ts';
 
-const ClaimSchema = z.object({ id: z.string(), claimed_at: z.number().optional() });
 const VersionPointerSchema = z.object({ id: z.string(), blueprint_id: z.string(), version: z.string() });
 /** The cloud item also lists its credentials' ids: the guard on deleting the cloud. */
 const CloudItemSchema = CloudSchema.extend({ credential_ids: z.set(z.string()).optional() });
 
-/**
- * A slug claim younger than this may belong to a create still in flight and is never taken over.
- * It exceeds the longest a function can run, so an older claim without its entity is a crash's.
- */
-export const STALE_CLAIM_MS = 15 * 60 * 1000;
-
-type Key = { PK: string; SK: string };
+/** Slug claims follow the shared protocol of ./dynamo/claims.ts. */
+export { STALE_CLAIM_MS } from './dynamo/claims.ts';
 
 export class DynamoCatalogStore implements CatalogStore {
   constructor(
@@ -39,11 +34,21 @@ export class DynamoCatalogStore implements CatalogStore {
 
   async createCloud(cloud: Cloud): Promise<void> {
     // The slug claim comes first: a crash after it leaves no visible cloud.
-    await this.claim(keys.cloudSlug(cloud.slug), cloud.id, async (id) => (await this.getCloud(id)) !== undefined, () =>
-      new ConflictError('cloud_slug_conflict', `A cloud with slug "${cloud.slug}" already exists.`),
-    );
-    const written = await this.table.putNew({ ...keys.cloud(cloud.id), ...keys.cloudList(), ...listSortKey(cloud.id), ...cloud });
-    if (!written) throw new ConflictError('cloud_exists', 'A cloud with this id already exists.');
+    await createClaimed({
+      table: this.table,
+      key: keys.cloudSlug(cloud.slug),
+      id: cloud.id,
+      now: this.clock.now().getTime(),
+      standing: async (id) => ((await this.getCloud(id)) ? 'holds' : 'missing'),
+      conflict: () => new ConflictError('cloud_slug_conflict', `A cloud with slug "${cloud.slug}" already exists.`),
+      write: async () => {
+        const written = await this.table.putNew({ ...keys.cloud(cloud.id), ...keys.cloudList(), ...listSortKey(cloud.id), ...cloud });
+        if (!written) throw new ConflictError('cloud_exists', 'A cloud with this id already exists.');
+      },
+      undo: async () => {
+        await this.table.delete(keys.cloud(cloud.id));
+      },
+    });
   }
 
   getCloud(id: string): Promise<Cloud | undefined> {
@@ -133,16 +138,26 @@ export class DynamoCatalogStore implements CatalogStore {
   // --- blueprints ------------------------------------------------------------------------------
 
   async createBlueprint(blueprint: Blueprint): Promise<void> {
-    await this.claim(keys.blueprintSlug(blueprint.slug), blueprint.id, async (id) => (await this.getBlueprint(id)) !== undefined, () =>
-      new ConflictError('blueprint_slug_conflict', `A blueprint with slug "${blueprint.slug}" already exists.`),
-    );
-    const written = await this.table.putNew({
-      ...keys.blueprint(blueprint.id),
-      ...keys.blueprintList(),
-      ...listSortKey(blueprint.id),
-      ...blueprint,
+    await createClaimed({
+      table: this.table,
+      key: keys.blueprintSlug(blueprint.slug),
+      id: blueprint.id,
+      now: this.clock.now().getTime(),
+      standing: async (id) => ((await this.getBlueprint(id)) ? 'holds' : 'missing'),
+      conflict: () => new ConflictError('blueprint_slug_conflict', `A blueprint with slug "${blueprint.slug}" already exists.`),
+      write: async () => {
+        const written = await this.table.putNew({
+          ...keys.blueprint(blueprint.id),
+          ...keys.blueprintList(),
+          ...listSortKey(blueprint.id),
+          ...blueprint,
+        });
+        if (!written) throw new ConflictError('blueprint_exists', 'A blueprint with this id already exists.');
+      },
+      undo: async () => {
+        await this.table.delete(keys.blueprint(blueprint.id));
+      },
     });
-    if (!written) throw new ConflictError('blueprint_exists', 'A blueprint with this id already exists.');
   }
 
   getBlueprint(id: string): Promise<Blueprint | undefined> {
@@ -186,34 +201,5 @@ export class DynamoCatalogStore implements CatalogStore {
     if (!pointer) return undefined;
     const version = await this.table.get(keys.blueprintVersion(pointer.blueprint_id, pointer.version), BlueprintVersionSchema);
     return version?.id === versionId ? version : undefined;
-  }
-
-  // --- claims ----------------------------------------------------------------------------------
-
-  /**
-   * Claims a unique name for `id`. Our own claim (a retry) is fine; a claim whose entity exists,
-   * or that is young enough to belong to a create in flight, is a conflict; an old claim whose
-   * entity never appeared is a crash's leftover and is taken over with a conditional write.
-   */
-  private async claim(key: Key, id: string, holderExists: (holderId: string) => Promise<boolean>, conflict: () => Error): Promise<void> {
-    const now = this.clock.now().getTime();
-    if (await this.table.putNew({ ...key, id, claimed_at: now })) return;
-    const holder = await this.table.get(key, ClaimSchema);
-    if (!holder) {
-      // Released between our two reads: one more attempt, then give up.
-      if (await this.table.putNew({ ...key, id, claimed_at: now })) return;
-      throw conflict();
-    }
-    if (holder.id === id) return;
-    if (await holderExists(holder.id)) throw conflict();
-    if (holder.claimed_at !== undefined && now - holder.claimed_at < STALE_CLAIM_MS) throw conflict();
-    const taken = await this.table.update({
-      Key: key,
-      UpdateExpression: 'SET #id = :id, claimed_at = :now',
-      ConditionExpression: '#id = :holder',
-      ExpressionAttributeNames: { '#id': 'id' },
-      ExpressionAttributeValues: { ':id': id, ':now': now, ':holder': holder.id },
-    });
-    if (!taken) throw conflict();
   }
 }

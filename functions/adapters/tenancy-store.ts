@@ -1,7 +1,9 @@
+import { type Clock, systemClock } from '../core/clock.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import type { TenancyStore } from '../core/ports.ts';
 import { type Domain, DomainSchema, IdpBindingSchema, type Project, ProjectSchema, UserSchema } from '../core/tenancy.ts';
+import { createClaimed } from './dynamo/claims.ts';
 import { keys, listSortKey } from './dynamo/keys.ts';
 import type { Table } from './dynamo/table.ts';
 import { z } from 'zod';
@@ -9,7 +11,10 @@ import { z } from 'zod';
 const PointerSchema = z.object({ id: z.string() });
 
 export class DynamoTenancyStore implements TenancyStore {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   getDomain(id: string) {
     return this.table.get(keys.domain(id), DomainSchema);
@@ -38,24 +43,29 @@ export class DynamoTenancyStore implements TenancyStore {
 
   async createProject(project: Project): Promise<void> {
     // The slug claim comes first: a crash after it leaves no visible project, and a retry with
-    // the same id finds its own claim and finishes the write.
-    const claim = keys.projectSlug(project.domain_id, project.slug);
-    if (!(await this.table.putNew({ ...claim, id: project.id }))) {
-      const holder = await this.table.get(claim, PointerSchema);
-      const holderProject = holder && (await this.getProject(holder.id));
-      if (holder?.id !== project.id && holderProject) {
-        throw new ConflictError('project_slug_conflict', `A project with slug "${project.slug}" already exists in this domain.`);
-      }
-      // A stale claim (its project never written, or ours from a crashed attempt): take it over.
-      await this.table.put({ ...claim, id: project.id });
-    }
-    const written = await this.table.putNew({
-      ...keys.project(project.id),
-      ...keys.projectList(project.domain_id),
-      ...listSortKey(project.id),
-      ...project,
+    // the same id finds its own claim and finishes the write. A claim whose project is not written
+    // yet is held until stale (./dynamo/claims.ts), so two creates of one slug cannot both land.
+    await createClaimed({
+      table: this.table,
+      key: keys.projectSlug(project.domain_id, project.slug),
+      id: project.id,
+      now: this.clock.now().getTime(),
+      standing: async (id) => ((await this.getProject(id)) ? 'holds' : 'missing'),
+      conflict: () => new ConflictError('project_slug_conflict', `A project with slug "${project.slug}" already exists in this domain.`),
+      write: async () => {
+        const written = await this.table.putNew({
+          ...keys.project(project.id),
+          ...keys.projectList(project.domain_id),
+          ...listSortKey(project.id),
+          ...project,
+        });
+        if (!written) throw new ConflictError('project_exists', 'A project with this id already exists.');
+      },
+      // Our claim was taken over while we wrote: the project was never acknowledged, remove it.
+      undo: async () => {
+        await this.table.delete(keys.project(project.id));
+      },
     });
-    if (!written) throw new ConflictError('project_exists', 'A project with this id already exists.');
   }
 
   getProject(id: string) {
@@ -91,8 +101,8 @@ export class DynamoTenancyStore implements TenancyStore {
       if (!current) throw new NotFoundError('project_not_found', 'The project does not exist.');
       throw new ConflictError('project_not_empty', 'The project still has resources; delete them first.');
     }
-    // Release the slug only after the project is gone; a crash here leaves a stale claim that the
-    // next create of that slug takes over.
+    // Release the slug only after the project is gone; a crash here leaves a claim without its
+    // project, which the next create of that slug takes over once it is stale.
     await this.table.delete(keys.projectSlug(project.domain_id, project.slug), {
       expression: 'id = :id',
       values: { ':id': project.id },

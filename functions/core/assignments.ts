@@ -87,8 +87,12 @@ export interface AuditLog {
 }
 
 export interface AssignmentStore {
-  /** Claims the (project, credential) live slot, then writes; ConflictError duplicate_live_assignment. */
-  create(assignment: Assignment, isLive: (holderId: string) => Promise<boolean>): Promise<void>;
+  /**
+   * Claims the (project, credential) live slot, then writes; ConflictError duplicate_live_assignment.
+   * `isLive` judges the written assignment holding the slot; a holder not written yet is judged by
+   * the store (held while its claim is young).
+   */
+  create(assignment: Assignment, isLive: (holder: Assignment) => Promise<boolean>): Promise<void>;
   get(id: string): Promise<Assignment | undefined>;
   listByProject(projectId: string, page: PageRequest): Promise<Page<Assignment>>;
   listByDomain(domainId: string, page: PageRequest, visible: (a: Assignment) => Promise<boolean>): Promise<Page<Assignment>>;
@@ -249,9 +253,7 @@ export async function requestAssignment(
     updated_at: now.toISOString(),
     expires_at: new Date(now.getTime() + ports.requestTtlSeconds * 1000).toISOString(),
   };
-  await ports.assignments.create(assignment, async (holderId) => {
-    const holder = await ports.assignments.get(holderId);
-    if (!holder) return false;
+  await ports.assignments.create(assignment, async (holder) => {
     const current = effective(holder, ports.clock.now());
     if (current !== holder) await ports.assignments.expire(holder.id, ports.clock.now().toISOString());
     return current.state === 'requested' || current.state === 'approved';
