@@ -7,6 +7,7 @@ import { entityOf, type Table } from './dynamo/table.ts';
 
 const TokenPointerSchema = z.object({ id: z.string() });
 const NonceClaimSchema = z.object({ token_hash: z.string(), public_key: z.string() });
+const MeshClaimSchema = z.object({ mesh_ip: z.string() });
 const PointerSchema = z.object({
   node_id: z.string(),
   resource_id: z.string(),
@@ -49,13 +50,21 @@ export class DynamoNodeStore implements NodeStore {
     return existing?.token_hash === claim.token_hash && existing.public_key === claim.public_key;
   }
 
-  async nextMeshIndex(domainId: string): Promise<number> {
+  async nextMeshIndex(domainId: string, count = 1): Promise<number> {
     const updated = await this.table.update({
       Key: resourceKeys.meshCounter(domainId),
-      UpdateExpression: 'ADD next_index :one',
-      ExpressionAttributeValues: { ':one': 1 },
+      UpdateExpression: 'ADD next_index :count',
+      ExpressionAttributeValues: { ':count': count },
     });
     return Number(updated?.next_index);
+  }
+
+  async takenMeshIps(domainId: string, ips: readonly string[]): Promise<Set<string>> {
+    const found = await this.table.batchGet(
+      ips.map((ip) => resourceKeys.meshIp(domainId, ip)),
+      MeshClaimSchema,
+    );
+    return new Set([...found.values()].map((claim) => claim.mesh_ip));
   }
 
   claimMeshIp(domainId: string, ip: string, owner: { node_id: string; resource_id: string }): Promise<boolean> {

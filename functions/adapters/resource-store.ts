@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { releaseNodeClaims } from '../core/enrolment.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import {
@@ -9,10 +10,12 @@ import {
   type Resource,
   ResourceSchema,
   type ResourceStore,
+  type SubstrateRef,
   TEARDOWN_PHASES,
 } from '../core/resources.ts';
 import { keys, resourceKeys } from './dynamo/keys.ts';
 import { entityOf, type Table } from './dynamo/table.ts';
+import { DynamoNodeStore } from './node-store.ts';
 
 const ClaimSchema = z.object({ id: z.string(), request_hash: z.string() });
 // `provisioning` is a DynamoDB reserved word, so expressions name it through a placeholder.
@@ -227,5 +230,20 @@ export class DynamoResourceStore implements ResourceStore {
       ExpressionAttributeValues: { ':at': at },
     });
     return updated && ResourceSchema.parse(entityOf(updated));
+  }
+
+  async recordLaunchIntent(id: string, generation: number, substrate: SubstrateRef, at: string) {
+    const updated = await this.table.update({
+      Key: resourceKeys.resource(id),
+      UpdateExpression: 'SET #prov.substrate = :substrate, updated_at = :at',
+      ConditionExpression: '#prov.generation = :gen AND #prov.phase = :pending',
+      ExpressionAttributeNames: PROV,
+      ExpressionAttributeValues: { ':substrate': substrate, ':gen': generation, ':pending': 'Pending', ':at': at },
+    });
+    return updated && ResourceSchema.parse(entityOf(updated));
+  }
+
+  async releaseNode(resource: Resource): Promise<void> {
+    if (resource.node) await releaseNodeClaims(new DynamoNodeStore(this.table), { ...resource.node, domain_id: resource.domain_id });
   }
 }

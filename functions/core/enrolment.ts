@@ -41,11 +41,16 @@ export interface NodeStore {
    * token and key) claimed it before, so a retry after a crash is not refused by its own claim.
    */
   claimNonce(projectId: string, nonce: string, claim: { token_hash: string; public_key: string; at: string }): Promise<boolean>;
-  /** The next value of the domain's mesh-IP counter (1, 2, …). */
-  nextMeshIndex(domainId: string): Promise<number>;
+  /**
+   * Adds `count` (default 1) to the domain's mesh-IP counter and returns the new value (1, 2, …).
+   * The counter only says where the next search starts; it grows past the host range and wraps.
+   */
+  nextMeshIndex(domainId: string, count?: number): Promise<number>;
+  /** Which of these mesh IPs of a domain are claimed now (read consistently). */
+  takenMeshIps(domainId: string, ips: readonly string[]): Promise<Set<string>>;
   /** Claims one mesh IP of a domain; false when it is taken. */
   claimMeshIp(domainId: string, ip: string, owner: { node_id: string; resource_id: string }): Promise<boolean>;
-  /** Releases a claim this node holds (a lost race); someone else's claim is left alone. */
+  /** Releases a claim this node holds (a lost race, a teardown); someone else's claim is left alone. */
   releaseMeshIp(domainId: string, ip: string, nodeId: string): Promise<void>;
   putPointer(pointer: NodePointer): Promise<void>;
   deletePointer(nodeId: string): Promise<void>;
@@ -219,8 +224,8 @@ export interface Registration {
 }
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
-/** Enough probes to step over a few stale claims; the counter never hands out an index twice. */
-const MAX_IP_PROBES = 32;
+/** How many claims one read looks at when the address at the counter is taken (BatchGetItem's limit). */
+const IP_PROBE_WINDOW = 100;
 
 function denied(code: string, detail: string): ForbiddenError {
   return new ForbiddenError(code, detail);
@@ -296,7 +301,7 @@ export async function registerNode(ports: EnrolmentPorts, body: RegisterBody): P
   const redeemed = await ports.nodes.redeem(resource.id, tokenHash, enrolled, at);
   if (!redeemed) {
     // Lost the race (or the token changed state since it was read): release, then say why.
-    await release(ports.nodes, pointer);
+    await releaseNodeClaims(ports.nodes, pointer);
     const current = await ports.nodes.resourceForToken(tokenHash);
     throw (current && tokenRefusal(current, tokenHash, ports.clock.now())) ?? denied('token_consumed', 'This bootstrap token was already redeemed.');
   }
@@ -312,16 +317,38 @@ export async function registerNode(ports: EnrolmentPorts, body: RegisterBody): P
   };
 }
 
+/**
+ * Claims a free mesh IP of the domain: the address at the counter first (one conditional write),
+ * then, when that one is taken, the following ones in windows read consistently, wrapping around
+ * the host range, so addresses released by teardowns are used again. 503 pool_exhausted only
+ * when a full wrap finds none free. The counter is moved past what was skipped, so the next
+ * registration does not search the same run of taken addresses again.
+ */
 async function claimMeshIp(nodes: NodeStore, domainId: string, cidr: string, owner: { node_id: string; resource_id: string }): Promise<string> {
-  for (let probe = 0; probe < MAX_IP_PROBES; probe++) {
-    const ip = meshAddress(cidr, await nodes.nextMeshIndex(domainId));
-    if (!ip) break;
-    if (await nodes.claimMeshIp(domainId, ip, owner)) return ip;
+  const { hosts } = cidrHosts(cidr);
+  const exhausted = () => new UnavailableError('pool_exhausted', `The domain's mesh CIDR ${cidr} has no free address.`);
+  if (hosts === 0) throw exhausted();
+  const start = (await nodes.nextMeshIndex(domainId)) - 1;
+  const ipAt = (offset: number) => meshAddress(cidr, ((start + offset) % hosts) + 1) as string;
+  const claimed = async (offset: number) => {
+    if (!(await nodes.claimMeshIp(domainId, ipAt(offset), owner))) return false;
+    if (offset > 0) await nodes.nextMeshIndex(domainId, offset);
+    return true;
+  };
+  if (await claimed(0)) return ipAt(0);
+  for (let from = 1; from < hosts; from += IP_PROBE_WINDOW) {
+    const offsets = Array.from({ length: Math.min(IP_PROBE_WINDOW, hosts - from) }, (_, i) => from + i);
+    const taken = await nodes.takenMeshIps(domainId, offsets.map(ipAt));
+    for (const offset of offsets) {
+      // Free when read; a racing registration may still win it, then the search goes on.
+      if (!taken.has(ipAt(offset)) && (await claimed(offset))) return ipAt(offset);
+    }
   }
-  throw new UnavailableError('pool_exhausted', `The domain's mesh CIDR ${cidr} has no free address.`);
+  throw exhausted();
 }
 
-async function release(nodes: NodeStore, pointer: NodePointer): Promise<void> {
+/** Releases what a node holds besides its Resource: its pointer, then its mesh-IP claim (only if still its own). Idempotent. */
+export async function releaseNodeClaims(nodes: Pick<NodeStore, 'deletePointer' | 'releaseMeshIp'>, pointer: Pick<NodePointer, 'node_id' | 'domain_id' | 'mesh_ip'>): Promise<void> {
   await nodes.deletePointer(pointer.node_id);
   await nodes.releaseMeshIp(pointer.domain_id, pointer.mesh_ip, pointer.node_id);
 }

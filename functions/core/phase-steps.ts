@@ -41,7 +41,16 @@ export interface StepConfig {
   drainTimeoutSeconds: number;
   terminateTimeoutSeconds: number;
   heartbeatIntervalSeconds: number;
+  /**
+   * How long after a recorded launch intent a teardown that lists no machine keeps looking before
+   * it concludes nothing was created: longer than the substrate step's timeout (a RunInstances
+   * sent at its last moment) plus DescribeInstances' lag. Defaults to LAUNCH_GRACE_SECONDS.
+   */
+  launchGraceSeconds?: number;
 }
+
+/** The substrate step's Lambda timeout (30 s) plus a margin for DescribeInstances to list a new instance. */
+export const LAUNCH_GRACE_SECONDS = 180;
 
 export interface StepPorts {
   resources: ResourceStore;
@@ -129,6 +138,18 @@ export async function applySubstrate(ports: StepPorts & { substrate: Substrate; 
     { apiUrl: ports.config.apiUrl, projectId: r.project_id, resourceHandle: r.external_ref ?? r.id, bootstrapToken: token },
     recipeFor(template),
   );
+  // The launch intent, before RunInstances: a delete that lands while the call is in flight
+  // (stopping the execution does not stop this Lambda) finds it, and its teardown keeps looking
+  // for the machine until the launch must have settled. A delete that came first fences this
+  // write: then nothing is launched. Each attempt moves the intent to its own start.
+  const requestedAt = ports.clock.now().toISOString();
+  const intent = await ports.resources.recordLaunchIntent(
+    r.id,
+    p.generation,
+    { provider: 'aws', region: target.region, client_token: p.provisioned_resource_id, launch_requested_at: requestedAt },
+    requestedAt,
+  );
+  if (!intent) return (await current(ports, input, ['Provisioning', 'Enrolling'])) ? done : superseded;
   const machine = await ports.substrate.launch(target, {
     clientToken: p.provisioned_resource_id,
     imageId: template.image_id,
@@ -144,10 +165,18 @@ export async function applySubstrate(ports: StepPorts & { substrate: Substrate; 
     reason: `Substrate applied: instance ${machine.instanceId} launched; waiting for it to run.`,
     waitingOn: 'substrate-running',
     deadline: later(ports.clock, ports.config.substrateTimeoutSeconds),
-    substrate: { provider: 'aws', region: target.region, client_token: p.provisioned_resource_id, instance_id: machine.instanceId, instance_state: machine.state },
+    substrate: {
+      provider: 'aws',
+      region: target.region,
+      client_token: p.provisioned_resource_id,
+      launch_requested_at: requestedAt,
+      instance_id: machine.instanceId,
+      instance_state: machine.state,
+    },
   });
   if (moved) return done;
-  // Someone moved first: a retry of this step (fine), or a delete (its teardown finds the machine by tag).
+  // Someone moved first: a retry of this step (fine), or a delete. The machine is not left
+  // behind: the teardown finds it by tag, and waits for it past the launch intent recorded above.
   return (await current(ports, input, ['Provisioning', 'Enrolling', 'Ready'])) ? done : superseded;
 }
 
@@ -303,9 +332,18 @@ export async function drainNode(ports: StepPorts, input: StepInput): Promise<Ste
   return { status: 'waiting', waiting_on: 'node-drain' };
 }
 
+/** When a launch recorded on the Resource must have settled (its machine listed, if one was created); undefined when none was recorded. */
+function launchSettlesAt(r: Resource, config: StepConfig): number | undefined {
+  const requested = r.provisioning?.substrate?.launch_requested_at;
+  return requested ? Date.parse(requested) + (config.launchGraceSeconds ?? LAUNCH_GRACE_SECONDS) * 1000 : undefined;
+}
+
 /**
  * Deprovisioning → Deleted: terminates every machine tagged with the Resource (including one whose
- * launch was still in flight when the delete came), using the credential pinned at creation.
+ * launch was still in flight when the delete came), using the credential pinned at creation. When
+ * none is listed but a launch was requested less than the grace period ago, it keeps looking: that
+ * launch may still create its machine. Before the Deleted write, the node's pointer and mesh-IP
+ * claim are released (a retry releases again: idempotent).
  */
 export async function terminateSubstrate(ports: StepPorts & { substrate: Substrate }, input: StepInput): Promise<StepOutcome> {
   const r = await current(ports, input, ['Deprovisioning', 'Deleted']);
@@ -315,7 +353,11 @@ export async function terminateSubstrate(ports: StepPorts & { substrate: Substra
   const live = machines.filter((m) => m.state !== 'terminated');
   const toTerminate = live.filter((m) => m.state !== 'shutting-down').map((m) => m.instanceId);
   if (toTerminate.length) await ports.substrate.terminate(await substrateTarget(ports, r), toTerminate);
-  if (live.length === 0) {
+  const settlesAt = launchSettlesAt(r, ports.config);
+  // One client token per Resource: once a machine is listed, a launch in flight can add none.
+  const launchInFlight = machines.length === 0 && settlesAt !== undefined && ports.clock.now().getTime() < settlesAt;
+  if (live.length === 0 && !launchInFlight) {
+    await ports.resources.releaseNode(r);
     const moved = await ports.resources.changePhase(r.id, {
       from: ['Deprovisioning'],
       to: 'Deleted',
@@ -327,7 +369,22 @@ export async function terminateSubstrate(ports: StepPorts & { substrate: Substra
     return moved ? done : superseded;
   }
   if (pastDeadline(r, ports.clock, ports.config.terminateTimeoutSeconds)) {
-    return { status: 'failed', error: { code: 'terminate_timeout', message: `Still not terminated at the deadline: ${live.map((m) => `${m.instanceId} ${m.state}`).join(', ')}.` } };
+    const message = live.length
+      ? `Still not terminated at the deadline: ${live.map((m) => `${m.instanceId} ${m.state}`).join(', ')}.`
+      : `No machine was listed by the deadline, but the launch requested at ${r.provisioning.substrate?.launch_requested_at} may still create one.`;
+    return { status: 'failed', error: { code: 'terminate_timeout', message } };
+  }
+  if (live.length === 0) {
+    if (r.provisioning.waiting_on !== 'substrate-launch') {
+      const until = new Date(settlesAt as number).toISOString();
+      const reason = `No machine is listed yet, but a launch was requested at ${r.provisioning.substrate?.launch_requested_at}; looking for it until ${until}.`;
+      await ports.resources.annotate(r.id, input.generation, { waiting_on: 'substrate-launch', reason }, ports.clock.now().toISOString());
+    }
+    return { status: 'waiting', waiting_on: 'substrate-launch' };
+  }
+  if (r.provisioning.waiting_on === 'substrate-launch') {
+    const reason = `Terminating ${live.map((m) => m.instanceId).join(', ')}, launched while the delete came.`;
+    await ports.resources.annotate(r.id, input.generation, { waiting_on: 'substrate-termination', reason }, ports.clock.now().toISOString());
   }
   return { status: 'waiting', waiting_on: 'substrate-termination' };
 }

@@ -37,6 +37,12 @@ export const SubstrateRefSchema = z.object({
   client_token: z.string(),
   instance_id: z.string().optional(),
   instance_state: z.string().optional(),
+  /**
+   * When the last RunInstances was about to be sent (the launch intent, written before the call).
+   * A teardown that lists no machine waits a grace period past it: a launch still in flight
+   * creates its machine after the delete came.
+   */
+  launch_requested_at: z.string().optional(),
 });
 export type SubstrateRef = z.infer<typeof SubstrateRefSchema>;
 
@@ -200,4 +206,15 @@ export interface ResourceStore {
   bindBootstrapToken(id: string, generation: number, token: { hash: string; issued_at: string; expires_at: string }): Promise<Resource | undefined>;
   /** Revokes the bootstrap token and the node's NSK (teardown). */
   revokeCredentials(id: string, at: string): Promise<Resource | undefined>;
+  /**
+   * Records the launch intent (the substrate reference with `launch_requested_at`) before
+   * RunInstances is sent: one conditional write, only while the run's generation is current and
+   * the Resource is still Pending. Undefined when it moved on (a delete came first: launch nothing).
+   */
+  recordLaunchIntent(id: string, generation: number, substrate: SubstrateRef, at: string): Promise<Resource | undefined>;
+  /**
+   * Releases what the Resource's node holds outside the Resource item (teardown, before Deleted):
+   * its node pointer, and its mesh-IP claim if the claim is still this node's. Idempotent.
+   */
+  releaseNode(resource: Resource): Promise<void>;
 }

@@ -3,10 +3,12 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cidrContains, formatNskBearer, isEnrolled } from '../../functions/core/enrolment.ts';
+import { Table } from '../../functions/adapters/dynamo/table.ts';
 import { renderCloudInit } from '../../functions/core/user-data.ts';
 import { deps } from '../../functions/shared/composition.ts';
 import { startAgent } from '../../local/agent.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
+import { seedDomain } from '../../scripts/seed.ts';
 import { type BoundResource, enrollingResource as enrollingFixture, heartbeatBody, wireguardKey } from '../support/nodes.ts';
 import { type ApiResponse, startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
@@ -230,6 +232,54 @@ describe('POST /v1/register', () => {
     const ipClaims = all.filter((i) => i.PK?.S?.startsWith('MESHIP#') && i.resource_id?.S === bound.resource.id);
     expect(pointers.map((i) => i.node_id?.S)).toEqual([winner.node_id]);
     expect(ipClaims.map((i) => i.mesh_ip?.S)).toEqual([winner.mesh_ip]);
+  });
+
+  it('reuses the mesh IPs and drops the pointers a teardown released: a /29 domain enrols beyond its 6 hosts', async () => {
+    const small = '019100a0-0a00-7000-8000-0000000000c9';
+    const at = new Date().toISOString();
+    await seedDomain(new Table(stack.tableName), { created: [], kept: [] }, {
+      domain: { id: small, slug: 'small-mesh', name: 'Small mesh', mesh_cidr: '10.9.0.0/29', created_at: at, updated_at: at },
+      binding: { id: '019100a0-0b00-7000-8000-0000000000c9', domain_id: small, label: 'Small password', kind: 'password', issuer_host: 'localhost', primary: true, platform_scoped: false },
+    });
+    const enrol = async () => {
+      // The fixture's parameter is typed as the seeded domain's id; any domain id works.
+      const bound = await enrollingFixture(projectId, small as typeof DOMAIN);
+      const res = await register(bound);
+      return { res, resourceId: bound.resource.id };
+    };
+    const live: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { res, resourceId } = await enrol();
+      expect(res.status).toBe(201);
+      live.push(resourceId);
+    }
+    const full = await enrol();
+    expect([full.res.status, full.res.body.code]).toEqual([503, 'pool_exhausted']);
+    const claimsOf = async () => (await items()).filter((i) => i.PK?.S?.startsWith(`MESHIP#${small}#`)).map((i) => i.mesh_ip?.S).sort();
+    const pointersOf = async () => (await items()).filter((i) => i.PK?.S?.startsWith('NODE#') && i.domain_id?.S === small).map((i) => i.node_id?.S);
+    expect(await claimsOf()).toEqual(['10.9.0.1', '10.9.0.2', '10.9.0.3', '10.9.0.4', '10.9.0.5', '10.9.0.6']);
+
+    // Three teardowns end (the release terminateSubstrate makes before its Deleted write), three new nodes enrol.
+    const gone = live.splice(0, 3);
+    const freed: string[] = [];
+    for (const id of gone) {
+      const r = await resourceOf(id);
+      freed.push(r.node?.mesh_ip as string);
+      await deps().resources.releaseNode(r);
+    }
+    expect(await pointersOf()).toHaveLength(3);
+    const again = [];
+    for (let i = 0; i < 3; i++) {
+      const { res, resourceId } = await enrol();
+      expect(res.status).toBe(201);
+      again.push(res.body.mesh_ip as string);
+      live.push(resourceId);
+    }
+    expect(again.sort()).toEqual(freed.sort());
+    expect(await claimsOf()).toEqual(['10.9.0.1', '10.9.0.2', '10.9.0.3', '10.9.0.4', '10.9.0.5', '10.9.0.6']);
+    const pointers = await pointersOf();
+    expect(pointers.sort()).toEqual((await Promise.all(live.map(async (id) => (await resourceOf(id)).node?.node_id))).sort());
+    expect((await enrol()).res.status).toBe(503);
   });
 
   it('gives 20 nodes 20 distinct mesh IPs inside the domain CIDR', async () => {

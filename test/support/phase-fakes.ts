@@ -3,7 +3,16 @@ import type { Clock } from '../../functions/core/clock.ts';
 import { newId } from '../../functions/core/ids.ts';
 import type { StepConfig, StepPorts, TaskCallbacks, TokenMinter } from '../../functions/core/phase-steps.ts';
 import type { Orchestrator } from '../../functions/core/provisioning.ts';
-import { canTransition, type EnrolledNode, type Phase, type PhaseChange, type Provisioning, type Resource, type ResourceStore } from '../../functions/core/resources.ts';
+import {
+  canTransition,
+  type EnrolledNode,
+  type Phase,
+  type PhaseChange,
+  type Provisioning,
+  type Resource,
+  type ResourceStore,
+  type SubstrateRef,
+} from '../../functions/core/resources.ts';
 import type { LaunchSpec, Machine, MachineState, Substrate, SubstrateTarget } from '../../functions/core/substrate.ts';
 import type { Vault } from '../../functions/core/vault.ts';
 
@@ -27,6 +36,8 @@ export class MemoryResources implements ResourceStore {
   readonly items = new Map<string, Resource>();
   /** Every write that was refused, for tests of fencing. */
   refused = 0;
+  /** The nodes whose pointer and mesh-IP claim a teardown released, in order. */
+  readonly released: Array<{ resource_id: string; node_id: string; mesh_ip: string; phase: Phase | undefined }> = [];
 
   put(r: Resource): Resource {
     this.items.set(r.id, clone(r));
@@ -112,6 +123,15 @@ export class MemoryResources implements ResourceStore {
     next.updated_at = at;
     return clone(this.put(next));
   }
+  async recordLaunchIntent(id: string, generation: number, substrate: SubstrateRef, at: string) {
+    const r = this.items.get(id);
+    if (!r?.provisioning || r.provisioning.generation !== generation || r.provisioning.phase !== 'Pending') return this.refuse();
+    return clone(this.put({ ...r, provisioning: { ...r.provisioning, substrate }, updated_at: at }));
+  }
+  async releaseNode(resource: Resource) {
+    // Records the phase the stored Resource was in: the release must come before the Deleted write.
+    if (resource.node) this.released.push({ resource_id: resource.id, node_id: resource.node.node_id, mesh_ip: resource.node.mesh_ip, phase: this.items.get(resource.id)?.provisioning?.phase });
+  }
 }
 
 interface FakeMachine extends Machine {
@@ -130,6 +150,8 @@ export class FakeSubstrate implements Substrate {
   launchState: MachineState = 'pending';
   /** Runs while a call is in flight (after the cloud acted, before it answers): a delete landing meanwhile. */
   readonly during: { launch?: () => Promise<void>; find?: () => Promise<void> } = {};
+  /** Runs while a call is in flight before the cloud acted: a delete, and its whole teardown, landing meanwhile. */
+  readonly before: { launch?: () => Promise<void> } = {};
 
   private maybeFail(): void {
     const error = this.failures.shift();
@@ -138,6 +160,7 @@ export class FakeSubstrate implements Substrate {
   async launch(target: SubstrateTarget, spec: LaunchSpec): Promise<Machine> {
     this.calls.push({ op: 'launch', target });
     this.maybeFail();
+    await this.before.launch?.();
     let m = this.machines.find((x) => x.clientToken === spec.clientToken);
     if (!m) {
       m = { instanceId: `i-${(this.machines.length + 1).toString(16).padStart(17, '0')}`, state: this.launchState, clientToken: spec.clientToken, tags: spec.tags, userData: spec.userData };

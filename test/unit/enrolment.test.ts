@@ -15,6 +15,7 @@ import {
   parseNskBearer,
   reachabilityOf,
   registerNode,
+  releaseNodeClaims,
   type StoredCapabilities,
 } from '../../functions/core/enrolment.ts';
 import type { EnrolledNode, Resource } from '../../functions/core/resources.ts';
@@ -105,10 +106,13 @@ class MemoryNodes implements NodeStore {
     if (!existing) this.nonces.set(`${projectId}/${nonce}`, claim);
     return !existing || (existing.token_hash === claim.token_hash && existing.public_key === claim.public_key);
   }
-  async nextMeshIndex(domainId: string) {
-    const next = (this.counters.get(domainId) ?? 0) + 1;
+  async nextMeshIndex(domainId: string, count = 1) {
+    const next = (this.counters.get(domainId) ?? 0) + count;
     this.counters.set(domainId, next);
     return next;
+  }
+  async takenMeshIps(domainId: string, ips: readonly string[]) {
+    return new Set(ips.filter((ip) => this.ips.has(`${domainId}/${ip}`)));
   }
   async claimMeshIp(domainId: string, ip: string, owner: { node_id: string }) {
     if (this.ips.has(`${domainId}/${ip}`)) return false;
@@ -218,6 +222,59 @@ describe('registerNode', () => {
     await expect(registerNode(w.ports, w.body(third, 'n3'))).rejects.toMatchObject({ name: 'UnavailableError', code: 'pool_exhausted' });
     expect(w.nodes.resources.get(third.resource.id)?.bootstrap?.consumed_at).toBeUndefined();
     expect([...w.nodes.ips.keys()].sort()).toEqual([`${DOMAIN}/10.0.0.1`, `${DOMAIN}/10.0.0.2`]);
+  });
+
+  it('reuses addresses a teardown released: a /29 (6 hosts) enrols 20 nodes over its lifetime', async () => {
+    const w = world('10.0.0.0/29');
+    const hosts = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6'];
+    const live: Array<{ node_id: string; mesh_ip: string }> = [];
+    let nonce = 0;
+    const enrol = async () => {
+      const reg = await registerNode(w.ports, w.body(w.resource(), `n${++nonce}`));
+      live.push({ node_id: reg.node_id, mesh_ip: reg.mesh_ip });
+      return reg.mesh_ip;
+    };
+    for (let i = 0; i < 6; i++) await enrol();
+    expect(live.map((n) => n.mesh_ip)).toEqual(hosts);
+    await expect(registerNode(w.ports, w.body(w.resource(), 'full'))).rejects.toMatchObject({ code: 'pool_exhausted' });
+    let lifetime = 6;
+    while (lifetime < 20) {
+      // Tear down the oldest two, as terminateSubstrate does before its Deleted write.
+      for (const node of live.splice(0, 2)) await releaseNodeClaims(w.nodes, { ...node, domain_id: DOMAIN });
+      const reused = [await enrol(), await enrol()];
+      lifetime += 2;
+      expect(new Set(live.map((n) => n.mesh_ip)).size).toBe(6);
+      for (const ip of reused) expect(hosts).toContain(ip);
+    }
+    expect(lifetime).toBe(20);
+    // Only the live nodes hold claims and pointers.
+    expect([...w.nodes.ips.entries()].sort()).toEqual(live.map((n) => [`${DOMAIN}/${n.mesh_ip}`, n.node_id]).sort());
+    expect([...w.nodes.pointers.keys()].sort()).toEqual(live.map((n) => n.node_id).sort());
+    await expect(registerNode(w.ports, w.body(w.resource(), 'full-again'))).rejects.toMatchObject({ code: 'pool_exhausted' });
+  });
+
+  it('searches from the counter, wrapping around the host range, and moves the counter past what it skipped', async () => {
+    const w = world('10.0.0.0/29');
+    // Claims left at .4, .5 and .1 (by other nodes); the counter says the next search starts at .4.
+    for (const ip of ['10.0.0.4', '10.0.0.5', '10.0.0.1']) await w.nodes.claimMeshIp(DOMAIN, ip, { node_id: `other-${ip}` });
+    w.nodes.counters.set(DOMAIN, 3);
+    await expect(registerNode(w.ports, w.body(w.resource(), 'a'))).resolves.toMatchObject({ mesh_ip: '10.0.0.6' });
+    expect(w.nodes.counters.get(DOMAIN)).toBe(6);
+    // From .1 on (the counter wrapped): .1 is taken, .2 is free.
+    await expect(registerNode(w.ports, w.body(w.resource(), 'b'))).resolves.toMatchObject({ mesh_ip: '10.0.0.2' });
+    await expect(registerNode(w.ports, w.body(w.resource(), 'c'))).resolves.toMatchObject({ mesh_ip: '10.0.0.3' });
+    await expect(registerNode(w.ports, w.body(w.resource(), 'd'))).rejects.toMatchObject({ code: 'pool_exhausted' });
+  });
+
+  it("releases a node's claim only if it still holds it", async () => {
+    const w = world('10.0.0.0/29');
+    const reg = await registerNode(w.ports, w.body(w.resource(), 'n1'));
+    await releaseNodeClaims(w.nodes, { node_id: NODE, mesh_ip: reg.mesh_ip, domain_id: DOMAIN });
+    expect(w.nodes.ips.get(`${DOMAIN}/${reg.mesh_ip}`)).toBe(reg.node_id);
+    await releaseNodeClaims(w.nodes, { node_id: reg.node_id, mesh_ip: reg.mesh_ip, domain_id: DOMAIN });
+    await releaseNodeClaims(w.nodes, { node_id: reg.node_id, mesh_ip: reg.mesh_ip, domain_id: DOMAIN });
+    expect(w.nodes.ips.size).toBe(0);
+    expect(w.nodes.pointers.size).toBe(0);
   });
 
   it('lets a retry of the same registration through its own nonce claim', async () => {

@@ -105,7 +105,13 @@ describe('applySubstrate (Pending → Provisioning)', () => {
     expect(env.resources.refused).toBe(refusedBefore + 1);
     expect(phases(after)).toEqual(['Pending', 'Deregistering']);
     expect(after.provisioning?.generation).toBe(2);
-    expect(after.provisioning?.substrate).toBeUndefined();
+    // Only the launch intent, recorded before RunInstances: the phase write with the instance was refused.
+    expect(after.provisioning?.substrate).toEqual({
+      provider: 'aws',
+      region: 'eu-west-1',
+      client_token: r.provisioning?.provisioned_resource_id,
+      launch_requested_at: env.clock.now().toISOString(),
+    });
     // The machine exists, tagged: the teardown finds it by the Resource id.
     expect(env.substrate.machines.map((m) => m.tags[RESOURCE_TAG])).toEqual([r.id]);
   });
