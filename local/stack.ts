@@ -106,6 +106,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     CREDENTIAL_SECRET_PREFIX: 'plexsphere/local/credentials/',
     DEVICE_POLL_INTERVAL_SECONDS: '1',
     HEARTBEAT_INTERVAL_SECONDS: String(Math.max(1, Math.round(heartbeatIntervalMs / 1000))),
+    // In one process a launch in flight lands within moments; AWS keeps the 180 s default.
+    LAUNCH_GRACE_SECONDS: '10',
     ...opts.env,
   });
   const [, machines] = await Promise.all([ensureTable(dynamo.url, LOCAL_TABLE), createStateMachines(sfn.url, { ...LOCAL_TIMINGS, ...opts.timings })]);

@@ -54,6 +54,8 @@ export const StepsEnvSchema = z.object({
   DRAIN_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(300),
   TERMINATE_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(600),
   HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().positive().default(30),
+  /** How long a teardown that finds no machine waits for a launch that may still be in flight. */
+  LAUNCH_GRACE_SECONDS: z.coerce.number().int().positive().default(180),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 export type StepsEnv = z.infer<typeof StepsEnvSchema>;

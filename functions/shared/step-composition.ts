@@ -36,6 +36,7 @@ export function stepDeps(): StepDeps {
       drainTimeoutSeconds: env.DRAIN_TIMEOUT_SECONDS,
       terminateTimeoutSeconds: env.TERMINATE_TIMEOUT_SECONDS,
       heartbeatIntervalSeconds: env.HEARTBEAT_INTERVAL_SECONDS,
+      launchGraceSeconds: env.LAUNCH_GRACE_SECONDS,
     },
   };
   return cached;
