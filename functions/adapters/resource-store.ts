@@ -37,11 +37,13 @@ export class DynamoResourceStore implements ResourceStore {
   }
 
   async create(resource: Resource, idempotency?: { key: string; requestHash: string }) {
+    let claimedNow = false;
     if (idempotency) {
       // The claim holds the pre-generated id: a crash after it is finished by the retry, which
       // finds its own claim and writes the same Resource.
       const claimKey = resourceKeys.idempotency(resource.project_id, idempotency.key);
-      if (!(await this.table.putNew({ ...claimKey, id: resource.id, request_hash: idempotency.requestHash }))) {
+      claimedNow = await this.table.putNew({ ...claimKey, id: resource.id, request_hash: idempotency.requestHash });
+      if (!claimedNow) {
         const claim = await this.table.get(claimKey, ClaimSchema);
         if (claim && claim.request_hash !== idempotency.requestHash) {
           throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
@@ -53,22 +55,31 @@ export class DynamoResourceStore implements ResourceStore {
     }
     // The project's counter guards its delete; it goes up before the Resource exists, so a crash
     // can only make a project look busier than it is, never let it be deleted under a Resource.
-    const counted = await this.table.update({
-      Key: keys.project(resource.project_id),
-      UpdateExpression: 'ADD resource_count :one',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeValues: { ':one': 1 },
-    });
-    if (!counted) throw new NotFoundError('project_not_found', 'The project does not exist.');
-    const written = await this.table.putNew({
-      ...resourceKeys.resource(resource.id),
-      ...resourceKeys.projectList(resource.project_id),
-      GSI1SK: resource.id,
-      ...(resource.provisioning && ACTIVE_PHASES.has(resource.provisioning.phase) && { ...resourceKeys.active(), GSI2SK: resource.id }),
-      ...resource,
-    });
+    // Counting is idempotent per Resource (see count), so the retry of a crashed create does not
+    // count the same Resource twice.
+    const counted = await this.count(resource.project_id, resource.id);
+    let written: boolean;
+    try {
+      written = await this.table.putNew({
+        ...resourceKeys.resource(resource.id),
+        ...resourceKeys.projectList(resource.project_id),
+        GSI1SK: resource.id,
+        ...(resource.provisioning && ACTIVE_PHASES.has(resource.provisioning.phase) && { ...resourceKeys.active(), GSI2SK: resource.id }),
+        ...resource,
+      });
+    } catch (err) {
+      // The table refused the Resource (not a lost race: that is a condition failure). Undo what
+      // this request wrote before it, so nothing is left behind: the count (unless an earlier,
+      // crashed attempt made it, whose retry may still be writing this very Resource) and the
+      // idempotency claim if this request made it. A failure of the undo leaves the same state as
+      // a crash here: a retry with the key finishes the create, and the count stays on the safe side.
+      await this.undoCreate(resource, counted, idempotency && claimedNow ? idempotency.key : undefined).catch(() => undefined);
+      throw err;
+    }
     if (!written) {
-      await this.uncount(resource.project_id);
+      // Someone else wrote this id first (a concurrent retry with the same key): it is counted
+      // through them, so a count made here goes back.
+      if (counted === 'counted') await this.uncount(resource.project_id, resource.id);
       const existing = await this.get(resource.id);
       if (existing) return { resource: existing, replayed: true };
       throw new ConflictError('resource_exists', 'A resource with this id already exists.');
@@ -76,13 +87,72 @@ export class DynamoResourceStore implements ResourceStore {
     return { resource, replayed: false };
   }
 
-  private async uncount(projectId: string): Promise<void> {
+  private async undoCreate(resource: Resource, counted: 'counted' | 'already', claimedKey: string | undefined): Promise<void> {
+    if (counted === 'counted') {
+      await this.uncount(resource.project_id, resource.id);
+      // A concurrent retry with the same key (it found our claim) may have written the Resource
+      // meanwhile, relying on our count: count it again then.
+      if (await this.get(resource.id)) {
+        await this.count(resource.project_id, resource.id);
+        return;
+      }
+    }
+    if (claimedKey !== undefined) {
+      await this.table.delete(resourceKeys.idempotency(resource.project_id, claimedKey), {
+        expression: '#id = :id',
+        names: { '#id': 'id' },
+        values: { ':id': resource.id },
+      });
+    }
+  }
+
+  /**
+   * The project counts its live Resources: `resource_count`, which the project's delete checks (one
+   * conditional delete on the parent item, strongly consistent), and beside it `counted_resources`,
+   * the string set of the ids it counts. Both change in the same single write, conditioned on the
+   * set: a Resource is counted only when its id is not in the set, uncounted only when it is. So
+   * counting and uncounting are idempotent per Resource: the retry of a create that crashed after
+   * counting does not count twice, and a step that wrote Deleted and crashed before uncounting can
+   * simply uncount again (a second uncount is a no-op). The set is bounded by the item's 400 KB, some
+   * ten thousand live Resources a project. (Marker items per Resource would need a transaction to
+   * keep the guard on the parent item.)
+   */
+  private async count(projectId: string, resourceId: string): Promise<'counted' | 'already'> {
+    const counted = await this.table.update({
+      Key: keys.project(projectId),
+      UpdateExpression: 'ADD resource_count :one, counted_resources :ids',
+      ConditionExpression: 'attribute_exists(PK) AND NOT contains(counted_resources, :id)',
+      ExpressionAttributeValues: { ':one': 1, ':ids': new Set([resourceId]), ':id': resourceId },
+    });
+    if (counted) return 'counted';
+    if (!(await this.table.getRaw(keys.project(projectId)))) throw new NotFoundError('project_not_found', 'The project does not exist.');
+    return 'already';
+  }
+
+  /** Uncounts a Resource (see count); a no-op when the project does not count it (any more). */
+  private async uncount(projectId: string, resourceId: string): Promise<void> {
     await this.table.update({
       Key: keys.project(projectId),
-      UpdateExpression: 'ADD resource_count :minus',
-      ConditionExpression: 'attribute_exists(PK) AND resource_count > :zero',
-      ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+      UpdateExpression: 'ADD resource_count :minus DELETE counted_resources :ids',
+      ConditionExpression: 'attribute_exists(PK) AND contains(counted_resources, :id)',
+      ExpressionAttributeValues: { ':minus': -1, ':ids': new Set([resourceId]), ':id': resourceId },
     });
+  }
+
+  async retireAdopted(id: string, at: string): Promise<Resource | undefined> {
+    // One conditional write retires it (and takes it off the project's list); the uncount follows
+    // and is idempotent, so a retry after a crash between the two finishes it.
+    const updated = await this.table.update({
+      Key: resourceKeys.resource(id),
+      // A retry changes nothing: both stay at the first delete's time.
+      UpdateExpression: 'SET deleted_at = if_not_exists(deleted_at, :at), updated_at = if_not_exists(deleted_at, :at) REMOVE GSI1PK, GSI1SK',
+      ConditionExpression: 'attribute_exists(PK) AND origin = :adopted',
+      ExpressionAttributeValues: { ':at': at, ':adopted': 'adopted' },
+    });
+    if (!updated) return undefined;
+    const resource = ResourceSchema.parse(entityOf(updated));
+    await this.uncount(resource.project_id, resource.id);
+    return resource;
   }
 
   get(id: string) {
@@ -153,9 +223,17 @@ export class DynamoResourceStore implements ResourceStore {
       ExpressionAttributeNames: PROV,
       ExpressionAttributeValues: values,
     });
-    if (!updated) return undefined;
+    if (!updated) {
+      // A step that wrote Deleted and crashed before uncounting is retried: the write is then
+      // refused, but the uncount (idempotent) must still happen.
+      if (change.to === 'Deleted') {
+        const current = await this.get(id);
+        if (current?.provisioning?.phase === 'Deleted') await this.uncount(current.project_id, current.id);
+      }
+      return undefined;
+    }
     const resource = ResourceSchema.parse(entityOf(updated));
-    if (change.to === 'Deleted') await this.uncount(resource.project_id);
+    if (change.to === 'Deleted') await this.uncount(resource.project_id, resource.id);
     return resource;
   }
 

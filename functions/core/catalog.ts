@@ -31,6 +31,40 @@ export const CatalogSlugSchema = z
 
 const DisplayNameSchema = z.string().trim().min(1, 'must not be blank').max(256);
 const JsonObjectSchema = z.record(z.string(), z.unknown());
+
+/**
+ * DynamoDB stores at most 32 levels, counting the top-level attribute as level 1 and a scalar leaf
+ * as a level: at most 31 maps or lists, one in the other (the blob itself is the first).
+ */
+export const MAX_JSON_CONTAINER_DEPTH = 31;
+/** Magnitudes below this underflow a DynamoDB number (its range is 1E-130 to 9.99…E+125). */
+const MIN_STORABLE_MAGNITUDE = 1e-130;
+
+/**
+ * What in a free-form JSON value DynamoDB (through the document client) cannot store: numbers
+ * that are not safe integers or finite decimals in DynamoDB's range (an integer beyond 2^53 is not
+ * exact, and the document client refuses it; 1e200 overflows; 1e-200 underflows) and nesting
+ * deeper than DynamoDB's 32 levels. Each problem comes with its path below the field, so a
+ * request is refused with 400 `invalid_body` before anything is written, instead of failing
+ * half-way through its writes.
+ */
+export function unstorableJson(value: unknown, path: string[] = [], depth = 1): { path: string[]; message: string }[] {
+  if (typeof value === 'number') {
+    const storable = Number.isInteger(value) ? Number.isSafeInteger(value) : Number.isFinite(value) && Math.abs(value) >= MIN_STORABLE_MAGNITUDE;
+    return storable ? [] : [{ path, message: `must be a safe integer (at most ${Number.MAX_SAFE_INTEGER} in magnitude) or a decimal of at least 1e-130 in magnitude` }];
+  }
+  if (value === null || typeof value !== 'object') return [];
+  if (depth > MAX_JSON_CONTAINER_DEPTH) return [{ path, message: `nests more than ${MAX_JSON_CONTAINER_DEPTH} objects or arrays` }];
+  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+  const issues: { path: string[]; message: string }[] = [];
+  for (const [key, child] of entries) issues.push(...unstorableJson(child, [...path, key], depth + 1));
+  return issues;
+}
+
+/** A free-form JSON object of a request body that DynamoDB can store (see unstorableJson). */
+const StorableJsonObjectSchema = JsonObjectSchema.superRefine((value, ctx) => {
+  for (const issue of unstorableJson(value)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+});
 const TimestampSchema = z.string();
 
 /** Maximum decoded credential payload the contract accepts (base64 text of at most 4096 characters). */
@@ -137,16 +171,16 @@ export const CreateCloudBodySchema = z.strictObject({
   display_name: z.string(),
   slug: z.string(),
   provider: z.string(),
-  endpoint: JsonObjectSchema,
-  region_defaults: JsonObjectSchema,
+  endpoint: StorableJsonObjectSchema,
+  region_defaults: StorableJsonObjectSchema,
   external_id: z.string(),
 });
 export type CreateCloudBody = z.infer<typeof CreateCloudBodySchema>;
 
 export const PatchCloudBodySchema = z.strictObject({
   display_name: z.string().optional(),
-  endpoint: JsonObjectSchema.optional(),
-  region_defaults: JsonObjectSchema.optional(),
+  endpoint: StorableJsonObjectSchema.optional(),
+  region_defaults: StorableJsonObjectSchema.optional(),
   // Accepted by the parser only to be refused with the contract's own codes.
   slug: z.unknown().optional(),
   provider: z.unknown().optional(),
@@ -177,8 +211,8 @@ export const PublishVersionBodySchema = z.strictObject({
   injection_strategy: z.string(),
   /** The contract's `{"parameters": [...]}` document; the flat list of the read shape is accepted too. */
   parameter_schema: z.unknown(),
-  xrd: JsonObjectSchema.optional(),
-  composition: JsonObjectSchema.optional(),
+  xrd: StorableJsonObjectSchema.optional(),
+  composition: StorableJsonObjectSchema.optional(),
 });
 export type PublishVersionBody = z.infer<typeof PublishVersionBodySchema>;
 
@@ -553,9 +587,15 @@ const DEFAULT_MATCHES: Record<BlueprintParameter['type'], (v: unknown) => boolea
 };
 
 /**
+ * Names a parameter may not take: every plain object inherits them (`constructor`, `toString`,
+ * `__proto__` …), so parameter maps built from JSON would confuse them with the prototype's.
+ */
+const INHERITED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
  * Parses a parameter schema (the `{"parameters": [...]}` document, or the bare list) and checks
- * what a per-field schema cannot: unique names, a default only on optional parameters, and a
- * default of the declared type. Every problem is reported with its path.
+ * what a per-field schema cannot: unique names that no object inherits, a default only on
+ * optional parameters, and a default of the declared type. Every problem is reported with its path.
  */
 export function parseParameterSchema(raw: unknown): BlueprintParameter[] {
   const doc = z.union([z.array(z.unknown()), z.strictObject({ parameters: z.array(z.unknown()) })]).safeParse(raw);
@@ -574,6 +614,9 @@ export function parseParameterSchema(raw: unknown): BlueprintParameter[] {
       return;
     }
     const p = parsed.data;
+    if (INHERITED_NAMES.has(p.name)) {
+      errors.push({ path: `${base}.${i}.name`, message: `must not be "${p.name}", a name every JavaScript object inherits` });
+    }
     const first = seen.get(p.name);
     if (first !== undefined) errors.push({ path: `${base}.${i}.name`, message: `duplicates the name of ${base}.${first}` });
     else seen.set(p.name, i);

@@ -103,6 +103,14 @@ export async function createResource(
 }
 
 export async function getResource(ports: Pick<ProvisioningPorts, 'tenancy' | 'resources' | 'authorizer'>, subject: AuthzSubject, id: string): Promise<Resource> {
+  const resource = await readableResource(ports, subject, id);
+  // A deleted adopted Resource is gone, as the contract has it (its delete removes the row).
+  if (resource.deleted_at !== undefined) throw new NotFoundError('resource_not_found', 'The resource does not exist.');
+  return resource;
+}
+
+/** The Resource, deleted or not, when the caller may read it. */
+async function readableResource(ports: Pick<ProvisioningPorts, 'tenancy' | 'resources' | 'authorizer'>, subject: AuthzSubject, id: string): Promise<Resource> {
   const resource = await ports.resources.get(id);
   if (!resource) throw new NotFoundError('resource_not_found', 'The resource does not exist.');
   const project = await ports.tenancy.getProject(resource.project_id);
@@ -119,22 +127,31 @@ export async function listResources(ports: ProvisioningPorts, subject: AuthzSubj
 const DELETABLE: readonly Phase[] = ['Pending', 'Provisioning', 'Enrolling', 'Ready', 'Failed'];
 
 /**
- * Deletes a Resource: starts the teardown arc. Primary course:
+ * Deletes a Resource. A provisioned one: its teardown arc starts. Primary course:
  * 1. the caller may deploy in (and so tear down from) the project;
  * 2. one conditional write bumps the generation and enters Deregistering (which fences every
  *    late step of the provision run);
  * 3. the provision run is stopped, the teardown run started.
  * Deleting while a teardown runs, or after Deleted, starts nothing; after a failed teardown it
  * starts a new one.
+ * An adopted one has nothing the broker tears down (no substrate, token or node): one conditional
+ * write marks it deleted and the project stops counting it, at once (`removed`). Deleting it
+ * again finishes that delete if it was cut short, and answers the same.
  */
-export async function deleteResource(ports: ProvisioningPorts, subject: AuthzSubject, id: string): Promise<void> {
-  const resource = await getResource(ports, subject, id);
+export async function deleteResource(ports: ProvisioningPorts, subject: AuthzSubject, id: string): Promise<'teardown' | 'removed'> {
+  const resource = await readableResource(ports, subject, id);
   const project = await ports.tenancy.getProject(resource.project_id);
   if (project) await requireAllowed(ports.authorizer, subject, 'deploy', projectResource(project));
+  if (resource.origin === 'adopted') {
+    if (!ports.resources.retireAdopted) throw new ConflictError('resource_not_provisioned', 'This store cannot delete adopted resources.');
+    const retired = await ports.resources.retireAdopted(resource.id, ports.clock.now().toISOString());
+    if (!retired) throw new NotFoundError('resource_not_found', 'The resource does not exist.');
+    return 'removed';
+  }
   const p = resource.provisioning;
   if (!p) throw new ConflictError('resource_not_provisioned', 'Only provisioned resources are torn down by the broker.');
-  if (p.phase === 'Deleted' || TEARDOWN_PHASES.includes(p.phase)) return;
-  if (!DELETABLE.includes(p.phase)) return;
+  if (p.phase === 'Deleted' || TEARDOWN_PHASES.includes(p.phase)) return 'teardown';
+  if (!DELETABLE.includes(p.phase)) return 'teardown';
   const at = ports.clock.now().toISOString();
   const started = await ports.resources.startRun(resource.id, {
     expectedGeneration: p.generation,
@@ -144,7 +161,8 @@ export async function deleteResource(ports: ProvisioningPorts, subject: AuthzSub
     at,
     reason: 'Delete requested; draining the node out of the mesh.',
   });
-  if (!started?.provisioning) return; // someone else moved first; their run does the work
+  if (!started?.provisioning) return 'teardown'; // someone else moved first; their run does the work
   if (p.run === 'provision') await ports.orchestrator.stop('provision', resource.id, p.generation);
   await ports.orchestrator.start('teardown', resource.id, started.provisioning.generation);
+  return 'teardown';
 }

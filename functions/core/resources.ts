@@ -112,6 +112,12 @@ export const ResourceSchema = z.object({
   node: EnrolledNodeSchema.optional(),
   /** Hash of the create request, for Idempotency-Key replays. */
   request_hash: z.string().optional(),
+  /**
+   * When an adopted Resource was deleted. It has no provisioning phases (nothing of it is the
+   * broker's to tear down), so its delete is this one mark: from then on it is gone (404) and the
+   * project no longer counts it.
+   */
+  deleted_at: z.string().optional(),
 });
 export type Resource = z.infer<typeof ResourceSchema>;
 
@@ -206,6 +212,13 @@ export interface ResourceStore {
   bindBootstrapToken(id: string, generation: number, token: { hash: string; issued_at: string; expires_at: string }): Promise<Resource | undefined>;
   /** Revokes the bootstrap token and the node's NSK (teardown). */
   revokeCredentials(id: string, at: string): Promise<Resource | undefined>;
+  /**
+   * Deletes an adopted Resource: one conditional write marks it `deleted_at` (and takes it off the
+   * project's list), then the project stops counting it. Idempotent: a retry finishes a delete
+   * that crashed between the two. Undefined when there is no such adopted Resource.
+   * (Optional only so that in-memory fakes of the phase steps need not implement it.)
+   */
+  retireAdopted?(id: string, at: string): Promise<Resource | undefined>;
   /**
    * Records the launch intent (the substrate reference with `launch_requested_at`) before
    * RunInstances is sent: one conditional write, only while the run's generation is current and

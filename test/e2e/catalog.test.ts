@@ -439,6 +439,85 @@ describe('bad input is refused and stores nothing', () => {
   });
 });
 
+describe('free-form JSON that DynamoDB cannot store is refused before anything is written', () => {
+  /** `levels` objects one in the other, the innermost holding a scalar. */
+  const nested = (levels: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = { leaf: 'x' };
+    for (let i = 1; i < levels; i++) value = { a: value };
+    return value;
+  };
+  const cloudBody = (slug: string, over: Record<string, unknown> = {}) => ({
+    display_name: `Cloud ${slug}`,
+    slug,
+    provider: 'aws',
+    endpoint: { region: 'us-east-1' },
+    region_defaults: {},
+    external_id: slug,
+    ...over,
+  });
+
+  it('answers 400 invalid_body with the field path for a cloud, and the slug stays free', async () => {
+    const slug = freshSlug('e2e-unstorable');
+    const before = await snapshot();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ endpoint: { region: 'us-east-1', n: 1e200 } }, 'endpoint.n'],
+      [{ endpoint: { region: 'us-east-1', role: { ids: [1, 2 ** 60] } } }, 'endpoint.role.ids.1'],
+      [{ region_defaults: { tiny: 1e-200 } }, 'region_defaults.tiny'],
+      [{ region_defaults: nested(32) }, `region_defaults${'.a'.repeat(31)}`],
+    ];
+    for (const [over, path] of cases) {
+      const res = await api('operator', 'POST', '/v1/clouds', cloudBody(slug, over));
+      expect([res.status, res.body.code], res.text).toEqual([400, 'invalid_body']);
+      expect(res.body.errors).toEqual([{ path, message: expect.any(String) }]);
+    }
+    expect(await snapshot()).toEqual(before);
+    // Nothing was claimed: the same slug is created at once, with DynamoDB's deepest nesting.
+    const created = await api('operator', 'POST', '/v1/clouds', cloudBody(slug, { region_defaults: nested(31), endpoint: { region: 'us-east-1', n: 1.5, big: Number.MAX_SAFE_INTEGER } }));
+    expect(created.status, created.text).toBe(201);
+    expect((await api('operator', 'GET', `/v1/clouds/${created.body.id}`)).body.region_defaults).toEqual(nested(31));
+
+    const patchBefore = await snapshot();
+    const patched = await api('operator', 'PATCH', `/v1/clouds/${created.body.id}`, { endpoint: { region: 'us-east-1', n: -1e200 } });
+    expect([patched.status, patched.body.code, patched.body.errors?.[0]?.path]).toEqual([400, 'invalid_body', 'endpoint.n']);
+    expect(await snapshot()).toEqual(patchBefore);
+  });
+
+  it('answers 400 invalid_body with the field path for a version’s xrd and composition, and the version string stays free', async () => {
+    const bp = await newBlueprint();
+    const xrd = { kind: 'CompositeResourceDefinition', spec: { names: { kind: 'XNode' } } };
+    const composition = { kind: 'Composition', spec: { compositeTypeRef: { kind: 'XNode' } } };
+    const version = (over: Record<string, unknown>) => ({ version: '1.0.0', provider_kinds: ['aws'], injection_strategy: 'helm-values', parameter_schema: [], xrd, composition, ...over });
+    const before = await snapshot();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ xrd: { ...xrd, spec: { ...xrd.spec, replicas: 1e200 } } }, 'xrd.spec.replicas'],
+      [{ composition: { ...composition, resources: [nested(31)] } }, `composition.resources.0${'.a'.repeat(29)}`],
+    ];
+    for (const [over, path] of cases) {
+      const res = await api('operator', 'POST', `/v1/blueprints/${bp.id}/versions`, version(over));
+      expect([res.status, res.body.code], res.text).toEqual([400, 'invalid_body']);
+      expect(res.body.errors).toEqual([{ path, message: expect.any(String) }]);
+    }
+    expect(await snapshot()).toEqual(before);
+    expect((await api('operator', 'POST', `/v1/blueprints/${bp.id}/versions`, version({}))).status).toBe(201);
+  });
+
+  it('refuses a parameter named after what every object inherits (constructor, toString, __proto__)', async () => {
+    const bp = await newBlueprint();
+    const before = await snapshot();
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const res = await api('operator', 'POST', `/v1/blueprints/${bp.id}/versions`, {
+        version: '1.0.0',
+        provider_kinds: ['aws'],
+        injection_strategy: 'cloud-init-user-data',
+        parameter_schema: { parameters: [{ name, type: 'string', required: false }] },
+      });
+      expect([res.status, res.body.code], res.text).toEqual([400, 'invalid_parameter_schema']);
+      expect(res.body.errors).toEqual([{ path: 'parameter_schema.parameters.0.name', message: expect.stringContaining(name) }]);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
 describe('pagination', () => {
   it('refuses a limit out of range', async () => {
     for (const limit of ['0', '201', '-1', 'ten', '1.5']) {

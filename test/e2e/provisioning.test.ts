@@ -1,4 +1,11 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../functions/adapters/dynamo/keys.ts';
+import { Table } from '../../functions/adapters/dynamo/table.ts';
+import { DynamoResourceStore } from '../../functions/adapters/resource-store.ts';
+import { newId } from '../../functions/core/ids.ts';
+import type { Resource } from '../../functions/core/resources.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
@@ -176,5 +183,174 @@ describe('teardown', () => {
       const mine = stack.ec2.instances().filter((i) => i.tags['plexsphere:resource-id'] === id);
       return mine.every((i) => i.state === 'terminated') ? true : undefined;
     }, { timeoutMs: 20_000, what: 'every instance of the resource to be terminated' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Failed creates and deletes leave the project's count exact, so the project can be deleted.
+
+type Command = { constructor: { name: string }; input: { Item?: { PK?: string }; Key?: { PK?: string } } };
+
+/**
+ * A resource store on the stack's table whose client refuses the commands `fails` picks. With
+ * `crash`, every command after the first refusal is refused too: the process died there.
+ */
+function storeWith(fails: (command: Command) => boolean, crash = false): DynamoResourceStore {
+  const real = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: stack.dynamoUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  let dead = false;
+  const client = {
+    send(command: Command) {
+      if (dead || fails(command)) {
+        dead = crash;
+        return Promise.reject(Object.assign(new Error('injected failure'), { name: 'ValidationException' }));
+      }
+      return real.send(command as never);
+    },
+  };
+  return new DynamoResourceStore(new Table(stack.tableName, client as unknown as DynamoDBDocumentClient));
+}
+const healthyStore = () => storeWith(() => false);
+const isResourcePut = (c: Command) => c.constructor.name === 'PutCommand' && Boolean(c.input.Item?.PK?.startsWith('RESOURCE#'));
+const isProjectUpdate = (c: Command) => c.constructor.name === 'UpdateCommand' && Boolean(c.input.Key?.PK?.startsWith('PROJECT#'));
+
+async function resourceCount(projectId: string): Promise<number | undefined> {
+  const item = await new Table(stack.tableName).getRaw(keys.project(projectId));
+  return item?.resource_count as number | undefined;
+}
+
+function adopted(projectId: string): Resource {
+  const at = new Date().toISOString();
+  return { id: newId(), project_id: projectId, domain_id: DOMAIN, kind: 'bare-metal', origin: 'adopted', external_ref: 'rack-7', created_at: at, updated_at: at, created_by: FIXTURES.admin.id };
+}
+
+function pending(projectId: string): Resource {
+  const at = new Date().toISOString();
+  const id = newId();
+  return {
+    ...adopted(projectId),
+    id,
+    origin: 'provisioned',
+    external_ref: id,
+    provisioning: { phase: 'Pending', generation: 1, run: 'provision', provisioned_resource_id: newId(), reason: 'test', transitions: [{ phase: 'Pending', at }] },
+  };
+}
+
+/**
+ * The items of the table that name the project (the project, its claims, its Resources): other
+ * tests' Resources keep heartbeating, so the whole table does not stand still.
+ */
+async function projectSnapshot(projectId: string): Promise<string[]> {
+  return (await tableSnapshot(stack.dynamoUrl, stack.tableName)).filter((item) => item.includes(projectId));
+}
+
+async function emptyProject(): Promise<string> {
+  const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Counted', slug: `counted-${++counter}` });
+  expect(project.status).toBe(201);
+  return project.body.id;
+}
+
+describe('create: a failed create leaves nothing behind', () => {
+  it('refuses an integer parameter beyond the safe range (1e200) with 422 and its path; nothing stored; the project still deletes', async () => {
+    const bp = await stack.call('operator', 'POST', '/v1/blueprints', { slug: `counted-bp-${++counter}`, display_name: 'Counted' });
+    const version = await stack.call('operator', 'POST', `/v1/blueprints/${bp.body.id}/versions`, {
+      version: '1.0.0',
+      provider_kinds: ['aws'],
+      injection_strategy: 'cloud-init-user-data',
+      parameter_schema: { parameters: [{ name: 'count', type: 'integer', required: true }] },
+    });
+    expect(version.status, version.text).toBe(201);
+    const projectId = await approvedProject();
+    const before = await projectSnapshot(projectId);
+    for (const [i, count] of [1e200, 2 ** 53].entries()) {
+      const res = await stack.call(
+        'admin',
+        'POST',
+        `/v1/projects/${projectId}/resources`,
+        createBody({ blueprint_version_id: version.body.id, parameters: { count } }),
+        { 'idempotency-key': `overflow-${counter}-${i}` },
+      );
+      expect([res.status, res.body.code], res.text).toEqual([422, 'invalid_parameters']);
+      expect(res.body.errors).toEqual([{ path: 'parameters.count', message: expect.any(String) }]);
+    }
+    expect(await projectSnapshot(projectId)).toEqual(before);
+    expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
+  });
+
+  it('undoes the count and releases its Idempotency-Key claim when the Resource write fails', async () => {
+    const projectId = await emptyProject();
+    const before = await projectSnapshot(projectId);
+    await expect(storeWith(isResourcePut).create(adopted(projectId), { key: 'failing', requestHash: 'h' })).rejects.toThrow('injected failure');
+    await expect(storeWith(isResourcePut).create(adopted(projectId))).rejects.toThrow('injected failure');
+    expect(await projectSnapshot(projectId)).toEqual(before);
+    expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
+  });
+
+  it('counts a Resource once when an Idempotency-Key retry finishes a create that crashed after counting', async () => {
+    const projectId = await emptyProject();
+    const first = adopted(projectId);
+    await expect(storeWith(isResourcePut, true).create(first, { key: 'crashed', requestHash: 'h' })).rejects.toThrow('injected failure');
+    expect(await resourceCount(projectId)).toBe(1);
+    // The retry comes with another pre-generated id; the claim's id wins, and it is counted once.
+    const retried = await healthyStore().create(adopted(projectId), { key: 'crashed', requestHash: 'h' });
+    expect(retried).toMatchObject({ replayed: false, resource: { id: first.id } });
+    expect(await resourceCount(projectId)).toBe(1);
+    expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).body.code).toBe('project_not_empty');
+    expect((await stack.call('admin', 'DELETE', `/v1/resources/${first.id}`)).status).toBe(202);
+    expect(await resourceCount(projectId)).toBe(0);
+    expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
+  });
+
+  it('uncounts a Resource whose step wrote Deleted and crashed before uncounting, when the step is retried', async () => {
+    const projectId = await emptyProject();
+    const resource = pending(projectId);
+    await healthyStore().create(resource);
+    expect(await resourceCount(projectId)).toBe(1);
+    const change = { from: ['Pending'] as const, to: 'Deleted' as const, generation: 1, at: new Date().toISOString(), reason: 'Gone.' };
+    await expect(storeWith(isProjectUpdate, true).changePhase(resource.id, change)).rejects.toThrow('injected failure');
+    expect(await phaseOf(resource.id)).toBe('Deleted');
+    expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).body.code).toBe('project_not_empty');
+    // The retried step: its write is refused (already Deleted), the uncount still happens, once.
+    expect(await healthyStore().changePhase(resource.id, change)).toBeUndefined();
+    expect(await healthyStore().changePhase(resource.id, change)).toBeUndefined();
+    expect(await resourceCount(projectId)).toBe(0);
+    expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
+  });
+});
+
+describe('adopted Resources', () => {
+  it('deletes one with a single write (202): it is gone, no longer counted, and the project deletes', async () => {
+    const projectId = await emptyProject();
+    const created = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, { origin: 'adopted', kind: 'bare-metal', external_ref: 'rack-1' });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.provisioning).toBeUndefined();
+    const id = created.body.id as string;
+    expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).body.code).toBe('project_not_empty');
+    expect((await stack.call('operator', 'DELETE', `/v1/resources/${id}`)).status).toBe(403);
+
+    const deleted = await stack.call('admin', 'DELETE', `/v1/resources/${id}`);
+    expect(deleted.status, deleted.text).toBe(202);
+    expect(deleted.text).toBe('');
+    expect((await stack.call('admin', 'GET', `/v1/resources/${id}`)).body.code).toBe('resource_not_found');
+    expect((await stack.call('admin', 'GET', `/v1/projects/${projectId}/resources`)).body.items).toEqual([]);
+    // Deleting again changes nothing.
+    const before = await projectSnapshot(projectId);
+    expect((await stack.call('admin', 'DELETE', `/v1/resources/${id}`)).status).toBe(202);
+    expect(await projectSnapshot(projectId)).toEqual(before);
+    expect(await resourceCount(projectId)).toBe(0);
+    expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
+  });
+
+  it('finishes a delete that crashed between its write and the uncount when it is retried', async () => {
+    const projectId = await emptyProject();
+    const resource = adopted(projectId);
+    await healthyStore().create(resource);
+    await expect(storeWith(isProjectUpdate, true).retireAdopted(resource.id, new Date().toISOString())).rejects.toThrow('injected failure');
+    expect(await resourceCount(projectId)).toBe(1);
+    expect((await stack.call('admin', 'DELETE', `/v1/resources/${resource.id}`)).status).toBe(202);
+    expect(await resourceCount(projectId)).toBe(0);
+    expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
   });
 });
