@@ -166,7 +166,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'GET /v1/projects/{id}/resources': { summary: "List a project's Resources", answers: PAGE, list: {} },
   'GET /v1/resources/{id}': { summary: 'Get a Resource and where its provisioning stands', answers: OBJECT },
-  'DELETE /v1/resources/{id}': { summary: 'Delete a Resource (starts the teardown)', answers: { 202: 'empty' } },
+  'DELETE /v1/resources/{id}': { summary: 'Delete a Resource (a provisioned one is torn down: 202; an adopted one is removed: 204)', answers: { 202: 'empty', 204: 'empty' } },
 
   'POST /v1/register': { summary: 'Register a node with its bootstrap token', body: body('RegisterBody', RegisterBodySchema), answers: CREATED },
   'POST /v1/nodes/{id}/heartbeat': { summary: 'Node heartbeat', body: body('HeartbeatBody', HeartbeatBodySchema), answers: OBJECT },

@@ -53,7 +53,8 @@ export const handler = createApiHandler('resources', {
   getResource: async (req: AuthedRequest, d: Deps) => ok(resourceView(await provisioning.getResource(d, req.subject, parseId(req.pathParams.id, 'resource')))),
 
   deleteResource: async (req: AuthedRequest, d: Deps) => {
-    await provisioning.deleteResource(d, req.subject, parseId(req.pathParams.id, 'resource'));
-    return { status: 202 };
+    // A provisioned Resource is torn down asynchronously (202); an adopted one is gone at once (204).
+    const outcome = await provisioning.deleteResource(d, req.subject, parseId(req.pathParams.id, 'resource'));
+    return { status: outcome === 'removed' ? 204 : 202 };
   },
 });

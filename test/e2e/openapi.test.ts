@@ -229,7 +229,7 @@ describe('the document as a whole', () => {
     const successes = (method: string, path: string) => Object.keys(operationOf(served.doc, method, path).responses).filter((s) => /^\d+$/.test(s));
     expect(successes('POST', '/v1/projects')).toEqual(['201']);
     expect(successes('POST', '/v1/projects/{id}/resources').sort()).toEqual(['201', '202']);
-    expect(successes('DELETE', '/v1/resources/{id}')).toEqual(['202']);
+    expect(successes('DELETE', '/v1/resources/{id}').sort()).toEqual(['202', '204']);
     expect(successes('DELETE', '/v1/projects/{id}')).toEqual(['204']);
     expect(successes('POST', '/v1/register')).toEqual(['201']);
     expect(successes('GET', '/v1/nodes/{id}/events')).toEqual(['501']);

@@ -298,7 +298,7 @@ describe('create: a failed create leaves nothing behind', () => {
     expect(retried).toMatchObject({ replayed: false, resource: { id: first.id } });
     expect(await resourceCount(projectId)).toBe(1);
     expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).body.code).toBe('project_not_empty');
-    expect((await stack.call('admin', 'DELETE', `/v1/resources/${first.id}`)).status).toBe(202);
+    expect((await stack.call('admin', 'DELETE', `/v1/resources/${first.id}`)).status).toBe(204);
     expect(await resourceCount(projectId)).toBe(0);
     expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
   });
@@ -321,7 +321,7 @@ describe('create: a failed create leaves nothing behind', () => {
 });
 
 describe('adopted Resources', () => {
-  it('deletes one with a single write (202): it is gone, no longer counted, and the project deletes', async () => {
+  it('deletes one with a single write (204): it is gone, no longer counted, and the project deletes', async () => {
     const projectId = await emptyProject();
     const created = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, { origin: 'adopted', kind: 'bare-metal', external_ref: 'rack-1' });
     expect(created.status, created.text).toBe(201);
@@ -331,13 +331,13 @@ describe('adopted Resources', () => {
     expect((await stack.call('operator', 'DELETE', `/v1/resources/${id}`)).status).toBe(403);
 
     const deleted = await stack.call('admin', 'DELETE', `/v1/resources/${id}`);
-    expect(deleted.status, deleted.text).toBe(202);
+    expect(deleted.status, deleted.text).toBe(204);
     expect(deleted.text).toBe('');
     expect((await stack.call('admin', 'GET', `/v1/resources/${id}`)).body.code).toBe('resource_not_found');
     expect((await stack.call('admin', 'GET', `/v1/projects/${projectId}/resources`)).body.items).toEqual([]);
     // Deleting again changes nothing.
     const before = await projectSnapshot(projectId);
-    expect((await stack.call('admin', 'DELETE', `/v1/resources/${id}`)).status).toBe(202);
+    expect((await stack.call('admin', 'DELETE', `/v1/resources/${id}`)).status).toBe(204);
     expect(await projectSnapshot(projectId)).toEqual(before);
     expect(await resourceCount(projectId)).toBe(0);
     expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
@@ -349,7 +349,7 @@ describe('adopted Resources', () => {
     await healthyStore().create(resource);
     await expect(storeWith(isProjectUpdate, true).retireAdopted(resource.id, new Date().toISOString())).rejects.toThrow('injected failure');
     expect(await resourceCount(projectId)).toBe(1);
-    expect((await stack.call('admin', 'DELETE', `/v1/resources/${resource.id}`)).status).toBe(202);
+    expect((await stack.call('admin', 'DELETE', `/v1/resources/${resource.id}`)).status).toBe(204);
     expect(await resourceCount(projectId)).toBe(0);
     expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
   });
