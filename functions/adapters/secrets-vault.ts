@@ -2,6 +2,7 @@
 // (AWS_ENDPOINT_URL_SECRETS_MANAGER), so the same code talks to AWS, LocalStack or the local emulator.
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -42,6 +43,14 @@ export class SecretsManagerVault implements Vault {
     const current = Object.entries(out.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes(CURRENT));
     if (!current) throw new NotFoundError('secret_not_found', `Secret ${nameOrArn} has no current version.`);
     return { arn: required(out.ARN, 'ARN'), currentVersionId: current[0] };
+  }
+
+  async remove(nameOrArn: string): Promise<void> {
+    try {
+      await this.call(nameOrArn, () => this.client.send(new DeleteSecretCommand({ SecretId: nameOrArn, RecoveryWindowInDays: 7 })));
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
   }
 
   /** Runs one SDK call, turning the service's modeled errors into core errors. */

@@ -494,7 +494,14 @@ export async function issueCredential(
     secret_arn: vaulted.arn,
     secret_version_id: vaulted.versionId,
   };
-  await ports.catalog.createCredential(credential);
+  try {
+    await ports.catalog.createCredential(credential);
+  } catch (err) {
+    // Nothing will ever point at the material (e.g. the cloud was deleted meanwhile): take it
+    // back out of the vault rather than leave live keys behind. The original error is the answer.
+    await ports.vault.remove(vaulted.arn).catch(() => undefined);
+    throw err;
+  }
   return credential;
 }
 

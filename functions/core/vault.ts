@@ -16,4 +16,6 @@ export interface Vault {
   put(nameOrArn: string, value: string): Promise<VaultedSecret>;
   /** Checks a version is readable without returning its value. */
   describe(nameOrArn: string): Promise<{ arn: string; currentVersionId: string }>;
+  /** Schedules a secret for deletion (recoverable for a while); one that is gone already is fine. */
+  remove(nameOrArn: string): Promise<void>;
 }

@@ -52,7 +52,8 @@ export class StageSecrets {
 
   /** The catalog vaults a credential's material when it is registered; it never reads it back. */
   grantCredentialCreate(grantee: SecretGrantee): Grant {
-    return this.grant(grantee, CREATE, `${this.credentialPrefix}*`);
+    // DeleteSecret: a credential whose metadata could not be written takes its material back out.
+    return this.grant(grantee, [...CREATE, 'secretsmanager:DeleteSecret'], `${this.credentialPrefix}*`);
   }
 
   /** Approving an assignment pins the credential's current version (DescribeSecret, no value). */

@@ -207,7 +207,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
     const expected: Record<FunctionGroup, string[]> = {
       auth: loadOrCreate(signingKey),
       tenancy: loadOrCreate(signingKey),
-      catalog: [...loadOrCreate(signingKey), `secretsmanager:CreateSecret ${credentials}`],
+      catalog: [...loadOrCreate(signingKey), `secretsmanager:CreateSecret ${credentials}`, `secretsmanager:DeleteSecret ${credentials}`],
       assignments: [...loadOrCreate(signingKey), `secretsmanager:DescribeSecret ${credentials}`],
       resources: [
         ...loadOrCreate(signingKey),

@@ -256,6 +256,7 @@ export function fakeCatalogAndVault(clock: Clock): { catalog: CatalogStore; vaul
     create: () => Promise.reject(new Error('not used')),
     put: () => Promise.reject(new Error('not used')),
     describe: () => Promise.reject(new Error('not used')),
+    remove: () => Promise.reject(new Error('not used')),
   };
   return { catalog, vault, cloud, secretArn };
 }

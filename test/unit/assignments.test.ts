@@ -73,6 +73,7 @@ beforeEach(async () => {
     read: async () => ({ value: 'never-used', versionId: 'v1' }),
     put: async () => ({ arn: 'arn:secret', versionId: 'v2' }),
     describe: async () => ({ arn: 'arn:secret', currentVersionId: 'v1' }),
+    remove: async () => {},
   };
   ports = {
     tenancy: { getProject: async (id: string) => (id === PROJECT ? project : undefined) } as unknown as TenancyStore,

@@ -42,6 +42,9 @@ class FakeVault implements Vault {
   async describe(name: string) {
     return { arn: `arn:${name}`, currentVersionId: 'v1' };
   }
+  async remove(name: string) {
+    this.secrets.delete(name);
+  }
 }
 
 describe('base32 (RFC 4648, lowercase, unpadded)', () => {

@@ -148,6 +148,10 @@ class MemoryVault implements Vault {
   async describe(name: string) {
     return { arn: name, currentVersionId: 'v1' };
   }
+  async remove(arn: string) {
+    for (const name of this.secrets.keys()) if (arn.includes(`:secret:${name}-`)) this.secrets.delete(name);
+    this.log.push(`vault-remove:${arn}`);
+  }
 }
 
 let store: MemoryCatalog;
@@ -266,6 +270,20 @@ describe('clouds', () => {
 });
 
 describe('cloud credentials', () => {
+  it('takes the material back out of the vault when the metadata cannot be written', async () => {
+    const cloud = await aCloud();
+    // The cloud goes away between the check and the write (a concurrent delete).
+    const write = store.createCredential.bind(store);
+    store.createCredential = async (credential) => {
+      store.clouds.delete(cloud.id);
+      return write(credential);
+    };
+    const err = await failure(issueCredential(ports, OPERATOR, cloud.id, () => ({ display_name: 'k', payload: b64(JSON.stringify(AWS_KEYS)) })));
+    expect(err.code).toBe('cloud_not_found');
+    expect([...vault.secrets.keys()]).toEqual([]);
+    expect(store.log.at(-1)).toMatch(/^vault-remove:arn:aws:secretsmanager:/);
+  });
+
   it('writes the material to the vault before the metadata, and keeps it out of the view', async () => {
     const cloud = await aCloud();
     const payload = b64(JSON.stringify(AWS_KEYS));

@@ -212,6 +212,7 @@ describe('live assignment claims', () => {
     read: async () => ({ value: 'never-used', versionId: 'v1' }),
     put: async () => ({ arn: 'arn:secret', versionId: 'v2' }),
     describe: async () => ({ arn: 'arn:secret', currentVersionId: 'v1' }),
+    remove: async () => {},
   };
   /** The ports of one request, over its own (possibly hooked) table. */
   const portsOver = (table: Table): AssignmentPorts => ({

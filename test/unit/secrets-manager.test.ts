@@ -380,6 +380,15 @@ describe('SecretsManagerVault', () => {
     vault = new SecretsManagerVault(client);
   });
 
+  it('removes a secret (scheduled for deletion: no longer readable), and a second remove is fine', async () => {
+    const created = await vault.create('vault/removed', 'material');
+    await vault.remove(created.arn);
+    await expect(vault.read(created.arn)).rejects.toBeInstanceOf(Error);
+    await expect(vault.describe(created.arn)).rejects.toBeInstanceOf(NotFoundError);
+    await vault.remove(created.arn);
+    await vault.remove('vault/never-existed');
+  });
+
   it('creates, reads, puts and describes through the port', async () => {
     const created = await vault.create('vault/one', 'v1');
     expect(created.arn).toMatch(/:secret:vault\/one-[A-Za-z0-9]{6}$/);
