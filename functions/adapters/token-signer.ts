@@ -16,6 +16,7 @@ const SigningSecretSchema = z.object({
   cursor_key: z.string(),
 });
 type SigningSecret = z.infer<typeof SigningSecretSchema>;
+type ImportedKey = Awaited<ReturnType<typeof importJWK>>;
 
 async function newSigningSecret(): Promise<SigningSecret> {
   const { privateKey, publicKey } = await generateKeyPair(ALG, { extractable: true });
@@ -68,9 +69,24 @@ export class JoseAccessTokens implements AccessTokens, CursorSealer {
     return this.secret;
   }
 
+  // The imported keys, once per container: importing a JWK on every request cost a share of each one.
+  private imported?: Promise<{ secret: SigningSecret; signing: ImportedKey; verifying: ImportedKey }>;
+  private importedKeys() {
+    this.imported ??= this.keys()
+      .then(async (secret) => ({
+        secret,
+        signing: await importJWK(secret.private_jwk as JWK, ALG),
+        verifying: await importJWK(secret.public_jwk as JWK, ALG),
+      }))
+      .catch((err) => {
+        this.imported = undefined;
+        throw err;
+      });
+    return this.imported;
+  }
+
   async issue(claims: AccessTokenClaims): Promise<IssuedToken> {
-    const secret = await this.keys();
-    const key = await importJWK(secret.private_jwk as JWK, ALG);
+    const { secret, signing: key } = await this.importedKeys();
     const nowSeconds = Math.floor(this.opts.clock.now().getTime() / 1000);
     const token = await new SignJWT({ domain_id: claims.domainId, email: claims.email })
       .setProtectedHeader({ alg: ALG, kid: secret.kid, typ: 'JWT' })
@@ -85,8 +101,7 @@ export class JoseAccessTokens implements AccessTokens, CursorSealer {
   }
 
   async verify(token: string): Promise<AccessTokenClaims> {
-    const secret = await this.keys();
-    const key = await importJWK(secret.public_jwk as JWK, ALG);
+    const { verifying: key } = await this.importedKeys();
     try {
       const { payload } = await jwtVerify(token, key, {
         algorithms: [ALG],
