@@ -10,7 +10,7 @@ import type { Authorizer, AuthzSubject } from '../../functions/core/authz/model.
 import type { TenancyStore } from '../../functions/core/ports.ts';
 import type { Project } from '../../functions/core/tenancy.ts';
 import type { Vault } from '../../functions/core/vault.ts';
-import { ensureTable, startDynamo } from '../../local/dynamodb.ts';
+import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 
 // Core use cases against the real DynamoDB store (dynalite), with an authorizer that allows
 // everything: what is refused here is refused by the code and the conditional writes alone.
@@ -24,20 +24,15 @@ const CREDENTIAL = '019100a0-0f00-7000-8000-000000000001';
 const subject = (userId: string): AuthzSubject => ({ userId, domainId: DOMAIN, platformOperator: false, adminOf: [], auditorOf: [] });
 const allowAll: Authorizer = { decide: async () => ({ allowed: true }) };
 
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+let dynamo: TestDynamo;
 let dir: string;
 let ports: AssignmentPorts;
 let now: Date;
 let store: DynamoAssignmentStore;
-let tableCounter = 0;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'assignments-'));
-  dynamo = await startDynamo({});
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.url;
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  dynamo = await startTestDynamo();
 });
 afterAll(async () => {
   await dynamo?.close();
@@ -45,9 +40,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  const tableName = `assignments-${++tableCounter}`;
-  await ensureTable(dynamo.url, tableName);
-  const table = new Table(tableName, documentClient());
+  const table = await dynamo.freshTable('assignments');
   store = new DynamoAssignmentStore(table);
   now = new Date('2026-06-01T00:00:00Z');
   const project: Project = {

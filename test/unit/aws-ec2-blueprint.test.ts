@@ -3,40 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCatalogStore } from '../../functions/adapters/catalog-store.ts';
-import { documentClient, Table } from '../../functions/adapters/dynamo/table.ts';
+import type { Table } from '../../functions/adapters/dynamo/table.ts';
 import { validateParameters } from '../../functions/core/parameters.ts';
 import { recipeFor } from '../../functions/core/phase-steps.ts';
 import { machineTemplate } from '../../functions/core/substrate.ts';
 import { parseCloudInit, PLEXD_BINARY, renderCloudInit } from '../../functions/core/user-data.ts';
-import { ensureTable, startDynamo } from '../../local/dynamodb.ts';
 import { startSecretsManager } from '../../local/secrets-manager.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { DEFAULT_AMI_PARAMETER, seedAwsEc2Blueprint } from '../../scripts/seed-catalog.ts';
 import { seedFixtures } from '../../scripts/seed.ts';
+import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 
 // The seeded aws-ec2-instance blueprint, from its stored version to the machine it asks for and
 // the user data that machine boots with (the user data itself is checked in test/infra).
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+let dynamo: TestDynamo;
 let secrets: Awaited<ReturnType<typeof startSecretsManager>>;
 const secretsDir = mkdtempSync(join(tmpdir(), 'blueprint-secrets-'));
-let tables = 0;
-
-async function freshTable(): Promise<Table> {
-  const name = `blueprints-${++tables}`;
-  await ensureTable(dynamo.url, name);
-  return new Table(name, documentClient());
-}
+const freshTable = () => dynamo.freshTable('blueprints');
 
 beforeAll(async () => {
-  [dynamo, secrets] = await Promise.all([startDynamo({}), startSecretsManager({ dataDir: secretsDir })]);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
-    CREDENTIAL_SECRET_PREFIX: 'plexsphere/test/credentials/',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
+  [dynamo, secrets] = await Promise.all([startTestDynamo(), startSecretsManager({ dataDir: secretsDir })]);
+  Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url, CREDENTIAL_SECRET_PREFIX: 'plexsphere/test/credentials/' });
 });
 afterAll(async () => {
   await Promise.all([dynamo?.close(), secrets?.close()]);

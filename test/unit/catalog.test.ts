@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoCatalogStore, STALE_CLAIM_MS } from '../../functions/adapters/catalog-store.ts';
 import { keys } from '../../functions/adapters/dynamo/keys.ts';
-import { documentClient, Table } from '../../functions/adapters/dynamo/table.ts';
+import type { Table } from '../../functions/adapters/dynamo/table.ts';
 import type { Authorizer, AuthzSubject } from '../../functions/core/authz/model.ts';
 import {
   awsEndpointOf,
@@ -29,7 +29,7 @@ import { BrokerError, ConflictError, NotFoundError } from '../../functions/core/
 import { UUID_PATTERN } from '../../functions/core/ids.ts';
 import type { Page, PageRequest } from '../../functions/core/pagination.ts';
 import type { Vault, VaultedSecret } from '../../functions/core/vault.ts';
-import { ensureTable, startDynamo } from '../../local/dynamodb.ts';
+import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 
 // Core use cases against in-memory fakes of their ports. The fake store keeps the store port's
 // promises (slug uniqueness, the delete guard, one revoke, immutable versions) so that the use
@@ -501,7 +501,7 @@ function storedCredential(id: string, cloudId: string): CloudCredential {
 }
 
 describe('DynamoCatalogStore', () => {
-  let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+  let dynamo: TestDynamo;
   let table: Table;
   let t: number;
   const clock = { now: () => new Date(t) };
@@ -509,19 +509,15 @@ describe('DynamoCatalogStore', () => {
     t += ms;
   };
   let adapter: DynamoCatalogStore;
-  let tables = 0;
 
   beforeAll(async () => {
-    dynamo = await startDynamo({});
-    Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+    dynamo = await startTestDynamo();
   });
   afterAll(async () => {
     await dynamo?.close();
   });
   beforeEach(async () => {
-    const name = `catalog-${++tables}`;
-    await ensureTable(dynamo.url, name);
-    table = new Table(name, documentClient());
+    table = await dynamo.freshTable('catalog');
     t = Date.parse('2026-06-01T00:00:00.000Z');
     adapter = new DynamoCatalogStore(table, clock);
   });

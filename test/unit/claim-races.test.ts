@@ -11,7 +11,7 @@ import type { Authorizer, AuthzSubject } from '../../functions/core/authz/model.
 import type { TenancyStore } from '../../functions/core/ports.ts';
 import type { Project } from '../../functions/core/tenancy.ts';
 import type { Vault } from '../../functions/core/vault.ts';
-import { ensureTable, startDynamo } from '../../local/dynamodb.ts';
+import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 
 // Races on claim items, interleaved deterministically: a table wrapper runs a hook (or waits on a
 // gate) just before one chosen call of one request, so the other request runs in between. The
@@ -92,22 +92,19 @@ const REQUESTER = '019100a0-0c00-7000-8000-0000000000c2';
 const PROJECT = '019100a0-0e00-7000-8000-0000000000e1';
 const CREDENTIAL = '019100a0-0f00-7000-8000-0000000000f1';
 
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+let dynamo: TestDynamo;
 let tableName: string;
-let tables = 0;
 let t: number;
 const clock = { now: () => new Date(t) };
 
 beforeAll(async () => {
-  dynamo = await startDynamo({});
-  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+  dynamo = await startTestDynamo();
 });
 afterAll(async () => {
   await dynamo?.close();
 });
 beforeEach(async () => {
-  tableName = `claims-${++tables}`;
-  await ensureTable(dynamo.url, tableName);
+  tableName = await dynamo.freshTableName('claims');
   t = Date.parse('2026-06-01T00:00:00.000Z');
 });
 

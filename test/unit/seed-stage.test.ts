@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo/keys.ts';
-import { documentClient, Table } from '../../functions/adapters/dynamo/table.ts';
 import { verifyPassword } from '../../functions/adapters/password-hasher.ts';
 import { UserSchema } from '../../functions/core/tenancy.ts';
-import { ensureTable, startDynamo } from '../../local/dynamodb.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { seedStage, stageSeedFrom } from '../../scripts/seed-stage.ts';
+import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 
 // The first identity of a deployed stage: what `npm run seed:stage` accepts and what it writes.
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+let dynamo: TestDynamo;
 
 beforeAll(async () => {
-  dynamo = await startDynamo({});
-  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+  dynamo = await startTestDynamo();
 });
 afterAll(async () => {
   await dynamo?.close();
@@ -41,8 +39,7 @@ describe('seed:stage arguments', () => {
 
 describe('seedStage', () => {
   it('writes one domain, its operator and the real-cloud blueprint, never the demo identities; a re-run keeps them', async () => {
-    await ensureTable(dynamo.url, 'stage-1');
-    const table = new Table('stage-1', documentClient());
+    const table = await dynamo.freshTable('stage');
     const { seed } = stageSeedFrom(ARGS, { PLEXSPHERE_OPERATOR_PASSWORD: PASSWORD });
     const first = await seedStage(table, seed);
     expect(first.created).toEqual(expect.arrayContaining(['domain Corp', 'user ops@corp.example', 'blueprint aws-ec2-instance']));
