@@ -4,7 +4,7 @@ export const EXIT = {
   ok: 0,
   /** The server failed, the network failed, or anything not listed below. */
   other: 1,
-  /** The command line was wrong (checked here, or refused by the server as malformed input: 400). */
+  /** The command line was wrong (checked here, or refused by the server as invalid input: 400, 422). */
   usage: 2,
   /** Not signed in, session expired or invalid (401), or not allowed (403). */
   auth: 3,
@@ -24,7 +24,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_CODE_HELP: ReadonlyArray<[ExitCode, string]> = [
   [EXIT.ok, 'success'],
   [EXIT.other, 'server or network error, or any other failure'],
-  [EXIT.usage, 'usage error: unknown command or flag, missing or malformed argument (also a 400 from the server)'],
+  [EXIT.usage, 'usage error: unknown command or flag, missing or malformed argument (also a 400 or 422 from the server)'],
   [EXIT.auth, 'authentication or authorization: not signed in, session expired (401), permission denied (403)'],
   [EXIT.notFound, 'not found (404)'],
   [EXIT.conflict, 'conflict with the current state (409)'],
@@ -75,7 +75,9 @@ export class ApiError extends CliError {
 }
 
 export function exitCodeForStatus(status: number): ExitCode {
-  if (status === 400) return EXIT.usage;
+  // 422: well-formed but not acceptable input (parameters that do not match the schema, a
+  // credential that cannot be assigned): still something the caller has to change.
+  if (status === 400 || status === 422) return EXIT.usage;
   if (status === 401 || status === 403) return EXIT.auth;
   if (status === 404) return EXIT.notFound;
   if (status === 409) return EXIT.conflict;

@@ -123,4 +123,16 @@ describe('plexctl for people and for scripts', () => {
     expect(out.stderr).toMatch(/Failed/);
     expect(out.stderr).toContain('substrate_authfailure');
   }, 90_000);
+
+  it('treats parameters the blueprint version refuses (422) as a usage error, naming the field', async () => {
+    const catalog = await seededCatalog(stack);
+    const projectId = await approvedProject(stack, catalog.demoCredentialId);
+    const out = await plexctl(
+      'resource', 'create', '--project-id', projectId, '--kind', 'node', '--blueprint-version-id', catalog.versionId,
+      '--cloud-credential-id', catalog.demoCredentialId, '--parameters', '{"size": 3}', '--output', 'json',
+    );
+    expect(out.code, out.stderr).toBe(EXIT.usage);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(/^error: invalid_parameters: .*parameters\.size.* \(422\)\n$/);
+  });
 });
