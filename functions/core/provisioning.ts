@@ -143,7 +143,6 @@ export async function deleteResource(ports: ProvisioningPorts, subject: AuthzSub
   const project = await ports.tenancy.getProject(resource.project_id);
   if (project) await requireAllowed(ports.authorizer, subject, 'deploy', projectResource(project));
   if (resource.origin === 'adopted') {
-    if (!ports.resources.retireAdopted) throw new ConflictError('resource_not_provisioned', 'This store cannot delete adopted resources.');
     const retired = await ports.resources.retireAdopted(resource.id, ports.clock.now().toISOString());
     if (!retired) throw new NotFoundError('resource_not_found', 'The resource does not exist.');
     return 'removed';

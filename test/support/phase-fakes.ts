@@ -128,6 +128,11 @@ export class MemoryResources implements ResourceStore {
     if (!r?.provisioning || r.provisioning.generation !== generation || r.provisioning.phase !== 'Pending') return this.refuse();
     return clone(this.put({ ...r, provisioning: { ...r.provisioning, substrate }, updated_at: at }));
   }
+  async retireAdopted(id: string, at: string) {
+    const r = this.items.get(id);
+    if (r?.origin !== 'adopted') return this.refuse();
+    return clone(this.put({ ...r, deleted_at: r.deleted_at ?? at, updated_at: r.deleted_at ?? at }));
+  }
   async releaseNode(resource: Resource) {
     // Records the phase the stored Resource was in: the release must come before the Deleted write.
     if (resource.node) this.released.push({ resource_id: resource.id, node_id: resource.node.node_id, mesh_ip: resource.node.mesh_ip, phase: this.items.get(resource.id)?.provisioning?.phase });
