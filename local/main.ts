@@ -1,5 +1,6 @@
 // `npm start`: the embedded local stack in one process, data kept under .plexsphere/.
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { FIXTURES } from '../scripts/fixtures.ts';
 import { startStack } from './stack.ts';
 
@@ -9,7 +10,12 @@ const port = Number(process.env.PORT ?? 8080);
 // across starts (the next one up by default) and a restart has nothing to re-seed.
 const ec2Port = Number(process.env.PLEXSPHERE_EC2_PORT ?? port + 1);
 
-const stack = await startStack({ dataDir, port, ec2Port });
+claimDataDir();
+console.log(`Starting the embedded local stack (data in ${dataDir})…`);
+const stack = await startStack({ dataDir, port, ec2Port }).catch((err: unknown) => {
+  console.error(`error: ${whyNotStarted(err)}`);
+  process.exit(1);
+});
 const seeded = stack.seed.created.length ? `seeded ${stack.seed.created.join(', ')}` : 'fixtures already seeded, nothing changed';
 console.log(`Plexsphere broker (embedded local stack)
   API          ${stack.url}/v1
@@ -36,4 +42,53 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       },
     );
   });
+}
+
+/** The common reasons a start fails, said in a line with what to do; anything else as it is. */
+function whyNotStarted(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e?.code === 'EADDRINUSE') {
+    return `port ${e.port ?? '?'} is in use (is another npm start running?). Stop it, or choose other ports with PORT=… (API) and PLEXSPHERE_EC2_PORT=… (local EC2).`;
+  }
+  return e instanceof Error ? (e.stack ?? e.message) : String(err);
+}
+
+/**
+ * One process per data folder: dynalite's LevelDB cannot be opened twice, and fails then with an
+ * unhelpful error from deep inside. A pid file says who holds the folder; a stale one is taken over.
+ */
+function claimDataDir(): void {
+  const pidFile = join(dataDir, 'npm-start.pid');
+  let holder = 0;
+  try {
+    holder = Number(readFileSync(pidFile, 'utf8'));
+  } catch {
+    // no holder
+  }
+  if (holder && holder !== process.pid && isRunning(holder)) {
+    console.error(`error: the data folder ${dataDir} is in use by process ${holder} (another npm start?). Stop it, or use another folder with PLEXSPHERE_DATA_DIR=….`);
+    process.exit(1);
+  }
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(pidFile, String(process.pid));
+  process.on('exit', () => {
+    if (readFileSafe(pidFile) === String(process.pid)) rmSync(pidFile, { force: true });
+  });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readFileSafe(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
