@@ -68,18 +68,20 @@ export interface CredentialDirectory {
   credentialsOfCloud(cloudId: string): Promise<AssignableCredential[]>;
 }
 
-export interface AuditEntry {
-  id: string;
-  domain_id: string;
-  at: string;
-  actor_subject: string;
-  action: string;
-  target: string;
-  outcome: 'succeeded' | 'denied';
-  reason?: string;
-  correlation_id: string;
-  details?: Record<string, string>;
-}
+/** One audit entry; the list route answers entries as they are stored. */
+export const AuditEntryViewSchema = z.object({
+  id: IdSchema,
+  domain_id: IdSchema,
+  at: z.string(),
+  actor_subject: z.string(),
+  action: z.string(),
+  target: z.string(),
+  outcome: z.enum(['succeeded', 'denied']),
+  reason: z.string().optional(),
+  correlation_id: z.string(),
+  details: z.record(z.string(), z.string()).optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntryViewSchema>;
 
 export interface AuditLog {
   append(entry: AuditEntry): Promise<void>;
@@ -135,7 +137,24 @@ export function effective(a: Assignment, now: Date): Assignment {
   return isExpired(a, now) ? { ...a, state: 'rejected', decision_reason: 'expired', decided_at: a.expires_at } : a;
 }
 
-export function assignmentView(a: Assignment, now: Date) {
+export const AssignmentViewSchema = z.object({
+  id: IdSchema,
+  project_id: IdSchema,
+  cloud_credential_id: IdSchema,
+  state: AssignmentStateSchema,
+  /** Approved and its credential handle pinned. */
+  materialised: z.boolean(),
+  requested_by: IdSchema,
+  created_at: z.string(),
+  updated_at: z.string(),
+  expires_at: z.string(),
+  decided_at: z.string().optional(),
+  decided_by: z.string().optional(),
+  decision_reason: z.string().optional(),
+});
+export type AssignmentView = z.infer<typeof AssignmentViewSchema>;
+
+export function assignmentView(a: Assignment, now: Date): AssignmentView {
   const e = effective(a, now);
   return {
     id: e.id,
@@ -155,14 +174,33 @@ export function assignmentView(a: Assignment, now: Date) {
 
 export const APPROVAL_KIND = 'credential_assignment';
 
-export function approvalState(a: Assignment, now: Date): 'pending-approval' | 'approved' | 'rejected' | 'expired' {
+export const ApprovalStateSchema = z.enum(['pending-approval', 'approved', 'rejected', 'expired']);
+
+export function approvalState(a: Assignment, now: Date): z.infer<typeof ApprovalStateSchema> {
   const e = effective(a, now);
   if (e.state === 'requested') return 'pending-approval';
   if (e.state === 'rejected') return e.decision_reason === 'expired' && e.decided_by === undefined ? 'expired' : 'rejected';
   return 'approved';
 }
 
-export function approvalView(a: Assignment, now: Date) {
+/** An assignment as the approvals queue shows it. */
+export const ApprovalViewSchema = z.object({
+  id: IdSchema,
+  domain_id: IdSchema,
+  proposer_subject: IdSchema,
+  action_kind: z.literal(APPROVAL_KIND),
+  target_resource: z.string(),
+  payload: z.object({ project_id: IdSchema, cloud_credential_id: IdSchema, assignment_state: AssignmentStateSchema }),
+  state: ApprovalStateSchema,
+  created_at: z.string(),
+  expires_at: z.string(),
+  decided_at: z.string().optional(),
+  decided_by_subject: z.string().optional(),
+  decision_reason: z.string().optional(),
+});
+export type ApprovalView = z.infer<typeof ApprovalViewSchema>;
+
+export function approvalView(a: Assignment, now: Date): ApprovalView {
   const e = effective(a, now);
   return {
     id: e.id,

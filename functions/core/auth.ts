@@ -213,7 +213,10 @@ function constantTimeEqual(a: string, b: string): boolean {
 // ---------------------------------------------------------------------------------------------
 
 /** The display-safe projection the sign-in chooser sees. */
-export function idpBindingView(b: IdpBinding) {
+export const IdpBindingViewSchema = z.object({ id: IdSchema, label: z.string(), issuer_host: z.string(), primary: z.boolean(), platform_scoped: z.boolean() });
+export type IdpBindingView = z.infer<typeof IdpBindingViewSchema>;
+
+export function idpBindingView(b: IdpBinding): IdpBindingView {
   return { id: b.id, label: b.label, issuer_host: b.issuer_host, primary: b.primary, platform_scoped: b.platform_scoped };
 }
 
@@ -261,14 +264,23 @@ async function resolveBinding(
 // Device flow (RFC 8628)
 // ---------------------------------------------------------------------------------------------
 
-export interface StartedDeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
+/** The answer to POST /v1/auth/device-code. */
+export const DeviceCodeViewSchema = z.object({
+  device_code: z.string(),
+  user_code: z.string(),
+  verification_uri: z.string(),
+  verification_uri_complete: z.string(),
+  expires_in: z.number().int(),
+  interval: z.number().int(),
+});
+export type StartedDeviceAuthorization = z.infer<typeof DeviceCodeViewSchema>;
+
+/** The answer to POST /v1/auth/device-token once the sign-in was approved. */
+export const DeviceTokenViewSchema = z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() });
+export type DeviceTokenView = z.infer<typeof DeviceTokenViewSchema>;
+
+/** The answer to approving or denying a code on the sign-in page. */
+export const DeviceDecisionViewSchema = z.object({ status: z.enum(['approved', 'denied']) });
 
 /**
  * Starts a device authorization. Primary course:
@@ -353,6 +365,33 @@ export interface StartedSession {
   session: Session;
   user: User;
 }
+
+/** The answer to POST /v1/auth/sign-in (the session itself travels in cookies). */
+export const SignInViewSchema = z.object({
+  subject: IdSchema,
+  email: z.string(),
+  display_name: z.string(),
+  domain_id: IdSchema,
+  expires_at: z.string(),
+});
+export type SignInView = z.infer<typeof SignInViewSchema>;
+
+/** The answer to GET /v1/auth/whoami. */
+export const WhoamiViewSchema = z.object({
+  principal_type: z.literal('user'),
+  principal_scope: z.literal('domain'),
+  subject: IdSchema,
+  domain_id: IdSchema,
+  email: z.string(),
+  display_name: z.string(),
+});
+export type WhoamiView = z.infer<typeof WhoamiViewSchema>;
+
+/** GET /v1/auth/jwks: a JWK may carry members beyond these, so each key stays open. */
+export const JwksViewSchema = z.object({
+  keys: z.array(z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.literal('sig') })),
+});
+export type JwksView = z.infer<typeof JwksViewSchema>;
 
 const dummyHashes = new WeakMap<PasswordHasher, Promise<string>>();
 
@@ -491,7 +530,7 @@ export async function decideDevice(
   user: User,
   userCode: string,
   verdict: 'approved' | 'denied',
-): Promise<{ status: 'approved' | 'denied' }> {
+): Promise<z.infer<typeof DeviceDecisionViewSchema>> {
   const device = await ports.auth.findDeviceAuthorizationByUserCode(userCode);
   if (!device) throw new NotFoundError('device_code_not_found', 'No sign-in request has this code.');
   const now = ports.clock.now();

@@ -709,7 +709,20 @@ export async function publishVersion(
 // ---------------------------------------------------------------------------------------------
 // Wire shapes. Credential views carry metadata only: never the material, nor where it is kept.
 
-export function cloudView(c: Cloud) {
+export const CloudViewSchema = z.object({
+  id: IdSchema,
+  display_name: z.string(),
+  slug: z.string(),
+  provider: CloudProviderSchema,
+  endpoint: JsonObjectSchema,
+  region_defaults: JsonObjectSchema,
+  external_id: z.string(),
+  created_at: TimestampSchema,
+  updated_at: TimestampSchema,
+});
+export type CloudView = z.infer<typeof CloudViewSchema>;
+
+export function cloudView(c: Cloud): CloudView {
   return {
     id: c.id,
     display_name: c.display_name,
@@ -723,7 +736,21 @@ export function cloudView(c: Cloud) {
   };
 }
 
-export function credentialView(c: CloudCredential, now: Date) {
+export const CredentialViewSchema = z.object({
+  id: IdSchema,
+  cloud_id: IdSchema,
+  display_name: z.string(),
+  version: z.number().int().min(1),
+  status: CredentialStatusSchema,
+  expires_at: TimestampSchema,
+  created_at: TimestampSchema,
+  updated_at: TimestampSchema,
+  revoked_at: TimestampSchema.optional(),
+  owner_id: IdSchema,
+});
+export type CredentialView = z.infer<typeof CredentialViewSchema>;
+
+export function credentialView(c: CloudCredential, now: Date): CredentialView {
   return {
     id: c.id,
     cloud_id: c.cloud_id,
@@ -738,7 +765,19 @@ export function credentialView(c: CloudCredential, now: Date) {
   };
 }
 
-export function versionView(v: BlueprintVersion) {
+export const BlueprintVersionViewSchema = z.object({
+  id: IdSchema,
+  version: z.string(),
+  provider_kinds: z.array(ProviderKindSchema),
+  injection_strategy: InjectionStrategySchema,
+  parameter_schema: z.array(
+    z.object({ name: z.string(), type: ParameterTypeSchema, required: z.boolean(), default: z.union([z.boolean(), z.number(), z.string()]).optional() }),
+  ),
+  created_at: TimestampSchema,
+});
+export type BlueprintVersionView = z.infer<typeof BlueprintVersionViewSchema>;
+
+export function versionView(v: BlueprintVersion): BlueprintVersionView {
   return {
     id: v.id,
     version: v.version,
@@ -754,7 +793,20 @@ export function versionView(v: BlueprintVersion) {
   };
 }
 
-export function blueprintView(b: Blueprint, versions: BlueprintVersion[] = []) {
+/** A blueprint with its versions (none in a list: GET the blueprint for them). */
+export const BlueprintViewSchema = z.object({
+  id: IdSchema,
+  slug: z.string(),
+  display_name: z.string(),
+  description: z.string(),
+  status: BlueprintSchema.shape.status,
+  created_at: TimestampSchema,
+  updated_at: TimestampSchema,
+  versions: z.array(BlueprintVersionViewSchema),
+});
+export type BlueprintView = z.infer<typeof BlueprintViewSchema>;
+
+export function blueprintView(b: Blueprint, versions: BlueprintVersion[] = []): BlueprintView {
   return {
     id: b.id,
     slug: b.slug,

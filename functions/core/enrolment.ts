@@ -9,7 +9,7 @@ import {
   UnavailableError,
   UnprocessableError,
 } from './errors.ts';
-import { newId, UUID_PATTERN } from './ids.ts';
+import { IdSchema, newId, UUID_PATTERN } from './ids.ts';
 import type { TenancyStore } from './ports.ts';
 import type { EnrolledNode, Resource } from './resources.ts';
 
@@ -207,21 +207,20 @@ export const RegisterBodySchema = z.strictObject({
 });
 export type RegisterBody = z.infer<typeof RegisterBodySchema>;
 
-export interface Peer {
-  node_id: string;
-  mesh_ip: string;
-  public_key: string;
-}
+export const PeerViewSchema = z.object({ node_id: IdSchema, mesh_ip: z.string(), public_key: z.string() });
+export type Peer = z.infer<typeof PeerViewSchema>;
 
-export interface Registration {
-  node_id: string;
-  mesh_ip: string;
-  signing_public_key: string;
-  signing_key_id: string;
-  nsk: string;
-  peer_snapshot: Peer[];
-  domain_mesh_cidr: string;
-}
+/** The answer to POST /v1/register; `nsk` is shown this once. */
+export const RegistrationViewSchema = z.object({
+  node_id: IdSchema,
+  mesh_ip: z.string(),
+  signing_public_key: z.string(),
+  signing_key_id: z.string(),
+  nsk: z.string(),
+  peer_snapshot: z.array(PeerViewSchema),
+  domain_mesh_cidr: z.string(),
+});
+export type Registration = z.infer<typeof RegistrationViewSchema>;
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** How many claims one read looks at when the address at the counter is taken (BatchGetItem's limit). */
@@ -442,11 +441,8 @@ export const HeartbeatBodySchema = z.strictObject({
 });
 export type HeartbeatBody = z.infer<typeof HeartbeatBodySchema>;
 
-export interface HeartbeatAnswer {
-  accepted_at: string;
-  reconcile: boolean;
-  rotate_keys: boolean;
-}
+export const HeartbeatViewSchema = z.object({ accepted_at: z.string(), reconcile: z.boolean(), rotate_keys: z.boolean() });
+export type HeartbeatAnswer = z.infer<typeof HeartbeatViewSchema>;
 
 /**
  * Accepts a heartbeat. Primary course:
@@ -486,11 +482,12 @@ export async function acceptHeartbeat(ports: EnrolmentPorts, identity: NodeIdent
 const STALE_AFTER_MS = 90_000;
 const UNREACHABLE_AFTER_MS = 300_000;
 
-export interface Reachability {
-  state: 'healthy' | 'stale' | 'unreachable';
-  last_heartbeat_at?: string;
-  changed_at: string;
-}
+export const ReachabilityViewSchema = z.object({
+  state: z.enum(['healthy', 'stale', 'unreachable']),
+  last_heartbeat_at: z.string().optional(),
+  changed_at: z.string(),
+});
+export type Reachability = z.infer<typeof ReachabilityViewSchema>;
 
 /** Derived from the heartbeat facts: healthy under 90 s, stale under 300 s, unreachable beyond or before any. */
 export function reachabilityOf(node: EnrolledNode, now: Date): Reachability {
@@ -505,8 +502,22 @@ export function reachabilityOf(node: EnrolledNode, now: Date): Reachability {
 
 const emptyReports = () => ({ metadata: [], data: [], reports: [] });
 
+// The broker drives none of these lists yet, so their entries stay open.
+const ReportsViewSchema = z.object({ metadata: z.array(z.unknown()), data: z.array(z.unknown()), reports: z.array(z.unknown()) });
+
+/** The answer to GET /v1/nodes/{id}/state. */
+export const NodeStateViewSchema = z.object({
+  peers: z.array(PeerViewSchema),
+  reachability: ReachabilityViewSchema,
+  policy: z.null(),
+  bridge: z.null(),
+  state: ReportsViewSchema,
+  reports: ReportsViewSchema,
+});
+export type NodeStateView = z.infer<typeof NodeStateViewSchema>;
+
 /** The reconciliation pull: every block present; the ones the broker does not drive yet are empty or null. */
-export async function nodeState(ports: Pick<EnrolmentPorts, 'nodes' | 'clock'>, identity: NodeIdentity) {
+export async function nodeState(ports: Pick<EnrolmentPorts, 'nodes' | 'clock'>, identity: NodeIdentity): Promise<NodeStateView> {
   const found = await ports.nodes.find(identity.nodeId);
   const node = found?.resource.node;
   if (!found || node?.node_id !== identity.nodeId) throw new NotFoundError('node_not_found', 'The node no longer exists.');
@@ -589,8 +600,20 @@ export function canonicalManifest(body: CapabilityManifestBody): CapabilityManif
   };
 }
 
+/** The answer to PUT /v1/nodes/{id}/capabilities. */
+export const CapabilitiesViewSchema = z.object({
+  accepted_at: z.string(),
+  fields_changed: z.array(z.enum(MANIFEST_FIELDS)),
+  host_key_changed: z.boolean(),
+});
+export type CapabilitiesView = z.infer<typeof CapabilitiesViewSchema>;
+
 /** Stores the node's manifest and says what changed against the one before (sorted field names). */
-export async function recordCapabilities(ports: Pick<EnrolmentPorts, 'nodes' | 'clock'>, identity: NodeIdentity, body: CapabilityManifestBody) {
+export async function recordCapabilities(
+  ports: Pick<EnrolmentPorts, 'nodes' | 'clock'>,
+  identity: NodeIdentity,
+  body: CapabilityManifestBody,
+): Promise<CapabilitiesView> {
   const manifest = canonicalManifest(body);
   const previous = (await ports.nodes.getCapabilities(identity.nodeId))?.manifest;
   const isEmpty = (value: unknown) => value === '' || (Array.isArray(value) && value.length === 0);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { InvalidInputError } from './errors.ts';
 
 export interface Page<T> {
@@ -24,3 +25,6 @@ export function parseLimit(raw: string | undefined): number {
   }
   return limit;
 }
+
+/** A list answer on the wire: one page of views, and a cursor when more follow. */
+export const pageViewSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().optional() });

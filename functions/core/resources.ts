@@ -140,7 +140,38 @@ export const CreateResourceBodySchema = z.discriminatedUnion('origin', [
 export type CreateResourceBody = z.infer<typeof CreateResourceBodySchema>;
 
 /** The Resource on the wire: the contract's fields, plus why it is where it is. */
-export function resourceView(r: Resource) {
+export const ResourceViewSchema = z.object({
+  id: IdSchema,
+  project_id: IdSchema,
+  domain_id: IdSchema,
+  kind: z.string(),
+  origin: ResourceSchema.shape.origin,
+  external_ref: z.string().optional(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  blueprint_version_id: IdSchema.optional(),
+  cloud_credential_id: IdSchema.optional(),
+  /** Absent on an adopted Resource: the broker drives no phases for it. */
+  provisioning: z
+    .object({
+      phase: PhaseSchema,
+      provisioned_resource_id: IdSchema,
+      generation: z.number().int().nonnegative(),
+      reason: z.string(),
+      waiting_on: z.string().optional(),
+      deadline: z.string().optional(),
+      last_error: ErrorInfoSchema.optional(),
+      transitions: z.array(z.object({ phase: PhaseSchema, at: z.string() })),
+      substrate: z
+        .object({ provider: SubstrateRefSchema.shape.provider, region: z.string(), instance_id: z.string().optional(), state: z.string().optional() })
+        .optional(),
+      node: z.object({ node_id: IdSchema, mesh_ip: z.string(), registered_at: z.string(), last_heartbeat_at: z.string().optional() }).optional(),
+    })
+    .optional(),
+});
+export type ResourceView = z.infer<typeof ResourceViewSchema>;
+
+export function resourceView(r: Resource): ResourceView {
   const p = r.provisioning;
   return {
     id: r.id,

@@ -72,7 +72,20 @@ export const PatchProjectBodySchema = z
   .refine((b) => Object.keys(b).length > 0, 'at least one field must be given');
 
 /** What a project looks like on the wire. */
-export function projectView(p: Project) {
+export const ProjectViewSchema = z.object({
+  id: IdSchema,
+  domain_id: IdSchema,
+  name: z.string(),
+  slug: z.string(),
+  description: z.string(),
+  sub_range_cidr: z.string().optional(),
+  owner_id: IdSchema,
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type ProjectView = z.infer<typeof ProjectViewSchema>;
+
+export function projectView(p: Project): ProjectView {
   return {
     id: p.id,
     domain_id: p.domain_id,
@@ -89,7 +102,18 @@ export function projectView(p: Project) {
 // The platform's default heartbeat policy; domains carry no override yet.
 const DEFAULT_REACHABILITY = { heartbeat_interval: '30s', stale_after: '90s', unreachable_after: '5m' };
 
-export function domainView(d: Domain) {
+export const DomainViewSchema = z.object({
+  id: IdSchema,
+  slug: z.string(),
+  name: z.string(),
+  mesh_cidr: z.string(),
+  reachability: z.object({ heartbeat_interval: z.string(), stale_after: z.string(), unreachable_after: z.string() }),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type DomainView = z.infer<typeof DomainViewSchema>;
+
+export function domainView(d: Domain): DomainView {
   return {
     id: d.id,
     slug: d.slug,

@@ -49,7 +49,9 @@ const bodyName = (doc: Doc, key: string): string => {
 function ajvWith(doc: Doc) {
   const ajv = new Ajv2020({ allErrors: true });
   addFormats(ajv);
-  ajv.addSchema({ $id: 'urn:plexsphere:openapi', $defs: doc.components.schemas });
+  // Component refs (#/components/schemas/X) point into the one registered schema.
+  const defs = JSON.parse(JSON.stringify(doc.components.schemas).replaceAll('"#/components/schemas/', '"urn:plexsphere:openapi#/$defs/'));
+  ajv.addSchema({ $id: 'urn:plexsphere:openapi', $defs: defs });
   return (name: string) => {
     const validate = ajv.getSchema(`urn:plexsphere:openapi#/$defs/${name}`);
     if (!validate) throw new Error(`no component schema ${name}`);
@@ -243,9 +245,10 @@ describe('the document as a whole', () => {
       const q = query(route.method, route.path);
       expect(q.limit, routeKey(route)).toMatchObject({ type: 'integer', minimum: 1, maximum: 200 });
       expect(q.cursor, routeKey(route)).toEqual({ type: 'string' });
-      expect(operationOf(served.doc, route.method, route.path).responses['200'].content['application/json'].schema).toEqual({
-        $ref: '#/components/schemas/Page',
-      });
+      const page = operationOf(served.doc, route.method, route.path).responses['200'].content['application/json'].schema.$ref;
+      expect(page, routeKey(route)).toMatch(/^#\/components\/schemas\/\w+ViewPage$/);
+      const item = served.doc.components.schemas[page.split('/').at(-1)];
+      expect(item, routeKey(route)).toMatchObject({ required: ['items'], properties: { items: { type: 'array' }, next_cursor: { type: 'string' } } });
     }
     expect(Object.keys(query('GET', '/v1/approvals')).sort()).toEqual(['cursor', 'domain_id', 'kind', 'limit', 'status']);
     expect(Object.keys(query('GET', '/v1/projects')).sort()).toEqual(['cursor', 'domain_id', 'limit']);
