@@ -1,21 +1,10 @@
-import { z } from 'zod';
-import type { AuditEntry, AuditLog } from '../core/assignments.ts';
+import { type AuditEntry, type AuditLog, AuditEntryViewSchema } from '../core/assignments.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { auditKeys } from './dynamo/keys.ts';
 import type { Table } from './dynamo/table.ts';
 
-const AuditEntrySchema = z.object({
-  id: z.string(),
-  domain_id: z.string(),
-  at: z.string(),
-  actor_subject: z.string(),
-  action: z.string(),
-  target: z.string(),
-  outcome: z.enum(['succeeded', 'denied']),
-  reason: z.string().optional(),
-  correlation_id: z.string(),
-  details: z.record(z.string(), z.string()).optional(),
-});
+// An entry is stored exactly as it is shown.
+const AuditEntrySchema = AuditEntryViewSchema;
 
 export class DynamoAuditLog implements AuditLog {
   constructor(private readonly table: Table) {}

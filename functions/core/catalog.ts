@@ -709,17 +709,8 @@ export async function publishVersion(
 // ---------------------------------------------------------------------------------------------
 // Wire shapes. Credential views carry metadata only: never the material, nor where it is kept.
 
-export const CloudViewSchema = z.object({
-  id: IdSchema,
-  display_name: z.string(),
-  slug: z.string(),
-  provider: CloudProviderSchema,
-  endpoint: JsonObjectSchema,
-  region_defaults: JsonObjectSchema,
-  external_id: z.string(),
-  created_at: TimestampSchema,
-  updated_at: TimestampSchema,
-});
+// A Cloud holds nothing secret: its wire shape is the stored entity's.
+export const CloudViewSchema = CloudSchema;
 export type CloudView = z.infer<typeof CloudViewSchema>;
 
 export function cloudView(c: Cloud): CloudView {
