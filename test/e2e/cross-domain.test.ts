@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resourceKeys } from '../../functions/adapters/dynamo/keys.ts';
 import { Table } from '../../functions/adapters/dynamo/table.ts';
 import { deps } from '../../functions/shared/composition.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
@@ -6,6 +7,7 @@ import { seedDomain, seedUser } from '../../scripts/seed.ts';
 import { approvedProject, createResource, seededCatalog, untilPhase } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
+import { waitFor } from '../support/wait.ts';
 
 // Two tenants on one broker: Acme Corp (seeded) and Globex, written here with its own admin.
 // Nobody reads or changes across the line, and each refusal says so without touching the table.
@@ -34,6 +36,12 @@ beforeAll(async () => {
   const projectId = await approvedProject(stack, catalog.demoCredentialId);
   const resourceId = await createResource(stack, projectId, catalog);
   await untilPhase(stack, resourceId, 'Enrolling');
+  // The Enrolling step stores its task token just after the phase changes: once it is there,
+  // nothing writes to the table until a node registers (none will).
+  await waitFor(async () => {
+    const item = (await table.getRaw(resourceKeys.resource(resourceId))) as { provisioning?: { enrol_task_token?: string } } | undefined;
+    return item?.provisioning?.enrol_task_token ? true : undefined;
+  }, { what: 'the Enrolling step to store its task token' });
   acme = { projectId, resourceId, assignmentsPath: `/v1/projects/${projectId}/credential-assignments` };
   const globex = await asGlobex('POST', '/v1/projects', { domain_id: GLOBEX, name: 'Globex fleet', slug: 'fleet' });
   expect(globex.status, globex.text).toBe(201);
