@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { DynamoAssignmentStore } from '../../functions/adapters/assignment-store.ts';
-import { DynamoAuditLog } from '../../functions/adapters/audit-log.ts';
 import { STALE_CLAIM_MS } from '../../functions/adapters/catalog-store.ts';
 import { assignmentKeys, keys } from '../../functions/adapters/dynamo/keys.ts';
 import { documentClient, Table } from '../../functions/adapters/dynamo/table.ts';
 import { DynamoTenancyStore } from '../../functions/adapters/tenancy-store.ts';
-import { type AssignableCredential, type AssignmentPorts, decide, requestAssignment, usableHandle } from '../../functions/core/assignments.ts';
-import type { Authorizer, AuthzSubject } from '../../functions/core/authz/model.ts';
-import type { TenancyStore } from '../../functions/core/ports.ts';
+import { type AssignmentPorts, decide, requestAssignment, usableHandle } from '../../functions/core/assignments.ts';
 import type { Project } from '../../functions/core/tenancy.ts';
-import type { Vault } from '../../functions/core/vault.ts';
+import { actorOf, assignmentPorts, IDS } from '../support/assignment-ports.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 
 // Races on claim items, interleaved deterministically: a table wrapper runs a hook (or waits on a
@@ -86,11 +82,7 @@ async function failure(p: Promise<unknown>): Promise<{ code?: string; name?: str
   throw new Error('expected a failure');
 }
 
-const DOMAIN = '019100a0-0a00-7000-8000-0000000000d1';
-const OWNER = '019100a0-0c00-7000-8000-0000000000c1';
-const REQUESTER = '019100a0-0c00-7000-8000-0000000000c2';
-const PROJECT = '019100a0-0e00-7000-8000-0000000000e1';
-const CREDENTIAL = '019100a0-0f00-7000-8000-0000000000f1';
+const { DOMAIN, OWNER, REQUESTER, PROJECT, CREDENTIAL } = IDS;
 
 let dynamo: TestDynamo;
 let tableName: string;
@@ -183,47 +175,10 @@ describe('project slug claims', () => {
 });
 
 describe('live assignment claims', () => {
-  const subject = (userId: string): AuthzSubject => ({ userId, domainId: DOMAIN, platformOperator: false, adminOf: [], auditorOf: [] });
-  const actor = (userId: string) => ({ subject: subject(userId), correlationId: 'test' });
-  const allowAll: Authorizer = { decide: async () => ({ allowed: true }) };
-  const project: Project = {
-    id: PROJECT,
-    domain_id: DOMAIN,
-    name: 'p',
-    slug: 'p',
-    owner_id: REQUESTER,
-    resource_count: 0,
-    created_at: '2026-06-01T00:00:00.000Z',
-    updated_at: '2026-06-01T00:00:00.000Z',
-  };
-  const credential: AssignableCredential = {
-    id: CREDENTIAL,
-    cloud_id: DOMAIN,
-    owner_id: OWNER,
-    status: 'active',
-    secret_arn: 'arn:secret',
-    created_at: '2026-06-01T00:00:00.000Z',
-  };
-  const vault: Vault = {
-    create: async () => ({ arn: 'arn:secret', versionId: 'v1' }),
-    read: async () => ({ value: 'never-used', versionId: 'v1' }),
-    put: async () => ({ arn: 'arn:secret', versionId: 'v2' }),
-    describe: async () => ({ arn: 'arn:secret', currentVersionId: 'v1' }),
-    remove: async () => {},
-  };
   /** The ports of one request, over its own (possibly hooked) table. */
-  const portsOver = (table: Table): AssignmentPorts => ({
-    tenancy: { getProject: async (id: string) => (id === PROJECT ? project : undefined) } as unknown as TenancyStore,
-    assignments: new DynamoAssignmentStore(table, clock),
-    credentials: { getCredential: async (id) => (id === CREDENTIAL ? credential : undefined), credentialsOfCloud: async () => [credential] },
-    audit: new DynamoAuditLog(table),
-    vault,
-    authorizer: allowAll,
-    clock,
-    requestTtlSeconds: 3600,
-  });
+  const portsOver = (table: Table) => assignmentPorts(table, clock);
   const plain = () => portsOver(new Table(tableName, documentClient()));
-  const request = (ports: AssignmentPorts) => requestAssignment(ports, actor(REQUESTER), PROJECT, { cloud_credential_id: CREDENTIAL });
+  const request = (ports: AssignmentPorts) => requestAssignment(ports, actorOf(REQUESTER), PROJECT, { cloud_credential_id: CREDENTIAL });
   const liveIds = async () =>
     (await plain().assignments.listByProject(PROJECT, { limit: 100 })).items.filter((a) => a.state === 'requested' || a.state === 'approved').map((a) => a.id);
 
@@ -241,7 +196,7 @@ describe('live assignment claims', () => {
     expect(refused.extra?.existing_assignment_id).toBe(a.id);
     expect(await liveIds()).toEqual([a.id]);
 
-    await decide(plain(), actor(OWNER), a.id, 'approve');
+    await decide(plain(), actorOf(OWNER), a.id, 'approve');
     const usable = await usableHandle(plain(), PROJECT, CREDENTIAL);
     expect(usable.assignment.id).toBe(a.id);
     expect(usable.handle).toEqual({ secret_arn: 'arn:secret', version_id: 'v1' });
@@ -268,7 +223,7 @@ describe('live assignment claims', () => {
     // Between B's failed claim and its read of the holder, the first request is rejected, which
     // releases the claim: B finds no claim at all.
     tableB.before('get', 'LIVEASSIGN#', async () => {
-      await decide(plain(), actor(OWNER), first.id, 'reject', 'not now');
+      await decide(plain(), actorOf(OWNER), first.id, 'reject', 'not now');
       expect(await new Table(tableName, documentClient()).getRaw(assignmentKeys.live(PROJECT, CREDENTIAL))).toBeUndefined();
     });
     const b = await request(portsOver(tableB));
