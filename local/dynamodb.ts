@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import type { IncomingMessage, Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { crc32 } from 'node:zlib';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { TABLE_KEYS } from '../functions/adapters/dynamo/table-def.ts';
+import { type DynamoAnswer, DynaliteClient, FileJournal, Gate, journalPath, MemoryJournal, Transactions } from './dynamo-transactions.ts';
 import { closeServer, listen } from './net.ts';
+import { readBodyText } from './state-file.ts';
 
-/** Requests dynalite answered, in total and by operation (X-Amz-Target), for `npm run bench`. */
+/** Requests the endpoint answered, in total and by operation (X-Amz-Target), for `npm run bench`. */
 export interface DynamoStats {
   requests: number;
   byOperation: Record<string, number>;
@@ -14,34 +18,123 @@ export interface DynamoStats {
 // Keyed by endpoint URL: the stack hands out the URL, and the bench looks the counters up by it.
 const statsByUrl = new Map<string, DynamoStats>();
 
-/** The request counters of the dynalite listening at `url`, while it runs. */
+/** The request counters of the local DynamoDB listening at `url`, while it runs. */
 export function dynamoStatsFor(url: string): DynamoStats | undefined {
   return statsByUrl.get(url);
 }
 
-/** Starts dynalite (the DynamoDB wire protocol over LevelDB) with its data under `dataDir`. */
-export async function startDynamo(opts: { dataDir?: string; port?: number }) {
+// Which lock an operation takes; the rest (describe, list, tags, TTL) take none.
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'CreateTable', 'DeleteTable', 'UpdateTable']);
+const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
+const TABLE_CHANGES = new Set(['CreateTable', 'DeleteTable']);
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError' as const;
+}
+
+/**
+ * Starts the local DynamoDB: dynalite (the DynamoDB wire protocol over LevelDB, data under
+ * `dataDir`) behind a front that adds TransactWriteItems and TransactGetItems. The front hands
+ * every other request to dynalite's own handler in-process, under a write lock (writes) or a
+ * shared read lock (reads); dynalite also listens on a port of its own, used only by the
+ * transactions for their single-item steps.
+ */
+export async function startDynamo(opts: { dataDir?: string; port?: number; now?: () => number }) {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
-  const server: Server = dynalite({ path: opts.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const store: Server = dynalite({ path: opts.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const storePort = await listen(store, 0);
+  const client = new DynaliteClient(storePort);
+  const gate = new Gate();
+  let transactions: Transactions;
+  try {
+    const journal = opts.dataDir ? await FileJournal.open(journalPath(opts.dataDir)) : new MemoryJournal();
+    transactions = new Transactions({ client, gate, journal, ...(opts.now && { now: opts.now }) });
+    await transactions.recover();
+  } catch (err) {
+    client.close();
+    await closeServer(store);
+    throw err;
+  }
+  const handle = store.listeners('request')[0] as RequestListener;
+
   const stats: DynamoStats = { requests: 0, byOperation: {} };
-  server.on('request', (req: IncomingMessage) => {
+  const front = createServer((req, res) => {
     const target = req.headers['x-amz-target'];
     const operation = (typeof target === 'string' && target.split('.').pop()) || 'unknown';
     stats.requests += 1;
     stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
+    if (target === 'DynamoDB_20120810.TransactWriteItems') return void answer(req, res, (body) => transactions.writeItems(body));
+    if (target === 'DynamoDB_20120810.TransactGetItems') return void answer(req, res, (body) => transactions.getItems(body));
+    if (TABLE_CHANGES.has(operation)) transactions.forgetTables();
+    if (WRITES.has(operation)) gate.write(() => pass(handle, req, res, () => gate.releaseWrite()));
+    else if (READS.has(operation)) gate.read(() => pass(handle, req, res, () => gate.releaseRead()));
+    else handle(req, res);
   });
-  const port = await listen(server, opts.port ?? 0);
+  const port = await listen(front, opts.port ?? 0);
   const url = `http://127.0.0.1:${port}`;
   statsByUrl.set(url, stats);
   return {
     url,
     port,
     stats,
-    close: () => {
+    close: async () => {
       statsByUrl.delete(url);
-      return closeServer(server);
+      await closeServer(front);
+      client.close();
+      await closeServer(store);
     },
   };
+}
+
+/** Hands the request to dynalite; `release` runs once its answer is sent or the client is gone. */
+function pass(handle: RequestListener, req: IncomingMessage, res: ServerResponse, release: () => void): void {
+  // Gone while it waited for the lock: its 'close' has been and will not come again.
+  if (req.socket.destroyed) {
+    release();
+    return;
+  }
+  let released = false;
+  const once = () => {
+    if (released) return;
+    released = true;
+    release();
+  };
+  res.once('finish', once);
+  res.once('close', once);
+  handle(req, res);
+}
+
+/** Reads a transaction's JSON body and sends the answer `work` gives, the way dynalite would. */
+async function answer(req: IncomingMessage, res: ServerResponse, work: (body: unknown) => Promise<DynamoAnswer>): Promise<void> {
+  let result: DynamoAnswer;
+  try {
+    const text = await readBodyText(req, MAX_BODY_BYTES, () => {
+      throw new BodyTooLargeError();
+    });
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    result = body === undefined ? { status: 400, body: { __type: 'com.amazon.coral.service#SerializationException' } } : await work(body);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      res.statusCode = 413;
+      res.end();
+      return;
+    }
+    result = { status: 500, body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(err) } };
+  }
+  const text = JSON.stringify(result.body);
+  res.writeHead(result.status, {
+    'Content-Type': 'application/x-amz-json-1.0',
+    'Content-Length': Buffer.byteLength(text),
+    'x-amz-crc32': crc32(text),
+    'x-amzn-RequestId': randomUUID(),
+  });
+  res.end(text);
 }
 
 /** Creates the single table as the CDK stack declares it; an existing table is left alone. */

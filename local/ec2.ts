@@ -30,6 +30,16 @@ type InstanceStateName = keyof typeof STATE_CODES;
 
 const StateReasonSchema = z.object({ code: z.string(), message: z.string() });
 
+/** RunInstances' MetadataOptions as DescribeInstances reports them (IMDSv2 is `httpTokens: required`). */
+const MetadataOptionsSchema = z.object({
+  httpTokens: z.enum(['optional', 'required']),
+  httpPutResponseHopLimit: z.number().int().min(1).max(64),
+  httpEndpoint: z.enum(['enabled', 'disabled']),
+  httpProtocolIpv6: z.enum(['enabled', 'disabled']),
+  instanceMetadataTags: z.enum(['enabled', 'disabled']),
+});
+type MetadataOptions = z.infer<typeof MetadataOptionsSchema>;
+
 const StoredInstanceSchema = z.object({
   instanceId: z.string(),
   reservationId: z.string(),
@@ -42,6 +52,8 @@ const StoredInstanceSchema = z.object({
   launchTime: z.string(),
   privateIpAddress: z.string(),
   clientToken: z.string().optional(),
+  /** Absent in state files written before the emulator kept them: AWS's defaults apply. */
+  metadataOptions: MetadataOptionsSchema.optional(),
   /** SHA-256 of the RunInstances parameters, to tell a retry from a different request reusing the token. */
   requestFingerprint: z.string(),
   /** Base64, exactly as received. */
@@ -68,6 +80,7 @@ export interface InstanceRecord {
   launchTime: string;
   privateIpAddress: string;
   clientToken?: string;
+  metadataOptions?: MetadataOptions;
 }
 
 export interface LaunchedInstance {
@@ -209,6 +222,39 @@ function instanceTags(params: Params): Record<string, string> {
   return tags;
 }
 
+/** AWS's defaults for what RunInstances leaves out (an AMI without `ImdsSupport: v2.0`, no account default). */
+const DEFAULT_METADATA_OPTIONS: MetadataOptions = {
+  httpTokens: 'optional',
+  httpPutResponseHopLimit: 1,
+  httpEndpoint: 'enabled',
+  httpProtocolIpv6: 'disabled',
+  instanceMetadataTags: 'disabled',
+};
+
+function oneOf<T extends string>(params: Params, name: string, allowed: readonly T[], fallback: T): T {
+  const value = params.get(name);
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) fail('InvalidParameterValue', `Value (${value}) for parameter ${name} is invalid. Expected one of: ${allowed.join(', ')}.`);
+  return value as T;
+}
+
+function metadataOptions(params: Params): MetadataOptions {
+  const prefix = 'MetadataOptions.';
+  const hopText = params.get(`${prefix}HttpPutResponseHopLimit`);
+  const hops = hopText === undefined ? DEFAULT_METADATA_OPTIONS.httpPutResponseHopLimit : Number(hopText);
+  if (!Number.isInteger(hops) || hops < 1 || hops > 64) {
+    fail('InvalidParameterValue', `Value (${hopText}) for parameter ${prefix}HttpPutResponseHopLimit is invalid. Must be from 1 to 64.`);
+  }
+  const d = DEFAULT_METADATA_OPTIONS;
+  return {
+    httpTokens: oneOf(params, `${prefix}HttpTokens`, ['optional', 'required'], d.httpTokens),
+    httpPutResponseHopLimit: hops,
+    httpEndpoint: oneOf(params, `${prefix}HttpEndpoint`, ['enabled', 'disabled'], d.httpEndpoint),
+    httpProtocolIpv6: oneOf(params, `${prefix}HttpProtocolIpv6`, ['enabled', 'disabled'], d.httpProtocolIpv6),
+    instanceMetadataTags: oneOf(params, `${prefix}InstanceMetadataTags`, ['enabled', 'disabled'], d.instanceMetadataTags),
+  };
+}
+
 function decodeUserData(base64: string): string {
   const compact = base64.replace(/[\r\n]/g, '');
   if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
@@ -338,10 +384,24 @@ function instanceXml(instance: StoredInstance, region: string): string {
     leaf('rootDeviceType', 'ebs'),
     leaf('virtualizationType', 'hvm'),
     leaf('clientToken', instance.clientToken),
+    metadataOptionsXml(instance.metadataOptions ?? DEFAULT_METADATA_OPTIONS),
     // AWS leaves tagSet out when an instance has no tags.
     tags.length > 0 ? itemSet('tagSet', tags) : '',
     leaf('hypervisor', 'xen'),
   ].join('');
+}
+
+function metadataOptionsXml(options: MetadataOptions): string {
+  return node(
+    'metadataOptions',
+    // `applied` at once: nothing here waits for an instance to take the options up.
+    leaf('state', 'applied') +
+      leaf('httpTokens', options.httpTokens) +
+      leaf('httpPutResponseHopLimit', options.httpPutResponseHopLimit) +
+      leaf('httpEndpoint', options.httpEndpoint) +
+      leaf('httpProtocolIpv6', options.httpProtocolIpv6) +
+      leaf('instanceMetadataTags', options.instanceMetadataTags),
+  );
 }
 
 function reservationXml(reservationId: string, instances: StoredInstance[], region: string): string {
@@ -477,6 +537,7 @@ class Ec2Service {
     const userData = params.get('UserData') ?? '';
     decodeUserData(userData);
     const tags = instanceTags(params);
+    const metadata = metadataOptions(params);
     const clientToken = params.get('ClientToken');
     if (clientToken !== undefined && (clientToken.length === 0 || clientToken.length > 64)) {
       fail('InvalidParameterValue', 'Client token must be between 1 and 64 characters.');
@@ -504,6 +565,7 @@ class Ec2Service {
       launchTime: new Date().toISOString(),
       privateIpAddress: hostAddress(this.state.nextHost++),
       clientToken,
+      metadataOptions: metadata,
       requestFingerprint,
       userData,
     };

@@ -335,9 +335,11 @@ class SecretsStore {
     const days = input.RecoveryWindowInDays ?? 30;
     if (days < 7 || days > 30) fail('InvalidParameterException', 'RecoveryWindowInDays must be between 7 and 30.');
     const secret = this.find(input.SecretId);
+    // As on AWS (and moto): a scheduled deletion is not scheduled again; only a forced delete goes on.
+    if (secret.deletedDate !== undefined && !input.ForceDeleteWithoutRecovery) throw markedForDeletion();
     const deletionDate = input.ForceDeleteWithoutRecovery ? this.now() : this.now() + days * DAY_MS;
     if (input.ForceDeleteWithoutRecovery) delete this.state.secrets[secret.name];
-    else if (secret.deletedDate === undefined) secret.deletedDate = deletionDate / 1000;
+    else secret.deletedDate = deletionDate / 1000;
     await this.save();
     return { ARN: secret.arn, Name: secret.name, DeletionDate: secret.deletedDate ?? deletionDate / 1000 };
   }

@@ -1,5 +1,3 @@
-// First: a V8 flag that must be set before any handler code is optimized (Node 20 only).
-import './v8-workaround.ts';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +70,6 @@ const LOCAL_TIMINGS = { SubstratePollSeconds: '1', DrainPollSeconds: '1', EnrolT
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   mkdirSync(opts.dataDir, { recursive: true });
   const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 1000;
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dynamo = await startDynamo({ dataDir: join(opts.dataDir, 'dynamodb') });
   const secrets = await startSecretsManager({ dataDir: join(opts.dataDir, 'secrets') });
   const lambdas = new LocalStepFunctions();
@@ -94,8 +91,6 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    // Node 20 is supported here until the SDK's 2027 releases; the notice is noise on every start.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SFN: sfn.url,

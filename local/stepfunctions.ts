@@ -34,26 +34,6 @@ import { z } from 'zod';
 import { closeServer, listen } from './net.ts';
 import { readBodyText } from './state-file.ts';
 
-installPromiseWithResolvers();
-
-/** aws-local-stepfunctions calls Promise.withResolvers (ES2024), which Node 20 lacks. */
-function installPromiseWithResolvers(): void {
-  if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers === 'function') return;
-  Object.defineProperty(Promise, 'withResolvers', {
-    configurable: true,
-    writable: true,
-    value: () => {
-      let resolve: ((value: unknown) => void) | undefined;
-      let reject: ((reason?: unknown) => void) | undefined;
-      const promise = new Promise((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
-
 const ACCOUNT = '000000000000';
 const DEFAULT_REGION = 'us-east-1';
 const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [-- --out=<dir>]`: starts a fresh embedded stack, measures the figures
 // of issue 7, prints them against the budgets and writes them as JSON. See scripts/bench/README-bench.md.
-import { V8_WORKAROUND } from '../local/v8-workaround.ts';
 import { join } from 'node:path';
+import { ESBUILD_TARGET } from '../infra/node-line.ts';
 import { startTestStack } from '../test/support/stack.ts';
 import { FIXTURES } from './fixtures.ts';
 import { BUDGETS, check, type Verdict } from './bench/budgets.ts';
@@ -209,7 +209,6 @@ try {
       ['node agent heartbeat', `${SETTINGS.heartbeatIntervalMs} ms (HEARTBEAT_INTERVAL_SECONDS=${process.env.HEARTBEAT_INTERVAL_SECONDS})`],
       ['SubstratePollSeconds / DrainPollSeconds', `${SETTINGS.timings.SubstratePollSeconds} s / ${SETTINGS.timings.DrainPollSeconds} s`],
       ['reconciler timer', 'off'],
-      ['V8 flag (see local/v8-workaround.ts)', V8_WORKAROUND ?? 'none'],
       ['machine', `${process.version}, ${(await import('node:os')).availableParallelism()} CPUs`],
     ],
   );
@@ -252,7 +251,7 @@ try {
   );
   console.log(`  (one poll GET /v1/resources/{id} = 1 invocation, ${dynamoPerPoll} DynamoDB requests; Lambda invocations include the node agent's register/heartbeats in the window)`);
   table(
-    'Function groups: bundle (esbuild: bundle, minify, node, esm, node22; AWS SDK inside) and cold init (import + first request, median)',
+    `Function groups: bundle (esbuild: bundle, minify, node, esm, ${ESBUILD_TARGET}; AWS SDK inside) and cold init (import + first request, median)`,
     ['group', 'JS KiB', 'cedar glue KiB', 'cedar wasm KiB', 'import ms', 'first req ms', 'cold init ms', 'warm req ms', 'cedar', 'first request'],
     bundles.map((b) => {
       const c = cold.find((x) => x.group === b.group);
@@ -295,7 +294,7 @@ try {
     at: new Date().toISOString(),
     quick: args.quick,
     machine: { node: process.version, cpus: (await import('node:os')).availableParallelism() },
-    settings: { ...SETTINGS, v8Flags: V8_WORKAROUND ?? null },
+    settings: SETTINGS,
     sizes: args,
     latency,
     lifecycle: {

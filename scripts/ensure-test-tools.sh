@@ -5,6 +5,9 @@
 # what to install and stops, rather than letting the tests fail one by one.
 set -euo pipefail
 
+# The conformance tests' Python tools (moto_server, cfn-lint) are checked on their own.
+bash "$(dirname "${BASH_SOURCE[0]}")/ensure-python-tools.sh"
+
 missing=()
 if [[ -n "${CHROMIUM_PATH:-}" ]]; then
   [[ -x "$CHROMIUM_PATH" ]] || { echo "error: CHROMIUM_PATH=$CHROMIUM_PATH is not an executable" >&2; exit 1; }

@@ -56,7 +56,7 @@ export async function seedClaimId(table: Table, name: string, clock: Clock): Pro
 /** Seeds the tutorial's catalog: the demo Cloud, its demo-credential, and the cloudless blueprint. */
 export async function seedCatalog(table: Table, report: { created: string[]; kept: string[] }, opts: SeedCatalogOptions = {}): Promise<void> {
   const clock = opts.clock ?? systemClock;
-  const store = new DynamoCatalogStore(table, clock);
+  const store = new DynamoCatalogStore(table);
   const ec2Url = opts.ec2Endpoint ?? process.env.LOCAL_EC2_ENDPOINT ?? DEFAULT_LOCAL_EC2_ENDPOINT;
 
   // The demo cloud (fixed id).
@@ -187,7 +187,7 @@ export const DEFAULT_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al202
  */
 export async function seedAwsEc2Blueprint(table: Table, report: { created: string[]; kept: string[] }, opts: { clock?: Clock; plexdUrl?: string } = {}): Promise<void> {
   const clock = opts.clock ?? systemClock;
-  const store = new DynamoCatalogStore(table, clock);
+  const store = new DynamoCatalogStore(table);
   await seedBlueprint(store, table, report, clock, {
     fixture: FIXTURES.awsEc2Blueprint,
     description: "An EC2 instance in the Cloud's account, enrolled by plexd installed from cloud-init user data.",

@@ -1,6 +1,6 @@
 import { hashPassword } from '../functions/adapters/password-hasher.ts';
 import { keys, listSortKey } from '../functions/adapters/dynamo/keys.ts';
-import type { Table } from '../functions/adapters/dynamo/table.ts';
+import { putNewAction, type Table } from '../functions/adapters/dynamo/table.ts';
 import type { Domain, IdpBinding, User } from '../functions/core/tenancy.ts';
 import { FIXTURES } from './fixtures.ts';
 import { seedAwsEc2Blueprint, seedCatalog } from './seed-catalog.ts';
@@ -54,9 +54,13 @@ export async function seedUser(table: Table, report: SeedReport, seed: UserSeed)
     created_at: seed.createdAt ?? new Date().toISOString(),
     ...seed.roles,
   };
-  // The email claim first, then the user: a crash in between is finished by the next run.
-  await table.putNew({ ...keys.userEmail(user.domain_id, user.email), id: user.id });
-  await ensure(table, report, `user ${seed.email}`, { ...keys.user(user.id), ...user });
+  // The user and its (domain, email) pointer land together; a run that finds the user keeps both.
+  const cancelled = await table.transact([
+    putNewAction({ ...keys.userEmail(user.domain_id, user.email), id: user.id }),
+    putNewAction({ ...keys.user(user.id), ...user }),
+  ]);
+  if (cancelled?.[0]?.failed && cancelled[0].item?.id !== user.id) throw new Error(`the email ${seed.email} belongs to another user`);
+  report[cancelled ? 'kept' : 'created'].push(`user ${seed.email}`);
 }
 
 /** Seeds the tutorial's tenancy: Acme Corp, its password IdP binding, and the two identities. */

@@ -1,57 +1,64 @@
 import { z } from 'zod';
 import { type Assignment, AssignmentSchema, type AssignmentState, type AssignmentStore, type CredentialHandle } from '../core/assignments.ts';
-import { type Clock, systemClock } from '../core/clock.ts';
 import { ConflictError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
-import { createClaimed } from './dynamo/claims.ts';
 import { assignmentKeys } from './dynamo/keys.ts';
-import { entityOf, type Table } from './dynamo/table.ts';
+import { entityOf, putNewAction, type Table } from './dynamo/table.ts';
 
-const ClaimSchema = z.object({ id: z.string() });
+const SlotSchema = z.object({ id: z.string() });
 const LIVE_STATES: AssignmentState[] = ['requested', 'approved'];
+/** A slot changing hands under us a few times in a row is a conflict, not something to wait out. */
+const MAX_TAKEOVER_ROUNDS = 3;
+
+function duplicate(holderId: string | undefined): ConflictError {
+  return new ConflictError(
+    'duplicate_live_assignment',
+    'This project already has a live assignment of that credential.',
+    holderId ? { existing_assignment_id: holderId } : {},
+  );
+}
 
 export class DynamoAssignmentStore implements AssignmentStore {
-  constructor(
-    private readonly table: Table,
-    private readonly clock: Clock = systemClock,
-  ) {}
+  constructor(private readonly table: Table) {}
 
   async create(a: Assignment, isLive: (holder: Assignment) => Promise<boolean>): Promise<void> {
-    // Claim first: a crash after the claim leaves no visible assignment. A holder whose item is
-    // written and no longer live (decided or expired) is taken over at once; a holder whose item
-    // is not written yet may be a request in flight and keeps the slot until the claim is stale.
-    await createClaimed({
-      table: this.table,
-      key: assignmentKeys.live(a.project_id, a.cloud_credential_id),
-      id: a.id,
-      now: this.clock.now().getTime(),
-      standing: async (holderId) => {
-        const holder = await this.get(holderId);
-        if (!holder) return 'missing';
-        return (await isLive(holder)) ? 'holds' : 'released';
-      },
-      conflict: (holderId) =>
-        new ConflictError(
-          'duplicate_live_assignment',
-          'This project already has a live assignment of that credential.',
-          holderId ? { existing_assignment_id: holderId } : {},
-        ),
-      write: async () => {
-        // The id is minted per request, so an existing item can only be this request's own.
-        await this.table.putNew({
-          ...assignmentKeys.assignment(a.id),
-          ...assignmentKeys.projectList(a.project_id),
-          GSI1SK: a.id,
-          ...assignmentKeys.approvalQueue(a.domain_id),
-          GSI2SK: a.id,
-          ...a,
-        });
-      },
-      // Our claim was taken over while we wrote: the request was never acknowledged, remove it.
-      undo: async () => {
-        await this.table.delete(assignmentKeys.assignment(a.id));
-      },
-    });
+    // The (project, credential) live slot and the assignment land together. The slot is released
+    // in the same transaction that takes its holder out of the live states, so a slot always names
+    // a written assignment; one that is no longer live (a request past its expiry, expired by
+    // `isLive`) is taken over with a condition on its id.
+    const slot = assignmentKeys.live(a.project_id, a.cloud_credential_id);
+    const item = {
+      ...assignmentKeys.assignment(a.id),
+      ...assignmentKeys.projectList(a.project_id),
+      GSI1SK: a.id,
+      ...assignmentKeys.approvalQueue(a.domain_id),
+      GSI2SK: a.id,
+      ...a,
+    };
+    let slotAction = putNewAction({ ...slot, id: a.id });
+    for (let round = 0; round < MAX_TAKEOVER_ROUNDS; round++) {
+      const cancelled = await this.table.transact([slotAction, putNewAction(item)]);
+      if (!cancelled) return;
+      const seen = cancelled[0];
+      if (!seen?.failed) throw new ConflictError('assignment_exists', 'An assignment with this id already exists.');
+      const holderId = seen.item ? SlotSchema.parse(seen.item).id : undefined;
+      const holder = holderId === undefined ? undefined : await this.get(holderId);
+      if (holder && (await isLive(holder))) throw duplicate(holder.id);
+      // Gone (its slot released meanwhile) or no longer live: claim the slot afresh, or take it
+      // from that very holder.
+      slotAction =
+        holderId === undefined
+          ? putNewAction({ ...slot, id: a.id })
+          : {
+              Put: {
+                Item: { ...slot, id: a.id },
+                ConditionExpression: 'attribute_not_exists(PK) OR #id = :holder',
+                ExpressionAttributeNames: { '#id': 'id' },
+                ExpressionAttributeValues: { ':holder': holderId },
+              },
+            };
+    }
+    throw duplicate(undefined);
   }
 
   get(id: string) {
@@ -92,39 +99,58 @@ export class DynamoAssignmentStore implements AssignmentStore {
       sets.push('handle = :handle');
       values[':handle'] = change.handle;
     }
-    const updated = await this.table.update({
-      Key: assignmentKeys.assignment(id),
+    return this.changeState(id, change.to, {
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: values,
     });
-    if (!updated) return undefined;
-    const assignment = AssignmentSchema.parse(entityOf(updated));
-    if (!LIVE_STATES.includes(change.to)) await this.releaseClaim(assignment);
-    return assignment;
   }
 
-  async expire(id: string, at: string): Promise<Assignment | undefined> {
-    const updated = await this.table.update({
-      Key: assignmentKeys.assignment(id),
+  expire(id: string, at: string): Promise<Assignment | undefined> {
+    return this.changeState(id, 'rejected', {
       UpdateExpression: 'SET #state = :rejected, decision_reason = :expired, decided_at = expires_at, updated_at = :at',
       ConditionExpression: '#state = :requested AND expires_at <= :at',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: { ':rejected': 'rejected', ':requested': 'requested', ':expired': 'expired', ':at': at },
     });
-    if (!updated) return undefined;
-    const assignment = AssignmentSchema.parse(entityOf(updated));
-    await this.releaseClaim(assignment);
-    return assignment;
+  }
+
+  /**
+   * One conditional update of the assignment; when it leaves the live states, its slot is released
+   * in the same transaction. Undefined when the condition failed.
+   */
+  private async changeState(
+    id: string,
+    to: AssignmentState,
+    update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<Assignment | undefined> {
+    const key = assignmentKeys.assignment(id);
+    if (LIVE_STATES.includes(to)) {
+      const updated = await this.table.update({ Key: key, ...update });
+      return updated && AssignmentSchema.parse(entityOf(updated));
+    }
+    const current = await this.get(id);
+    if (!current) return undefined;
+    const cancelled = await this.table.transact([
+      { Update: { Key: key, ...update } },
+      {
+        Delete: {
+          Key: assignmentKeys.live(current.project_id, current.cloud_credential_id),
+          ConditionExpression: 'attribute_not_exists(PK) OR #id = :self',
+          ExpressionAttributeNames: { '#id': 'id' },
+          ExpressionAttributeValues: { ':self': id },
+        },
+      },
+    ]);
+    // The slot's condition cannot fail while the assignment is live (the slot names it); the
+    // assignment's own condition is the one that decides.
+    if (cancelled) return undefined;
+    return this.get(id);
   }
 
   async findLive(projectId: string, credentialId: string): Promise<Assignment | undefined> {
-    const claim = await this.table.get(assignmentKeys.live(projectId, credentialId), ClaimSchema);
-    return claim ? this.get(claim.id) : undefined;
-  }
-
-  private async releaseClaim(a: Assignment): Promise<void> {
-    await this.table.delete(assignmentKeys.live(a.project_id, a.cloud_credential_id), { expression: 'id = :id', values: { ':id': a.id } });
+    const slot = await this.table.get(assignmentKeys.live(projectId, credentialId), SlotSchema);
+    return slot ? this.get(slot.id) : undefined;
   }
 }

@@ -9,7 +9,7 @@ import {
   SessionSchema,
 } from '../core/auth.ts';
 import { keys } from './dynamo/keys.ts';
-import type { Table } from './dynamo/table.ts';
+import { putNewAction, type Table } from './dynamo/table.ts';
 
 // DynamoDB has the TTL sweep that dynalite lacks; expiry is always checked in code, and `ttl`
 // only lets AWS clean up afterwards. Device items outlive their expiry by a day so that a late
@@ -17,35 +17,27 @@ import type { Table } from './dynamo/table.ts';
 const DEVICE_SWEEP_GRACE_SECONDS = 24 * 60 * 60;
 const epochSeconds = (iso: string) => Math.ceil(Date.parse(iso) / 1000);
 
-const UserCodeClaimSchema = z.object({ device_code_hash: z.string(), expires_at: z.string() });
+const UserCodeSchema = z.object({ device_code_hash: z.string(), expires_at: z.string() });
 const ThrottleSchema = z.object({ window_start: z.number(), attempts: z.number() });
 
 export class DynamoAuthStore implements AuthStore {
   constructor(private readonly table: Table) {}
 
   async createDeviceAuthorization(device: DeviceAuthorization): Promise<boolean> {
-    // The user-code claim first: a crash after it leaves a claim pointing at nothing (the code
-    // answers "not found"), never an authorization nobody can reach.
-    const claimed = await this.table.update({
-      Key: keys.userCode(device.user_code),
-      UpdateExpression: 'SET device_code_hash = :hash, expires_at = :expires, #ttl = :ttl',
-      ConditionExpression: 'attribute_not_exists(PK) OR expires_at <= :now',
-      ExpressionAttributeNames: { '#ttl': 'ttl' },
-      ExpressionAttributeValues: {
-        ':hash': device.device_code_hash,
-        ':expires': device.expires_at,
-        ':ttl': epochSeconds(device.expires_at),
-        ':now': device.created_at,
+    // The user code (free, or held by an expired authorization) and the authorization land together.
+    const cancelled = await this.table.transact([
+      {
+        Put: {
+          Item: { ...keys.userCode(device.user_code), device_code_hash: device.device_code_hash, expires_at: device.expires_at, ttl: epochSeconds(device.expires_at) },
+          ConditionExpression: 'attribute_not_exists(PK) OR expires_at <= :now',
+          ExpressionAttributeValues: { ':now': device.created_at },
+        },
       },
-    });
-    if (!claimed) return false;
-    const written = await this.table.putNew({
-      ...keys.deviceCode(device.device_code_hash),
-      ...device,
-      ttl: epochSeconds(device.expires_at) + DEVICE_SWEEP_GRACE_SECONDS,
-    });
-    if (!written) throw new Error('device code hash collision');
-    return true;
+      putNewAction({ ...keys.deviceCode(device.device_code_hash), ...device, ttl: epochSeconds(device.expires_at) + DEVICE_SWEEP_GRACE_SECONDS }),
+    ]);
+    if (!cancelled) return true;
+    if (cancelled[0]?.failed) return false;
+    throw new Error('device code hash collision');
   }
 
   getDeviceAuthorization(deviceCodeHash: string) {
@@ -53,7 +45,7 @@ export class DynamoAuthStore implements AuthStore {
   }
 
   async findDeviceAuthorizationByUserCode(userCode: string) {
-    const claim = await this.table.get(keys.userCode(userCode), UserCodeClaimSchema);
+    const claim = await this.table.get(keys.userCode(userCode), UserCodeSchema);
     if (!claim) return undefined;
     const device = await this.getDeviceAuthorization(claim.device_code_hash);
     return device?.user_code === userCode ? device : undefined;

@@ -10,45 +10,28 @@ import {
   CloudCredentialSchema,
   CloudSchema,
 } from '../core/catalog.ts';
-import { type Clock, systemClock } from '../core/clock.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
-import { createClaimed } from './dynamo/claims.ts';
 import { keys, listSortKey } from './dynamo/keys.ts';
-import type { Table } from './dynamo/table.ts';
+import { entityOf, putNewAction, type Table } from './dynamo/table.ts';
 
 const VersionPointerSchema = z.object({ id: z.string(), blueprint_id: z.string(), version: z.string() });
 /** The cloud item also lists its credentials' ids: the guard on deleting the cloud. */
 const CloudItemSchema = CloudSchema.extend({ credential_ids: z.set(z.string()).optional() });
 
-/** Slug claims follow the shared protocol of ./dynamo/claims.ts. */
-export { STALE_CLAIM_MS } from './dynamo/claims.ts';
-
 export class DynamoCatalogStore implements CatalogStore {
-  constructor(
-    private readonly table: Table,
-    private readonly clock: Clock = systemClock,
-  ) {}
+  constructor(private readonly table: Table) {}
 
   // --- clouds ----------------------------------------------------------------------------------
 
   async createCloud(cloud: Cloud): Promise<void> {
-    // The slug claim comes first: a crash after it leaves no visible cloud.
-    await createClaimed({
-      table: this.table,
-      key: keys.cloudSlug(cloud.slug),
-      id: cloud.id,
-      now: this.clock.now().getTime(),
-      standing: async (id) => ((await this.getCloud(id)) ? 'holds' : 'missing'),
-      conflict: () => new ConflictError('cloud_slug_conflict', `A cloud with slug "${cloud.slug}" already exists.`),
-      write: async () => {
-        const written = await this.table.putNew({ ...keys.cloud(cloud.id), ...keys.cloudList(), ...listSortKey(cloud.id), ...cloud });
-        if (!written) throw new ConflictError('cloud_exists', 'A cloud with this id already exists.');
-      },
-      undo: async () => {
-        await this.table.delete(keys.cloud(cloud.id));
-      },
-    });
+    const cancelled = await this.table.transact([
+      putNewAction({ ...keys.cloudSlug(cloud.slug), id: cloud.id }),
+      putNewAction({ ...keys.cloud(cloud.id), ...keys.cloudList(), ...listSortKey(cloud.id), ...cloud }),
+    ]);
+    if (!cancelled) return;
+    if (cancelled[0]?.failed) throw new ConflictError('cloud_slug_conflict', `A cloud with slug "${cloud.slug}" already exists.`);
+    throw new ConflictError('cloud_exists', 'A cloud with this id already exists.');
   }
 
   getCloud(id: string): Promise<Cloud | undefined> {
@@ -77,41 +60,48 @@ export class DynamoCatalogStore implements CatalogStore {
   }
 
   async deleteCloud(cloud: Cloud): Promise<void> {
-    // One conditional delete is the guard: a credential registers on the cloud item before it is
-    // written, so the two cannot both succeed.
-    const deleted = await this.table.delete(keys.cloud(cloud.id), { expression: 'attribute_exists(PK) AND attribute_not_exists(credential_ids)' });
-    if (!deleted) {
-      const current = await this.table.get(keys.cloud(cloud.id), CloudItemSchema);
-      if (!current) throw new NotFoundError('cloud_not_found', `No cloud with id ${cloud.id}.`);
-      const count = current.credential_ids?.size ?? 0;
-      // Credentials are homed on one cloud and never attached to another, so no usage edges.
-      throw new ConflictError('cloud_not_empty', `The cloud still has ${count} credential(s).`, {
-        cloud_child_counts: { cloud_credentials: count, cloud_credential_usages: 0 },
-      });
-    }
-    // Release the slug after the cloud is gone; a crash here leaves a claim that a later create
-    // of the slug finds without its cloud and takes over.
-    await this.table.delete(keys.cloudSlug(cloud.slug), { expression: '#id = :id', names: { '#id': 'id' }, values: { ':id': cloud.id } });
+    // The cloud item lists its credentials' ids, so its condition is the guard against a credential
+    // written meanwhile; the slug is released in the same transaction.
+    const cancelled = await this.table.transact([
+      { Delete: { Key: keys.cloud(cloud.id), ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(credential_ids)' } },
+      {
+        Delete: {
+          Key: keys.cloudSlug(cloud.slug),
+          ConditionExpression: 'attribute_not_exists(PK) OR #id = :id',
+          ExpressionAttributeNames: { '#id': 'id' },
+          ExpressionAttributeValues: { ':id': cloud.id },
+        },
+      },
+    ]);
+    if (!cancelled) return;
+    const seen = cancelled[0];
+    if (!seen?.failed) throw new Error(`the slug "${cloud.slug}" of cloud ${cloud.id} names another cloud`);
+    if (!seen.item) throw new NotFoundError('cloud_not_found', `No cloud with id ${cloud.id}.`);
+    const count = CloudItemSchema.parse(entityOf(seen.item)).credential_ids?.size ?? 0;
+    // Credentials are homed on one cloud and never attached to another, so no usage edges.
+    throw new ConflictError('cloud_not_empty', `The cloud still has ${count} credential(s).`, {
+      cloud_child_counts: { cloud_credentials: count, cloud_credential_usages: 0 },
+    });
   }
 
-  // --- credentials -----------------------------------------------------------------------------
+    // --- credentials -----------------------------------------------------------------------------
 
   async createCredential(credential: CloudCredential): Promise<void> {
-    // ADD to a set is idempotent, so a retry of the same credential (the seed) registers it once.
-    const registered = await this.table.update({
-      Key: keys.cloud(credential.cloud_id),
-      UpdateExpression: 'ADD credential_ids :ids',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeValues: { ':ids': new Set([credential.id]) },
-    });
-    if (!registered) throw new NotFoundError('cloud_not_found', `No cloud with id ${credential.cloud_id}.`);
-    const written = await this.table.putNew({
-      ...keys.credential(credential.id),
-      ...keys.credentialList(credential.cloud_id),
-      ...listSortKey(credential.id),
-      ...credential,
-    });
-    if (!written) throw new ConflictError('cloud_credential_exists', 'A cloud credential with this id already exists.');
+    // The cloud's list of credential ids (its delete guard) and the credential land together.
+    const cancelled = await this.table.transact([
+      {
+        Update: {
+          Key: keys.cloud(credential.cloud_id),
+          UpdateExpression: 'ADD credential_ids :ids',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':ids': new Set([credential.id]) },
+        },
+      },
+      putNewAction({ ...keys.credential(credential.id), ...keys.credentialList(credential.cloud_id), ...listSortKey(credential.id), ...credential }),
+    ]);
+    if (!cancelled) return;
+    if (cancelled[0]?.failed) throw new NotFoundError('cloud_not_found', `No cloud with id ${credential.cloud_id}.`);
+    throw new ConflictError('cloud_credential_exists', 'A cloud credential with this id already exists.');
   }
 
   getCredential(id: string): Promise<CloudCredential | undefined> {
@@ -138,26 +128,13 @@ export class DynamoCatalogStore implements CatalogStore {
   // --- blueprints ------------------------------------------------------------------------------
 
   async createBlueprint(blueprint: Blueprint): Promise<void> {
-    await createClaimed({
-      table: this.table,
-      key: keys.blueprintSlug(blueprint.slug),
-      id: blueprint.id,
-      now: this.clock.now().getTime(),
-      standing: async (id) => ((await this.getBlueprint(id)) ? 'holds' : 'missing'),
-      conflict: () => new ConflictError('blueprint_slug_conflict', `A blueprint with slug "${blueprint.slug}" already exists.`),
-      write: async () => {
-        const written = await this.table.putNew({
-          ...keys.blueprint(blueprint.id),
-          ...keys.blueprintList(),
-          ...listSortKey(blueprint.id),
-          ...blueprint,
-        });
-        if (!written) throw new ConflictError('blueprint_exists', 'A blueprint with this id already exists.');
-      },
-      undo: async () => {
-        await this.table.delete(keys.blueprint(blueprint.id));
-      },
-    });
+    const cancelled = await this.table.transact([
+      putNewAction({ ...keys.blueprintSlug(blueprint.slug), id: blueprint.id }),
+      putNewAction({ ...keys.blueprint(blueprint.id), ...keys.blueprintList(), ...listSortKey(blueprint.id), ...blueprint }),
+    ]);
+    if (!cancelled) return;
+    if (cancelled[0]?.failed) throw new ConflictError('blueprint_slug_conflict', `A blueprint with slug "${blueprint.slug}" already exists.`);
+    throw new ConflictError('blueprint_exists', 'A blueprint with this id already exists.');
   }
 
   getBlueprint(id: string): Promise<Blueprint | undefined> {
@@ -175,25 +152,20 @@ export class DynamoCatalogStore implements CatalogStore {
   }
 
   async publishVersion(version: BlueprintVersion): Promise<void> {
-    // The by-id pointer first: a crash after it leaves a pointer to an empty (or someone else's)
-    // slot, which getVersionById refuses because the ids differ. The version item is the one
-    // conditional write that decides who owns the version string. A retry of the same version
-    // (same id, blueprint and string) finds its own items and completes.
+    // The version string's slot under its blueprint (which makes versions immutable) and the
+    // pointer from the version id land together. A retry of the same version finds both its own.
     const pointer = keys.blueprintVersionById(version.id);
-    const pointed = await this.table.putNew({ ...pointer, id: version.id, blueprint_id: version.blueprint_id, version: version.version });
-    if (!pointed) {
-      const existing = await this.table.get(pointer, VersionPointerSchema);
-      if (existing?.blueprint_id !== version.blueprint_id || existing.version !== version.version) {
-        throw new ConflictError('blueprint_version_id_exists', 'A blueprint version with this id already exists.');
-      }
-    }
     const slot = keys.blueprintVersion(version.blueprint_id, version.version);
-    if (await this.table.putNew({ ...slot, ...version })) return;
-    const holder = await this.table.get(slot, BlueprintVersionSchema);
-    if (holder?.id === version.id) return;
-    // Lost: release the pointer so that nothing names a version that is not ours.
-    await this.table.delete(pointer);
-    throw new ConflictError('blueprint_version_exists', `Version ${version.version} of this blueprint is already published.`);
+    const cancelled = await this.table.transact([
+      putNewAction({ ...slot, ...version }),
+      putNewAction({ ...pointer, id: version.id, blueprint_id: version.blueprint_id, version: version.version }),
+    ]);
+    if (!cancelled) return;
+    const [slotSeen, pointerSeen] = cancelled;
+    const ours = (seen: { failed: boolean; item?: Record<string, unknown> | undefined } | undefined) => !seen?.failed || seen.item?.id === version.id;
+    if (slotSeen?.failed && pointerSeen?.failed && ours(slotSeen) && ours(pointerSeen)) return;
+    if (slotSeen?.failed) throw new ConflictError('blueprint_version_exists', `Version ${version.version} of this blueprint is already published.`);
+    throw new ConflictError('blueprint_version_id_exists', 'A blueprint version with this id already exists.');
   }
 
   async getVersionById(versionId: string): Promise<BlueprintVersion | undefined> {

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CapabilityManifest, NodePointer, NodeStore, StoredCapabilities } from '../core/enrolment.ts';
-import { type EnrolledNode, type Resource, ResourceSchema } from '../core/resources.ts';
+import type { CapabilityManifest, Enrolment, EnrolOutcome, NodePointer, NodeStore, StoredCapabilities } from '../core/enrolment.ts';
+import { type Resource, ResourceSchema } from '../core/resources.ts';
 import { resourceKeys } from './dynamo/keys.ts';
-import { entityOf, type Table } from './dynamo/table.ts';
+import { entityOf, putNewAction, type Table } from './dynamo/table.ts';
 
 const TokenPointerSchema = z.object({ id: z.string() });
-const NonceClaimSchema = z.object({ token_hash: z.string(), public_key: z.string() });
 const MeshClaimSchema = z.object({ mesh_ip: z.string() });
+const MeshCounterSchema = z.object({ next_index: z.number() });
 const PointerSchema = z.object({
   node_id: z.string(),
   resource_id: z.string(),
@@ -30,7 +30,7 @@ const CapabilitiesSchema = z.object({
 const NAMES = { '#node': 'node' };
 
 /**
- * The node's items in the single table: the nonce claim, the mesh-IP claims and the domain's
+ * The node's items in the single table: the nonce record, the mesh-IP records and the domain's
  * counter, the node's own item (a pointer to its Resource, listed per domain, holding its
  * capability manifest), and the writes on the Resource's `node`.
  */
@@ -42,21 +42,8 @@ export class DynamoNodeStore implements NodeStore {
     return pointer && this.table.get(resourceKeys.resource(pointer.id), ResourceSchema);
   }
 
-  async claimNonce(projectId: string, nonce: string, claim: { token_hash: string; public_key: string; at: string }): Promise<boolean> {
-    // Hashed: a nonce may be 4 KiB, more than a partition key holds.
-    const key = resourceKeys.nonce(projectId, createHash('sha256').update(nonce).digest('hex'));
-    if (await this.table.putNew({ ...key, token_hash: claim.token_hash, public_key: claim.public_key, claimed_at: claim.at })) return true;
-    const existing = await this.table.get(key, NonceClaimSchema);
-    return existing?.token_hash === claim.token_hash && existing.public_key === claim.public_key;
-  }
-
-  async nextMeshIndex(domainId: string, count = 1): Promise<number> {
-    const updated = await this.table.update({
-      Key: resourceKeys.meshCounter(domainId),
-      UpdateExpression: 'ADD next_index :count',
-      ExpressionAttributeValues: { ':count': count },
-    });
-    return Number(updated?.next_index);
+  async meshCounter(domainId: string): Promise<number> {
+    return (await this.table.get(resourceKeys.meshCounter(domainId), MeshCounterSchema))?.next_index ?? 0;
   }
 
   async takenMeshIps(domainId: string, ips: readonly string[]): Promise<Set<string>> {
@@ -67,37 +54,73 @@ export class DynamoNodeStore implements NodeStore {
     return new Set([...found.values()].map((claim) => claim.mesh_ip));
   }
 
-  claimMeshIp(domainId: string, ip: string, owner: { node_id: string; resource_id: string }): Promise<boolean> {
-    return this.table.putNew({ ...resourceKeys.meshIp(domainId, ip), mesh_ip: ip, ...owner });
+  async enrol(e: Enrolment): Promise<EnrolOutcome> {
+    const { pointer, node, tokenHash, at } = e;
+    // Hashed: a nonce may be 4 KiB, more than a partition key holds.
+    const nonceKey = resourceKeys.nonce(pointer.project_id, createHash('sha256').update(e.nonce).digest('hex'));
+    const cancelled = await this.table.transact([
+      {
+        Put: {
+          Item: { ...nonceKey, token_hash: tokenHash, public_key: node.public_key, claimed_at: at },
+          // This very registration (same token and key) may take it again: a retry after a crash.
+          ConditionExpression: 'attribute_not_exists(PK) OR (token_hash = :hash AND public_key = :key)',
+          ExpressionAttributeValues: { ':hash': tokenHash, ':key': node.public_key },
+        },
+      },
+      putNewAction({ ...resourceKeys.meshIp(pointer.domain_id, pointer.mesh_ip), mesh_ip: pointer.mesh_ip, node_id: pointer.node_id, resource_id: pointer.resource_id }),
+      { Put: { Item: { ...resourceKeys.node(pointer.node_id), ...resourceKeys.domainNodes(pointer.domain_id), GSI1SK: pointer.node_id, id: pointer.node_id, ...pointer } } },
+      {
+        Update: {
+          Key: resourceKeys.meshCounter(pointer.domain_id),
+          UpdateExpression: 'ADD next_index :advance',
+          ExpressionAttributeValues: { ':advance': e.meshCounterAdvance },
+        },
+      },
+      {
+        Update: {
+          Key: resourceKeys.resource(pointer.resource_id),
+          UpdateExpression: 'SET #node = :node, bootstrap.consumed_at = :now, updated_at = :now',
+          ConditionExpression: [
+            'bootstrap.#hash = :hash',
+            'attribute_not_exists(bootstrap.consumed_at)',
+            'attribute_not_exists(bootstrap.revoked_at)',
+            'bootstrap.expires_at > :now',
+            'attribute_not_exists(#node)',
+          ].join(' AND '),
+          ExpressionAttributeNames: { ...NAMES, '#hash': 'hash' },
+          ExpressionAttributeValues: { ':node': node, ':now': at, ':hash': tokenHash },
+        },
+      },
+    ]);
+    if (!cancelled) {
+      const resource = await this.table.get(resourceKeys.resource(pointer.resource_id), ResourceSchema);
+      if (!resource) throw new Error(`resource ${pointer.resource_id} vanished after its node enrolled`);
+      return { status: 'enrolled', resource };
+    }
+    const [nonce, meshIp, , , token] = cancelled;
+    return {
+      status: 'refused',
+      nonceTaken: nonce?.failed ?? false,
+      meshIpTaken: meshIp?.failed ?? false,
+      tokenRefused: token?.failed ?? false,
+      resource: token?.item && ResourceSchema.parse(entityOf(token.item)),
+    };
   }
 
-  async releaseMeshIp(domainId: string, ip: string, nodeId: string): Promise<void> {
-    await this.table.delete(resourceKeys.meshIp(domainId, ip), { expression: 'node_id = :node', values: { ':node': nodeId } });
-  }
-
-  async putPointer(pointer: NodePointer): Promise<void> {
-    await this.table.put({ ...resourceKeys.node(pointer.node_id), ...resourceKeys.domainNodes(pointer.domain_id), GSI1SK: pointer.node_id, id: pointer.node_id, ...pointer });
-  }
-
-  async deletePointer(nodeId: string): Promise<void> {
-    await this.table.delete(resourceKeys.node(nodeId));
-  }
-
-  async redeem(resourceId: string, tokenHash: string, node: EnrolledNode, now: string): Promise<Resource | undefined> {
-    const updated = await this.table.update({
-      Key: resourceKeys.resource(resourceId),
-      UpdateExpression: 'SET #node = :node, bootstrap.consumed_at = :now, updated_at = :now',
-      ConditionExpression: [
-        'bootstrap.#hash = :hash',
-        'attribute_not_exists(bootstrap.consumed_at)',
-        'attribute_not_exists(bootstrap.revoked_at)',
-        'bootstrap.expires_at > :now',
-        'attribute_not_exists(#node)',
-      ].join(' AND '),
-      ExpressionAttributeNames: { ...NAMES, '#hash': 'hash' },
-      ExpressionAttributeValues: { ':node': node, ':now': now, ':hash': tokenHash },
-    });
-    return updated && ResourceSchema.parse(entityOf(updated));
+  async release(pointer: Pick<NodePointer, 'node_id' | 'domain_id' | 'mesh_ip'>): Promise<void> {
+    const cancelled = await this.table.transact([
+      { Delete: { Key: resourceKeys.node(pointer.node_id) } },
+      {
+        Delete: {
+          Key: resourceKeys.meshIp(pointer.domain_id, pointer.mesh_ip),
+          // Someone else's address (taken after ours was released) stays theirs.
+          ConditionExpression: 'attribute_not_exists(PK) OR node_id = :node',
+          ExpressionAttributeValues: { ':node': pointer.node_id },
+        },
+      },
+    ]);
+    // The address was no longer ours: the pointer goes on its own.
+    if (cancelled) await this.table.delete(resourceKeys.node(pointer.node_id));
   }
 
   async find(nodeId: string): Promise<{ pointer: NodePointer; resource: Resource } | undefined> {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { releaseNodeClaims } from '../core/enrolment.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import {
@@ -14,10 +13,10 @@ import {
   TEARDOWN_PHASES,
 } from '../core/resources.ts';
 import { keys, resourceKeys } from './dynamo/keys.ts';
-import { entityOf, type Table } from './dynamo/table.ts';
+import { entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
 import { DynamoNodeStore } from './node-store.ts';
 
-const ClaimSchema = z.object({ id: z.string(), request_hash: z.string() });
+const RecordSchema = z.object({ id: z.string(), request_hash: z.string() });
 // `provisioning` is a DynamoDB reserved word, so expressions name it through a placeholder.
 const PROV = { '#prov': 'provisioning' };
 const ACTIVE_PHASES = new Set<Phase>([...PROVISION_PHASES, ...TEARDOWN_PHASES]);
@@ -32,127 +31,65 @@ export class DynamoResourceStore implements ResourceStore {
   constructor(private readonly table: Table) {}
 
   async reservedId(projectId: string, key: string) {
-    const claim = await this.table.get(resourceKeys.idempotency(projectId, key), ClaimSchema);
-    return claim && { id: claim.id, requestHash: claim.request_hash };
+    const record = await this.table.get(resourceKeys.idempotency(projectId, key), RecordSchema);
+    return record && { id: record.id, requestHash: record.request_hash };
   }
 
   async create(resource: Resource, idempotency?: { key: string; requestHash: string }) {
-    let claimedNow = false;
-    if (idempotency) {
-      // The claim holds the pre-generated id: a crash after it is finished by the retry, which
-      // finds its own claim and writes the same Resource.
-      const claimKey = resourceKeys.idempotency(resource.project_id, idempotency.key);
-      claimedNow = await this.table.putNew({ ...claimKey, id: resource.id, request_hash: idempotency.requestHash });
-      if (!claimedNow) {
-        const claim = await this.table.get(claimKey, ClaimSchema);
-        if (claim && claim.request_hash !== idempotency.requestHash) {
-          throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
-        }
-        const existing = claim && (await this.get(claim.id));
-        if (existing) return { resource: existing, replayed: true };
-        if (claim && claim.id !== resource.id) resource = { ...resource, id: claim.id };
-      }
-    }
-    // The project's counter guards its delete; it goes up before the Resource exists, so a crash
-    // can only make a project look busier than it is, never let it be deleted under a Resource.
-    // Counting is idempotent per Resource (see count), so the retry of a crashed create does not
-    // count the same Resource twice.
-    const counted = await this.count(resource.project_id, resource.id);
-    let written: boolean;
-    try {
-      written = await this.table.putNew({
+    // One transaction: the Resource, the project's counter (the guard on deleting the project) and
+    // the Idempotency-Key's record. A crash leaves all three or none, so a retry starts clean.
+    const actions: WriteAction[] = [
+      putNewAction({
         ...resourceKeys.resource(resource.id),
         ...resourceKeys.projectList(resource.project_id),
         GSI1SK: resource.id,
         ...(resource.provisioning && ACTIVE_PHASES.has(resource.provisioning.phase) && { ...resourceKeys.active(), GSI2SK: resource.id }),
         ...resource,
-      });
-    } catch (err) {
-      // The table refused the Resource (not a lost race: that is a condition failure). Undo what
-      // this request wrote before it, so nothing is left behind: the count (unless an earlier,
-      // crashed attempt made it, whose retry may still be writing this very Resource) and the
-      // idempotency claim if this request made it. A failure of the undo leaves the same state as
-      // a crash here: a retry with the key finishes the create, and the count stays on the safe side.
-      await this.undoCreate(resource, counted, idempotency && claimedNow ? idempotency.key : undefined).catch(() => undefined);
-      throw err;
+      }),
+      countAction(resource.project_id, +1),
+    ];
+    if (idempotency) {
+      actions.push(putNewAction({ ...resourceKeys.idempotency(resource.project_id, idempotency.key), id: resource.id, request_hash: idempotency.requestHash }));
     }
-    if (!written) {
-      // Someone else wrote this id first (a concurrent retry with the same key): it is counted
-      // through them, so a count made here goes back.
-      if (counted === 'counted') await this.uncount(resource.project_id, resource.id);
-      const existing = await this.get(resource.id);
-      if (existing) return { resource: existing, replayed: true };
-      throw new ConflictError('resource_exists', 'A resource with this id already exists.');
-    }
-    return { resource, replayed: false };
-  }
-
-  private async undoCreate(resource: Resource, counted: 'counted' | 'already', claimedKey: string | undefined): Promise<void> {
-    if (counted === 'counted') {
-      await this.uncount(resource.project_id, resource.id);
-      // A concurrent retry with the same key (it found our claim) may have written the Resource
-      // meanwhile, relying on our count: count it again then.
-      if (await this.get(resource.id)) {
-        await this.count(resource.project_id, resource.id);
-        return;
+    const cancelled = await this.table.transact(actions);
+    if (!cancelled) return { resource, replayed: false };
+    const [resourceSeen, projectSeen, keySeen] = cancelled;
+    if (keySeen?.failed && keySeen.item) {
+      // A concurrent request with the same key won: the same body replays its Resource.
+      const record = RecordSchema.parse(keySeen.item);
+      if (record.request_hash !== idempotency?.requestHash) {
+        throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
       }
+      const existing = await this.get(record.id);
+      if (existing) return { resource: existing, replayed: true };
     }
-    if (claimedKey !== undefined) {
-      await this.table.delete(resourceKeys.idempotency(resource.project_id, claimedKey), {
-        expression: '#id = :id',
-        names: { '#id': 'id' },
-        values: { ':id': resource.id },
-      });
-    }
-  }
-
-  /**
-   * The project counts its live Resources: `resource_count`, which the project's delete checks (one
-   * conditional delete on the parent item, strongly consistent), and beside it `counted_resources`,
-   * the string set of the ids it counts. Both change in the same single write, conditioned on the
-   * set: a Resource is counted only when its id is not in the set, uncounted only when it is. So
-   * counting and uncounting are idempotent per Resource: the retry of a create that crashed after
-   * counting does not count twice, and a step that wrote Deleted and crashed before uncounting can
-   * simply uncount again (a second uncount is a no-op). The set is bounded by the item's 400 KB, some
-   * ten thousand live Resources a project. (Marker items per Resource would need a transaction to
-   * keep the guard on the parent item.)
-   */
-  private async count(projectId: string, resourceId: string): Promise<'counted' | 'already'> {
-    const counted = await this.table.update({
-      Key: keys.project(projectId),
-      UpdateExpression: 'ADD resource_count :one, counted_resources :ids',
-      ConditionExpression: 'attribute_exists(PK) AND NOT contains(counted_resources, :id)',
-      ExpressionAttributeValues: { ':one': 1, ':ids': new Set([resourceId]), ':id': resourceId },
-    });
-    if (counted) return 'counted';
-    if (!(await this.table.getRaw(keys.project(projectId)))) throw new NotFoundError('project_not_found', 'The project does not exist.');
-    return 'already';
-  }
-
-  /** Uncounts a Resource (see count); a no-op when the project does not count it (any more). */
-  private async uncount(projectId: string, resourceId: string): Promise<void> {
-    await this.table.update({
-      Key: keys.project(projectId),
-      UpdateExpression: 'ADD resource_count :minus DELETE counted_resources :ids',
-      ConditionExpression: 'attribute_exists(PK) AND contains(counted_resources, :id)',
-      ExpressionAttributeValues: { ':minus': -1, ':ids': new Set([resourceId]), ':id': resourceId },
-    });
+    if (projectSeen?.failed) throw new NotFoundError('project_not_found', 'The project does not exist.');
+    if (resourceSeen?.failed) throw new ConflictError('resource_exists', 'A resource with this id already exists.');
+    throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key is held by a resource that no longer exists.');
   }
 
   async retireAdopted(id: string, at: string): Promise<Resource | undefined> {
-    // One conditional write retires it (and takes it off the project's list); the uncount follows
-    // and is idempotent, so a retry after a crash between the two finishes it.
-    const updated = await this.table.update({
-      Key: resourceKeys.resource(id),
-      // A retry changes nothing: both stay at the first delete's time.
-      UpdateExpression: 'SET deleted_at = if_not_exists(deleted_at, :at), updated_at = if_not_exists(deleted_at, :at) REMOVE GSI1PK, GSI1SK',
-      ConditionExpression: 'attribute_exists(PK) AND origin = :adopted',
-      ExpressionAttributeValues: { ':at': at, ':adopted': 'adopted' },
-    });
-    if (!updated) return undefined;
-    const resource = ResourceSchema.parse(entityOf(updated));
-    await this.uncount(resource.project_id, resource.id);
-    return resource;
+    // The retirement (which also takes it off the project's list) and the uncount are one
+    // transaction; a second delete finds it retired and answers the same.
+    const current = await this.get(id);
+    if (!current || current.origin !== 'adopted') return undefined;
+    if (current.deleted_at) return current;
+    const cancelled = await this.table.transact([
+      {
+        Update: {
+          Key: resourceKeys.resource(id),
+          UpdateExpression: 'SET deleted_at = :at, updated_at = :at REMOVE GSI1PK, GSI1SK',
+          ConditionExpression: 'attribute_exists(PK) AND origin = :adopted AND attribute_not_exists(deleted_at)',
+          ExpressionAttributeValues: { ':at': at, ':adopted': 'adopted' },
+        },
+      },
+      countAction(current.project_id, -1),
+    ]);
+    if (cancelled) {
+      const seen = cancelled[0]?.item && ResourceSchema.parse(entityOf(cancelled[0].item));
+      return seen && seen.origin === 'adopted' && seen.deleted_at ? seen : undefined;
+    }
+    return this.get(id);
   }
 
   get(id: string) {
@@ -216,25 +153,28 @@ export class DynamoResourceStore implements ResourceStore {
     } else {
       removes.push('GSI2PK', 'GSI2SK');
     }
-    const updated = await this.table.update({
+    const write = {
       Key: resourceKeys.resource(id),
       UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
       ConditionExpression: `#prov.phase IN (${from.expr}) AND #prov.generation = :gen`,
       ExpressionAttributeNames: PROV,
       ExpressionAttributeValues: values,
-    });
-    if (!updated) {
-      // A step that wrote Deleted and crashed before uncounting is retried: the write is then
-      // refused, but the uncount (idempotent) must still happen.
-      if (change.to === 'Deleted') {
-        const current = await this.get(id);
-        if (current?.provisioning?.phase === 'Deleted') await this.uncount(current.project_id, current.id);
-      }
-      return undefined;
+    };
+    if (change.to !== 'Deleted') {
+      const updated = await this.table.update(write);
+      return updated && ResourceSchema.parse(entityOf(updated));
     }
-    const resource = ResourceSchema.parse(entityOf(updated));
-    if (change.to === 'Deleted') await this.uncount(resource.project_id, resource.id);
-    return resource;
+    // Deleted frees the Resource's place in its project's count in the same transaction.
+    const before = await this.get(id);
+    if (!before) return undefined;
+    const cancelled = await this.table.transact([{ Update: write }, countAction(before.project_id, -1)]);
+    if (cancelled?.[0]?.failed) return undefined;
+    if (cancelled) {
+      // Only the project's item was missing: there is no count to free, and teardown must not stall on it.
+      const updated = await this.table.update(write);
+      return updated && ResourceSchema.parse(entityOf(updated));
+    }
+    return this.get(id);
   }
 
   async annotate(id: string, generation: number, fields: Partial<Pick<Provisioning, 'waiting_on' | 'substrate' | 'enrol_task_token' | 'reason'>>, at: string) {
@@ -282,17 +222,20 @@ export class DynamoResourceStore implements ResourceStore {
   }
 
   async bindBootstrapToken(id: string, generation: number, token: { hash: string; issued_at: string; expires_at: string }) {
-    // The pointer first: a crash leaves a pointer to a Resource whose token hash differs, which
-    // register treats as unknown.
-    await this.table.put({ ...resourceKeys.bootstrapToken(token.hash), id });
-    const updated = await this.table.update({
-      Key: resourceKeys.resource(id),
-      UpdateExpression: 'SET bootstrap = if_not_exists(bootstrap, :token), updated_at = :at',
-      ConditionExpression: '#prov.generation = :gen',
-      ExpressionAttributeNames: PROV,
-      ExpressionAttributeValues: { ':token': token, ':gen': generation, ':at': token.issued_at },
-    });
-    return updated && ResourceSchema.parse(entityOf(updated));
+    // The token's pointer and its binding land together, fenced on the run's generation.
+    const cancelled = await this.table.transact([
+      { Put: { Item: { ...resourceKeys.bootstrapToken(token.hash), id } } },
+      {
+        Update: {
+          Key: resourceKeys.resource(id),
+          UpdateExpression: 'SET bootstrap = if_not_exists(bootstrap, :token), updated_at = :at',
+          ConditionExpression: '#prov.generation = :gen',
+          ExpressionAttributeNames: PROV,
+          ExpressionAttributeValues: { ':token': token, ':gen': generation, ':at': token.issued_at },
+        },
+      },
+    ]);
+    return cancelled ? undefined : this.get(id);
   }
 
   async revokeCredentials(id: string, at: string) {
@@ -322,6 +265,18 @@ export class DynamoResourceStore implements ResourceStore {
   }
 
   async releaseNode(resource: Resource): Promise<void> {
-    if (resource.node) await releaseNodeClaims(new DynamoNodeStore(this.table), { ...resource.node, domain_id: resource.domain_id });
+    if (resource.node) await new DynamoNodeStore(this.table).release({ ...resource.node, domain_id: resource.domain_id });
   }
+}
+
+/** The project's count of Resources it holds (the guard on its delete) moves by `by`. */
+function countAction(projectId: string, by: 1 | -1): WriteAction {
+  return {
+    Update: {
+      Key: keys.project(projectId),
+      UpdateExpression: 'ADD resource_count :by',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':by': by },
+    },
+  };
 }

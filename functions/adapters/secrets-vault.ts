@@ -49,8 +49,17 @@ export class SecretsManagerVault implements Vault {
     try {
       await this.call(nameOrArn, () => this.client.send(new DeleteSecretCommand({ SecretId: nameOrArn, RecoveryWindowInDays: 7 })));
     } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
+      if (error instanceof NotFoundError) return;
+      // A second DeleteSecret of a secret already scheduled for deletion is refused
+      // (InvalidRequestException, as for any call on it): its removal is under way, which is done.
+      if ((error as { name?: unknown }).name === 'InvalidRequestException' && (await this.scheduledForDeletion(nameOrArn))) return;
+      throw error;
     }
+  }
+
+  private async scheduledForDeletion(nameOrArn: string): Promise<boolean> {
+    const out = await this.client.send(new DescribeSecretCommand({ SecretId: nameOrArn })).catch(() => undefined);
+    return out?.DeletedDate !== undefined;
   }
 
   /** Runs one SDK call, turning the service's modeled errors into core errors. */

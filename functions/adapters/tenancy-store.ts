@@ -1,20 +1,15 @@
-import { type Clock, systemClock } from '../core/clock.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import type { TenancyStore } from '../core/ports.ts';
 import { type Domain, DomainSchema, IdpBindingSchema, type Project, ProjectSchema, UserSchema } from '../core/tenancy.ts';
-import { createClaimed } from './dynamo/claims.ts';
 import { keys, listSortKey } from './dynamo/keys.ts';
-import type { Table } from './dynamo/table.ts';
+import { putNewAction, type Table } from './dynamo/table.ts';
 import { z } from 'zod';
 
 const PointerSchema = z.object({ id: z.string() });
 
 export class DynamoTenancyStore implements TenancyStore {
-  constructor(
-    private readonly table: Table,
-    private readonly clock: Clock = systemClock,
-  ) {}
+  constructor(private readonly table: Table) {}
 
   getDomain(id: string) {
     return this.table.get(keys.domain(id), DomainSchema);
@@ -42,30 +37,15 @@ export class DynamoTenancyStore implements TenancyStore {
   }
 
   async createProject(project: Project): Promise<void> {
-    // The slug claim comes first: a crash after it leaves no visible project, and a retry with
-    // the same id finds its own claim and finishes the write. A claim whose project is not written
-    // yet is held until stale (./dynamo/claims.ts), so two creates of one slug cannot both land.
-    await createClaimed({
-      table: this.table,
-      key: keys.projectSlug(project.domain_id, project.slug),
-      id: project.id,
-      now: this.clock.now().getTime(),
-      standing: async (id) => ((await this.getProject(id)) ? 'holds' : 'missing'),
-      conflict: () => new ConflictError('project_slug_conflict', `A project with slug "${project.slug}" already exists in this domain.`),
-      write: async () => {
-        const written = await this.table.putNew({
-          ...keys.project(project.id),
-          ...keys.projectList(project.domain_id),
-          ...listSortKey(project.id),
-          ...project,
-        });
-        if (!written) throw new ConflictError('project_exists', 'A project with this id already exists.');
-      },
-      // Our claim was taken over while we wrote: the project was never acknowledged, remove it.
-      undo: async () => {
-        await this.table.delete(keys.project(project.id));
-      },
-    });
+    // The slug's item and the project land together or not at all, so a crash leaves neither.
+    const slug = keys.projectSlug(project.domain_id, project.slug);
+    const cancelled = await this.table.transact([
+      putNewAction({ ...slug, id: project.id }),
+      putNewAction({ ...keys.project(project.id), ...keys.projectList(project.domain_id), ...listSortKey(project.id), ...project }),
+    ]);
+    if (!cancelled) return;
+    if (cancelled[0]?.failed) throw new ConflictError('project_slug_conflict', `A project with slug "${project.slug}" already exists in this domain.`);
+    throw new ConflictError('project_exists', 'A project with this id already exists.');
   }
 
   getProject(id: string) {
@@ -91,21 +71,28 @@ export class DynamoTenancyStore implements TenancyStore {
   }
 
   async deleteProject(project: Project): Promise<void> {
-    // The resource counter lives on the project item, so this one conditional delete is the guard.
-    const deleted = await this.table.delete(keys.project(project.id), {
-      expression: 'attribute_exists(PK) AND resource_count = :zero',
-      values: { ':zero': 0 },
-    });
-    if (!deleted) {
-      const current = await this.getProject(project.id);
-      if (!current) throw new NotFoundError('project_not_found', 'The project does not exist.');
-      throw new ConflictError('project_not_empty', 'The project still has resources; delete them first.');
-    }
-    // Release the slug only after the project is gone; a crash here leaves a claim without its
-    // project, which the next create of that slug takes over once it is stale.
-    await this.table.delete(keys.projectSlug(project.domain_id, project.slug), {
-      expression: 'id = :id',
-      values: { ':id': project.id },
-    });
+    // The resource counter lives on the project item, so its condition is the guard; the slug goes
+    // in the same transaction, so a deleted project never keeps its slug taken.
+    const cancelled = await this.table.transact([
+      {
+        Delete: {
+          Key: keys.project(project.id),
+          ConditionExpression: 'attribute_exists(PK) AND resource_count = :zero',
+          ExpressionAttributeValues: { ':zero': 0 },
+        },
+      },
+      {
+        Delete: {
+          Key: keys.projectSlug(project.domain_id, project.slug),
+          ConditionExpression: 'attribute_not_exists(PK) OR #id = :id',
+          ExpressionAttributeNames: { '#id': 'id' },
+          ExpressionAttributeValues: { ':id': project.id },
+        },
+      },
+    ]);
+    if (!cancelled) return;
+    if (cancelled[0]?.failed && !cancelled[0].item) throw new NotFoundError('project_not_found', 'The project does not exist.');
+    if (cancelled[0]?.failed) throw new ConflictError('project_not_empty', 'The project still has resources; delete them first.');
+    throw new Error(`the slug "${project.slug}" of project ${project.id} names another project`);
   }
 }

@@ -90,9 +90,9 @@ export interface AuditLog {
 
 export interface AssignmentStore {
   /**
-   * Claims the (project, credential) live slot, then writes; ConflictError duplicate_live_assignment.
-   * `isLive` judges the written assignment holding the slot; a holder not written yet is judged by
-   * the store (held while its claim is young).
+   * Writes the assignment and takes the (project, credential) live slot in one transaction;
+   * ConflictError duplicate_live_assignment. `isLive` judges the assignment holding the slot (and may
+   * expire it, which frees the slot).
    */
   create(assignment: Assignment, isLive: (holder: Assignment) => Promise<boolean>): Promise<void>;
   get(id: string): Promise<Assignment | undefined>;
@@ -108,7 +108,7 @@ export interface AssignmentStore {
   ): Promise<Assignment | undefined>;
   /** Marks an undecided, expired request rejected with reason "expired" (idempotent). */
   expire(id: string, at: string): Promise<Assignment | undefined>;
-  /** The live assignment of a credential in a project, read consistently from the claim. */
+  /** The live assignment of a credential in a project, read consistently through its slot. */
   findLive(projectId: string, credentialId: string): Promise<Assignment | undefined>;
 }
 
@@ -268,7 +268,7 @@ async function resolveCredential(ports: AssignmentPorts, body: { cloud_credentia
  * Requests a credential for a project. Primary course:
  * 1. the caller may deploy in the project;
  * 2. the credential exists and is active;
- * 3. the (project, credential) live slot is claimed, then the request is written, expiring later.
+ * 3. the request is written together with the (project, credential) live slot; it expires later.
  */
 export async function requestAssignment(
   ports: AssignmentPorts,

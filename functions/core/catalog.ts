@@ -323,7 +323,7 @@ export function awsEndpointOf(cloud: Cloud): { region: string; url?: string } {
  * Creates a cloud. Primary course:
  * 1. the caller manages the catalog;
  * 2. the body's values are valid for the provider;
- * 3. the slug is claimed, then the cloud is written.
+ * 3. the cloud is written together with its slug (one transaction).
  */
 export async function createCloud(ports: CatalogPorts, subject: AuthzSubject, input: Input<CreateCloudBody>): Promise<Cloud> {
   await mayManage(ports, subject);

@@ -12,6 +12,7 @@ import {
 import { IdSchema, newId, UUID_PATTERN } from './ids.ts';
 import type { TenancyStore } from './ports.ts';
 import type { EnrolledNode, Resource } from './resources.ts';
+import type { Domain } from './tenancy.ts';
 
 // Node enrolment: a node redeems its bootstrap token at POST /v1/register and earns an NSK; from
 // then on it authenticates with the NSK envelope, heartbeats, and pulls its state. Enrolment is
@@ -37,29 +38,24 @@ export interface NodeStore {
   /** The Resource a token (by hash) was bound to, through the token's pointer item. */
   resourceForToken(tokenHash: string): Promise<Resource | undefined>;
   /**
-   * Claims a nonce within a project. True when claimed now, or when the same registration (same
-   * token and key) claimed it before, so a retry after a crash is not refused by its own claim.
+   * The domain's mesh-IP counter (0 before the first node): where the next search for a free
+   * address starts. It only grows (past the host range, wrapping), moved by each enrolment.
    */
-  claimNonce(projectId: string, nonce: string, claim: { token_hash: string; public_key: string; at: string }): Promise<boolean>;
-  /**
-   * Adds `count` (default 1) to the domain's mesh-IP counter and returns the new value (1, 2, …).
-   * The counter only says where the next search starts; it grows past the host range and wraps.
-   */
-  nextMeshIndex(domainId: string, count?: number): Promise<number>;
-  /** Which of these mesh IPs of a domain are claimed now (read consistently). */
+  meshCounter(domainId: string): Promise<number>;
+  /** Which of these mesh IPs of a domain are held now (read consistently). */
   takenMeshIps(domainId: string, ips: readonly string[]): Promise<Set<string>>;
-  /** Claims one mesh IP of a domain; false when it is taken. */
-  claimMeshIp(domainId: string, ip: string, owner: { node_id: string; resource_id: string }): Promise<boolean>;
-  /** Releases a claim this node holds (a lost race, a teardown); someone else's claim is left alone. */
-  releaseMeshIp(domainId: string, ip: string, nodeId: string): Promise<void>;
-  putPointer(pointer: NodePointer): Promise<void>;
-  deletePointer(nodeId: string): Promise<void>;
   /**
-   * The one write that redeems a token: on the Resource item, consumes the token and records the
-   * node, only if the token hash matches and the token is unconsumed, unrevoked and unexpired and
-   * no node is recorded yet. Undefined when that condition fails.
+   * The one all-or-nothing write that enrols a node: the nonce is taken within the project (or
+   * found taken by this very registration: same token and key, a retry), the mesh IP is taken for
+   * the node, the node's pointer is written, the domain's mesh-IP counter moves on by
+   * `meshCounterAdvance`, and the token is redeemed on the Resource (only if its hash matches and
+   * it is unconsumed, unrevoked and unexpired, and no node is recorded yet).
+   * When any of these is refused nothing is written, and the outcome says which were refused
+   * (with the Resource as it was, when the token was).
    */
-  redeem(resourceId: string, tokenHash: string, node: EnrolledNode, now: string): Promise<Resource | undefined>;
+  enrol(enrolment: Enrolment): Promise<EnrolOutcome>;
+  /** Releases the node's pointer and its mesh IP (only if still its own), together. Idempotent. */
+  release(pointer: Pick<NodePointer, 'node_id' | 'domain_id' | 'mesh_ip'>): Promise<void>;
   /** The node's pointer and its Resource (both read consistently). */
   find(nodeId: string): Promise<{ pointer: NodePointer; resource: Resource } | undefined>;
   /** Records, once, that a revoked node was refused (teardown waits on this fact). */
@@ -72,6 +68,20 @@ export interface NodeStore {
   /** Stores the manifest on the node's item; false when the node is gone. */
   putCapabilities(nodeId: string, stored: StoredCapabilities): Promise<boolean>;
 }
+
+export interface Enrolment {
+  pointer: NodePointer;
+  node: EnrolledNode;
+  tokenHash: string;
+  nonce: string;
+  at: string;
+  /** How far the domain's mesh-IP counter moves: past the address taken and those skipped. */
+  meshCounterAdvance: number;
+}
+
+export type EnrolOutcome =
+  | { status: 'enrolled'; resource: Resource }
+  | { status: 'refused'; nonceTaken: boolean; meshIpTaken: boolean; tokenRefused: boolean; resource?: Resource | undefined };
 
 /** NSKs and the broker's node-signing key; hashing and randomness live in the adapter. */
 export interface NodeSecrets {
@@ -245,9 +255,9 @@ function tokenRefusal(resource: Resource, tokenHash: string, now: Date): Forbidd
  * 1. the public key is checked before anything else, so a bad key cannot waste the token;
  * 2. the token names the body's project, and resolves (by hash) to a Resource whose handle is the body's;
  * 3. the token is unconsumed, unexpired and unrevoked;
- * 4. crash-safe writes, each invisible until the last: the nonce claim, a mesh-IP claim from the
- *    domain's counter, the node's pointer item, then the ONE conditional write on the Resource
- *    that consumes the token and records the node. A loser of a race releases its IP and pointer.
+ * 4. one transaction at a free mesh IP (searched from the domain's counter): the nonce, the mesh
+ *    IP, the node's pointer, and the conditional write on the Resource that consumes the token and
+ *    records the node. All or nothing: a lost race or a crash leaves nothing to clean up.
  * The phase does not matter: a fast agent may register before the Resource reaches Enrolling.
  */
 export async function registerNode(ports: EnrolmentPorts, body: RegisterBody): Promise<Registration> {
@@ -284,26 +294,22 @@ export async function registerNode(ports: EnrolmentPorts, body: RegisterBody): P
   if (refusal) throw refusal;
 
   const at = now.toISOString();
-  const claimed = await ports.nodes.claimNonce(projectId, body.nonce, { token_hash: tokenHash, public_key: body.public_key, at });
-  if (!claimed) throw denied('nonce_collision', 'This nonce was already used in the project.');
-
   const domain = await ports.tenancy.getDomain(resource.domain_id);
   if (!domain) throw new NotFoundError('resource_not_found', 'The resource belongs to no domain.');
   const nodeId = newId(now.getTime());
-  const meshIp = await claimMeshIp(ports.nodes, domain.id, domain.mesh_cidr, { node_id: nodeId, resource_id: resource.id });
-  const pointer: NodePointer = { node_id: nodeId, resource_id: resource.id, project_id: projectId, domain_id: domain.id, mesh_ip: meshIp };
   const { nsk, hash: nskHash } = ports.nodeSecrets.issueNsk();
-  // An exception from here on is treated like a crash: the claims stay, invisible (no Resource
-  // records the node), rather than risk releasing those of a write that did land.
-  await ports.nodes.putPointer(pointer);
-  const enrolled: EnrolledNode = { node_id: nodeId, mesh_ip: meshIp, public_key: body.public_key, nsk_hash: nskHash, registered_at: at };
-  const redeemed = await ports.nodes.redeem(resource.id, tokenHash, enrolled, at);
-  if (!redeemed) {
-    // Lost the race (or the token changed state since it was read): release, then say why.
-    await releaseNodeClaims(ports.nodes, pointer);
-    const current = await ports.nodes.resourceForToken(tokenHash);
-    throw (current && tokenRefusal(current, tokenHash, ports.clock.now())) ?? denied('token_consumed', 'This bootstrap token was already redeemed.');
-  }
+  const meshIp = await enrolAtFreeMeshIp(ports.nodes, domain, (ip, meshCounterAdvance) => ({
+    pointer: { node_id: nodeId, resource_id: resource.id, project_id: projectId, domain_id: domain.id, mesh_ip: ip },
+    node: { node_id: nodeId, mesh_ip: ip, public_key: body.public_key, nsk_hash: nskHash, registered_at: at },
+    tokenHash,
+    nonce: body.nonce,
+    at,
+    meshCounterAdvance,
+  }), (refused) => {
+    if (refused.nonceTaken) return denied('nonce_collision', 'This nonce was already used in the project.');
+    if (!refused.tokenRefused) return undefined;
+    return (refused.resource && tokenRefusal(refused.resource, tokenHash, ports.clock.now())) ?? denied('token_consumed', 'This bootstrap token was already redeemed.');
+  });
   const signing = await ports.nodeSecrets.signingKey();
   return {
     node_id: nodeId,
@@ -317,39 +323,43 @@ export async function registerNode(ports: EnrolmentPorts, body: RegisterBody): P
 }
 
 /**
- * Claims a free mesh IP of the domain: the address at the counter first (one conditional write),
- * then, when that one is taken, the following ones in windows read consistently, wrapping around
- * the host range, so addresses released by teardowns are used again. 503 pool_exhausted only
- * when a full wrap finds none free. The counter is moved past what was skipped, so the next
- * registration does not search the same run of taken addresses again.
+ * Enrols the node at a free mesh IP of the domain: the address at the counter first, then, when
+ * that one is taken, the following ones in windows read consistently, wrapping around the host
+ * range, so addresses released by teardowns are used again. Each try is one enrolment transaction
+ * (a racing registration may still win a free-looking address; then the search goes on); a refusal
+ * other than a taken address ends the search with the error `stop` names. 503 pool_exhausted only
+ * when a full wrap finds none free. The enrolment moves the counter past what it skipped, so the
+ * next registration does not search the same run of taken addresses again; a refused one moves
+ * nothing.
  */
-async function claimMeshIp(nodes: NodeStore, domainId: string, cidr: string, owner: { node_id: string; resource_id: string }): Promise<string> {
+async function enrolAtFreeMeshIp(
+  nodes: NodeStore,
+  domain: Domain,
+  enrolment: (ip: string, meshCounterAdvance: number) => Enrolment,
+  stop: (refused: Extract<EnrolOutcome, { status: 'refused' }>) => Error | undefined,
+): Promise<string> {
+  const cidr = domain.mesh_cidr;
   const { hosts } = cidrHosts(cidr);
   const exhausted = () => new UnavailableError('pool_exhausted', `The domain's mesh CIDR ${cidr} has no free address.`);
   if (hosts === 0) throw exhausted();
-  const start = (await nodes.nextMeshIndex(domainId)) - 1;
+  const start = await nodes.meshCounter(domain.id);
   const ipAt = (offset: number) => meshAddress(cidr, ((start + offset) % hosts) + 1) as string;
-  const claimed = async (offset: number) => {
-    if (!(await nodes.claimMeshIp(domainId, ipAt(offset), owner))) return false;
-    if (offset > 0) await nodes.nextMeshIndex(domainId, offset);
-    return true;
+  const enrolled = async (offset: number) => {
+    const outcome = await nodes.enrol(enrolment(ipAt(offset), offset + 1));
+    if (outcome.status === 'enrolled') return true;
+    const error = stop(outcome);
+    if (error) throw error;
+    return false;
   };
-  if (await claimed(0)) return ipAt(0);
+  if (await enrolled(0)) return ipAt(0);
   for (let from = 1; from < hosts; from += IP_PROBE_WINDOW) {
     const offsets = Array.from({ length: Math.min(IP_PROBE_WINDOW, hosts - from) }, (_, i) => from + i);
-    const taken = await nodes.takenMeshIps(domainId, offsets.map(ipAt));
+    const taken = await nodes.takenMeshIps(domain.id, offsets.map(ipAt));
     for (const offset of offsets) {
-      // Free when read; a racing registration may still win it, then the search goes on.
-      if (!taken.has(ipAt(offset)) && (await claimed(offset))) return ipAt(offset);
+      if (!taken.has(ipAt(offset)) && (await enrolled(offset))) return ipAt(offset);
     }
   }
   throw exhausted();
-}
-
-/** Releases what a node holds besides its Resource: its pointer, then its mesh-IP claim (only if still its own). Idempotent. */
-export async function releaseNodeClaims(nodes: Pick<NodeStore, 'deletePointer' | 'releaseMeshIp'>, pointer: Pick<NodePointer, 'node_id' | 'domain_id' | 'mesh_ip'>): Promise<void> {
-  await nodes.deletePointer(pointer.node_id);
-  await nodes.releaseMeshIp(pointer.domain_id, pointer.mesh_ip, pointer.node_id);
 }
 
 /** A node counts while its Resource records it and it is not revoked. */

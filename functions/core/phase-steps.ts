@@ -343,7 +343,7 @@ function launchSettlesAt(r: Resource, config: StepConfig): number | undefined {
  * launch was still in flight when the delete came), using the credential pinned at creation. When
  * none is listed but a launch was requested less than the grace period ago, it keeps looking: that
  * launch may still create its machine. Before the Deleted write, the node's pointer and mesh-IP
- * claim are released (a retry releases again: idempotent).
+ * record are released together (a retry releases again: idempotent).
  */
 export async function terminateSubstrate(ports: StepPorts & { substrate: Substrate }, input: StepInput): Promise<StepOutcome> {
   const r = await current(ports, input, ['Deprovisioning', 'Deleted']);

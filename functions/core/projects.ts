@@ -39,7 +39,7 @@ export async function listDomains(ports: TenancyPorts, subject: AuthzSubject, pa
 /**
  * Creates a project. Primary course:
  * 1. the domain exists and the caller may manage it;
- * 2. the slug is claimed, then the project is written with the caller as owner.
+ * 2. the project is written together with its slug (one transaction), the caller as owner.
  * The owner relation is on the project item itself, so the grant is usable by the next request.
  */
 export async function createProject(

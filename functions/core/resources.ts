@@ -219,8 +219,8 @@ export interface PhaseChange {
 
 export interface ResourceStore {
   /**
-   * Writes a new Resource: the idempotency claim (when a key is given) first, then the project's
-   * resource counter, then the Resource. Returns the stored Resource, or the earlier one on a
+   * Writes a new Resource, the project's resource counter and the Idempotency-Key's record (when a
+   * key is given) in one transaction. Returns the stored Resource, or the earlier one on a
    * replay; ConflictError `idempotency_key_reused` when the key came with another body.
    */
   create(resource: Resource, idempotency?: { key: string; requestHash: string }): Promise<{ resource: Resource; replayed: boolean }>;
@@ -244,9 +244,9 @@ export interface ResourceStore {
   /** Revokes the bootstrap token and the node's NSK (teardown). */
   revokeCredentials(id: string, at: string): Promise<Resource | undefined>;
   /**
-   * Deletes an adopted Resource: one conditional write marks it `deleted_at` (and takes it off the
-   * project's list), then the project stops counting it. Idempotent: a retry finishes a delete
-   * that crashed between the two. Undefined when there is no such adopted Resource.
+   * Deletes an adopted Resource: it is marked `deleted_at` (and taken off the project's list) and
+   * the project stops counting it, in one transaction. Idempotent: a second delete answers the
+   * retired Resource. Undefined when there is no such adopted Resource.
    * (Optional only so that in-memory fakes of the phase steps need not implement it.)
    */
   retireAdopted(id: string, at: string): Promise<Resource | undefined>;
@@ -258,7 +258,7 @@ export interface ResourceStore {
   recordLaunchIntent(id: string, generation: number, substrate: SubstrateRef, at: string): Promise<Resource | undefined>;
   /**
    * Releases what the Resource's node holds outside the Resource item (teardown, before Deleted):
-   * its node pointer, and its mesh-IP claim if the claim is still this node's. Idempotent.
+   * its node pointer, and its mesh IP if still this node's, together. Idempotent.
    */
   releaseNode(resource: Resource): Promise<void>;
 }

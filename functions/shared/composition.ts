@@ -64,7 +64,7 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
     ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     clock,
   });
-  const catalog = overrides.catalog ?? new DynamoCatalogStore(table, clock);
+  const catalog = overrides.catalog ?? new DynamoCatalogStore(table);
   return {
     env,
     clock,

@@ -24,7 +24,7 @@ export function stepDeps(): StepDeps {
   const vault = new SecretsManagerVault();
   cached = {
     resources: new DynamoResourceStore(table),
-    catalog: new DynamoCatalogStore(table, systemClock),
+    catalog: new DynamoCatalogStore(table),
     vault,
     clock: systemClock,
     minter: new BootstrapTokenMinter(vault, env.STAGE),

@@ -5,6 +5,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ApiEnvInput } from '../../functions/shared/env.ts';
+import { ESBUILD_TARGET } from '../node-line.ts';
 
 /**
  * A Lambda `environment` derived from an env schema's input type: every key the schema requires is
@@ -41,7 +42,7 @@ const CREATE_REQUIRE_BANNER =
 export const AUTHZ_FILES = ['policies.cedar', 'schema.cedarschema'] as const;
 
 /**
- * One function group (API, steps, reconciler): a Node.js 22 ARM64 function bundled by the local
+ * One function group (API, steps, reconciler): a Node.js 24 ARM64 function bundled by the local
  * esbuild (never Docker), traced, with its own log group.
  */
 export class ApiFunction<E extends object = ApiEnvInput> extends Construct {
@@ -56,7 +57,7 @@ export class ApiFunction<E extends object = ApiEnvInput> extends Construct {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
       description: props.description,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -69,7 +70,7 @@ export class ApiFunction<E extends object = ApiEnvInput> extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: ESBUILD_TARGET,
         mainFields: ['module', 'main'],
         minify: true,
         sourceMap: true,

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { FUNCTION_GROUPS, type FunctionGroup } from '../../functions/api/routes.ts';
 import { STEP_GROUPS, type StepGroup } from '../../functions/steps/step-groups.ts';
+import { ESBUILD_TARGET } from '../../infra/node-line.ts';
 import { summarize } from './stats.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -56,7 +57,7 @@ export interface ColdInitFigure {
 
 const fileSize = (p: string) => statSync(p).size;
 
-/** Bundles each function group as a Lambda would ship it (esbuild: bundle, minify, node, esm, node22). */
+/** Bundles each function group as a Lambda would ship it (esbuild: bundle, minify, node, esm, the Lambda's Node line). */
 export async function buildBundles(outDir: string): Promise<BundleFigure[]> {
   const groups: Array<{ group: Group; kind: 'api' | 'step'; entry: string }> = [
     ...Object.entries(FUNCTION_GROUPS).map(([group, def]) => ({ group: group as Group, kind: 'api' as const, entry: def.entry })),
@@ -78,7 +79,7 @@ export async function buildBundles(outDir: string): Promise<BundleFigure[]> {
         minify: true,
         platform: 'node',
         format: 'esm',
-        target: 'node22',
+        target: ESBUILD_TARGET,
         mainFields: ['module', 'main'],
         banner: { js: BANNER },
         external: [CEDAR, `${CEDAR}/*`],

@@ -82,8 +82,8 @@ describe('the checker', () => {
     expect(contract.checkResponse('GET', '/v1/nowhere', 200, 'application/json', {})[0]).toMatch(/documents no such operation/);
   });
 
-  it('fails loudly, not silently, when the contract document is missing', () => {
-    expect(() => loadContract('/nonexistent/plexsphere-v1-subset.yaml')).toThrow(/published contract is missing/);
+  it('fails loudly, not silently, when the contract data is missing', () => {
+    expect(() => loadContract('/nonexistent/plexsphere-v1-subset.data.json')).toThrow(/published contract's data is missing/);
   });
 });
 

@@ -192,29 +192,26 @@ describe('teardown', () => {
 type Command = { constructor: { name: string }; input: { Item?: { PK?: string }; Key?: { PK?: string } } };
 
 /**
- * A resource store on the stack's table whose client refuses the commands `fails` picks. With
- * `crash`, every command after the first refusal is refused too: the process died there.
+ * A resource store on the stack's table whose client loses the answer to the commands `lost`
+ * picks: the command is carried out, then the caller sees a failure (a timeout, a crash after the
+ * write), as a retry would find it.
  */
-function storeWith(fails: (command: Command) => boolean, crash = false): DynamoResourceStore {
+function storeLosing(lost: (command: Command) => boolean): DynamoResourceStore {
   const real = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: stack.dynamoUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
-  let dead = false;
   const client = {
-    send(command: Command) {
-      if (dead || fails(command)) {
-        dead = crash;
-        return Promise.reject(Object.assign(new Error('injected failure'), { name: 'ValidationException' }));
-      }
-      return real.send(command as never);
+    async send(command: Command) {
+      const answer = await real.send(command as never);
+      if (lost(command)) throw Object.assign(new Error('answer lost'), { name: 'TimeoutError' });
+      return answer;
     },
   };
   return new DynamoResourceStore(new Table(stack.tableName, client as unknown as DynamoDBDocumentClient));
 }
-const healthyStore = () => storeWith(() => false);
-const isResourcePut = (c: Command) => c.constructor.name === 'PutCommand' && Boolean(c.input.Item?.PK?.startsWith('RESOURCE#'));
-const isProjectUpdate = (c: Command) => c.constructor.name === 'UpdateCommand' && Boolean(c.input.Key?.PK?.startsWith('PROJECT#'));
+const healthyStore = () => storeLosing(() => false);
+const isTransaction = (c: Command) => c.constructor.name === 'TransactWriteCommand';
 
 async function resourceCount(projectId: string): Promise<number | undefined> {
   const item = await new Table(stack.tableName).getRaw(keys.project(projectId));
@@ -279,23 +276,25 @@ describe('create: a failed create leaves nothing behind', () => {
     expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
   });
 
-  it('undoes the count and releases its Idempotency-Key claim when the Resource write fails', async () => {
+  it('stores nothing when the table refuses the Resource: its count and Idempotency-Key go with it', async () => {
     const projectId = await emptyProject();
     const before = await projectSnapshot(projectId);
-    await expect(storeWith(isResourcePut).create(adopted(projectId), { key: 'failing', requestHash: 'h' })).rejects.toThrow('injected failure');
-    await expect(storeWith(isResourcePut).create(adopted(projectId))).rejects.toThrow('injected failure');
+    // Over DynamoDB's 400 KB item limit: the transaction is refused whole.
+    const oversized = { ...adopted(projectId), external_ref: 'x'.repeat(410 * 1024) };
+    await expect(healthyStore().create(oversized, { key: 'oversized', requestHash: 'h' })).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(healthyStore().create({ ...oversized, id: newId() })).rejects.toMatchObject({ name: 'ValidationException' });
     expect(await projectSnapshot(projectId)).toEqual(before);
     expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
   });
 
-  it('counts a Resource once when an Idempotency-Key retry finishes a create that crashed after counting', async () => {
+  it('counts a Resource once when a create whose answer was lost is retried with its Idempotency-Key', async () => {
     const projectId = await emptyProject();
     const first = adopted(projectId);
-    await expect(storeWith(isResourcePut, true).create(first, { key: 'crashed', requestHash: 'h' })).rejects.toThrow('injected failure');
+    await expect(storeLosing(isTransaction).create(first, { key: 'lost', requestHash: 'h' })).rejects.toThrow('answer lost');
     expect(await resourceCount(projectId)).toBe(1);
-    // The retry comes with another pre-generated id; the claim's id wins, and it is counted once.
-    const retried = await healthyStore().create(adopted(projectId), { key: 'crashed', requestHash: 'h' });
-    expect(retried).toMatchObject({ replayed: false, resource: { id: first.id } });
+    // The retry comes with another pre-generated id; the key's record names the first, counted once.
+    const retried = await healthyStore().create(adopted(projectId), { key: 'lost', requestHash: 'h' });
+    expect(retried).toMatchObject({ replayed: true, resource: { id: first.id } });
     expect(await resourceCount(projectId)).toBe(1);
     expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).body.code).toBe('project_not_empty');
     expect((await stack.call('admin', 'DELETE', `/v1/resources/${first.id}`)).status).toBe(204);
@@ -303,16 +302,16 @@ describe('create: a failed create leaves nothing behind', () => {
     expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
   });
 
-  it('uncounts a Resource whose step wrote Deleted and crashed before uncounting, when the step is retried', async () => {
+  it('counts a Resource down once when the step that wrote Deleted lost the answer and is retried', async () => {
     const projectId = await emptyProject();
     const resource = pending(projectId);
     await healthyStore().create(resource);
     expect(await resourceCount(projectId)).toBe(1);
     const change = { from: ['Pending'] as const, to: 'Deleted' as const, generation: 1, at: new Date().toISOString(), reason: 'Gone.' };
-    await expect(storeWith(isProjectUpdate, true).changePhase(resource.id, change)).rejects.toThrow('injected failure');
+    await expect(storeLosing(isTransaction).changePhase(resource.id, change)).rejects.toThrow('answer lost');
     expect(await phaseOf(resource.id)).toBe('Deleted');
-    expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).body.code).toBe('project_not_empty');
-    // The retried step: its write is refused (already Deleted), the uncount still happens, once.
+    expect(await resourceCount(projectId)).toBe(0);
+    // The retried step: its write is refused (already Deleted), and the count stays where it is.
     expect(await healthyStore().changePhase(resource.id, change)).toBeUndefined();
     expect(await healthyStore().changePhase(resource.id, change)).toBeUndefined();
     expect(await resourceCount(projectId)).toBe(0);
@@ -343,12 +342,12 @@ describe('adopted Resources', () => {
     expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);
   });
 
-  it('finishes a delete that crashed between its write and the uncount when it is retried', async () => {
+  it('answers a delete whose answer was lost again, counting the Resource down once', async () => {
     const projectId = await emptyProject();
     const resource = adopted(projectId);
     await healthyStore().create(resource);
-    await expect(storeWith(isProjectUpdate, true).retireAdopted(resource.id, new Date().toISOString())).rejects.toThrow('injected failure');
-    expect(await resourceCount(projectId)).toBe(1);
+    await expect(storeLosing(isTransaction).retireAdopted(resource.id, new Date().toISOString())).rejects.toThrow('answer lost');
+    expect(await resourceCount(projectId)).toBe(0);
     expect((await stack.call('admin', 'DELETE', `/v1/resources/${resource.id}`)).status).toBe(204);
     expect(await resourceCount(projectId)).toBe(0);
     expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);

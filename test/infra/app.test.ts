@@ -80,7 +80,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
     }
   });
 
-  it('deploys one Node.js 22 ARM64 traced function per API group, with the env ApiEnvSchema requires and the machines', () => {
+  it('deploys one Node.js 24 ARM64 traced function per API group, with the env ApiEnvSchema requires and the machines', () => {
     const fns = Object.values(resources(s.api, 'AWS::Lambda::Function'));
     expect(fns).toHaveLength(GROUPS.length);
     const required = Object.entries(ApiEnvSchema.shape)
@@ -88,7 +88,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
       .map(([key]) => key);
     expect(required).toContain('TABLE_NAME');
     for (const fn of fns) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(Object.keys(vars)).toEqual(expect.arrayContaining(required));
       expect(vars).toMatchObject({
@@ -114,7 +114,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
       .map(([key]) => key);
     for (const group of STEPS) {
       const fn = fns[stepFnId(group)];
-      expect(fn?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      expect(fn?.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       const vars = ((fn?.Properties.Environment ?? {}) as { Variables: Record<string, unknown> }).Variables;
       expect(Object.keys(vars)).toEqual(expect.arrayContaining(required));
       expect(render(vars.PUBLIC_URL)).toMatch(/^\$\{import:/);

@@ -57,7 +57,7 @@ const vault: Vault = {
 };
 
 /** The ports of one request over `table` (which a test may hook), with the real assignment store and audit log. */
-export function assignmentPorts(table: Table, clock: Clock, assignments = new DynamoAssignmentStore(table, clock)): AssignmentPorts {
+export function assignmentPorts(table: Table, clock: Clock, assignments = new DynamoAssignmentStore(table)): AssignmentPorts {
   return {
     tenancy: { getProject: async (id: string) => (id === IDS.PROJECT ? project : undefined) } as unknown as TenancyStore,
     assignments,

@@ -4,14 +4,14 @@ import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { parse } from 'yaml';
 
-// Checks our responses against the published OpenAPI 3.1 subset of the Plexsphere contract. The
-// document is data read at test time from the shared folder beside the clone (never vendored into
-// the project); without it the conformance test fails rather than silently checking nothing.
+// Checks our responses against the published OpenAPI 3.1 subset of the Plexsphere contract, as the
+// facts scripts/contract/extract-contract.ts took from it (paths, methods, statuses, content types,
+// headers, schemas; no prose) into a data file of this repository. Without that file the conformance
+// test fails rather than silently checking nothing.
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CONTRACT_PATH = resolve(REPO_ROOT, '../shared/contract/plexsphere-v1-subset.yaml');
+export const CONTRACT_PATH = resolve(REPO_ROOT, 'test/contract/plexsphere-v1-subset.data.json');
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 const SCHEMA_ID = 'https://plexsphere.invalid/contract/components';
@@ -122,11 +122,11 @@ export interface Contract {
 export function loadContract(path = CONTRACT_PATH): Contract {
   if (!existsSync(path)) {
     throw new Error(
-      `The published contract is missing: expected ${path} (the shared folder ../shared/contract beside the clone). ` +
-        'The conformance test cannot run without it.',
+      `The published contract's data is missing: expected ${path}. The conformance test cannot run without it; ` +
+        'regenerate it from the contract YAML with scripts/contract/extract-contract.ts.',
     );
   }
-  const doc = parse(readFileSync(path, 'utf8')) as Json;
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as Json;
   const components = (doc.components ?? {}) as Json;
   const globalSecurity = (doc.security ?? []) as unknown[];
 

@@ -10,15 +10,20 @@ import {
   type PhaseChange,
   type Provisioning,
   type Resource,
-  type ResourceStore,
   type SubstrateRef,
 } from '../../functions/core/resources.ts';
 import type { LaunchSpec, Machine, MachineState, Substrate, SubstrateTarget } from '../../functions/core/substrate.ts';
 import type { Vault } from '../../functions/core/vault.ts';
+import { freshTableResources, type ReleasedNode, type TestResources } from './table-resources.ts';
 
-// In-memory ports for the phase steps and the reconciler. MemoryResources keeps the DynamoDB
-// store's contract: each write is one conditional update on phase and generation, and refused
-// writes answer undefined.
+// Ports for the phase steps and the reconciler: in memory, with the Resources either in memory
+// too (MemoryResources keeps the DynamoDB store's contract: each write is one conditional update on
+// phase and generation, and refused writes answer undefined) or in the real DynamoDB store over
+// dynalite (TableResources), so the fencing the tests check is the store's own.
+
+/** Where the Resources live: every phase-step test runs against both. */
+export const STORE_KINDS = ['memory', 'dynamo'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -32,19 +37,22 @@ export class FakeClock implements Clock {
   }
 }
 
-export class MemoryResources implements ResourceStore {
+export class MemoryResources implements TestResources {
   readonly items = new Map<string, Resource>();
   /** Every write that was refused, for tests of fencing. */
   refused = 0;
   /** The nodes whose pointer and mesh-IP claim a teardown released, in order. */
-  readonly released: Array<{ resource_id: string; node_id: string; mesh_ip: string; phase: Phase | undefined }> = [];
+  readonly released: ReleasedNode[] = [];
 
-  put(r: Resource): Resource {
+  private keep(r: Resource): Resource {
     this.items.set(r.id, clone(r));
     return r;
   }
+  async put(r: Resource): Promise<Resource> {
+    return this.keep(r);
+  }
   /** The stored item (a copy). */
-  at(id: string): Resource {
+  async at(id: string): Promise<Resource> {
     const r = this.items.get(id);
     if (!r) throw new Error(`no resource ${id}`);
     return clone(r);
@@ -55,7 +63,7 @@ export class MemoryResources implements ResourceStore {
   }
 
   async create(resource: Resource) {
-    this.put(resource);
+    this.keep(resource);
     return { resource: clone(resource), replayed: false };
   }
   async reservedId() {
@@ -84,13 +92,13 @@ export class MemoryResources implements ResourceStore {
     if (change.deadline !== undefined) next.deadline = change.deadline;
     if (change.error !== undefined) next.last_error = change.error;
     if (change.substrate !== undefined) next.substrate = change.substrate;
-    return clone(this.put({ ...r, provisioning: next, updated_at: change.at }));
+    return clone(this.keep({ ...r, provisioning: next, updated_at: change.at }));
   }
   async annotate(id: string, generation: number, fields: Partial<Pick<Provisioning, 'waiting_on' | 'substrate' | 'enrol_task_token' | 'reason'>>, at: string) {
     const r = this.items.get(id);
     if (!r?.provisioning || r.provisioning.generation !== generation) return this.refuse();
     const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-    return clone(this.put({ ...r, provisioning: { ...r.provisioning, ...defined }, updated_at: at }));
+    return clone(this.keep({ ...r, provisioning: { ...r.provisioning, ...defined }, updated_at: at }));
   }
   async startRun(id: string, change: { expectedGeneration: number; run: 'provision' | 'teardown'; phase: Phase; fromPhases: readonly Phase[]; at: string; reason: string }) {
     const r = this.items.get(id);
@@ -107,12 +115,12 @@ export class MemoryResources implements ResourceStore {
     };
     delete next.enrol_task_token;
     delete next.deadline;
-    return clone(this.put({ ...r, provisioning: next, updated_at: change.at }));
+    return clone(this.keep({ ...r, provisioning: next, updated_at: change.at }));
   }
   async bindBootstrapToken(id: string, generation: number, token: { hash: string; issued_at: string; expires_at: string }) {
     const r = this.items.get(id);
     if (!r?.provisioning || r.provisioning.generation !== generation) return this.refuse();
-    return clone(this.put({ ...r, bootstrap: r.bootstrap ?? token, updated_at: token.issued_at }));
+    return clone(this.keep({ ...r, bootstrap: r.bootstrap ?? token, updated_at: token.issued_at }));
   }
   async revokeCredentials(id: string, at: string) {
     const r = this.items.get(id);
@@ -121,17 +129,17 @@ export class MemoryResources implements ResourceStore {
     if (next.bootstrap && !next.bootstrap.revoked_at && !next.bootstrap.consumed_at) next.bootstrap.revoked_at = at;
     if (next.node && !next.node.revoked_at) next.node.revoked_at = at;
     next.updated_at = at;
-    return clone(this.put(next));
+    return clone(this.keep(next));
   }
   async recordLaunchIntent(id: string, generation: number, substrate: SubstrateRef, at: string) {
     const r = this.items.get(id);
     if (!r?.provisioning || r.provisioning.generation !== generation || r.provisioning.phase !== 'Pending') return this.refuse();
-    return clone(this.put({ ...r, provisioning: { ...r.provisioning, substrate }, updated_at: at }));
+    return clone(this.keep({ ...r, provisioning: { ...r.provisioning, substrate }, updated_at: at }));
   }
   async retireAdopted(id: string, at: string) {
     const r = this.items.get(id);
     if (r?.origin !== 'adopted') return this.refuse();
-    return clone(this.put({ ...r, deleted_at: r.deleted_at ?? at, updated_at: r.deleted_at ?? at }));
+    return clone(this.keep({ ...r, deleted_at: r.deleted_at ?? at, updated_at: r.deleted_at ?? at }));
   }
   async releaseNode(resource: Resource) {
     // Records the phase the stored Resource was in: the release must come before the Deleted write.
@@ -275,10 +283,10 @@ export const FAKE_CONFIG: StepConfig = {
   heartbeatIntervalSeconds: 30,
 };
 
-/** Everything the steps need, in memory. */
-export function fakeStepPorts() {
+/** Everything the steps need, in memory but for the Resources when `kind` is dynamo (a fresh table). */
+export async function fakeStepPorts(kind: StoreKind) {
   const clock = new FakeClock();
-  const resources = new MemoryResources();
+  const resources: TestResources = kind === 'memory' ? new MemoryResources() : await freshTableResources();
   const substrate = new FakeSubstrate();
   const callbacks = new FakeCallbacks();
   const orchestrator = new FakeOrchestrator();
@@ -296,7 +304,7 @@ export function fakeStepPorts() {
   return { ports, clock, resources, substrate, callbacks, orchestrator, cloud, secretArn };
 }
 
-export type FakeStepEnv = ReturnType<typeof fakeStepPorts>;
+export type FakeStepEnv = Awaited<ReturnType<typeof fakeStepPorts>>;
 
 export const PROJECT = '019100a0-0a00-7000-8000-0000000000aa';
 const DOMAIN = '019100a0-0a00-7000-8000-000000000001';
@@ -304,7 +312,11 @@ const USER = '019100a0-0a00-7000-8000-0000000000bb';
 const ARC: Phase[] = ['Pending', 'Provisioning', 'Enrolling', 'Ready'];
 
 /** A provisioned Resource whose run `generation` has reached `phase` (through the provision arc, or Ready then the teardown). */
-export function seedResource(env: FakeStepEnv, phase: Phase, opts: { generation?: number; node?: Partial<EnrolledNode> | false; deadline?: string; instanceId?: string } = {}): Resource {
+export function seedResource(
+  env: FakeStepEnv,
+  phase: Phase,
+  opts: { generation?: number; node?: Partial<EnrolledNode> | false; deadline?: string; instanceId?: string } = {},
+): Promise<Resource> {
   const at = env.clock.now().toISOString();
   const id = newId(env.clock.now().getTime());
   const teardown = ['Deregistering', 'Deprovisioning', 'Deleted'].includes(phase);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoCatalogStore, STALE_CLAIM_MS } from '../../functions/adapters/catalog-store.ts';
+import { DynamoCatalogStore } from '../../functions/adapters/catalog-store.ts';
 import { keys } from '../../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../../functions/adapters/dynamo/table.ts';
 import type { Authorizer, AuthzSubject } from '../../functions/core/authz/model.ts';
@@ -30,6 +30,7 @@ import { UUID_PATTERN } from '../../functions/core/ids.ts';
 import type { Page, PageRequest } from '../../functions/core/pagination.ts';
 import type { Vault, VaultedSecret } from '../../functions/core/vault.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
+import { tableSnapshot } from '../support/table-snapshot.ts';
 
 // Core use cases against in-memory fakes of their ports. The fake store keeps the store port's
 // promises (slug uniqueness, the delete guard, one revoke, immutable versions) so that the use
@@ -503,11 +504,6 @@ function storedCredential(id: string, cloudId: string): CloudCredential {
 describe('DynamoCatalogStore', () => {
   let dynamo: TestDynamo;
   let table: Table;
-  let t: number;
-  const clock = { now: () => new Date(t) };
-  const advance = (ms: number) => {
-    t += ms;
-  };
   let adapter: DynamoCatalogStore;
 
   beforeAll(async () => {
@@ -518,8 +514,7 @@ describe('DynamoCatalogStore', () => {
   });
   beforeEach(async () => {
     table = await dynamo.freshTable('catalog');
-    t = Date.parse('2026-06-01T00:00:00.000Z');
-    adapter = new DynamoCatalogStore(table, clock);
+    adapter = new DynamoCatalogStore(table);
   });
 
   const cloud = (id: string, slug: string): Cloud => ({
@@ -536,15 +531,13 @@ describe('DynamoCatalogStore', () => {
   const A = '019100c0-0d00-7000-8000-00000000000a';
   const B = '019100c0-0d00-7000-8000-00000000000b';
 
-  it('takes over a crashed create’s slug claim only once it is stale', async () => {
-    // A crash after the claim: the claim exists, the cloud does not.
-    await table.putNew({ ...keys.cloudSlug('crashed'), id: A, claimed_at: clock.now().getTime() });
-    expect((await failure(adapter.createCloud(cloud(B, 'crashed')))).code).toBe('cloud_slug_conflict');
-    advance(STALE_CLAIM_MS + 1);
-    await adapter.createCloud(cloud(B, 'crashed'));
-    expect((await adapter.getCloud(B))?.slug).toBe('crashed');
-    // A retry of the same create finds its own claim and its own cloud.
-    expect((await failure(adapter.createCloud(cloud(B, 'crashed')))).code).toBe('cloud_exists');
+  it('writes a cloud and its slug together: a taken slug writes nothing, a retry of the same id is refused', async () => {
+    await adapter.createCloud(cloud(A, 'taken'));
+    const before = await tableSnapshot(dynamo.url, table.name);
+    expect((await failure(adapter.createCloud(cloud(B, 'taken')))).code).toBe('cloud_slug_conflict');
+    expect((await failure(adapter.createCloud(cloud(A, 'other')))).code).toBe('cloud_exists');
+    expect(await tableSnapshot(dynamo.url, table.name)).toEqual(before);
+    expect(await adapter.getCloud(B)).toBeUndefined();
   });
 
   it('guards delete with the credentials registered on the cloud, then frees the slug', async () => {

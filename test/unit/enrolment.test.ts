@@ -5,7 +5,9 @@ import {
   acceptHeartbeat,
   cidrContains,
   cidrHosts,
+  type Enrolment,
   type EnrolmentPorts,
+  type EnrolOutcome,
   formatNskBearer,
   isEnrolled,
   isValidX25519PublicKey,
@@ -15,7 +17,6 @@ import {
   parseNskBearer,
   reachabilityOf,
   registerNode,
-  releaseNodeClaims,
   type StoredCapabilities,
 } from '../../functions/core/enrolment.ts';
 import type { EnrolledNode, Resource } from '../../functions/core/resources.ts';
@@ -101,40 +102,35 @@ class MemoryNodes implements NodeStore {
     const id = this.tokens.get(hash);
     return id ? this.resources.get(id) : undefined;
   }
-  async claimNonce(projectId: string, nonce: string, claim: { token_hash: string; public_key: string }) {
-    const existing = this.nonces.get(`${projectId}/${nonce}`);
-    if (!existing) this.nonces.set(`${projectId}/${nonce}`, claim);
-    return !existing || (existing.token_hash === claim.token_hash && existing.public_key === claim.public_key);
-  }
-  async nextMeshIndex(domainId: string, count = 1) {
-    const next = (this.counters.get(domainId) ?? 0) + count;
-    this.counters.set(domainId, next);
-    return next;
+  async meshCounter(domainId: string) {
+    return this.counters.get(domainId) ?? 0;
   }
   async takenMeshIps(domainId: string, ips: readonly string[]) {
     return new Set(ips.filter((ip) => this.ips.has(`${domainId}/${ip}`)));
   }
-  async claimMeshIp(domainId: string, ip: string, owner: { node_id: string }) {
-    if (this.ips.has(`${domainId}/${ip}`)) return false;
-    this.ips.set(`${domainId}/${ip}`, owner.node_id);
-    return true;
-  }
-  async releaseMeshIp(domainId: string, ip: string, nodeId: string) {
-    if (this.ips.get(`${domainId}/${ip}`) === nodeId) this.ips.delete(`${domainId}/${ip}`);
-  }
-  async putPointer(p: NodePointer) {
-    this.pointers.set(p.node_id, p);
-  }
-  async deletePointer(nodeId: string) {
-    this.pointers.delete(nodeId);
-  }
-  async redeem(resourceId: string, tokenHash: string, node: EnrolledNode, now: string) {
-    const r = this.resources.get(resourceId);
+  // All or nothing, like the store's transaction: every condition is checked before anything is written.
+  async enrol(e: Enrolment): Promise<EnrolOutcome> {
+    const { pointer, node, tokenHash, at } = e;
+    const nonceKey = `${pointer.project_id}/${e.nonce}`;
+    const ipKey = `${pointer.domain_id}/${pointer.mesh_ip}`;
+    const heldNonce = this.nonces.get(nonceKey);
+    const nonceTaken = !!heldNonce && (heldNonce.token_hash !== tokenHash || heldNonce.public_key !== node.public_key);
+    const meshIpTaken = this.ips.has(ipKey);
+    const r = this.resources.get(pointer.resource_id);
     const t = r?.bootstrap;
-    if (!r || !t || t.hash !== tokenHash || t.consumed_at || t.revoked_at || t.expires_at <= now || r.node) return undefined;
-    const next = { ...r, node, bootstrap: { ...t, consumed_at: now } };
-    this.resources.set(resourceId, next);
-    return next;
+    const tokenRefused = !r || !t || t.hash !== tokenHash || !!t.consumed_at || !!t.revoked_at || t.expires_at <= at || !!r.node;
+    if (nonceTaken || meshIpTaken || tokenRefused) return { status: 'refused', nonceTaken, meshIpTaken, tokenRefused, resource: r };
+    const next = { ...(r as Resource), node, bootstrap: { ...(t as NonNullable<Resource['bootstrap']>), consumed_at: at } };
+    this.nonces.set(nonceKey, { token_hash: tokenHash, public_key: node.public_key });
+    this.ips.set(ipKey, pointer.node_id);
+    this.pointers.set(pointer.node_id, pointer);
+    this.counters.set(pointer.domain_id, (this.counters.get(pointer.domain_id) ?? 0) + e.meshCounterAdvance);
+    this.resources.set(pointer.resource_id, next);
+    return { status: 'enrolled', resource: next };
+  }
+  async release(p: Pick<NodePointer, 'node_id' | 'domain_id' | 'mesh_ip'>) {
+    this.pointers.delete(p.node_id);
+    if (this.ips.get(`${p.domain_id}/${p.mesh_ip}`) === p.node_id) this.ips.delete(`${p.domain_id}/${p.mesh_ip}`);
   }
   async find(nodeId: string) {
     const pointer = this.pointers.get(nodeId);
@@ -240,7 +236,7 @@ describe('registerNode', () => {
     let lifetime = 6;
     while (lifetime < 20) {
       // Tear down the oldest two, as terminateSubstrate does before its Deleted write.
-      for (const node of live.splice(0, 2)) await releaseNodeClaims(w.nodes, { ...node, domain_id: DOMAIN });
+      for (const node of live.splice(0, 2)) await w.nodes.release({ ...node, domain_id: DOMAIN });
       const reused = [await enrol(), await enrol()];
       lifetime += 2;
       expect(new Set(live.map((n) => n.mesh_ip)).size).toBe(6);
@@ -256,7 +252,7 @@ describe('registerNode', () => {
   it('searches from the counter, wrapping around the host range, and moves the counter past what it skipped', async () => {
     const w = world('10.0.0.0/29');
     // Claims left at .4, .5 and .1 (by other nodes); the counter says the next search starts at .4.
-    for (const ip of ['10.0.0.4', '10.0.0.5', '10.0.0.1']) await w.nodes.claimMeshIp(DOMAIN, ip, { node_id: `other-${ip}` });
+    for (const ip of ['10.0.0.4', '10.0.0.5', '10.0.0.1']) w.nodes.ips.set(`${DOMAIN}/${ip}`, `other-${ip}`);
     w.nodes.counters.set(DOMAIN, 3);
     await expect(registerNode(w.ports, w.body(w.resource(), 'a'))).resolves.toMatchObject({ mesh_ip: '10.0.0.6' });
     expect(w.nodes.counters.get(DOMAIN)).toBe(6);
@@ -269,10 +265,10 @@ describe('registerNode', () => {
   it("releases a node's claim only if it still holds it", async () => {
     const w = world('10.0.0.0/29');
     const reg = await registerNode(w.ports, w.body(w.resource(), 'n1'));
-    await releaseNodeClaims(w.nodes, { node_id: NODE, mesh_ip: reg.mesh_ip, domain_id: DOMAIN });
+    await w.nodes.release({ node_id: NODE, mesh_ip: reg.mesh_ip, domain_id: DOMAIN });
     expect(w.nodes.ips.get(`${DOMAIN}/${reg.mesh_ip}`)).toBe(reg.node_id);
-    await releaseNodeClaims(w.nodes, { node_id: reg.node_id, mesh_ip: reg.mesh_ip, domain_id: DOMAIN });
-    await releaseNodeClaims(w.nodes, { node_id: reg.node_id, mesh_ip: reg.mesh_ip, domain_id: DOMAIN });
+    await w.nodes.release({ node_id: reg.node_id, mesh_ip: reg.mesh_ip, domain_id: DOMAIN });
+    await w.nodes.release({ node_id: reg.node_id, mesh_ip: reg.mesh_ip, domain_id: DOMAIN });
     expect(w.nodes.ips.size).toBe(0);
     expect(w.nodes.pointers.size).toBe(0);
   });
@@ -280,7 +276,7 @@ describe('registerNode', () => {
   it('lets a retry of the same registration through its own nonce claim', async () => {
     const w = world('10.0.0.0/24');
     const b = w.resource();
-    await w.nodes.claimNonce(PROJECT, 'n1', { token_hash: `hash:${b.token}`, public_key: KEY });
+    w.nodes.nonces.set(`${PROJECT}/n1`, { token_hash: `hash:${b.token}`, public_key: KEY });
     await expect(registerNode(w.ports, w.body(b, 'n1'))).resolves.toMatchObject({ mesh_ip: '10.0.0.1' });
     // …but not another registration reusing it.
     await expect(registerNode(w.ports, w.body(w.resource(), 'n1'))).rejects.toMatchObject({ code: 'nonce_collision' });

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { applySubstrate, drainNode, LAUNCH_GRACE_SECONDS, type StepOutcome, terminateSubstrate } from '../../functions/core/phase-steps.ts';
 import type { Phase, Resource } from '../../functions/core/resources.ts';
 import { RESOURCE_TAG } from '../../functions/core/substrate.ts';
-import { FAKE_CONFIG, type FakeStepEnv, fakeMinter, fakeStepPorts, seedResource as seed } from '../support/phase-fakes.ts';
+import { FAKE_CONFIG, type FakeStepEnv, fakeMinter, fakeStepPorts, STORE_KINDS, type StoreKind, seedResource as seed } from '../support/phase-fakes.ts';
+import { stopTableResources } from '../support/table-resources.ts';
 
 // A delete that lands while RunInstances is in flight. Stopping the provision execution does not
 // stop the step's Lambda: its launch may create the machine after the teardown looked for it.
@@ -13,11 +14,13 @@ const GRACE_S = 60;
 const POLL_S = 5;
 const ALL_BUT_DELETED: Phase[] = ['Pending', 'Provisioning', 'Enrolling', 'Ready', 'Failed'];
 
+afterAll(stopTableResources);
+
 const input = (r: Resource, generation = r.provisioning?.generation ?? 1) => ({ resource_id: r.id, generation });
 const phases = (r: Resource) => r.provisioning?.transitions.map((t) => t.phase);
 
-function env(): FakeStepEnv {
-  const e = fakeStepPorts();
+async function env(kind: StoreKind): Promise<FakeStepEnv> {
+  const e = await fakeStepPorts(kind);
   e.ports.config.launchGraceSeconds = GRACE_S;
   return e;
 }
@@ -25,7 +28,7 @@ function env(): FakeStepEnv {
 /** What the delete handler does: bumps the generation and starts the teardown arc. */
 async function deleteLands(e: FakeStepEnv, r: Resource): Promise<number> {
   const started = await e.resources.startRun(r.id, {
-    expectedGeneration: e.resources.at(r.id).provisioning?.generation ?? 0,
+    expectedGeneration: (await e.resources.at(r.id)).provisioning?.generation ?? 0,
     run: 'teardown',
     phase: 'Deregistering',
     fromPhases: ALL_BUT_DELETED,
@@ -68,13 +71,13 @@ function holdLaunch(e: FakeStepEnv): { held: Promise<void>; go: () => void } {
   return { held, go: () => go() };
 }
 
-describe('a delete while RunInstances is in flight', () => {
+describe.each(STORE_KINDS)('a delete while RunInstances is in flight (%s store)', (kind) => {
   it('records the launch intent on the Resource before RunInstances is sent', async () => {
-    const e = env();
-    const r = seed(e, 'Pending');
+    const e = await env(kind);
+    const r = await seed(e, 'Pending');
     let seen: Resource | undefined;
     e.substrate.before.launch = async () => {
-      seen = e.resources.at(r.id);
+      seen = await e.resources.at(r.id);
     };
     expect(await applySubstrate(e.ports, input(r))).toEqual({ status: 'done' });
     expect(seen?.provisioning).toMatchObject({
@@ -84,14 +87,14 @@ describe('a delete while RunInstances is in flight', () => {
     });
     expect(seen?.provisioning?.substrate?.instance_id).toBeUndefined();
     // The phase write keeps the intent beside the instance.
-    expect(e.resources.at(r.id).provisioning?.substrate).toMatchObject({ launch_requested_at: e.clock.now().toISOString(), instance_id: e.substrate.machines[0]?.instanceId });
+    expect((await e.resources.at(r.id)).provisioning?.substrate).toMatchObject({ launch_requested_at: e.clock.now().toISOString(), instance_id: e.substrate.machines[0]?.instanceId });
   });
 
   it('launches nothing when the delete landed before the intent write', async () => {
-    const e = env();
-    const r = seed(e, 'Pending');
+    const e = await env(kind);
+    const r = await seed(e, 'Pending');
     const at = e.clock.now().toISOString();
-    e.resources.put({ ...e.resources.at(r.id), bootstrap: { hash: 'h', issued_at: at, expires_at: at } });
+    await e.resources.put({ ...(await e.resources.at(r.id)), bootstrap: { hash: 'h', issued_at: at, expires_at: at } });
     // The delete lands after the step read the Resource (while it mints the token), before the intent.
     e.ports.minter = {
       mint: async (args) => {
@@ -101,7 +104,7 @@ describe('a delete while RunInstances is in flight', () => {
     };
     expect(await applySubstrate(e.ports, input(r))).toEqual({ status: 'superseded' });
     expect(e.substrate.calls.filter((c) => c.op === 'launch')).toEqual([]);
-    expect(e.resources.at(r.id).provisioning?.substrate).toBeUndefined();
+    expect((await e.resources.at(r.id)).provisioning?.substrate).toBeUndefined();
     // Nothing to wait for: the teardown ends at once.
     const { outcome, polls } = await runTeardown(e, r, 2);
     expect(outcome).toEqual({ status: 'done' });
@@ -109,8 +112,8 @@ describe('a delete while RunInstances is in flight', () => {
   });
 
   it('finds and terminates a machine created after the teardown first looked (the whole teardown ran before EC2 acted)', async () => {
-    const e = env();
-    const r = seed(e, 'Pending');
+    const e = await env(kind);
+    const r = await seed(e, 'Pending');
     const launch = holdLaunch(e);
     const apply = applySubstrate(e.ports, input(r));
     await launch.held;
@@ -120,7 +123,7 @@ describe('a delete while RunInstances is in flight', () => {
     expect(await drainNode(e.ports, input(r, generation))).toEqual({ status: 'done' });
     // No machine is listed yet, but a launch is in flight: the teardown keeps looking.
     expect(await terminateSubstrate(e.ports, input(r, generation))).toEqual({ status: 'waiting', waiting_on: 'substrate-launch' });
-    expect(e.resources.at(r.id).provisioning).toMatchObject({ phase: 'Deprovisioning', waiting_on: 'substrate-launch', reason: expect.stringMatching(/a launch was requested at/) });
+    expect((await e.resources.at(r.id)).provisioning).toMatchObject({ phase: 'Deprovisioning', waiting_on: 'substrate-launch', reason: expect.stringMatching(/a launch was requested at/) });
     e.clock.advance(POLL_S);
     expect(await terminateSubstrate(e.ports, input(r, generation))).toEqual({ status: 'waiting', waiting_on: 'substrate-launch' });
 
@@ -135,14 +138,14 @@ describe('a delete while RunInstances is in flight', () => {
     expect(outcome).toEqual({ status: 'done' });
     expect(e.substrate.calls.find((c) => c.op === 'terminate')?.ids).toEqual([e.substrate.machines[0]?.instanceId]);
     expect(e.substrate.machines.map((m) => m.state)).toEqual(['terminated']);
-    const after = e.resources.at(r.id);
+    const after = await e.resources.at(r.id);
     expect(phases(after)).toEqual(['Pending', 'Deregistering', 'Deprovisioning', 'Deleted']);
     expect(after.provisioning?.reason).toMatch(/terminated\)\.$/);
   });
 
   it('keeps looking through the ASL loop until the late launch lands within the grace period', async () => {
-    const e = env();
-    const r = seed(e, 'Pending');
+    const e = await env(kind);
+    const r = await seed(e, 'Pending');
     const launch = holdLaunch(e);
     const apply = applySubstrate(e.ports, input(r));
     await launch.held;
@@ -160,12 +163,12 @@ describe('a delete while RunInstances is in flight', () => {
     expect(landedAt).toBeGreaterThan(0);
     expect(outcome).toEqual({ status: 'done' });
     expect(e.substrate.machines.map((m) => m.state)).toEqual(['terminated']);
-    expect(e.resources.at(r.id).provisioning?.phase).toBe('Deleted');
+    expect((await e.resources.at(r.id)).provisioning?.phase).toBe('Deleted');
   });
 
   it('terminates a machine whose launch returned after the delete (the step is superseded at its phase write)', async () => {
-    const e = env();
-    const r = seed(e, 'Pending');
+    const e = await env(kind);
+    const r = await seed(e, 'Pending');
     let generation = 0;
     e.substrate.during.launch = async () => {
       generation = await deleteLands(e, r);
@@ -175,39 +178,39 @@ describe('a delete while RunInstances is in flight', () => {
     expect(await terminateSubstrate(e.ports, input(r, generation))).toEqual({ status: 'waiting', waiting_on: 'substrate-termination' });
     e.substrate.set(e.substrate.machines[0]?.instanceId as string, 'terminated');
     expect(await terminateSubstrate(e.ports, input(r, generation))).toEqual({ status: 'done' });
-    expect(e.resources.at(r.id).provisioning?.phase).toBe('Deleted');
+    expect((await e.resources.at(r.id)).provisioning?.phase).toBe('Deleted');
   });
 });
 
-describe('the launch grace period', () => {
+describe.each(STORE_KINDS)('the launch grace period (%s store)', (kind) => {
   async function deprovisioningWithIntent(e: FakeStepEnv, requestedSecondsAgo: number, opts: { deadlineSeconds?: number } = {}) {
     const deadline = new Date(e.clock.now().getTime() + (opts.deadlineSeconds ?? FAKE_CONFIG.terminateTimeoutSeconds) * 1000).toISOString();
-    const r = seed(e, 'Deprovisioning', { deadline });
+    const r = await seed(e, 'Deprovisioning', { deadline });
     const requested = new Date(e.clock.now().getTime() - requestedSecondsAgo * 1000).toISOString();
     const p = r.provisioning as NonNullable<Resource['provisioning']>;
     return e.resources.put({ ...r, provisioning: { ...p, substrate: { provider: 'aws', region: 'eu-west-1', client_token: p.provisioned_resource_id, launch_requested_at: requested } } });
   }
 
   it('concludes nothing exists once the grace period after the intent has passed, not before', async () => {
-    const e = env();
+    const e = await env(kind);
     const r = await deprovisioningWithIntent(e, 10);
     e.clock.advance(GRACE_S - 10 - 1);
     expect(await terminateSubstrate(e.ports, input(r))).toEqual({ status: 'waiting', waiting_on: 'substrate-launch' });
     e.clock.advance(1);
     expect(await terminateSubstrate(e.ports, input(r))).toEqual({ status: 'done' });
-    const after = e.resources.at(r.id);
+    const after = await e.resources.at(r.id);
     expect(after.provisioning).toMatchObject({ phase: 'Deleted', reason: 'Nothing was running; the resource is gone.' });
     expect(after.provisioning?.waiting_on).toBeUndefined();
   });
 
   it('does not wait for an intent older than the grace period (a launch that failed long ago)', async () => {
-    const e = env();
+    const e = await env(kind);
     const r = await deprovisioningWithIntent(e, GRACE_S);
     expect(await terminateSubstrate(e.ports, input(r))).toEqual({ status: 'done' });
   });
 
   it('does not wait once a machine of the Resource is listed, even terminated (one client token, one machine)', async () => {
-    const e = env();
+    const e = await env(kind);
     const r = await deprovisioningWithIntent(e, 1);
     await e.substrate.launch({ region: 'x', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }, { clientToken: 'ct', imageId: 'ami', instanceType: 't3.micro', userData: '', tags: { [RESOURCE_TAG]: r.id } });
     e.substrate.set(e.substrate.machines[0]?.instanceId as string, 'terminated');
@@ -215,7 +218,7 @@ describe('the launch grace period', () => {
   });
 
   it('fails at the teardown deadline if it comes first, saying a launch may still land', async () => {
-    const e = env();
+    const e = await env(kind);
     const r = await deprovisioningWithIntent(e, 0, { deadlineSeconds: GRACE_S / 2 });
     e.clock.advance(GRACE_S / 2);
     expect(await terminateSubstrate(e.ports, input(r))).toEqual({
@@ -226,7 +229,7 @@ describe('the launch grace period', () => {
 
   it('defaults to longer than the substrate step can run plus DescribeInstances lag', async () => {
     expect(LAUNCH_GRACE_SECONDS).toBeGreaterThan(30 + 60);
-    const e = fakeStepPorts();
+    const e = await fakeStepPorts(kind);
     const r = await deprovisioningWithIntent(e, 0);
     e.clock.advance(LAUNCH_GRACE_SECONDS - 1);
     expect((await terminateSubstrate(e.ports, input(r))).status).toBe('waiting');
@@ -235,10 +238,10 @@ describe('the launch grace period', () => {
   });
 });
 
-describe("releasing the node's claims at the end of the teardown", () => {
+describe.each(STORE_KINDS)("releasing the node's claims at the end of the teardown (%s store)", (kind) => {
   it("releases the node's pointer and mesh IP before the Deleted write, once", async () => {
-    const e = env();
-    const r = seed(e, 'Deprovisioning', { node: { mesh_ip: '100.64.0.9' } });
+    const e = await env(kind);
+    const r = await seed(e, 'Deprovisioning', { node: { mesh_ip: '100.64.0.9' } });
     await e.substrate.launch({ region: 'x', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }, { clientToken: 'ct', imageId: 'ami', instanceType: 't3.micro', userData: '', tags: { [RESOURCE_TAG]: r.id } });
     expect((await terminateSubstrate(e.ports, input(r))).status).toBe('waiting');
     // Not while the machine is still up.
@@ -252,8 +255,8 @@ describe("releasing the node's claims at the end of the teardown", () => {
   });
 
   it('releases again when the Deleted write did not happen (a retry finishes it), and nothing for a superseded run', async () => {
-    const e = env();
-    const r = seed(e, 'Deprovisioning', { node: {} });
+    const e = await env(kind);
+    const r = await seed(e, 'Deprovisioning', { node: {} });
     const changePhase = e.resources.changePhase.bind(e.resources);
     let crashes = 1;
     e.resources.changePhase = async (id, change) => {

@@ -10,11 +10,11 @@ export const keys = {
   idpBinding: (domainId: string, bindingId: string) => ({ PK: `DOMAIN#${domainId}`, SK: `IDP#${bindingId}` }),
   idpBindingPrefix: 'IDP#',
   user: (id: string) => ({ PK: `USER#${id}`, SK: META }),
-  /** Claim item: one user per (domain, email). */
+  /** One user per (domain, email): written with the user. */
   userEmail: (domainId: string, email: string) => ({ PK: `EMAIL#${domainId}#${email.toLowerCase()}`, SK: META }),
   project: (id: string) => ({ PK: `PROJECT#${id}`, SK: META }),
   projectList: (domainId: string) => ({ GSI1PK: `DOMAIN#${domainId}#PROJECTS` }),
-  /** Claim item: one project per (domain, slug); written before the project. */
+  /** One project per (domain, slug): written in the same transaction as the project. */
   projectSlug: (domainId: string, slug: string) => ({ PK: `PROJECTSLUG#${domainId}#${slug}`, SK: META }),
   cloud: (id: string) => ({ PK: `CLOUD#${id}`, SK: META }),
   cloudList: () => ({ GSI1PK: 'CLOUDS' }),
@@ -46,7 +46,7 @@ export const assignmentKeys = {
   assignment: (id: string) => ({ PK: `ASSIGNMENT#${id}`, SK: META }),
   projectList: (projectId: string) => ({ GSI1PK: `PROJECT#${projectId}#ASSIGNMENTS` }),
   approvalQueue: (domainId: string) => ({ GSI2PK: `DOMAIN#${domainId}#APPROVALS` }),
-  /** Claim item: at most one live (requested or approved) assignment per project and credential. */
+  /** At most one live (requested or approved) assignment per project and credential: its id, written with it. */
   live: (projectId: string, credentialId: string) => ({ PK: `LIVEASSIGN#${projectId}#${credentialId}`, SK: META }),
 };
 
@@ -60,14 +60,14 @@ export const resourceKeys = {
   projectList: (projectId: string) => ({ GSI1PK: `PROJECT#${projectId}#RESOURCES` }),
   /** Present only while a run is in flight, so the reconciler reads just those. */
   active: () => ({ GSI2PK: 'RESOURCES#ACTIVE' }),
-  /** Claim item: an Idempotency-Key and the id it reserved, written before the Resource. */
+  /** An Idempotency-Key and the Resource it made (with the request hash), written with the Resource. */
   idempotency: (projectId: string, key: string) => ({ PK: `IDEMPOTENCY#${projectId}#${key}`, SK: META }),
   /** Pointer from a bootstrap token's hash to its Resource. */
   bootstrapToken: (tokenHash: string) => ({ PK: `BOOTSTRAP#${tokenHash}`, SK: META }),
   /** Pointer from a node id to its Resource, for the NSK envelope. */
   node: (nodeId: string) => ({ PK: `NODE#${nodeId}`, SK: META }),
   domainNodes: (domainId: string) => ({ GSI1PK: `DOMAIN#${domainId}#NODES` }),
-  /** Claim item: one node per mesh IP in a domain. */
+  /** One node per mesh IP in a domain, written in the registration transaction. */
   meshIp: (domainId: string, ip: string) => ({ PK: `MESHIP#${domainId}#${ip}`, SK: META }),
   /** Per-domain counter the next mesh IP comes from. */
   meshCounter: (domainId: string) => ({ PK: `DOMAIN#${domainId}`, SK: 'MESHCOUNTER' }),

@@ -1,6 +1,8 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -9,6 +11,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
 import type { Page } from '../../core/pagination.ts';
 import { TABLE_KEYS } from './table-def.ts';
@@ -28,6 +31,31 @@ export function entityOf(item: Item): Item {
 export function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 }
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type WithoutTable<T> = T extends object ? Omit<T, 'TableName' | 'ReturnValuesOnConditionCheckFailure'> : never;
+
+/** One action of a transaction on the table: exactly one of Put, Update, Delete, ConditionCheck, without the table's name. */
+export type WriteAction =
+  | { Put: WithoutTable<TransactItem['Put']> }
+  | { Update: WithoutTable<TransactItem['Update']> }
+  | { Delete: WithoutTable<TransactItem['Delete']> }
+  | { ConditionCheck: WithoutTable<TransactItem['ConditionCheck']> };
+
+/**
+ * How each action of a cancelled transaction fared, in the order given: `failed` when its own
+ * condition failed, with the item as it was then (undefined when there was none).
+ */
+export type Cancellation = Array<{ failed: boolean; item?: Item | undefined }>;
+
+/** A Put that must create its item: the condition every "new item" action of a transaction carries. */
+export function putNewAction(item: Key & Item): WriteAction {
+  return { Put: { Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
+}
+
+/** Cancellations that say nothing about our conditions (a concurrent transaction, throttling) are retried. */
+const TRANSIENT_CANCELLATION = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
+const TRANSACT_ATTEMPTS = 5;
 
 let sharedClient: DynamoDBDocumentClient | undefined;
 
@@ -126,6 +154,37 @@ export class Table {
     } catch (err) {
       if (isConditionFailure(err)) return false;
       throw err;
+    }
+  }
+
+  /**
+   * Writes several items all or nothing (TransactWriteItems): undefined when committed, or, when a
+   * condition failed, every action's outcome with the item it saw (ALL_OLD), so the caller says
+   * why without re-reading. Cancellations by a concurrent transaction are retried with backoff.
+   */
+  async transact(actions: readonly WriteAction[]): Promise<Cancellation | undefined> {
+    const TransactItems = actions.map((action) => {
+      const [kind, body] = Object.entries(action)[0] as [string, object];
+      return { [kind]: { ...body, TableName: this.name, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } } as TransactItem;
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems }));
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException || (err as { name?: string })?.name === 'TransactionCanceledException')) throw err;
+        const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
+        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
+          return actions.map((_, i) => {
+            const reason = reasons[i];
+            const failed = reason?.Code === 'ConditionalCheckFailed';
+            return { failed, item: failed && reason?.Item ? unmarshall(reason.Item as Record<string, AttributeValue>) : undefined };
+          });
+        }
+        const transient = reasons.length > 0 && reasons.every((r) => !r.Code || r.Code === 'None' || TRANSIENT_CANCELLATION.has(r.Code));
+        if (!transient || attempt >= TRANSACT_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
+      }
     }
   }
 

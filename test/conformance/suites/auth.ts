@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAuthStore } from '../../../functions/adapters/auth-store.ts';
+import type { DeviceAuthorization, Session } from '../../../functions/core/auth.ts';
+import { newId } from '../../../functions/core/ids.ts';
+import { type ConformanceSuite, dynamoClient, freshTable } from '../backend.ts';
+import { AT, LATER } from '../fixtures.ts';
+
+const T_MS = Date.parse(AT);
+const MID = '2026-06-01T00:30:00.000Z';
+
+function device(overrides: Partial<DeviceAuthorization> = {}): DeviceAuthorization {
+  return {
+    device_code_hash: `device-${newId()}`,
+    user_code: `USER-${newId().slice(-8).toUpperCase()}`,
+    domain_id: newId(),
+    idp_binding_id: newId(),
+    status: 'pending',
+    interval_seconds: 5,
+    created_at: AT,
+    expires_at: LATER,
+    ...overrides,
+  };
+}
+
+export const authStoreSuite: ConformanceSuite = (backend) => {
+  describe('auth store', () => {
+    let client: ReturnType<typeof dynamoClient>;
+    let store: DynamoAuthStore;
+    beforeAll(async () => {
+      client = dynamoClient(backend());
+      store = new DynamoAuthStore(await freshTable(backend(), client, 'auth'));
+    });
+    afterAll(() => client.destroy());
+
+    it('holds a user code for one live device authorization; an expired one gives it up', async () => {
+      const d = device();
+      expect(await store.createDeviceAuthorization(d)).toBe(true);
+      expect(await store.getDeviceAuthorization(d.device_code_hash)).toEqual(d);
+      expect(await store.findDeviceAuthorizationByUserCode(d.user_code)).toEqual(d);
+      expect(await store.createDeviceAuthorization(device({ user_code: d.user_code, created_at: MID }))).toBe(false);
+      const successor = device({ user_code: d.user_code, created_at: LATER, expires_at: '2026-06-01T02:00:00.000Z' });
+      expect(await store.createDeviceAuthorization(successor)).toBe(true);
+      expect(await store.findDeviceAuthorizationByUserCode(d.user_code)).toEqual(successor);
+      expect(await store.findDeviceAuthorizationByUserCode('NOPE-0000')).toBeUndefined();
+    });
+
+    it('accepts polls no faster than the interval', async () => {
+      const d = device();
+      await store.createDeviceAuthorization(d);
+      expect(await store.recordPoll(d.device_code_hash, T_MS, 5000)).toBe(true);
+      expect(await store.recordPoll(d.device_code_hash, T_MS + 4999, 5000)).toBe(false);
+      expect(await store.recordPoll(d.device_code_hash, T_MS + 5000, 5000)).toBe(true);
+      expect(await store.recordPoll('unknown', T_MS, 5000)).toBe(false);
+    });
+
+    it('decides a pending authorization once while unexpired, and redeems an approved one once', async () => {
+      const d = device();
+      await store.createDeviceAuthorization(d);
+      const subject = newId();
+      expect(await store.redeem(d.device_code_hash, MID)).toBe(false);
+      expect(await store.decide(d.device_code_hash, { status: 'approved', subject_id: subject, decided_at: MID }, LATER)).toBe(false);
+      expect(await store.decide(d.device_code_hash, { status: 'approved', subject_id: subject, decided_at: MID }, MID)).toBe(true);
+      expect(await store.decide(d.device_code_hash, { status: 'denied', decided_at: MID }, MID)).toBe(false);
+      expect(await store.getDeviceAuthorization(d.device_code_hash)).toMatchObject({ status: 'approved', subject_id: subject, decided_at: MID });
+      expect(await store.redeem(d.device_code_hash, MID)).toBe(true);
+      expect(await store.redeem(d.device_code_hash, MID)).toBe(false);
+
+      const denied = device();
+      await store.createDeviceAuthorization(denied);
+      expect(await store.decide(denied.device_code_hash, { status: 'denied', decided_at: MID }, MID)).toBe(true);
+      expect(await store.redeem(denied.device_code_hash, MID)).toBe(false);
+    });
+
+    it('creates, reads and deletes sessions; deleting a gone one is fine', async () => {
+      const session: Session = { session_hash: `session-${newId()}`, user_id: newId(), domain_id: newId(), csrf_hash: 'csrf', created_at: AT, expires_at: LATER };
+      await store.createSession(session);
+      expect(await store.getSession(session.session_hash)).toEqual(session);
+      await expect(store.createSession(session)).rejects.toThrow(/collision/);
+      await store.deleteSession(session.session_hash);
+      await store.deleteSession(session.session_hash);
+      expect(await store.getSession(session.session_hash)).toBeUndefined();
+    });
+
+    it('throttles attempts per fixed window, opens a new window when the last one ended, and refunds', async () => {
+      const key = `throttle-${newId()}`;
+      const window = 60_000;
+      expect(await store.reserveAttempt(key, T_MS, window, 2)).toEqual({ allowed: true, windowStart: T_MS });
+      expect(await store.reserveAttempt(key, T_MS + 1, window, 2)).toEqual({ allowed: true, windowStart: T_MS });
+      expect(await store.reserveAttempt(key, T_MS + 1000, window, 2)).toEqual({ allowed: false, retryAfterMs: window - 1000 });
+      await store.refundAttempt(key, T_MS);
+      expect(await store.reserveAttempt(key, T_MS + 2000, window, 2)).toEqual({ allowed: true, windowStart: T_MS });
+      expect(await store.reserveAttempt(key, T_MS + window + 1, window, 2)).toEqual({ allowed: true, windowStart: T_MS + window + 1 });
+    });
+  });
+};

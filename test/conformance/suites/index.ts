@@ -1,0 +1,28 @@
+import type { ConformanceSuite } from '../backend.ts';
+import { assignmentStoreSuite, auditLogSuite } from './assignments-audit.ts';
+import { authStoreSuite } from './auth.ts';
+import { ec2SubstrateSuite } from './ec2-substrate.ts';
+import { resourceStoreSuite, nodeStoreSuite } from './resources-nodes.ts';
+import { secretsVaultSuite } from './secrets-vault.ts';
+import { stateMachinesSuite } from './state-machines.ts';
+import { tableSuite } from './table.ts';
+import { catalogStoreSuite, tenancyStoreSuite } from './tenancy-catalog.ts';
+
+/**
+ * Every conformance suite, run once per backend (local.test.ts, moto.test.ts). A new suite is
+ * added here once and runs against both: the DynamoDB transactions suite (TransactWriteItems,
+ * cancellation reasons) plugs in beside the table's.
+ */
+export const CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
+  tableSuite,
+  tenancyStoreSuite,
+  catalogStoreSuite,
+  assignmentStoreSuite,
+  auditLogSuite,
+  resourceStoreSuite,
+  nodeStoreSuite,
+  authStoreSuite,
+  secretsVaultSuite,
+  ec2SubstrateSuite,
+  stateMachinesSuite,
+];
