@@ -268,6 +268,11 @@ export interface TransactionsOptions {
   journal: Journal;
   /** Milliseconds since the epoch; injectable so the token window can be tested without waiting. */
   now?: () => number;
+  /**
+   * Called each time one action of a transaction has been applied (1, 2, …): the crash tests kill
+   * the process here, half-way through a transaction, to show that the next start undoes it.
+   */
+  onActionApplied?: (appliedSoFar: number) => void;
 }
 
 /** TransactWriteItems and TransactGetItems over dynalite; answers in DynamoDB's JSON protocol. */
@@ -276,6 +281,7 @@ export class Transactions {
   private readonly gate: Gate;
   private readonly journal: Journal;
   private readonly now: () => number;
+  private readonly onActionApplied: ((appliedSoFar: number) => void) | undefined;
   private readonly keyNames = new Map<string, string[]>();
   /** ClientRequestToken → fingerprint of its request and when the token expires, oldest first. */
   private readonly tokens = new Map<string, { fingerprint: string; expires: number }>();
@@ -285,6 +291,7 @@ export class Transactions {
     this.gate = opts.gate;
     this.journal = opts.journal;
     this.now = opts.now ?? Date.now;
+    this.onActionApplied = opts.onActionApplied;
   }
 
   /** A table was created or deleted: its key schema may differ next time. */
@@ -418,7 +425,14 @@ export class Transactions {
     await this.gate.exclusive();
     let answer: DynamoAnswer;
     try {
-      const settled = await Promise.allSettled(actions.map((action, i) => this.apply(action, images[i] as BeforeImage)));
+      let applied = 0;
+      const settled = await Promise.allSettled(
+        actions.map(async (action, i) => {
+          const outcome = await this.apply(action, images[i] as BeforeImage);
+          if (outcome === 'applied') this.onActionApplied?.(++applied);
+          return outcome;
+        }),
+      );
       const outcomes = settled.map((result): Outcome => (result.status === 'fulfilled' ? result.value : internalError(result.reason)));
       if (outcomes.every((outcome) => outcome === 'applied')) {
         answer = { status: 200, body: {} };

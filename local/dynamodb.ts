@@ -40,7 +40,7 @@ class BodyTooLargeError extends Error {
  * shared read lock (reads); dynalite also listens on a port of its own, used only by the
  * transactions for their single-item steps.
  */
-export async function startDynamo(opts: { dataDir?: string; port?: number; now?: () => number }) {
+export async function startDynamo(opts: { dataDir?: string; port?: number; now?: () => number; onActionApplied?: (appliedSoFar: number) => void }) {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   const store: Server = dynalite({ path: opts.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const storePort = await listen(store, 0);
@@ -49,7 +49,7 @@ export async function startDynamo(opts: { dataDir?: string; port?: number; now?:
   let transactions: Transactions;
   try {
     const journal = opts.dataDir ? await FileJournal.open(journalPath(opts.dataDir)) : new MemoryJournal();
-    transactions = new Transactions({ client, gate, journal, ...(opts.now && { now: opts.now }) });
+    transactions = new Transactions({ client, gate, journal, ...(opts.now && { now: opts.now }), ...(opts.onActionApplied && { onActionApplied: opts.onActionApplied }) });
     await transactions.recover();
   } catch (err) {
     client.close();
