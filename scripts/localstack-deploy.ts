@@ -85,7 +85,8 @@ export const outputsFile = (opts: LocalStackOptions, stack: string) => join(opts
 export function deployCommands(opts: LocalStackOptions): { bootstrap: string[]; synth: string[]; deploy: (stack: string) => string[] } {
   const context = ['--context', `stage=${opts.stage}`];
   return {
-    bootstrap: ['npx', 'cdklocal', 'bootstrap', `aws://${LOCALSTACK_ACCOUNT}/${opts.region}`, ...context],
+    // The CLI synthesizes the app for a bootstrap too: into our folder, not the working tree's cdk.out.
+    bootstrap: ['npx', 'cdklocal', 'bootstrap', `aws://${LOCALSTACK_ACCOUNT}/${opts.region}`, '--output', assemblyDir(opts), ...context],
     synth: ['npx', 'cdklocal', 'synth', '--quiet', '--output', assemblyDir(opts), ...context],
     deploy: (stack) => [
       'npx',

@@ -59,6 +59,8 @@ describe('cfn-lint on every synthesized stage', () => {
         writeFileSync(file, JSON.stringify(synthesized[stack].toJSON()));
         files.push({ stage, stack, file });
       }
+      // The app synthesized into a temporary folder of its own; the templates are copied out.
+      rmSync(synthesized.app.outdir, { recursive: true, force: true });
     }
     const run = spawnSync('cfn-lint', ['--format', 'json', '--', ...files.map((f) => f.file)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (run.error) {

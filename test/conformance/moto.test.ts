@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { type MotoServer, startMoto } from '../support/moto.ts';
 import { type Backend, useBackendEnv } from './backend.ts';
+import { describeTransactions } from './dynamo-transactions.ts';
+import { ensureTable } from '../../local/dynamodb.ts';
 import { CONFORMANCE_SUITES } from './suites/index.ts';
 
 // The conformance suites against moto_server, an implementation of the same services we did not
@@ -36,3 +38,21 @@ const current = (): Backend => {
 describe('conformance: moto', () => {
   for (const suite of CONFORMANCE_SUITES) suite(current);
 });
+
+let tables = 0;
+// moto's gaps against AWS's documentation of transactions, each checked to be still there (it.fails);
+// the two isolation gaps show only under some thread timings (moto restores a deep copy of the
+// table when a transaction fails, with no lock), so their tests are skipped on moto.
+describeTransactions(
+  'moto',
+  async () => ({
+    url: current().dynamoEndpoint,
+    freshTableName: async (prefix) => {
+      const name = `${prefix}-${process.pid}-${++tables}`;
+      await ensureTable(current().dynamoEndpoint, name);
+      return name;
+    },
+    close: async () => {},
+  }),
+  { deviations: ['client-request-token', 'empty-list', 'entry-without-action', 'size-limit', 'get-projection', 'get-isolation', 'serialisation'] },
+);

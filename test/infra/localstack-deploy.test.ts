@@ -18,7 +18,11 @@ describe('npm run localstack:deploy', () => {
     expect(bootstrap.slice(0, 3)).toEqual(['npx', 'cdklocal', 'bootstrap']);
     expect(bootstrap).toContain(`aws://000000000000/${opts.region}`);
     for (const cmd of [bootstrap, synth]) expect(cmd.join(' ')).toContain(`--context stage=${opts.stage}`);
-    expect(stacksOf(opts.stage)).toEqual([`plexsphere-${opts.stage}-data`, `plexsphere-${opts.stage}-api`, `plexsphere-${opts.stage}-workflows`]);
+    expect(stacksOf(opts.stage)).toEqual([
+      `plexsphere-${opts.stage}-data`,
+      `plexsphere-${opts.stage}-api`,
+      `plexsphere-${opts.stage}-workflows`,
+    ]);
     const data = deploy(`plexsphere-${opts.stage}-data`).join(' ');
     expect(data).toMatch(/^npx cdklocal deploy plexsphere-localstack-data --app \S+cdk\.out --exclusively/);
     expect(data).toContain('--require-approval never');
@@ -43,7 +47,11 @@ describe('npm run localstack:deploy', () => {
   });
 
   it('points the seed at the stage, and the demo Cloud’s EC2 at the one endpoint', () => {
-    const custom = optionsFrom({ AWS_ENDPOINT_URL: 'http://ls.internal:4566', AWS_ENDPOINT_URL_S3: 'http://s3.ls.internal:4566', PLEXSPHERE_STAGE: 'ls-2' });
+    const custom = optionsFrom({
+      AWS_ENDPOINT_URL: 'http://ls.internal:4566',
+      AWS_ENDPOINT_URL_S3: 'http://s3.ls.internal:4566',
+      PLEXSPHERE_STAGE: 'ls-2',
+    });
     expect(localStackEnv(custom)).toMatchObject({ AWS_ENDPOINT_URL_S3: 'http://s3.ls.internal:4566' });
     expect(seedEnv(custom)).toMatchObject({
       STAGE: 'ls-2',

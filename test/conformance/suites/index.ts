@@ -4,14 +4,16 @@ import { authStoreSuite } from './auth.ts';
 import { ec2SubstrateSuite } from './ec2-substrate.ts';
 import { resourceStoreSuite, nodeStoreSuite } from './resources-nodes.ts';
 import { secretsVaultSuite } from './secrets-vault.ts';
+import { storeRaces } from './store-races.ts';
 import { stateMachinesSuite } from './state-machines.ts';
 import { tableSuite } from './table.ts';
 import { catalogStoreSuite, tenancyStoreSuite } from './tenancy-catalog.ts';
 
 /**
  * Every conformance suite, run once per backend (local.test.ts, moto.test.ts). A new suite is
- * added here once and runs against both: the DynamoDB transactions suite (TransactWriteItems,
- * cancellation reasons) plugs in beside the table's.
+ * added here once and runs against both. The DynamoDB transactions suite itself (TransactWriteItems
+ * and TransactGetItems as documented) has its own lifecycle: moto.test.ts runs it against moto,
+ * test/unit/dynamo-transactions.test.ts against the local front.
  */
 export const CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   tableSuite,
@@ -21,6 +23,7 @@ export const CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   auditLogSuite,
   resourceStoreSuite,
   nodeStoreSuite,
+  storeRaces,
   authStoreSuite,
   secretsVaultSuite,
   ec2SubstrateSuite,

@@ -3,7 +3,7 @@ import type { Table } from '../../../functions/adapters/dynamo/table.ts';
 import { DynamoNodeStore } from '../../../functions/adapters/node-store.ts';
 import { DynamoResourceStore } from '../../../functions/adapters/resource-store.ts';
 import { DynamoTenancyStore } from '../../../functions/adapters/tenancy-store.ts';
-import type { CapabilityManifest } from '../../../functions/core/enrolment.ts';
+import type { CapabilityManifest, Enrolment } from '../../../functions/core/enrolment.ts';
 import { newId } from '../../../functions/core/ids.ts';
 import type { EnrolledNode, Resource } from '../../../functions/core/resources.ts';
 import type { Project } from '../../../functions/core/tenancy.ts';
@@ -143,8 +143,9 @@ export const resourceStoreSuite: ConformanceSuite = (backend) => {
 
     it('retires an adopted Resource once, off its project’s list and count; a provisioned one is not retired', async () => {
       const p = await newProject();
-      const adopted: Resource = { ...resource(p), origin: 'adopted', external_ref: 'i-0abc', provisioning: undefined };
-      delete adopted.provisioning;
+      // An adopted Resource has no provisioning phases: nothing of it is the broker's to run.
+      const { provisioning: _, ...base } = resource(p);
+      const adopted: Resource = { ...base, origin: 'adopted', external_ref: 'i-0abc' };
       await store.create(adopted);
       const provisioned = resource(p);
       await store.create(provisioned);
@@ -184,7 +185,7 @@ export const nodeStoreSuite: ConformanceSuite = (backend) => {
       await resources.bindBootstrapToken(r.id, 1, { hash: tokenHash, issued_at: AT, expires_at: LATER });
       return { resource: r, tokenHash, project: owner };
     };
-    const enrolment = (r: Resource, tokenHash: string, meshIp: string, nonce = `nonce-${newId()}`) => {
+    const enrolment = (r: Resource, tokenHash: string, meshIp: string, nonce = `nonce-${newId()}`, meshCounterAdvance = 1): Enrolment => {
       const node: EnrolledNode = { node_id: newId(), mesh_ip: meshIp, public_key: `key-${newId()}`, nsk_hash: 'nsk', registered_at: T2 };
       return {
         pointer: { node_id: node.node_id, resource_id: r.id, project_id: r.project_id, domain_id: r.domain_id, mesh_ip: meshIp },
@@ -192,6 +193,7 @@ export const nodeStoreSuite: ConformanceSuite = (backend) => {
         tokenHash,
         nonce,
         at: T2,
+        meshCounterAdvance,
       };
     };
     beforeAll(async () => {
@@ -203,11 +205,21 @@ export const nodeStoreSuite: ConformanceSuite = (backend) => {
     });
     afterAll(() => client.destroy());
 
-    it('counts mesh indexes per domain', async () => {
+    it('moves the domain’s mesh-IP counter with each enrolment, and only then', async () => {
       const domainId = newId();
-      expect(await nodes.nextMeshIndex(domainId)).toBe(1);
-      expect(await nodes.nextMeshIndex(domainId, 3)).toBe(4);
-      expect(await nodes.nextMeshIndex(newId())).toBe(1);
+      expect(await nodes.meshCounter(domainId)).toBe(0);
+      const first = await tokenBound(domainId);
+      expect((await nodes.enrol(enrolment(first.resource, first.tokenHash, '100.64.0.1', undefined, 1))).status).toBe('enrolled');
+      expect(await nodes.meshCounter(domainId)).toBe(1);
+      const second = await tokenBound(domainId, first.project);
+      // Two addresses skipped (taken meanwhile), the third one taken.
+      expect((await nodes.enrol(enrolment(second.resource, second.tokenHash, '100.64.0.4', undefined, 3))).status).toBe('enrolled');
+      expect(await nodes.meshCounter(domainId)).toBe(4);
+      // A refused enrolment moves nothing.
+      const third = await tokenBound(domainId, first.project);
+      expect((await nodes.enrol(enrolment(third.resource, third.tokenHash, '100.64.0.4', undefined, 1))).status).toBe('refused');
+      expect(await nodes.meshCounter(domainId)).toBe(4);
+      expect(await nodes.meshCounter(newId())).toBe(0);
     });
 
     it('enrols a node in one write: token redeemed, nonce and mesh IP taken, pointer written and found', async () => {
