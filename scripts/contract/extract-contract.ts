@@ -8,7 +8,7 @@
 // The output names its source (path and sha256) so that a later run can tell whether it changed.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
@@ -19,7 +19,7 @@ export const CONTRACT_DATA_PATH = resolve(REPO_ROOT, 'test/contract/plexsphere-v
 type Json = Record<string, unknown>;
 
 export interface ContractSource {
-  /** The YAML it was extracted from, relative to the repository root. */
+  /** The published YAML it was extracted from, by file name (the sha256 pins the exact copy). */
   file: string;
   sha256: string;
 }
@@ -181,7 +181,7 @@ export function extractContract(doc: unknown, source: ContractSource): ContractD
 /** Reads the YAML at `yamlPath` and writes the data file; returns what it wrote. */
 export function extractContractFile(yamlPath: string, outPath = CONTRACT_DATA_PATH): ContractData {
   const text = readFileSync(yamlPath);
-  const source = { file: relative(REPO_ROOT, resolve(yamlPath)), sha256: createHash('sha256').update(text).digest('hex') };
+  const source = { file: basename(yamlPath), sha256: createHash('sha256').update(text).digest('hex') };
   const data = extractContract(parse(text.toString('utf8')), source);
   writeFileSync(outPath, `${JSON.stringify(data, null, 2)}\n`);
   return data;

@@ -37,6 +37,20 @@ function resume(env: Env, r: Resource) {
   return env.resources.startRun(r.id, { expectedGeneration: p.generation, run: p.run, phase: p.phase, fromPhases: [p.phase], at: env.clock.now().toISOString(), reason: 'Resumed by the reconciler.' });
 }
 
+
+/** A resume (the next generation) lands while applySubstrate mints its token: its next write is refused and nothing is launched. */
+async function expectSupersededByResumeWhileMinting(env: Env, r: Resource): Promise<void> {
+  env.ports.minter = {
+    mint: async (args) => {
+      await resume(env, r);
+      return fakeMinter.mint(args);
+    },
+  };
+  const refusedBefore = env.resources.refused;
+  expect(await applySubstrate(env.ports, input(r))).toEqual({ status: 'superseded' });
+  expect(env.resources.refused).toBe(refusedBefore + 1);
+  expect(env.substrate.calls).toEqual([]);
+}
 describe.each(STORE_KINDS)('applySubstrate (Pending → Provisioning) (%s store)', (kind) => {
   it('binds a bootstrap token, launches one tagged machine with the pinned credential, and moves to Provisioning with a deadline', async () => {
     const env = await fakeStepPorts(kind);
@@ -132,16 +146,7 @@ describe.each(STORE_KINDS)('applySubstrate (Pending → Provisioning) (%s store)
   it('binds no token and launches nothing when a resume lands while the token is minted', async () => {
     const env = await fakeStepPorts(kind);
     const r = await seed(env, 'Pending');
-    env.ports.minter = {
-      mint: async (args) => {
-        await resume(env, r);
-        return fakeMinter.mint(args);
-      },
-    };
-    const refusedBefore = env.resources.refused;
-    expect(await applySubstrate(env.ports, input(r))).toEqual({ status: 'superseded' });
-    expect(env.resources.refused).toBe(refusedBefore + 1);
-    expect(env.substrate.calls).toEqual([]);
+    await expectSupersededByResumeWhileMinting(env, r);
     const after = await env.resources.at(r.id);
     expect(after.provisioning).toMatchObject({ phase: 'Pending', generation: 2 });
     expect(after.bootstrap).toBeUndefined();
@@ -152,16 +157,7 @@ describe.each(STORE_KINDS)('applySubstrate (Pending → Provisioning) (%s store)
     const seeded = await seed(env, 'Pending');
     const at = env.clock.now().toISOString();
     const r = await env.resources.put({ ...seeded, bootstrap: { hash: 'h', issued_at: at, expires_at: at } });
-    env.ports.minter = {
-      mint: async (args) => {
-        await resume(env, r);
-        return fakeMinter.mint(args);
-      },
-    };
-    const refusedBefore = env.resources.refused;
-    expect(await applySubstrate(env.ports, input(r))).toEqual({ status: 'superseded' });
-    expect(env.resources.refused).toBe(refusedBefore + 1);
-    expect(env.substrate.calls).toEqual([]);
+    await expectSupersededByResumeWhileMinting(env, r);
     const after = await env.resources.at(r.id);
     expect(after.provisioning).toMatchObject({ phase: 'Pending', generation: 2 });
     expect(after.provisioning?.substrate).toBeUndefined();
