@@ -3,11 +3,17 @@ import { z } from 'zod';
 import type { CapabilityManifest, Enrolment, EnrolOutcome, NodePointer, NodeStore, StoredCapabilities } from '../core/enrolment.ts';
 import { type Resource, ResourceSchema } from '../core/resources.ts';
 import { resourceKeys } from './dynamo/keys.ts';
-import { entityOf, putNewAction, type Table } from './dynamo/table.ts';
+import { entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
 
 const TokenPointerSchema = z.object({ id: z.string() });
 const MeshClaimSchema = z.object({ mesh_ip: z.string() });
 const MeshCounterSchema = z.object({ next_index: z.number() });
+const NonceSchema = z.object({ token_hash: z.string(), public_key: z.string() });
+
+/** Hashed: a nonce may be 4 KiB, more than a partition key holds. */
+function nonceKey(projectId: string, nonce: string) {
+  return resourceKeys.nonce(projectId, createHash('sha256').update(nonce).digest('hex'));
+}
 const PointerSchema = z.object({
   node_id: z.string(),
   resource_id: z.string(),
@@ -42,8 +48,18 @@ export class DynamoNodeStore implements NodeStore {
     return pointer && this.table.get(resourceKeys.resource(pointer.id), ResourceSchema);
   }
 
-  async meshCounter(domainId: string): Promise<number> {
-    return (await this.table.get(resourceKeys.meshCounter(domainId), MeshCounterSchema))?.next_index ?? 0;
+  async reserveMeshIndex(domainId: string): Promise<number> {
+    const updated = await this.table.update({
+      Key: resourceKeys.meshCounter(domainId),
+      UpdateExpression: 'ADD next_index :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    });
+    return MeshCounterSchema.parse(updated).next_index;
+  }
+
+  async nonceAvailable(projectId: string, nonce: string, by: { token_hash: string; public_key: string }): Promise<boolean> {
+    const held = await this.table.get(nonceKey(projectId, nonce), NonceSchema);
+    return !held || (held.token_hash === by.token_hash && held.public_key === by.public_key);
   }
 
   async takenMeshIps(domainId: string, ips: readonly string[]): Promise<Set<string>> {
@@ -56,12 +72,10 @@ export class DynamoNodeStore implements NodeStore {
 
   async enrol(e: Enrolment): Promise<EnrolOutcome> {
     const { pointer, node, tokenHash, at } = e;
-    // Hashed: a nonce may be 4 KiB, more than a partition key holds.
-    const nonceKey = resourceKeys.nonce(pointer.project_id, createHash('sha256').update(e.nonce).digest('hex'));
-    const cancelled = await this.table.transact([
+    const actions: WriteAction[] = [
       {
         Put: {
-          Item: { ...nonceKey, token_hash: tokenHash, public_key: node.public_key, claimed_at: at },
+          Item: { ...nonceKey(pointer.project_id, e.nonce), token_hash: tokenHash, public_key: node.public_key, claimed_at: at },
           // This very registration (same token and key) may take it again: a retry after a crash.
           ConditionExpression: 'attribute_not_exists(PK) OR (token_hash = :hash AND public_key = :key)',
           ExpressionAttributeValues: { ':hash': tokenHash, ':key': node.public_key },
@@ -69,13 +83,6 @@ export class DynamoNodeStore implements NodeStore {
       },
       putNewAction({ ...resourceKeys.meshIp(pointer.domain_id, pointer.mesh_ip), mesh_ip: pointer.mesh_ip, node_id: pointer.node_id, resource_id: pointer.resource_id }),
       { Put: { Item: { ...resourceKeys.node(pointer.node_id), ...resourceKeys.domainNodes(pointer.domain_id), GSI1SK: pointer.node_id, id: pointer.node_id, ...pointer } } },
-      {
-        Update: {
-          Key: resourceKeys.meshCounter(pointer.domain_id),
-          UpdateExpression: 'ADD next_index :advance',
-          ExpressionAttributeValues: { ':advance': e.meshCounterAdvance },
-        },
-      },
       {
         Update: {
           Key: resourceKeys.resource(pointer.resource_id),
@@ -91,13 +98,23 @@ export class DynamoNodeStore implements NodeStore {
           ExpressionAttributeValues: { ':node': node, ':now': at, ':hash': tokenHash },
         },
       },
-    ]);
+    ];
+    if (e.meshCounterAdvance > 0) {
+      actions.push({
+        Update: {
+          Key: resourceKeys.meshCounter(pointer.domain_id),
+          UpdateExpression: 'ADD next_index :advance',
+          ExpressionAttributeValues: { ':advance': e.meshCounterAdvance },
+        },
+      });
+    }
+    const cancelled = await this.table.transact(actions);
     if (!cancelled) {
       const resource = await this.table.get(resourceKeys.resource(pointer.resource_id), ResourceSchema);
       if (!resource) throw new Error(`resource ${pointer.resource_id} vanished after its node enrolled`);
       return { status: 'enrolled', resource };
     }
-    const [nonce, meshIp, , , token] = cancelled;
+    const [nonce, meshIp, , token] = cancelled;
     return {
       status: 'refused',
       nonceTaken: nonce?.failed ?? false,

@@ -38,17 +38,20 @@ export interface NodeStore {
   /** The Resource a token (by hash) was bound to, through the token's pointer item. */
   resourceForToken(tokenHash: string): Promise<Resource | undefined>;
   /**
-   * The domain's mesh-IP counter (0 before the first node): where the next search for a free
-   * address starts. It only grows (past the host range, wrapping), moved by each enrolment.
+   * Adds one to the domain's mesh-IP counter and returns the new value (1, 2, …): where this
+   * registration's search for a free address starts, apart from every concurrent one's. The counter
+   * only says where to start; it grows past the host range and wraps.
    */
-  meshCounter(domainId: string): Promise<number>;
+  reserveMeshIndex(domainId: string): Promise<number>;
+  /** False when the nonce was used in the project by another registration (another token or key). */
+  nonceAvailable(projectId: string, nonce: string, by: { token_hash: string; public_key: string }): Promise<boolean>;
   /** Which of these mesh IPs of a domain are held now (read consistently). */
   takenMeshIps(domainId: string, ips: readonly string[]): Promise<Set<string>>;
   /**
    * The one all-or-nothing write that enrols a node: the nonce is taken within the project (or
    * found taken by this very registration: same token and key, a retry), the mesh IP is taken for
-   * the node, the node's pointer is written, the domain's mesh-IP counter moves on by
-   * `meshCounterAdvance`, and the token is redeemed on the Resource (only if its hash matches and
+   * the node, the node's pointer is written, the domain's mesh-IP counter moves past the addresses
+   * the search skipped (`meshCounterAdvance`), and the token is redeemed on the Resource (only if its hash matches and
    * it is unconsumed, unrevoked and unexpired, and no node is recorded yet).
    * When any of these is refused nothing is written, and the outcome says which were refused
    * (with the Resource as it was, when the token was).
@@ -75,7 +78,7 @@ export interface Enrolment {
   tokenHash: string;
   nonce: string;
   at: string;
-  /** How far the domain's mesh-IP counter moves: past the address taken and those skipped. */
+  /** How many taken addresses the search skipped: the counter moves past them too (0: no move). */
   meshCounterAdvance: number;
 }
 
@@ -294,6 +297,10 @@ export async function registerNode(ports: EnrolmentPorts, body: RegisterBody): P
   if (refusal) throw refusal;
 
   const at = now.toISOString();
+  // Read first, so that a refused nonce writes nothing; the transaction holds it against a race.
+  if (!(await ports.nodes.nonceAvailable(projectId, body.nonce, { token_hash: tokenHash, public_key: body.public_key }))) {
+    throw denied('nonce_collision', 'This nonce was already used in the project.');
+  }
   const domain = await ports.tenancy.getDomain(resource.domain_id);
   if (!domain) throw new NotFoundError('resource_not_found', 'The resource belongs to no domain.');
   const nodeId = newId(now.getTime());
@@ -328,9 +335,9 @@ export async function registerNode(ports: EnrolmentPorts, body: RegisterBody): P
  * range, so addresses released by teardowns are used again. Each try is one enrolment transaction
  * (a racing registration may still win a free-looking address; then the search goes on); a refusal
  * other than a taken address ends the search with the error `stop` names. 503 pool_exhausted only
- * when a full wrap finds none free. The enrolment moves the counter past what it skipped, so the
- * next registration does not search the same run of taken addresses again; a refused one moves
- * nothing.
+ * when a full wrap finds none free. Each registration reserves its own start (concurrent ones do
+ * not all contend for one address), and its enrolment moves the counter past what it skipped, so
+ * the next registration does not search the same run of taken addresses again.
  */
 async function enrolAtFreeMeshIp(
   nodes: NodeStore,
@@ -342,10 +349,10 @@ async function enrolAtFreeMeshIp(
   const { hosts } = cidrHosts(cidr);
   const exhausted = () => new UnavailableError('pool_exhausted', `The domain's mesh CIDR ${cidr} has no free address.`);
   if (hosts === 0) throw exhausted();
-  const start = await nodes.meshCounter(domain.id);
+  const start = (await nodes.reserveMeshIndex(domain.id)) - 1;
   const ipAt = (offset: number) => meshAddress(cidr, ((start + offset) % hosts) + 1) as string;
   const enrolled = async (offset: number) => {
-    const outcome = await nodes.enrol(enrolment(ipAt(offset), offset + 1));
+    const outcome = await nodes.enrol(enrolment(ipAt(offset), offset));
     if (outcome.status === 'enrolled') return true;
     const error = stop(outcome);
     if (error) throw error;

@@ -102,8 +102,14 @@ class MemoryNodes implements NodeStore {
     const id = this.tokens.get(hash);
     return id ? this.resources.get(id) : undefined;
   }
-  async meshCounter(domainId: string) {
-    return this.counters.get(domainId) ?? 0;
+  async reserveMeshIndex(domainId: string) {
+    const next = (this.counters.get(domainId) ?? 0) + 1;
+    this.counters.set(domainId, next);
+    return next;
+  }
+  async nonceAvailable(projectId: string, nonce: string, by: { token_hash: string; public_key: string }) {
+    const held = this.nonces.get(`${projectId}/${nonce}`);
+    return !held || (held.token_hash === by.token_hash && held.public_key === by.public_key);
   }
   async takenMeshIps(domainId: string, ips: readonly string[]) {
     return new Set(ips.filter((ip) => this.ips.has(`${domainId}/${ip}`)));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resourceKeys } from '../../../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../../../functions/adapters/dynamo/table.ts';
 import { DynamoNodeStore } from '../../../functions/adapters/node-store.ts';
 import { DynamoResourceStore } from '../../../functions/adapters/resource-store.ts';
@@ -185,7 +186,7 @@ export const nodeStoreSuite: ConformanceSuite = (backend) => {
       await resources.bindBootstrapToken(r.id, 1, { hash: tokenHash, issued_at: AT, expires_at: LATER });
       return { resource: r, tokenHash, project: owner };
     };
-    const enrolment = (r: Resource, tokenHash: string, meshIp: string, nonce = `nonce-${newId()}`, meshCounterAdvance = 1): Enrolment => {
+    const enrolment = (r: Resource, tokenHash: string, meshIp: string, nonce = `nonce-${newId()}`, meshCounterAdvance = 0): Enrolment => {
       const node: EnrolledNode = { node_id: newId(), mesh_ip: meshIp, public_key: `key-${newId()}`, nsk_hash: 'nsk', registered_at: T2 };
       return {
         pointer: { node_id: node.node_id, resource_id: r.id, project_id: r.project_id, domain_id: r.domain_id, mesh_ip: meshIp },
@@ -205,21 +206,31 @@ export const nodeStoreSuite: ConformanceSuite = (backend) => {
     });
     afterAll(() => client.destroy());
 
-    it('moves the domain’s mesh-IP counter with each enrolment, and only then', async () => {
+    it('reserves a distinct start per registration, and moves the counter past skipped addresses only with an enrolment', async () => {
       const domainId = newId();
-      expect(await nodes.meshCounter(domainId)).toBe(0);
+      const counter = async () => (await table.getRaw(resourceKeys.meshCounter(domainId)))?.next_index;
+      expect(await Promise.all([1, 2, 3].map(() => nodes.reserveMeshIndex(domainId))).then((starts) => starts.sort())).toEqual([1, 2, 3]);
       const first = await tokenBound(domainId);
-      expect((await nodes.enrol(enrolment(first.resource, first.tokenHash, '100.64.0.1', undefined, 1))).status).toBe('enrolled');
-      expect(await nodes.meshCounter(domainId)).toBe(1);
-      const second = await tokenBound(domainId, first.project);
       // Two addresses skipped (taken meanwhile), the third one taken.
-      expect((await nodes.enrol(enrolment(second.resource, second.tokenHash, '100.64.0.4', undefined, 3))).status).toBe('enrolled');
-      expect(await nodes.meshCounter(domainId)).toBe(4);
+      expect((await nodes.enrol(enrolment(first.resource, first.tokenHash, '100.64.0.4', undefined, 2))).status).toBe('enrolled');
+      expect(await counter()).toBe(5);
       // A refused enrolment moves nothing.
-      const third = await tokenBound(domainId, first.project);
-      expect((await nodes.enrol(enrolment(third.resource, third.tokenHash, '100.64.0.4', undefined, 1))).status).toBe('refused');
-      expect(await nodes.meshCounter(domainId)).toBe(4);
-      expect(await nodes.meshCounter(newId())).toBe(0);
+      const second = await tokenBound(domainId, first.project);
+      expect((await nodes.enrol(enrolment(second.resource, second.tokenHash, '100.64.0.4', undefined, 2))).status).toBe('refused');
+      expect(await counter()).toBe(5);
+      expect(await nodes.reserveMeshIndex(newId())).toBe(1);
+    });
+
+    it('tells whether a nonce is free in a project, or held by this very registration', async () => {
+      const domainId = newId();
+      const { resource: r, tokenHash } = await tokenBound(domainId);
+      const e = enrolment(r, tokenHash, '100.64.0.9');
+      const same = { token_hash: tokenHash, public_key: e.node.public_key };
+      expect(await nodes.nonceAvailable(r.project_id, e.nonce, same)).toBe(true);
+      expect((await nodes.enrol(e)).status).toBe('enrolled');
+      expect(await nodes.nonceAvailable(r.project_id, e.nonce, same)).toBe(true);
+      expect(await nodes.nonceAvailable(r.project_id, e.nonce, { ...same, token_hash: 'another' })).toBe(false);
+      expect(await nodes.nonceAvailable(newId(), e.nonce, { ...same, token_hash: 'another' })).toBe(true);
     });
 
     it('enrols a node in one write: token redeemed, nonce and mesh IP taken, pointer written and found', async () => {
