@@ -4,6 +4,7 @@ import { ConflictError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { assignmentKeys } from './dynamo/keys.ts';
 import { entityOf, putNewAction, type Table } from './dynamo/table.ts';
+import { releaseNameAction } from './dynamo/unique-names.ts';
 
 const SlotSchema = z.object({ id: z.string() });
 const LIVE_STATES: AssignmentState[] = ['requested', 'approved'];
@@ -134,14 +135,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
     if (!current) return undefined;
     const cancelled = await this.table.transact([
       { Update: { Key: key, ...update } },
-      {
-        Delete: {
-          Key: assignmentKeys.live(current.project_id, current.cloud_credential_id),
-          ConditionExpression: 'attribute_not_exists(PK) OR #id = :self',
-          ExpressionAttributeNames: { '#id': 'id' },
-          ExpressionAttributeValues: { ':self': id },
-        },
-      },
+      releaseNameAction(assignmentKeys.live(current.project_id, current.cloud_credential_id), id),
     ]);
     // The slot's condition cannot fail while the assignment is live (the slot names it); the
     // assignment's own condition is the one that decides.

@@ -14,6 +14,7 @@ import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { keys, listSortKey } from './dynamo/keys.ts';
 import { entityOf, putNewAction, type Table } from './dynamo/table.ts';
+import { createNamed, holderOutcome, releaseNameAction } from './dynamo/unique-names.ts';
 
 const VersionPointerSchema = z.object({ id: z.string(), blueprint_id: z.string(), version: z.string() });
 /** The cloud item also lists its credentials' ids: the guard on deleting the cloud. */
@@ -24,14 +25,16 @@ export class DynamoCatalogStore implements CatalogStore {
 
   // --- clouds ----------------------------------------------------------------------------------
 
-  async createCloud(cloud: Cloud): Promise<void> {
-    const cancelled = await this.table.transact([
-      putNewAction({ ...keys.cloudSlug(cloud.slug), id: cloud.id }),
-      putNewAction({ ...keys.cloud(cloud.id), ...keys.cloudList(), ...listSortKey(cloud.id), ...cloud }),
-    ]);
-    if (!cancelled) return;
-    if (cancelled[0]?.failed) throw new ConflictError('cloud_slug_conflict', `A cloud with slug "${cloud.slug}" already exists.`);
-    throw new ConflictError('cloud_exists', 'A cloud with this id already exists.');
+  createCloud(cloud: Cloud): Promise<void> {
+    return createNamed(
+      this.table,
+      { key: keys.cloudSlug(cloud.slug), holderId: cloud.id },
+      { ...keys.cloud(cloud.id), ...keys.cloudList(), ...listSortKey(cloud.id), ...cloud },
+      {
+        nameTaken: () => new ConflictError('cloud_slug_conflict', `A cloud with slug "${cloud.slug}" already exists.`),
+        idTaken: () => new ConflictError('cloud_exists', 'A cloud with this id already exists.'),
+      },
+    );
   }
 
   getCloud(id: string): Promise<Cloud | undefined> {
@@ -64,18 +67,10 @@ export class DynamoCatalogStore implements CatalogStore {
     // written meanwhile; the slug is released in the same transaction.
     const cancelled = await this.table.transact([
       { Delete: { Key: keys.cloud(cloud.id), ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(credential_ids)' } },
-      {
-        Delete: {
-          Key: keys.cloudSlug(cloud.slug),
-          ConditionExpression: 'attribute_not_exists(PK) OR #id = :id',
-          ExpressionAttributeNames: { '#id': 'id' },
-          ExpressionAttributeValues: { ':id': cloud.id },
-        },
-      },
+      releaseNameAction(keys.cloudSlug(cloud.slug), cloud.id),
     ]);
     if (!cancelled) return;
-    const seen = cancelled[0];
-    if (!seen?.failed) throw new Error(`the slug "${cloud.slug}" of cloud ${cloud.id} names another cloud`);
+    const seen = holderOutcome(cancelled, `cloud ${cloud.id}`);
     if (!seen.item) throw new NotFoundError('cloud_not_found', `No cloud with id ${cloud.id}.`);
     const count = CloudItemSchema.parse(entityOf(seen.item)).credential_ids?.size ?? 0;
     // Credentials are homed on one cloud and never attached to another, so no usage edges.
@@ -84,7 +79,7 @@ export class DynamoCatalogStore implements CatalogStore {
     });
   }
 
-    // --- credentials -----------------------------------------------------------------------------
+  // --- credentials -----------------------------------------------------------------------------
 
   async createCredential(credential: CloudCredential): Promise<void> {
     // The cloud's list of credential ids (its delete guard) and the credential land together.
@@ -127,14 +122,16 @@ export class DynamoCatalogStore implements CatalogStore {
 
   // --- blueprints ------------------------------------------------------------------------------
 
-  async createBlueprint(blueprint: Blueprint): Promise<void> {
-    const cancelled = await this.table.transact([
-      putNewAction({ ...keys.blueprintSlug(blueprint.slug), id: blueprint.id }),
-      putNewAction({ ...keys.blueprint(blueprint.id), ...keys.blueprintList(), ...listSortKey(blueprint.id), ...blueprint }),
-    ]);
-    if (!cancelled) return;
-    if (cancelled[0]?.failed) throw new ConflictError('blueprint_slug_conflict', `A blueprint with slug "${blueprint.slug}" already exists.`);
-    throw new ConflictError('blueprint_exists', 'A blueprint with this id already exists.');
+  createBlueprint(blueprint: Blueprint): Promise<void> {
+    return createNamed(
+      this.table,
+      { key: keys.blueprintSlug(blueprint.slug), holderId: blueprint.id },
+      { ...keys.blueprint(blueprint.id), ...keys.blueprintList(), ...listSortKey(blueprint.id), ...blueprint },
+      {
+        nameTaken: () => new ConflictError('blueprint_slug_conflict', `A blueprint with slug "${blueprint.slug}" already exists.`),
+        idTaken: () => new ConflictError('blueprint_exists', 'A blueprint with this id already exists.'),
+      },
+    );
   }
 
   getBlueprint(id: string): Promise<Blueprint | undefined> {

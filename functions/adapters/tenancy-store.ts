@@ -3,7 +3,8 @@ import type { Page, PageRequest } from '../core/pagination.ts';
 import type { TenancyStore } from '../core/ports.ts';
 import { type Domain, DomainSchema, IdpBindingSchema, type Project, ProjectSchema, UserSchema } from '../core/tenancy.ts';
 import { keys, listSortKey } from './dynamo/keys.ts';
-import { putNewAction, type Table } from './dynamo/table.ts';
+import type { Table } from './dynamo/table.ts';
+import { createNamed, holderOutcome, releaseNameAction } from './dynamo/unique-names.ts';
 import { z } from 'zod';
 
 const PointerSchema = z.object({ id: z.string() });
@@ -36,16 +37,16 @@ export class DynamoTenancyStore implements TenancyStore {
     return pointer ? this.getUser(pointer.id) : undefined;
   }
 
-  async createProject(project: Project): Promise<void> {
-    // The slug's item and the project land together or not at all, so a crash leaves neither.
-    const slug = keys.projectSlug(project.domain_id, project.slug);
-    const cancelled = await this.table.transact([
-      putNewAction({ ...slug, id: project.id }),
-      putNewAction({ ...keys.project(project.id), ...keys.projectList(project.domain_id), ...listSortKey(project.id), ...project }),
-    ]);
-    if (!cancelled) return;
-    if (cancelled[0]?.failed) throw new ConflictError('project_slug_conflict', `A project with slug "${project.slug}" already exists in this domain.`);
-    throw new ConflictError('project_exists', 'A project with this id already exists.');
+  createProject(project: Project): Promise<void> {
+    return createNamed(
+      this.table,
+      { key: keys.projectSlug(project.domain_id, project.slug), holderId: project.id },
+      { ...keys.project(project.id), ...keys.projectList(project.domain_id), ...listSortKey(project.id), ...project },
+      {
+        nameTaken: () => new ConflictError('project_slug_conflict', `A project with slug "${project.slug}" already exists in this domain.`),
+        idTaken: () => new ConflictError('project_exists', 'A project with this id already exists.'),
+      },
+    );
   }
 
   getProject(id: string) {
@@ -81,18 +82,10 @@ export class DynamoTenancyStore implements TenancyStore {
           ExpressionAttributeValues: { ':zero': 0 },
         },
       },
-      {
-        Delete: {
-          Key: keys.projectSlug(project.domain_id, project.slug),
-          ConditionExpression: 'attribute_not_exists(PK) OR #id = :id',
-          ExpressionAttributeNames: { '#id': 'id' },
-          ExpressionAttributeValues: { ':id': project.id },
-        },
-      },
+      releaseNameAction(keys.projectSlug(project.domain_id, project.slug), project.id),
     ]);
     if (!cancelled) return;
-    if (cancelled[0]?.failed && !cancelled[0].item) throw new NotFoundError('project_not_found', 'The project does not exist.');
-    if (cancelled[0]?.failed) throw new ConflictError('project_not_empty', 'The project still has resources; delete them first.');
-    throw new Error(`the slug "${project.slug}" of project ${project.id} names another project`);
+    if (!holderOutcome(cancelled, `project ${project.id}`).item) throw new NotFoundError('project_not_found', 'The project does not exist.');
+    throw new ConflictError('project_not_empty', 'The project still has resources; delete them first.');
   }
 }
