@@ -6,7 +6,7 @@
 // dataDir and are relaunched on restart. User data carries a bootstrap token: it is persisted
 // (needed to relaunch) but never logged, returned, or put in an error.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';

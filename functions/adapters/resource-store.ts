@@ -72,7 +72,7 @@ export class DynamoResourceStore implements ResourceStore {
     // The retirement (which also takes it off the project's list) and the uncount are one
     // transaction; a second delete finds it retired and answers the same.
     const current = await this.get(id);
-    if (!current || current.origin !== 'adopted') return undefined;
+    if (current?.origin !== 'adopted') return undefined;
     if (current.deleted_at) return current;
     const cancelled = await this.table.transact([
       {

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
 import { Table } from '../../functions/adapters/dynamo/table.ts';
 import { ensureTable } from '../../local/dynamodb.ts';
 
@@ -55,4 +56,22 @@ export function useBackendEnv(backend: Backend): void {
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
   });
+}
+
+/**
+ * A fresh table for the suite around the call, with its own client: created before the suite's
+ * other beforeAll hooks run (call it first), destroyed after. Read it through the getter.
+ */
+export function suiteTable(backend: () => Backend, prefix: string): () => Table {
+  let client: DynamoDBDocumentClient | undefined;
+  let table: Table | undefined;
+  beforeAll(async () => {
+    client = dynamoClient(backend());
+    table = await freshTable(backend(), client, prefix);
+  });
+  afterAll(() => client?.destroy());
+  return () => {
+    if (!table) throw new Error(`the ${prefix} table was not created`);
+    return table;
+  };
 }

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAssignmentStore } from '../../../functions/adapters/assignment-store.ts';
 import { DynamoAuditLog } from '../../../functions/adapters/audit-log.ts';
 import type { Table } from '../../../functions/adapters/dynamo/table.ts';
 import type { Assignment } from '../../../functions/core/assignments.ts';
 import { newId } from '../../../functions/core/ids.ts';
-import { type ConformanceSuite, dynamoClient, freshTable } from '../backend.ts';
+import { type ConformanceSuite, suiteTable } from '../backend.ts';
 import { AT, allPages, assignment, auditEntry, LATER, rejectionOf, sortedIds } from '../fixtures.ts';
 
 const live = async (a: Assignment) => a.state === 'requested' || a.state === 'approved';
@@ -13,14 +13,12 @@ const HANDLE = { secret_arn: 'arn:aws:secretsmanager:us-east-1:123456789012:secr
 export const assignmentStoreSuite: ConformanceSuite = (backend) => {
   describe('assignment store', () => {
     let table: Table;
-    let client: ReturnType<typeof dynamoClient>;
     let store: DynamoAssignmentStore;
+    const fresh = suiteTable(backend, 'assignments');
     beforeAll(async () => {
-      client = dynamoClient(backend());
-      table = await freshTable(backend(), client, 'assignments');
+      table = fresh();
       store = new DynamoAssignmentStore(table);
     });
-    afterAll(() => client.destroy());
 
     it('holds one live assignment per project and credential, naming the holder to a second request', async () => {
       const a = assignment();
@@ -93,13 +91,11 @@ export const assignmentStoreSuite: ConformanceSuite = (backend) => {
 
 export const auditLogSuite: ConformanceSuite = (backend) => {
   describe('audit log', () => {
-    let client: ReturnType<typeof dynamoClient>;
     let log: DynamoAuditLog;
-    beforeAll(async () => {
-      client = dynamoClient(backend());
-      log = new DynamoAuditLog(await freshTable(backend(), client, 'audit'));
+    const fresh = suiteTable(backend, 'audit');
+    beforeAll(() => {
+      log = new DynamoAuditLog(fresh());
     });
-    afterAll(() => client.destroy());
 
     it('keeps entries as written and lists a domain’s entries in pages, in id order', async () => {
       const domainId = newId();

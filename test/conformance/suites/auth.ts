@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuthStore } from '../../../functions/adapters/auth-store.ts';
 import type { DeviceAuthorization, Session } from '../../../functions/core/auth.ts';
 import { newId } from '../../../functions/core/ids.ts';
-import { type ConformanceSuite, dynamoClient, freshTable } from '../backend.ts';
+import { type ConformanceSuite, suiteTable } from '../backend.ts';
 import { AT, LATER } from '../fixtures.ts';
 
 const T_MS = Date.parse(AT);
@@ -24,13 +24,11 @@ function device(overrides: Partial<DeviceAuthorization> = {}): DeviceAuthorizati
 
 export const authStoreSuite: ConformanceSuite = (backend) => {
   describe('auth store', () => {
-    let client: ReturnType<typeof dynamoClient>;
     let store: DynamoAuthStore;
-    beforeAll(async () => {
-      client = dynamoClient(backend());
-      store = new DynamoAuthStore(await freshTable(backend(), client, 'auth'));
+    const fresh = suiteTable(backend, 'auth');
+    beforeAll(() => {
+      store = new DynamoAuthStore(fresh());
     });
-    afterAll(() => client.destroy());
 
     it('holds a user code for one live device authorization; an expired one gives it up', async () => {
       const d = device();

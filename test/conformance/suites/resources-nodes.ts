@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { resourceKeys } from '../../../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../../../functions/adapters/dynamo/table.ts';
 import { DynamoNodeStore } from '../../../functions/adapters/node-store.ts';
@@ -8,7 +8,7 @@ import type { CapabilityManifest, Enrolment } from '../../../functions/core/enro
 import { newId } from '../../../functions/core/ids.ts';
 import type { EnrolledNode, Resource } from '../../../functions/core/resources.ts';
 import type { Project } from '../../../functions/core/tenancy.ts';
-import { type ConformanceSuite, dynamoClient, freshTable } from '../backend.ts';
+import { type ConformanceSuite, suiteTable } from '../backend.ts';
 import { AT, allPages, LATER, project, rejectionOf, resource, sortedIds } from '../fixtures.ts';
 
 const T2 = '2026-06-01T00:10:00.000Z';
@@ -18,7 +18,6 @@ const SUBSTRATE = { provider: 'aws' as const, region: 'us-east-1', client_token:
 export const resourceStoreSuite: ConformanceSuite = (backend) => {
   describe('resource store', () => {
     let table: Table;
-    let client: ReturnType<typeof dynamoClient>;
     let tenancy: DynamoTenancyStore;
     let store: DynamoResourceStore;
     const newProject = async (): Promise<Project> => {
@@ -27,13 +26,12 @@ export const resourceStoreSuite: ConformanceSuite = (backend) => {
       return p;
     };
     const count = async (p: Project) => (await tenancy.getProject(p.id))?.resource_count;
+    const fresh = suiteTable(backend, 'resources');
     beforeAll(async () => {
-      client = dynamoClient(backend());
-      table = await freshTable(backend(), client, 'resources');
+      table = fresh();
       tenancy = new DynamoTenancyStore(table);
       store = new DynamoResourceStore(table);
     });
-    afterAll(() => client.destroy());
 
     it('creates a Resource counted by its project; a missing project is not found', async () => {
       const p = await newProject();
@@ -172,7 +170,6 @@ const manifest: CapabilityManifest = {
 export const nodeStoreSuite: ConformanceSuite = (backend) => {
   describe('node store', () => {
     let table: Table;
-    let client: ReturnType<typeof dynamoClient>;
     let tenancy: DynamoTenancyStore;
     let resources: DynamoResourceStore;
     let nodes: DynamoNodeStore;
@@ -197,14 +194,13 @@ export const nodeStoreSuite: ConformanceSuite = (backend) => {
         meshCounterAdvance,
       };
     };
+    const fresh = suiteTable(backend, 'nodes');
     beforeAll(async () => {
-      client = dynamoClient(backend());
-      table = await freshTable(backend(), client, 'nodes');
+      table = fresh();
       tenancy = new DynamoTenancyStore(table);
       resources = new DynamoResourceStore(table);
       nodes = new DynamoNodeStore(table);
     });
-    afterAll(() => client.destroy());
 
     it('reserves a distinct start per registration, and moves the counter past skipped addresses only with an enrolment', async () => {
       const domainId = newId();

@@ -1,12 +1,12 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TABLE_KEYS } from '../../../functions/adapters/dynamo/table-def.ts';
 import type { Table } from '../../../functions/adapters/dynamo/table.ts';
 import { newId } from '../../../functions/core/ids.ts';
 import { ensureTable } from '../../../local/dynamodb.ts';
-import { type ConformanceSuite, dynamoClient, freshTable } from '../backend.ts';
+import { type ConformanceSuite, suiteTable } from '../backend.ts';
 import { allPages } from '../fixtures.ts';
 
 const Thing = z.object({ id: z.string(), n: z.number().optional(), tags: z.set(z.string()).optional(), nested: z.unknown().optional() });
@@ -15,12 +15,10 @@ const Thing = z.object({ id: z.string(), n: z.number().optional(), tags: z.set(z
 export const tableSuite: ConformanceSuite = (backend) => {
   describe('DynamoDB table and the Table helper', () => {
     let table: Table;
-    let client: ReturnType<typeof dynamoClient>;
+    const fresh = suiteTable(backend, 'table');
     beforeAll(async () => {
-      client = dynamoClient(backend());
-      table = await freshTable(backend(), client, 'table');
+      table = fresh();
     });
-    afterAll(() => client.destroy());
 
     it('creates the table with its keys and both list indexes (ALL projection), ACTIVE, and a second ensureTable keeps it', async () => {
       await ensureTable(backend().dynamoEndpoint, table.name);
@@ -104,7 +102,7 @@ export const tableSuite: ConformanceSuite = (backend) => {
       const pk = `BIG#${newId()}`;
       const filler = 'x'.repeat(100 * 1024);
       const versions = Array.from({ length: 12 }, (_, i) => `VERSION#${String(i).padStart(2, '0')}`);
-      for (const sk of versions) await client.send(new PutCommand({ TableName: table.name, Item: { PK: pk, SK: sk, id: sk, nested: filler } }));
+      for (const sk of versions) await table.client.send(new PutCommand({ TableName: table.name, Item: { PK: pk, SK: sk, id: sk, nested: filler } }));
       await table.put({ PK: pk, SK: 'OTHER#1', id: 'other' });
       const read = await table.queryPartition(pk, 'VERSION#', Thing);
       expect(read.map((t) => t.id)).toEqual(versions);

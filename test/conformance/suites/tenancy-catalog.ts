@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCatalogStore } from '../../../functions/adapters/catalog-store.ts';
 import type { Table } from '../../../functions/adapters/dynamo/table.ts';
 import { DynamoResourceStore } from '../../../functions/adapters/resource-store.ts';
@@ -7,21 +7,19 @@ import { ConflictError, NotFoundError } from '../../../functions/core/errors.ts'
 import { newId } from '../../../functions/core/ids.ts';
 import { FIXTURES } from '../../../scripts/fixtures.ts';
 import { seedTenancy } from '../../../scripts/seed.ts';
-import { type ConformanceSuite, dynamoClient, freshTable } from '../backend.ts';
+import { type ConformanceSuite, suiteTable } from '../backend.ts';
 import { AT, allPages, blueprint, blueprintVersion, cloud, credential, LATER, project, rejectionOf, resource, sortedIds } from '../fixtures.ts';
 
 export const tenancyStoreSuite: ConformanceSuite = (backend) => {
   describe('tenancy store', () => {
     let table: Table;
-    let client: ReturnType<typeof dynamoClient>;
     let store: DynamoTenancyStore;
+    const fresh = suiteTable(backend, 'tenancy');
     beforeAll(async () => {
-      client = dynamoClient(backend());
-      table = await freshTable(backend(), client, 'tenancy');
+      table = fresh();
       store = new DynamoTenancyStore(table);
       await seedTenancy(table, { created: [], kept: [] });
     });
-    afterAll(() => client.destroy());
 
     it('reads the seeded domain, its IdP binding and users (by id, and by email whatever its case)', async () => {
       const { domain, binding, operator } = FIXTURES;
@@ -97,14 +95,12 @@ export const tenancyStoreSuite: ConformanceSuite = (backend) => {
 export const catalogStoreSuite: ConformanceSuite = (backend) => {
   describe('catalog store', () => {
     let table: Table;
-    let client: ReturnType<typeof dynamoClient>;
     let store: DynamoCatalogStore;
+    const fresh = suiteTable(backend, 'catalog');
     beforeAll(async () => {
-      client = dynamoClient(backend());
-      table = await freshTable(backend(), client, 'catalog');
+      table = fresh();
       store = new DynamoCatalogStore(table);
     });
-    afterAll(() => client.destroy());
 
     it('creates a cloud once per slug, lists clouds in pages, patches one', async () => {
       const clouds = [cloud(), cloud(), cloud()];
