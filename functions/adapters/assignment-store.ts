@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { type Assignment, AssignmentSchema, type AssignmentState, type AssignmentStore, type CredentialHandle } from '../core/assignments.ts';
+import {
+  type Assignment,
+  AssignmentSchema,
+  type AssignmentState,
+  type AssignmentStore,
+  type CredentialHandle,
+} from '../core/assignments.ts';
 import { ConflictError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { assignmentKeys } from './dynamo/keys.ts';
@@ -80,7 +86,15 @@ export class DynamoAssignmentStore implements AssignmentStore {
 
   async transition(
     id: string,
-    change: { from: AssignmentState; to: AssignmentState; decidedBy: string; at: string; reason?: string; handle?: CredentialHandle; notRequestedBy?: string },
+    change: {
+      from: AssignmentState;
+      to: AssignmentState;
+      decidedBy: string;
+      at: string;
+      reason?: string;
+      handle?: CredentialHandle;
+      notRequestedBy?: string;
+    },
   ): Promise<Assignment | undefined> {
     const sets = ['#state = :to', 'updated_at = :at', 'decided_at = :at', 'decided_by = :by'];
     const values: Record<string, unknown> = { ':from': change.from, ':to': change.to, ':at': change.at, ':by': change.decidedBy };
@@ -124,7 +138,12 @@ export class DynamoAssignmentStore implements AssignmentStore {
   private async changeState(
     id: string,
     to: AssignmentState,
-    update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> },
+    update: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
   ): Promise<Assignment | undefined> {
     const key = assignmentKeys.assignment(id);
     if (LIVE_STATES.includes(to)) {

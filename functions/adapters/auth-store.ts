@@ -28,12 +28,21 @@ export class DynamoAuthStore implements AuthStore {
     const cancelled = await this.table.transact([
       {
         Put: {
-          Item: { ...keys.userCode(device.user_code), device_code_hash: device.device_code_hash, expires_at: device.expires_at, ttl: epochSeconds(device.expires_at) },
+          Item: {
+            ...keys.userCode(device.user_code),
+            device_code_hash: device.device_code_hash,
+            expires_at: device.expires_at,
+            ttl: epochSeconds(device.expires_at),
+          },
           ConditionExpression: 'attribute_not_exists(PK) OR expires_at <= :now',
           ExpressionAttributeValues: { ':now': device.created_at },
         },
       },
-      putNewAction({ ...keys.deviceCode(device.device_code_hash), ...device, ttl: epochSeconds(device.expires_at) + DEVICE_SWEEP_GRACE_SECONDS }),
+      putNewAction({
+        ...keys.deviceCode(device.device_code_hash),
+        ...device,
+        ttl: epochSeconds(device.expires_at) + DEVICE_SWEEP_GRACE_SECONDS,
+      }),
     ]);
     if (!cancelled) return true;
     if (cancelled[0]?.failed) return false;

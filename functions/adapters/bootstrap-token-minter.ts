@@ -26,7 +26,9 @@ export class HmacBootstrapTokenMinter implements BootstrapTokenMinter {
   constructor(vault: Vault, stage: string) {
     this.env = credentialEnv(stage);
     this.key = cachedKey(async () => {
-      const secret = await loadOrCreateKey(vault, bootstrapTokenKeyId(stage), KeySchema, () => ({ hmac_key: randomBytes(32).toString('base64') }));
+      const secret = await loadOrCreateKey(vault, bootstrapTokenKeyId(stage), KeySchema, () => ({
+        hmac_key: randomBytes(32).toString('base64'),
+      }));
       return Buffer.from(secret.hmac_key, 'base64');
     });
   }

@@ -92,7 +92,12 @@ export class DynamoCatalogStore implements CatalogStore {
           ExpressionAttributeValues: { ':ids': new Set([credential.id]) },
         },
       },
-      putNewAction({ ...keys.credential(credential.id), ...keys.credentialList(credential.cloud_id), ...listSortKey(credential.id), ...credential }),
+      putNewAction({
+        ...keys.credential(credential.id),
+        ...keys.credentialList(credential.cloud_id),
+        ...listSortKey(credential.id),
+        ...credential,
+      }),
     ]);
     if (!cancelled) return;
     if (cancelled[0]?.failed) throw new NotFoundError('cloud_not_found', `No cloud with id ${credential.cloud_id}.`);
@@ -159,9 +164,11 @@ export class DynamoCatalogStore implements CatalogStore {
     ]);
     if (!cancelled) return;
     const [slotSeen, pointerSeen] = cancelled;
-    const ours = (seen: { failed: boolean; item?: Record<string, unknown> | undefined } | undefined) => !seen?.failed || seen.item?.id === version.id;
+    const ours = (seen: { failed: boolean; item?: Record<string, unknown> | undefined } | undefined) =>
+      !seen?.failed || seen.item?.id === version.id;
     if (slotSeen?.failed && pointerSeen?.failed && ours(slotSeen) && ours(pointerSeen)) return;
-    if (slotSeen?.failed) throw new ConflictError('blueprint_version_exists', `Version ${version.version} of this blueprint is already published.`);
+    if (slotSeen?.failed)
+      throw new ConflictError('blueprint_version_exists', `Version ${version.version} of this blueprint is already published.`);
     throw new ConflictError('blueprint_version_id_exists', 'A blueprint version with this id already exists.');
   }
 

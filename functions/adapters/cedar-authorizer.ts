@@ -77,11 +77,10 @@ export class CedarAuthorizer implements Authorizer {
    * first evaluation: together ~200 ms), e.g. from a handler's module scope during Lambda init.
    */
   async warm(): Promise<void> {
-    await this.decide(
-      { userId: 'warm-up', domainId: 'warm-up', platformOperator: false, adminOf: [], auditorOf: [] },
-      'read',
-      { type: 'Domain', id: 'warm-up' },
-    );
+    await this.decide({ userId: 'warm-up', domainId: 'warm-up', platformOperator: false, adminOf: [], auditorOf: [] }, 'read', {
+      type: 'Domain',
+      id: 'warm-up',
+    });
   }
 
   private prepare(): Promise<CedarEngine> {

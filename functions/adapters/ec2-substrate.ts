@@ -37,7 +37,8 @@ function translate(err: unknown): never {
   if (err instanceof EC2ServiceException || (err as { name?: string })?.name) {
     const name = (err as { name: string }).name;
     const message = (err as Error).message ?? name;
-    if (PERMANENT.has(name)) throw new SubstrateRejectedError(`substrate_${name.replace(/\W+/g, '_').toLowerCase()}`, `The cloud refused: ${name}: ${message}`);
+    if (PERMANENT.has(name))
+      throw new SubstrateRejectedError(`substrate_${name.replace(/\W+/g, '_').toLowerCase()}`, `The cloud refused: ${name}: ${message}`);
     throw new TransientError('substrate_unavailable', `The cloud did not answer cleanly (${name}); will retry.`);
   }
   throw new TransientError('substrate_unavailable', 'The cloud did not answer; will retry.');

@@ -81,8 +81,23 @@ export class DynamoNodeStore implements NodeStore {
           ExpressionAttributeValues: { ':hash': tokenHash, ':key': node.public_key },
         },
       },
-      putNewAction({ ...resourceKeys.meshIp(pointer.domain_id, pointer.mesh_ip), mesh_ip: pointer.mesh_ip, node_id: pointer.node_id, resource_id: pointer.resource_id }),
-      { Put: { Item: { ...resourceKeys.node(pointer.node_id), ...resourceKeys.domainNodes(pointer.domain_id), GSI1SK: pointer.node_id, id: pointer.node_id, ...pointer } } },
+      putNewAction({
+        ...resourceKeys.meshIp(pointer.domain_id, pointer.mesh_ip),
+        mesh_ip: pointer.mesh_ip,
+        node_id: pointer.node_id,
+        resource_id: pointer.resource_id,
+      }),
+      {
+        Put: {
+          Item: {
+            ...resourceKeys.node(pointer.node_id),
+            ...resourceKeys.domainNodes(pointer.domain_id),
+            GSI1SK: pointer.node_id,
+            id: pointer.node_id,
+            ...pointer,
+          },
+        },
+      },
       {
         Update: {
           Key: resourceKeys.resource(pointer.resource_id),
@@ -174,7 +189,10 @@ export class DynamoNodeStore implements NodeStore {
     const pointers: NodePointer[] = [];
     let afterId: string | undefined;
     do {
-      const page = await this.table.listPage(resourceKeys.domainNodes(domainId).GSI1PK, ListedPointerSchema, { limit: 200, ...(afterId && { afterId }) });
+      const page = await this.table.listPage(resourceKeys.domainNodes(domainId).GSI1PK, ListedPointerSchema, {
+        limit: 200,
+        ...(afterId && { afterId }),
+      });
       pointers.push(...page.items.map(({ id: _id, ...pointer }) => pointer));
       afterId = page.lastId;
     } while (afterId);

@@ -49,7 +49,13 @@ export class DynamoResourceStore implements ResourceStore {
       countAction(resource.project_id, +1),
     ];
     if (idempotency) {
-      actions.push(putNewAction({ ...resourceKeys.idempotency(resource.project_id, idempotency.key), id: resource.id, request_hash: idempotency.requestHash }));
+      actions.push(
+        putNewAction({
+          ...resourceKeys.idempotency(resource.project_id, idempotency.key),
+          id: resource.id,
+          request_hash: idempotency.requestHash,
+        }),
+      );
     }
     const cancelled = await this.table.transact(actions);
     if (!cancelled) return { resource, replayed: false };
@@ -177,7 +183,12 @@ export class DynamoResourceStore implements ResourceStore {
     return this.get(id);
   }
 
-  async annotate(id: string, generation: number, fields: Partial<Pick<Provisioning, 'waiting_on' | 'substrate' | 'enrol_task_token' | 'reason'>>, at: string) {
+  async annotate(
+    id: string,
+    generation: number,
+    fields: Partial<Pick<Provisioning, 'waiting_on' | 'substrate' | 'enrol_task_token' | 'reason'>>,
+    at: string,
+  ) {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     const updated = await this.table.update({
       Key: resourceKeys.resource(id),
@@ -191,7 +202,14 @@ export class DynamoResourceStore implements ResourceStore {
 
   async startRun(
     id: string,
-    change: { expectedGeneration: number; run: 'provision' | 'teardown'; phase: Phase; fromPhases: readonly Phase[]; at: string; reason: string },
+    change: {
+      expectedGeneration: number;
+      run: 'provision' | 'teardown';
+      phase: Phase;
+      fromPhases: readonly Phase[];
+      at: string;
+      reason: string;
+    },
   ) {
     const from = inList('from', change.fromPhases);
     const phaseChanges = !change.fromPhases.every((p) => p === change.phase);

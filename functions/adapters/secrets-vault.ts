@@ -30,9 +30,7 @@ export class SecretsManagerVault implements Vault {
   }
 
   async put(nameOrArn: string, value: string): Promise<VaultedSecret> {
-    const out = await this.call(nameOrArn, () =>
-      this.client.send(new PutSecretValueCommand({ SecretId: nameOrArn, SecretString: value })),
-    );
+    const out = await this.call(nameOrArn, () => this.client.send(new PutSecretValueCommand({ SecretId: nameOrArn, SecretString: value })));
     return { arn: required(out.ARN, 'ARN'), versionId: required(out.VersionId, 'VersionId') };
   }
 

@@ -1,4 +1,11 @@
-import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { Orchestrator } from '../core/provisioning.ts';
 
 type Run = 'provision' | 'teardown';
@@ -41,7 +48,9 @@ export class StepFunctionsOrchestrator implements Orchestrator {
 
   async stop(run: Run, resourceId: string, generation: number): Promise<void> {
     try {
-      await this.client.send(new StopExecutionCommand({ executionArn: this.executionArn(run, resourceId, generation), cause: 'superseded by a newer run' }));
+      await this.client.send(
+        new StopExecutionCommand({ executionArn: this.executionArn(run, resourceId, generation), cause: 'superseded by a newer run' }),
+      );
     } catch (err) {
       if (!(err instanceof ExecutionDoesNotExist)) throw err;
     }

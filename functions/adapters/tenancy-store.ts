@@ -85,7 +85,8 @@ export class DynamoTenancyStore implements TenancyStore {
       releaseNameAction(keys.projectSlug(project.domain_id, project.slug), project.id),
     ]);
     if (!cancelled) return;
-    if (!holderOutcome(cancelled, `project ${project.id}`).item) throw new NotFoundError('project_not_found', 'The project does not exist.');
+    if (!holderOutcome(cancelled, `project ${project.id}`).item)
+      throw new NotFoundError('project_not_found', 'The project does not exist.');
     throw new ConflictError('project_not_empty', 'The project still has resources; delete them first.');
   }
 }

@@ -7,7 +7,12 @@ import type { Vault } from '../core/vault.ts';
  * when two cold containers race, the loser's create fails and it reads the winner's key, so there
  * is only ever one key.
  */
-export async function loadOrCreateKey<S extends z.ZodType>(vault: Vault, secretId: string, schema: S, create: () => z.infer<S>): Promise<z.infer<S>> {
+export async function loadOrCreateKey<S extends z.ZodType>(
+  vault: Vault,
+  secretId: string,
+  schema: S,
+  create: () => z.infer<S>,
+): Promise<z.infer<S>> {
   try {
     return schema.parse(JSON.parse((await vault.read(secretId)).value));
   } catch (err) {

@@ -44,7 +44,12 @@ export const handler = createApiHandler('assignments', {
 
   listAssignments: (req: AuthedRequest, d: Deps) => {
     const projectId = parseId(req.pathParams.id, 'project');
-    return listResponse(req, d, (page) => assignments.listAssignments(d, req.subject, projectId, page), (a) => render(a, 'assignment', d));
+    return listResponse(
+      req,
+      d,
+      (page) => assignments.listAssignments(d, req.subject, projectId, page),
+      (a) => render(a, 'assignment', d),
+    );
   },
 
   getAssignment: async (req: AuthedRequest, d: Deps) =>
@@ -64,7 +69,12 @@ export const handler = createApiHandler('assignments', {
     if (filters.status && !states.includes(filters.status)) {
       throw new InvalidInputError('invalid_status', `status must be one of ${states.join(', ')}.`);
     }
-    return listResponse(req, d, (page) => assignments.listApprovals(d, req.subject, filters, page), (a) => render(a, 'approval', d));
+    return listResponse(
+      req,
+      d,
+      (page) => assignments.listApprovals(d, req.subject, filters, page),
+      (a) => render(a, 'approval', d),
+    );
   },
 
   getApproval: async (req: AuthedRequest, d: Deps) =>
@@ -76,6 +86,11 @@ export const handler = createApiHandler('assignments', {
   listAuditEntries: async (req: AuthedRequest, d: Deps) => {
     const domainId = parseId(req.pathParams.id, 'domain');
     await requireAllowed(d.authorizer, req.subject, 'read', { type: 'Domain', id: domainId });
-    return listResponse(req, d, (page) => d.audit.list(domainId, page), (e) => e);
+    return listResponse(
+      req,
+      d,
+      (page) => d.audit.list(domainId, page),
+      (e) => e,
+    );
   },
 });

@@ -29,7 +29,8 @@ export const handler = createApiHandler('catalog', {
 
   listClouds: (req: AuthedRequest, d: Deps) => listResponse(req, d, (page) => catalog.listClouds(d, req.subject, page), cloudView),
 
-  getCloud: async (req: AuthedRequest, d: Deps) => ok(cloudView(await catalog.getCloud(d, req.subject, parseId(req.pathParams.id, 'cloud')))),
+  getCloud: async (req: AuthedRequest, d: Deps) =>
+    ok(cloudView(await catalog.getCloud(d, req.subject, parseId(req.pathParams.id, 'cloud')))),
 
   patchCloud: async (req: AuthedRequest, d: Deps) => {
     const id = parseId(req.pathParams.id, 'cloud');
@@ -50,7 +51,12 @@ export const handler = createApiHandler('catalog', {
   listCredentials: async (req: AuthedRequest, d: Deps) => {
     const cloudId = parseId(req.pathParams.id, 'cloud');
     const now = d.clock.now();
-    return listResponse(req, d, (page) => catalog.listCredentials(d, req.subject, cloudId, page), (c) => credentialView(c, now));
+    return listResponse(
+      req,
+      d,
+      (page) => catalog.listCredentials(d, req.subject, cloudId, page),
+      (c) => credentialView(c, now),
+    );
   },
 
   getCredential: async (req: AuthedRequest, d: Deps) => {
@@ -71,7 +77,12 @@ export const handler = createApiHandler('catalog', {
 
   // The list projection carries no versions (the contract's shape); GET one blueprint for them.
   listBlueprints: (req: AuthedRequest, d: Deps) =>
-    listResponse(req, d, (page) => catalog.listBlueprints(d, req.subject, page), (b) => blueprintView(b)),
+    listResponse(
+      req,
+      d,
+      (page) => catalog.listBlueprints(d, req.subject, page),
+      (b) => blueprintView(b),
+    ),
 
   getBlueprint: async (req: AuthedRequest, d: Deps) => {
     const { blueprint, versions } = await catalog.getBlueprint(d, req.subject, parseId(req.pathParams.id, 'blueprint'));

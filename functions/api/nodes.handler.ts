@@ -16,7 +16,10 @@ function parseEnvelope<S extends z.ZodType>(schema: S, body: unknown, code: stri
 }
 
 export const handler = createApiHandler('nodes', {
-  register: async (req: ApiRequest, d: Deps) => ({ status: 201, body: await enrolment.registerNode(d, parseBody(enrolment.RegisterBodySchema, req.body)) }),
+  register: async (req: ApiRequest, d: Deps) => ({
+    status: 201,
+    body: await enrolment.registerNode(d, parseBody(enrolment.RegisterBodySchema, req.body)),
+  }),
 
   heartbeat: async (req: NodeRequest, d: Deps) =>
     ok(await enrolment.acceptHeartbeat(d, req.node, parseEnvelope(enrolment.HeartbeatBodySchema, req.body, 'malformed_heartbeat_request'))),
@@ -24,9 +27,18 @@ export const handler = createApiHandler('nodes', {
   nodeState: async (req: NodeRequest, d: Deps) => ok(await enrolment.nodeState(d, req.node)),
 
   nodeEvents: async () => {
-    throw new NotImplementedError('signed_event_bus_not_provisioned', 'The signed event stream is not provisioned in this broker; pull GET /v1/nodes/{id}/state instead.');
+    throw new NotImplementedError(
+      'signed_event_bus_not_provisioned',
+      'The signed event stream is not provisioned in this broker; pull GET /v1/nodes/{id}/state instead.',
+    );
   },
 
   putCapabilities: async (req: NodeRequest, d: Deps) =>
-    ok(await enrolment.recordCapabilities(d, req.node, parseEnvelope(enrolment.CapabilityManifestBodySchema, req.body, 'malformed_capabilities_request'))),
+    ok(
+      await enrolment.recordCapabilities(
+        d,
+        req.node,
+        parseEnvelope(enrolment.CapabilityManifestBodySchema, req.body, 'malformed_capabilities_request'),
+      ),
+    ),
 });

@@ -6,7 +6,13 @@
 // the broker's real answers to them.
 
 import { z } from 'zod';
-import { ApprovalViewSchema, AssignmentViewSchema, AuditEntryViewSchema, RequestAssignmentBodySchema, ReasonBodySchema } from '../core/assignments.ts';
+import {
+  ApprovalViewSchema,
+  AssignmentViewSchema,
+  AuditEntryViewSchema,
+  RequestAssignmentBodySchema,
+  ReasonBodySchema,
+} from '../core/assignments.ts';
 import {
   DeviceCodeRequestSchema,
   DeviceCodeViewSchema,
@@ -109,7 +115,11 @@ const DEVICE_DECISION = view('DeviceDecisionView', DeviceDecisionViewSchema);
 // Only the shape a reader relies on; the document is this very file's output.
 const OPENAPI_DOCUMENT = view(
   'OpenApiDocument',
-  z.looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }),
+  z.looseObject({
+    openapi: z.string(),
+    info: z.looseObject({ title: z.string(), version: z.string() }),
+    paths: z.record(z.string(), z.unknown()),
+  }),
 );
 
 const REASON = body('ReasonBody', ReasonBodySchema);
@@ -126,14 +136,26 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       scope: { schema: { type: 'string', enum: ['platform'] }, description: 'platform: the platform-wide bindings (none in this broker).' },
     },
   },
-  'POST /v1/auth/device-code': { summary: 'Start a device sign-in (RFC 8628)', body: body('DeviceCodeRequest', DeviceCodeRequestSchema), answers: OK(view('DeviceCodeView', DeviceCodeViewSchema)) },
-  'POST /v1/auth/device-token': { summary: 'Poll for the access token of a device sign-in', body: body('DeviceTokenRequest', DeviceTokenRequestSchema), answers: OK(view('DeviceTokenView', DeviceTokenViewSchema)) },
+  'POST /v1/auth/device-code': {
+    summary: 'Start a device sign-in (RFC 8628)',
+    body: body('DeviceCodeRequest', DeviceCodeRequestSchema),
+    answers: OK(view('DeviceCodeView', DeviceCodeViewSchema)),
+  },
+  'POST /v1/auth/device-token': {
+    summary: 'Poll for the access token of a device sign-in',
+    body: body('DeviceTokenRequest', DeviceTokenRequestSchema),
+    answers: OK(view('DeviceTokenView', DeviceTokenViewSchema)),
+  },
   'GET /v1/auth/device': {
     summary: 'The sign-in page (HTML)',
     answers: { 200: 'html' },
     query: { user_code: { schema: { type: 'string' }, description: 'The code shown by the device, e.g. ABCD-EFGH.' } },
   },
-  'POST /v1/auth/sign-in': { summary: 'Sign in on the page; sets the session and CSRF cookies', body: body('SignInRequest', SignInRequestSchema), answers: OK(view('SignInView', SignInViewSchema)) },
+  'POST /v1/auth/sign-in': {
+    summary: 'Sign in on the page; sets the session and CSRF cookies',
+    body: body('SignInRequest', SignInRequestSchema),
+    answers: OK(view('SignInView', SignInViewSchema)),
+  },
   'POST /v1/auth/device/approve': { summary: 'Approve a device sign-in from the page', body: DECISION, answers: OK(DEVICE_DECISION) },
   'POST /v1/auth/device/deny': { summary: 'Deny a device sign-in from the page', body: DECISION, answers: OK(DEVICE_DECISION) },
   'GET /v1/auth/jwks': { summary: 'Public keys that verify access tokens', answers: OK(view('JwksView', JwksViewSchema)) },
@@ -143,17 +165,31 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
 
   'GET /v1/domains': { summary: 'List domains', answers: PAGE(DOMAIN), list: {} },
   'GET /v1/domains/{id}': { summary: 'Get a domain', answers: OK(DOMAIN) },
-  'POST /v1/projects': { summary: 'Create a project', body: body('CreateProjectBody', CreateProjectBodySchema), answers: CREATED(PROJECT), location: true },
+  'POST /v1/projects': {
+    summary: 'Create a project',
+    body: body('CreateProjectBody', CreateProjectBodySchema),
+    answers: CREATED(PROJECT),
+    location: true,
+  },
   'GET /v1/projects': {
     summary: "List a domain's projects",
     answers: PAGE(PROJECT),
     list: { domain_id: domainFilter("The domain (default: the caller's).") },
   },
   'GET /v1/projects/{id}': { summary: 'Get a project', answers: OK(PROJECT) },
-  'PATCH /v1/projects/{id}': { summary: 'Rename or describe a project', body: body('PatchProjectBody', PatchProjectBodySchema), answers: OK(PROJECT) },
+  'PATCH /v1/projects/{id}': {
+    summary: 'Rename or describe a project',
+    body: body('PatchProjectBody', PatchProjectBodySchema),
+    answers: OK(PROJECT),
+  },
   'DELETE /v1/projects/{id}': { summary: 'Delete an empty project', answers: NO_CONTENT },
 
-  'POST /v1/clouds': { summary: 'Create a cloud', body: body('CreateCloudBody', CreateCloudBodySchema), answers: CREATED(CLOUD), location: true },
+  'POST /v1/clouds': {
+    summary: 'Create a cloud',
+    body: body('CreateCloudBody', CreateCloudBodySchema),
+    answers: CREATED(CLOUD),
+    location: true,
+  },
   'GET /v1/clouds': { summary: 'List clouds', answers: PAGE(CLOUD), list: {} },
   'GET /v1/clouds/{id}': { summary: 'Get a cloud', answers: OK(CLOUD) },
   'PATCH /v1/clouds/{id}': { summary: 'Change a cloud', body: body('PatchCloudBody', PatchCloudBodySchema), answers: OK(CLOUD) },
@@ -166,8 +202,17 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'GET /v1/clouds/{id}/cloud-credentials': { summary: "List a cloud's credentials", answers: PAGE(CREDENTIAL), list: {} },
   'GET /v1/cloud-credentials/{id}': { summary: 'Get a credential', answers: OK(CREDENTIAL) },
-  'POST /v1/cloud-credentials/{id}/revoke': { summary: 'Revoke a credential', body: body('RevokeCredentialBody', RevokeCredentialBodySchema), answers: OK(CREDENTIAL) },
-  'POST /v1/blueprints': { summary: 'Create a blueprint', body: body('CreateBlueprintBody', CreateBlueprintBodySchema), answers: CREATED(BLUEPRINT), location: true },
+  'POST /v1/cloud-credentials/{id}/revoke': {
+    summary: 'Revoke a credential',
+    body: body('RevokeCredentialBody', RevokeCredentialBodySchema),
+    answers: OK(CREDENTIAL),
+  },
+  'POST /v1/blueprints': {
+    summary: 'Create a blueprint',
+    body: body('CreateBlueprintBody', CreateBlueprintBodySchema),
+    answers: CREATED(BLUEPRINT),
+    location: true,
+  },
   'GET /v1/blueprints': { summary: 'List blueprints (without their versions)', answers: PAGE(BLUEPRINT), list: {} },
   'GET /v1/blueprints/{id}': { summary: 'Get a blueprint and its versions', answers: OK(BLUEPRINT) },
   'POST /v1/blueprints/{id}/versions': {
@@ -183,7 +228,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     answers: CREATED(ASSIGNMENT),
     location: true,
   },
-  'GET /v1/projects/{id}/credential-assignments': { summary: "List a project's credential assignments", answers: PAGE(ASSIGNMENT), list: {} },
+  'GET /v1/projects/{id}/credential-assignments': {
+    summary: "List a project's credential assignments",
+    answers: PAGE(ASSIGNMENT),
+    list: {},
+  },
   'GET /v1/credential-assignments/{id}': { summary: 'Get a credential assignment', answers: OK(ASSIGNMENT) },
   'POST /v1/credential-assignments/{id}/approve': { summary: 'Approve an assignment', noBody: NO_DECISION_BODY, answers: OK(ASSIGNMENT) },
   'POST /v1/credential-assignments/{id}/reject': { summary: 'Reject an assignment', body: REASON, answers: OK(ASSIGNMENT) },
@@ -203,7 +252,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /v1/approvals/{id}': { summary: 'Get an approval (its id is the assignment id)', answers: OK(APPROVAL) },
   'POST /v1/approvals/{id}/approve': { summary: 'Approve from the queue', noBody: NO_DECISION_BODY, answers: OK(APPROVAL) },
   'POST /v1/approvals/{id}/reject': { summary: 'Reject from the queue', body: REASON, answers: OK(APPROVAL) },
-  'GET /v1/domains/{id}/audit/entries': { summary: "A domain's audit trail", answers: PAGE(view('AuditEntryView', AuditEntryViewSchema)), list: {} },
+  'GET /v1/domains/{id}/audit/entries': {
+    summary: "A domain's audit trail",
+    answers: PAGE(view('AuditEntryView', AuditEntryViewSchema)),
+    list: {},
+  },
 
   'POST /v1/projects/{id}/resources': {
     summary: 'Declare a Resource: 202 starts provisioning, 201 records an adopted one',
@@ -214,10 +267,21 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'GET /v1/projects/{id}/resources': { summary: "List a project's Resources", answers: PAGE(RESOURCE), list: {} },
   'GET /v1/resources/{id}': { summary: 'Get a Resource and where its provisioning stands', answers: OK(RESOURCE) },
-  'DELETE /v1/resources/{id}': { summary: 'Delete a Resource (a provisioned one is torn down: 202; an adopted one is removed: 204)', answers: { 202: 'empty', 204: 'empty' } },
+  'DELETE /v1/resources/{id}': {
+    summary: 'Delete a Resource (a provisioned one is torn down: 202; an adopted one is removed: 204)',
+    answers: { 202: 'empty', 204: 'empty' },
+  },
 
-  'POST /v1/register': { summary: 'Register a node with its bootstrap token', body: body('RegisterBody', RegisterBodySchema), answers: CREATED(view('RegistrationView', RegistrationViewSchema)) },
-  'POST /v1/nodes/{id}/heartbeat': { summary: 'Node heartbeat', body: body('HeartbeatBody', HeartbeatBodySchema), answers: OK(view('HeartbeatView', HeartbeatViewSchema)) },
+  'POST /v1/register': {
+    summary: 'Register a node with its bootstrap token',
+    body: body('RegisterBody', RegisterBodySchema),
+    answers: CREATED(view('RegistrationView', RegistrationViewSchema)),
+  },
+  'POST /v1/nodes/{id}/heartbeat': {
+    summary: 'Node heartbeat',
+    body: body('HeartbeatBody', HeartbeatBodySchema),
+    answers: OK(view('HeartbeatView', HeartbeatViewSchema)),
+  },
   'GET /v1/nodes/{id}/state': { summary: "The node's desired state", answers: OK(view('NodeStateView', NodeStateViewSchema)) },
   'GET /v1/nodes/{id}/events': { summary: 'Signed event stream (not provisioned here: always 501)', answers: { 501: 'problem' } },
   'PUT /v1/nodes/{id}/capabilities': {
@@ -286,7 +350,8 @@ export const pageName = (item: ViewDoc): string => `${item.name}Page`;
 
 function successResponse(status: number, content: Content, location: boolean): Json {
   const description = STATUS_TEXT[status] ?? String(status);
-  const headers = location && (status === 201 || status === 202) ? { headers: { Location: { $ref: '#/components/headers/Location' } } } : {};
+  const headers =
+    location && (status === 201 || status === 202) ? { headers: { Location: { $ref: '#/components/headers/Location' } } } : {};
   const json = (schema: Json) => ({ description, ...headers, content: { 'application/json': { schema } } });
   if (content === 'empty') return { description, ...headers };
   if (content === 'problem') return { $ref: '#/components/responses/Problem' };
@@ -324,7 +389,9 @@ function responseSchemas(docs: RouteDoc[]): Record<string, Json> {
       }
     }
   }
-  const { schemas } = z.toJSONSchema(registry, { io: 'output', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> };
+  const { schemas } = z.toJSONSchema(registry, { io: 'output', uri: (id) => `#/components/schemas/${id}` }) as {
+    schemas: Record<string, Json>;
+  };
   return Object.fromEntries(Object.entries(schemas).map(([name, { $schema: _dialect, $id: _id, ...rest }]) => [name, rest]));
 }
 
@@ -396,7 +463,8 @@ function buildDocument(): Json {
     (paths[route.path] as Json)[route.method.toLowerCase()] = operation(route, doc);
   }
   const views = responseSchemas(Object.values(ROUTE_DOCS));
-  for (const name of Object.keys(bodySchemas)) if (name in views) throw new Error(`openapi: ${name} names both a request and a response schema`);
+  for (const name of Object.keys(bodySchemas))
+    if (name in views) throw new Error(`openapi: ${name} names both a request and a response schema`);
   return {
     openapi: '3.1.0',
     info: {

@@ -25,7 +25,10 @@ function idempotencyOf(req: AuthedRequest): { key: string; requestHash: string }
   const key = req.headers['idempotency-key'];
   if (key === undefined) return undefined;
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(key)) {
-    throw new InvalidInputError('invalid_idempotency_key', 'Idempotency-Key must be 1-128 letters, digits, dots, dashes, underscores or colons.');
+    throw new InvalidInputError(
+      'invalid_idempotency_key',
+      'Idempotency-Key must be 1-128 letters, digits, dots, dashes, underscores or colons.',
+    );
   }
   return { key, requestHash: createHash('sha256').update(canonical(req.body)).digest('hex') };
 }
@@ -50,7 +53,8 @@ export const handler = createApiHandler('resources', {
     return listResponse(req, d, (page) => provisioning.listResources(d, req.subject, projectId, page), resourceView);
   },
 
-  getResource: async (req: AuthedRequest, d: Deps) => ok(resourceView(await provisioning.getResource(d, req.subject, parseId(req.pathParams.id, 'resource')))),
+  getResource: async (req: AuthedRequest, d: Deps) =>
+    ok(resourceView(await provisioning.getResource(d, req.subject, parseId(req.pathParams.id, 'resource')))),
 
   deleteResource: async (req: AuthedRequest, d: Deps) => {
     // A provisioned Resource is torn down asynchronously (202); an adopted one is gone at once (204).

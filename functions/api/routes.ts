@@ -34,7 +34,10 @@ export const FUNCTION_GROUPS: Record<FunctionGroup, FunctionGroupDef> = {
   auth: { entry: 'functions/api/auth.handler.ts', description: 'Device sign-in, sign-in page, whoami, JWKS, the OpenAPI document' },
   tenancy: { entry: 'functions/api/tenancy.handler.ts', description: 'Domains and projects' },
   catalog: { entry: 'functions/api/catalog.handler.ts', description: 'Clouds, cloud credentials, blueprints' },
-  assignments: { entry: 'functions/api/assignments.handler.ts', description: 'Credential assignments, the approvals queue, the audit trail' },
+  assignments: {
+    entry: 'functions/api/assignments.handler.ts',
+    description: 'Credential assignments, the approvals queue, the audit trail',
+  },
   resources: { entry: 'functions/api/resources.handler.ts', description: 'Resources: declare, read, delete (starts the phase arcs)' },
   nodes: { entry: 'functions/api/nodes.handler.ts', description: 'Node enrolment and the node-side API (NSK envelope)' },
 };

@@ -8,8 +8,7 @@ import { listResponse } from '../shared/lists.ts';
 import { parseBody } from '../shared/validation.ts';
 
 export const handler = createApiHandler('tenancy', {
-  listDomains: (req: AuthedRequest, d: Deps) =>
-    listResponse(req, d, (page) => projects.listDomains(d, req.subject, page), domainView),
+  listDomains: (req: AuthedRequest, d: Deps) => listResponse(req, d, (page) => projects.listDomains(d, req.subject, page), domainView),
 
   getDomain: async (req: AuthedRequest, d: Deps) =>
     ok(domainView(await projects.getDomain(d, req.subject, parseId(req.pathParams.id, 'domain')))),
@@ -39,4 +38,3 @@ export const handler = createApiHandler('tenancy', {
     return noContent();
   },
 });
-

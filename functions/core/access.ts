@@ -26,8 +26,13 @@ export async function requireAllowed(
 ): Promise<void> {
   const decision = await authorizer.decide(subject, action, resource);
   if (!decision.allowed) {
-    const what = resource.type === 'Platform' ? 'the platform catalog' : `this ${resource.type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}`;
-    throw new ForbiddenError('permission_denied', `You may not ${action.replace('_', ' ')} ${what}.`, decision.reason ?? 'insufficient_relation');
+    const what =
+      resource.type === 'Platform' ? 'the platform catalog' : `this ${resource.type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}`;
+    throw new ForbiddenError(
+      'permission_denied',
+      `You may not ${action.replace('_', ' ')} ${what}.`,
+      decision.reason ?? 'insufficient_relation',
+    );
   }
 }
 

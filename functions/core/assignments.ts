@@ -104,7 +104,15 @@ export interface AssignmentStore {
    */
   transition(
     id: string,
-    change: { from: AssignmentState; to: AssignmentState; decidedBy: string; at: string; reason?: string; handle?: CredentialHandle; notRequestedBy?: string },
+    change: {
+      from: AssignmentState;
+      to: AssignmentState;
+      decidedBy: string;
+      at: string;
+      reason?: string;
+      handle?: CredentialHandle;
+      notRequestedBy?: string;
+    },
   ): Promise<Assignment | undefined>;
   /** Marks an undecided, expired request rejected with reason "expired" (idempotent). */
   expire(id: string, at: string): Promise<Assignment | undefined>;
@@ -227,7 +235,14 @@ const assignmentResource = (a: Assignment): AuthzResource => ({
   credentialOwnerId: a.credential_owner_id,
 });
 
-async function audit(ports: AssignmentPorts, actor: Actor, a: Pick<Assignment, 'id' | 'domain_id'>, action: string, outcome: AuditEntry['outcome'], reason?: string) {
+async function audit(
+  ports: AssignmentPorts,
+  actor: Actor,
+  a: Pick<Assignment, 'id' | 'domain_id'>,
+  action: string,
+  outcome: AuditEntry['outcome'],
+  reason?: string,
+) {
   const now = ports.clock.now();
   await ports.audit.append({
     id: newId(now.getTime()),
@@ -242,7 +257,10 @@ async function audit(ports: AssignmentPorts, actor: Actor, a: Pick<Assignment, '
   });
 }
 
-async function resolveCredential(ports: AssignmentPorts, body: { cloud_credential_id?: string | undefined; cloud_id?: string | undefined }) {
+async function resolveCredential(
+  ports: AssignmentPorts,
+  body: { cloud_credential_id?: string | undefined; cloud_id?: string | undefined },
+) {
   if (body.cloud_credential_id && body.cloud_id) {
     throw new InvalidInputError('ambiguous_credential_target', 'Name either cloud_credential_id or cloud_id, not both.');
   }
@@ -317,7 +335,12 @@ export async function getAssignment(ports: AssignmentPorts, subject: AuthzSubjec
   if (a.requested_by === subject.userId || a.credential_owner_id === subject.userId) return a;
   const project = await ports.tenancy.getProject(a.project_id);
   if (!project) throw new NotFoundError('credential_assignment_not_found', 'The credential assignment does not exist.');
-  await requireAllowed(ports.authorizer, subject, 'read', { type: 'Project', id: project.id, domainId: project.domain_id, ownerId: project.owner_id });
+  await requireAllowed(ports.authorizer, subject, 'read', {
+    type: 'Project',
+    id: project.id,
+    domainId: project.domain_id,
+    ownerId: project.owner_id,
+  });
   return a;
 }
 
@@ -379,7 +402,10 @@ function illegal(a: Assignment, decision: Decision): ConflictError {
 async function materialise(ports: AssignmentPorts, a: Assignment): Promise<CredentialHandle> {
   const credential = await ports.credentials.getCredential(a.cloud_credential_id);
   if (!credential || credential.status !== 'active') {
-    throw new UnprocessableError('credential_not_assignable', `The cloud credential is ${credential?.status ?? 'gone'} and cannot be granted.`);
+    throw new UnprocessableError(
+      'credential_not_assignable',
+      `The cloud credential is ${credential?.status ?? 'gone'} and cannot be granted.`,
+    );
   }
   // Proves the secret is readable now, without bringing its value out of the vault.
   const described = await ports.vault.describe(credential.secret_arn);
@@ -405,8 +431,14 @@ export async function listApprovals(
       const project = await ports.tenancy.getProject(a.project_id);
       ok =
         project !== undefined &&
-        (await ports.authorizer.decide(subject, 'read', { type: 'Project', id: project.id, domainId: project.domain_id, ownerId: project.owner_id }))
-          .allowed;
+        (
+          await ports.authorizer.decide(subject, 'read', {
+            type: 'Project',
+            id: project.id,
+            domainId: project.domain_id,
+            ownerId: project.owner_id,
+          })
+        ).allowed;
       readable.set(a.project_id, ok);
     }
     return ok;
@@ -414,14 +446,26 @@ export async function listApprovals(
 }
 
 /** The handle a new Resource may use: an approved assignment of an active credential, or a 403 saying which is missing. */
-export async function usableHandle(ports: Pick<AssignmentPorts, 'assignments' | 'credentials' | 'clock'>, projectId: string, credentialId: string) {
+export async function usableHandle(
+  ports: Pick<AssignmentPorts, 'assignments' | 'credentials' | 'clock'>,
+  projectId: string,
+  credentialId: string,
+) {
   const live = await ports.assignments.findLive(projectId, credentialId);
   if (!live || effective(live, ports.clock.now()).state !== 'approved' || !live.handle) {
-    throw new ForbiddenError('credential_not_approved', 'The project has no approved assignment of this cloud credential.', 'insufficient_relation');
+    throw new ForbiddenError(
+      'credential_not_approved',
+      'The project has no approved assignment of this cloud credential.',
+      'insufficient_relation',
+    );
   }
   const credential = await ports.credentials.getCredential(credentialId);
   if (!credential || credential.status !== 'active') {
-    throw new ForbiddenError('credential_not_approved', `The cloud credential is ${credential?.status ?? 'gone'}.`, 'insufficient_relation');
+    throw new ForbiddenError(
+      'credential_not_approved',
+      `The cloud credential is ${credential?.status ?? 'gone'}.`,
+      'insufficient_relation',
+    );
   }
   return { assignment: live, handle: live.handle, credential };
 }

@@ -213,7 +213,13 @@ function constantTimeEqual(a: string, b: string): boolean {
 // ---------------------------------------------------------------------------------------------
 
 /** The display-safe projection the sign-in chooser sees. */
-export const IdpBindingViewSchema = z.object({ id: IdSchema, label: z.string(), issuer_host: z.string(), primary: z.boolean(), platform_scoped: z.boolean() });
+export const IdpBindingViewSchema = z.object({
+  id: IdSchema,
+  label: z.string(),
+  issuer_host: z.string(),
+  primary: z.boolean(),
+  platform_scoped: z.boolean(),
+});
 export type IdpBindingView = z.infer<typeof IdpBindingViewSchema>;
 
 export function idpBindingView(b: IdpBinding): IdpBindingView {
@@ -250,12 +256,18 @@ async function resolveBinding(
     const all = await ports.tenancy.listIdpBindings(domainId);
     binding = all.find((b) => b.primary) ?? (all.length === 1 ? all[0] : undefined);
     if (!binding && all.length > 1) {
-      throw new InvalidInputError('idp_binding_ambiguous', 'The domain has several sign-in bindings and no primary one; name idp_binding_id.');
+      throw new InvalidInputError(
+        'idp_binding_ambiguous',
+        'The domain has several sign-in bindings and no primary one; name idp_binding_id.',
+      );
     }
   }
   if (!binding) throw new NotFoundError('idp_binding_not_found', 'The domain has no such active sign-in binding.');
   if (binding.kind !== 'password') {
-    throw new NotImplementedError('idp_kind_not_supported', `Sign-in through a ${binding.kind} binding is not supported by this broker yet.`);
+    throw new NotImplementedError(
+      'idp_kind_not_supported',
+      `Sign-in through a ${binding.kind} binding is not supported by this broker yet.`,
+    );
   }
   return { domain, binding };
 }
@@ -407,9 +419,13 @@ function dummyHash(passwords: PasswordHasher): Promise<string> {
 
 function tooManyAttempts(retryAfterMs: number): TooManyRequestsError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new TooManyRequestsError('too_many_attempts', `Too many failed sign-in attempts; try again in ${Math.ceil(seconds / 60)} minute(s).`, {
-    retry_after_seconds: seconds,
-  });
+  return new TooManyRequestsError(
+    'too_many_attempts',
+    `Too many failed sign-in attempts; try again in ${Math.ceil(seconds / 60)} minute(s).`,
+    {
+      retry_after_seconds: seconds,
+    },
+  );
 }
 
 /**
@@ -499,7 +515,10 @@ export async function requireSessionWithCsrf(
 ): Promise<{ session: Session; user: User }> {
   const resolved = await resolveSession(ports, creds.sessionToken);
   if (!resolved) throw new UnauthenticatedError('unauthenticated', 'Sign in first: there is no live sign-in session.');
-  const mismatch = new ForbiddenError('csrf_token_mismatch', 'The X-Plexsphere-CSRF header must echo the plexsphere_csrf cookie of this session.');
+  const mismatch = new ForbiddenError(
+    'csrf_token_mismatch',
+    'The X-Plexsphere-CSRF header must echo the plexsphere_csrf cookie of this session.',
+  );
   const { csrfHeader, csrfCookie } = creds;
   if (!csrfHeader || !csrfCookie || csrfHeader.length > 256 || !constantTimeEqual(csrfHeader, csrfCookie)) throw mismatch;
   if (!constantTimeEqual(await sha256Hex(csrfHeader), resolved.session.csrf_hash)) throw mismatch;
@@ -540,7 +559,9 @@ export async function decideDevice(
   }
   const decidedAt = now.toISOString();
   const decision: DeviceDecision =
-    verdict === 'approved' ? { status: 'approved', subject_id: user.id, decided_at: decidedAt } : { status: 'denied', decided_at: decidedAt };
+    verdict === 'approved'
+      ? { status: 'approved', subject_id: user.id, decided_at: decidedAt }
+      : { status: 'denied', decided_at: decidedAt };
   if (!(await ports.auth.decide(device.device_code_hash, decision, decidedAt))) {
     const current = await ports.auth.getDeviceAuthorization(device.device_code_hash);
     throw current ? explainUndecidable(current, now) : new NotFoundError('device_code_not_found', 'No sign-in request has this code.');

@@ -50,8 +50,17 @@ const MIN_STORABLE_MAGNITUDE = 1e-130;
  */
 export function unstorableJson(value: unknown, path: string[] = [], depth = 1): { path: string[]; message: string }[] {
   if (typeof value === 'number') {
-    const storable = Number.isInteger(value) ? Number.isSafeInteger(value) : Number.isFinite(value) && Math.abs(value) >= MIN_STORABLE_MAGNITUDE;
-    return storable ? [] : [{ path, message: `must be a safe integer (at most ${Number.MAX_SAFE_INTEGER} in magnitude) or a decimal of at least 1e-130 in magnitude` }];
+    const storable = Number.isInteger(value)
+      ? Number.isSafeInteger(value)
+      : Number.isFinite(value) && Math.abs(value) >= MIN_STORABLE_MAGNITUDE;
+    return storable
+      ? []
+      : [
+          {
+            path,
+            message: `must be a safe integer (at most ${Number.MAX_SAFE_INTEGER} in magnitude) or a decimal of at least 1e-130 in magnitude`,
+          },
+        ];
   }
   if (value === null || typeof value !== 'object') return [];
   if (depth > MAX_JSON_CONTAINER_DEPTH) return [{ path, message: `nests more than ${MAX_JSON_CONTAINER_DEPTH} objects or arrays` }];
@@ -278,7 +287,10 @@ const mayManage = (ports: Pick<CatalogPorts, 'authorizer'>, subject: AuthzSubjec
 function field<S extends z.ZodType>(schema: S, value: unknown, path: string, code: string): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw fieldError(code, parsed.error.issues.map((i) => ({ path: [path, ...i.path.map(String)].join('.'), message: i.message })));
+  throw fieldError(
+    code,
+    parsed.error.issues.map((i) => ({ path: [path, ...i.path.map(String)].join('.'), message: i.message })),
+  );
 }
 
 function fieldError(code: string, errors: FieldError[], error: typeof InvalidInputError | typeof UnprocessableError = InvalidInputError) {
@@ -397,7 +409,10 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 /** Decodes standard, padded base64; InvalidInputError `invalid_payload` on anything else. */
 export function decodePayload(payload: string): Uint8Array {
-  if (payload.length === 0) throw new InvalidInputError('invalid_payload', 'payload must not be empty.', { errors: [{ path: 'payload', message: 'must not be empty' }] });
+  if (payload.length === 0)
+    throw new InvalidInputError('invalid_payload', 'payload must not be empty.', {
+      errors: [{ path: 'payload', message: 'must not be empty' }],
+    });
   if (payload.length > MAX_PAYLOAD_CHARS) {
     throw new InvalidInputError('invalid_payload', `payload must be at most ${MAX_PAYLOAD_CHARS} characters of base64.`, {
       errors: [{ path: 'payload', message: `at most ${MAX_PAYLOAD_CHARS} characters` }],
@@ -418,14 +433,21 @@ function checkPayloadForProvider(provider: CloudProvider, bytes: Uint8Array): vo
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
-    throw new UnprocessableError('invalid_credential_payload', 'An aws credential payload must be base64 of the JSON {"access_key_id", "secret_access_key"}.', {
-      errors: [{ path: 'payload', message: 'not a JSON document' }],
-    });
+    throw new UnprocessableError(
+      'invalid_credential_payload',
+      'An aws credential payload must be base64 of the JSON {"access_key_id", "secret_access_key"}.',
+      {
+        errors: [{ path: 'payload', message: 'not a JSON document' }],
+      },
+    );
   }
   const parsed = AwsCredentialPayloadSchema.safeParse(json);
   if (!parsed.success) {
     // Name the offending keys, never their values.
-    const errors = parsed.error.issues.map((i) => ({ path: ['payload', ...i.path.map(String)].join('.'), message: i.code === 'unrecognized_keys' ? `unknown keys ${i.keys.join(', ')}` : i.message }));
+    const errors = parsed.error.issues.map((i) => ({
+      path: ['payload', ...i.path.map(String)].join('.'),
+      message: i.code === 'unrecognized_keys' ? `unknown keys ${i.keys.join(', ')}` : i.message,
+    }));
     throw fieldError('invalid_credential_payload', errors, UnprocessableError);
   }
 }
@@ -452,7 +474,9 @@ function parseExpiry(raw: string | undefined, now: Date): string {
   const at = field(z.iso.datetime({ offset: true }), raw, 'expires_at', 'invalid_expires_at');
   const ms = Date.parse(at);
   if (ms <= now.getTime()) {
-    throw new UnprocessableError('invalid_expires_at', 'expires_at must be in the future.', { errors: [{ path: 'expires_at', message: 'must be in the future' }] });
+    throw new UnprocessableError('invalid_expires_at', 'expires_at must be in the future.', {
+      errors: [{ path: 'expires_at', message: 'must be in the future' }],
+    });
   }
   return new Date(ms).toISOString();
 }
@@ -505,7 +529,12 @@ export async function issueCredential(
   return credential;
 }
 
-export async function listCredentials(ports: CatalogPorts, subject: AuthzSubject, cloudId: string, page: PageRequest): Promise<Page<CloudCredential>> {
+export async function listCredentials(
+  ports: CatalogPorts,
+  subject: AuthzSubject,
+  cloudId: string,
+  page: PageRequest,
+): Promise<Page<CloudCredential>> {
   await mayRead(ports, subject);
   await requireCloud(ports, cloudId);
   return ports.catalog.listCredentials(cloudId, page);
@@ -551,7 +580,8 @@ export async function createBlueprint(ports: CatalogPorts, subject: AuthzSubject
   const body = input();
   const slug = field(CatalogSlugSchema, body.slug, 'slug', 'invalid_blueprint');
   const display_name = field(DisplayNameSchema, body.display_name, 'display_name', 'invalid_blueprint');
-  const description = body.description === undefined ? undefined : field(z.string().max(4096), body.description, 'description', 'invalid_blueprint');
+  const description =
+    body.description === undefined ? undefined : field(z.string().max(4096), body.description, 'description', 'invalid_blueprint');
   const now = ports.clock.now();
   const blueprint: Blueprint = {
     id: newId(now.getTime()),
@@ -607,7 +637,9 @@ const INHERITED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(
 export function parseParameterSchema(raw: unknown): BlueprintParameter[] {
   const doc = z.union([z.array(z.unknown()), z.strictObject({ parameters: z.array(z.unknown()) })]).safeParse(raw);
   if (!doc.success) {
-    throw fieldError('invalid_parameter_schema', [{ path: 'parameter_schema', message: 'must be {"parameters": [...]} or a list of parameters' }]);
+    throw fieldError('invalid_parameter_schema', [
+      { path: 'parameter_schema', message: 'must be {"parameters": [...]} or a list of parameters' },
+    ]);
   }
   const base = Array.isArray(doc.data) ? 'parameter_schema' : 'parameter_schema.parameters';
   const items = Array.isArray(doc.data) ? doc.data : doc.data.parameters;
@@ -617,7 +649,8 @@ export function parseParameterSchema(raw: unknown): BlueprintParameter[] {
   items.forEach((item, i) => {
     const parsed = BlueprintParameterSchema.safeParse(item);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors.push({ path: [`${base}.${i}`, ...issue.path.map(String)].join('.'), message: issue.message });
+      for (const issue of parsed.error.issues)
+        errors.push({ path: [`${base}.${i}`, ...issue.path.map(String)].join('.'), message: issue.message });
       return;
     }
     const p = parsed.data;
@@ -653,7 +686,10 @@ function checkManifests(xrd: Record<string, unknown> | undefined, composition: R
     });
     const x = XrdSchema.safeParse(xrd);
     const c = CompositionSchema.safeParse(composition);
-    for (const [name, r] of [['xrd', x], ['composition', c]] as const) {
+    for (const [name, r] of [
+      ['xrd', x],
+      ['composition', c],
+    ] as const) {
       if (!r.success) for (const i of r.error.issues) errors.push({ path: [name, ...i.path.map(String)].join('.'), message: i.message });
     }
     if (x.success && c.success && x.data.spec.names.kind !== c.data.spec.compositeTypeRef.kind) {
@@ -680,7 +716,10 @@ export async function publishVersion(
   const body = input();
   const version = field(VersionStringSchema, body.version, 'version', 'invalid_blueprint');
   const provider_kinds = field(
-    z.array(ProviderKindSchema).min(1, 'name at least one provider kind').refine((k) => new Set(k).size === k.length, 'must not repeat a kind'),
+    z
+      .array(ProviderKindSchema)
+      .min(1, 'name at least one provider kind')
+      .refine((k) => new Set(k).size === k.length, 'must not repeat a kind'),
     body.provider_kinds,
     'provider_kinds',
     'invalid_provider_kind',
@@ -762,7 +801,12 @@ export const BlueprintVersionViewSchema = z.object({
   provider_kinds: z.array(ProviderKindSchema),
   injection_strategy: InjectionStrategySchema,
   parameter_schema: z.array(
-    z.object({ name: z.string(), type: ParameterTypeSchema, required: z.boolean(), default: z.union([z.boolean(), z.number(), z.string()]).optional() }),
+    z.object({
+      name: z.string(),
+      type: ParameterTypeSchema,
+      required: z.boolean(),
+      default: z.union([z.boolean(), z.number(), z.string()]).optional(),
+    }),
   ),
   created_at: TimestampSchema,
 });

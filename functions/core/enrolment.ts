@@ -1,14 +1,7 @@
 import { z } from 'zod';
 import { type BootstrapTokenMinter, bootstrapTokenKind, bytesToUuid, parseBootstrapToken, uuidToBytes } from './bootstrap-tokens.ts';
 import type { Clock } from './clock.ts';
-import {
-  ForbiddenError,
-  InvalidInputError,
-  NotFoundError,
-  UnauthenticatedError,
-  UnavailableError,
-  UnprocessableError,
-} from './errors.ts';
+import { ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError, UnavailableError, UnprocessableError } from './errors.ts';
 import { IdSchema, newId, UUID_PATTERN } from './ids.ts';
 import type { TenancyStore } from './ports.ts';
 import type { EnrolledNode, Resource } from './resources.ts';
@@ -265,7 +258,10 @@ function tokenRefusal(resource: Resource, tokenHash: string, now: Date): Forbidd
  */
 export async function registerNode(ports: EnrolmentPorts, body: RegisterBody): Promise<Registration> {
   if (!isValidX25519PublicKey(body.public_key)) {
-    throw new InvalidInputError('public_key_invalid', 'public_key must be a 32-byte X25519 key in standard base64 (44 characters), not all zeros.');
+    throw new InvalidInputError(
+      'public_key_invalid',
+      'public_key must be a 32-byte X25519 key in standard base64 (44 characters), not all zeros.',
+    );
   }
   const projectId = body.project_id.toLowerCase();
   const invariants: Array<[boolean, string]> = [
@@ -287,7 +283,8 @@ export async function registerNode(ports: EnrolmentPorts, body: RegisterBody): P
 
   const tokenHash = ports.bootstrapTokens.hash(body.bootstrap_token);
   const resource = await ports.nodes.resourceForToken(tokenHash);
-  if (!resource || resource.bootstrap?.hash !== tokenHash) throw denied('token_invalid', 'No bootstrap token with this value is bound to a resource.');
+  if (!resource || resource.bootstrap?.hash !== tokenHash)
+    throw denied('token_invalid', 'No bootstrap token with this value is bound to a resource.');
   if (resource.project_id !== projectId) throw denied('project_mismatch', 'The bootstrap token was issued for another project.');
   if (!resource.external_ref || resource.external_ref !== body.resource_handle) {
     throw new NotFoundError('resource_not_found', 'No resource of the project has this handle.');
@@ -305,18 +302,26 @@ export async function registerNode(ports: EnrolmentPorts, body: RegisterBody): P
   if (!domain) throw new NotFoundError('resource_not_found', 'The resource belongs to no domain.');
   const nodeId = newId(now.getTime());
   const { nsk, hash: nskHash } = ports.nodeSecrets.issueNsk();
-  const meshIp = await enrolAtFreeMeshIp(ports.nodes, domain, (ip, meshCounterAdvance) => ({
-    pointer: { node_id: nodeId, resource_id: resource.id, project_id: projectId, domain_id: domain.id, mesh_ip: ip },
-    node: { node_id: nodeId, mesh_ip: ip, public_key: body.public_key, nsk_hash: nskHash, registered_at: at },
-    tokenHash,
-    nonce: body.nonce,
-    at,
-    meshCounterAdvance,
-  }), (refused) => {
-    if (refused.nonceTaken) return denied('nonce_collision', 'This nonce was already used in the project.');
-    if (!refused.tokenRefused) return undefined;
-    return (refused.resource && tokenRefusal(refused.resource, tokenHash, ports.clock.now())) ?? denied('token_consumed', 'This bootstrap token was already redeemed.');
-  });
+  const meshIp = await enrolAtFreeMeshIp(
+    ports.nodes,
+    domain,
+    (ip, meshCounterAdvance) => ({
+      pointer: { node_id: nodeId, resource_id: resource.id, project_id: projectId, domain_id: domain.id, mesh_ip: ip },
+      node: { node_id: nodeId, mesh_ip: ip, public_key: body.public_key, nsk_hash: nskHash, registered_at: at },
+      tokenHash,
+      nonce: body.nonce,
+      at,
+      meshCounterAdvance,
+    }),
+    (refused) => {
+      if (refused.nonceTaken) return denied('nonce_collision', 'This nonce was already used in the project.');
+      if (!refused.tokenRefused) return undefined;
+      return (
+        (refused.resource && tokenRefusal(refused.resource, tokenHash, ports.clock.now())) ??
+        denied('token_consumed', 'This bootstrap token was already redeemed.')
+      );
+    },
+  );
   const signing = await ports.nodeSecrets.signingKey();
   return {
     node_id: nodeId,
@@ -416,7 +421,8 @@ export async function authenticateNode(
 ): Promise<NodeIdentity> {
   const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
   const credential = bearer ? parseNskBearer(bearer) : undefined;
-  if (!credential) throw new UnauthenticatedError('unauthorized', 'Send the node credential: Authorization: Bearer nsk_<env>_<node id and key>.');
+  if (!credential)
+    throw new UnauthenticatedError('unauthorized', 'Send the node credential: Authorization: Bearer nsk_<env>_<node id and key>.');
   const invalid = new UnauthenticatedError('nsk_invalid', 'The node credential is not valid.');
   if (credential.env !== env) throw invalid;
   const found = await ports.nodes.find(credential.nodeId);
@@ -429,9 +435,14 @@ export async function authenticateNode(
   const lowered = pathId?.toLowerCase();
   if (!lowered || !UUID_PATTERN.test(lowered)) throw new InvalidInputError('invalid_node_id', 'The node id is not a UUID.');
   if (lowered !== node.node_id) {
-    throw new ForbiddenError('node_id_mismatch', 'The node credential belongs to another node than the path names.', 'insufficient_relation', {
-      relation_path: [],
-    });
+    throw new ForbiddenError(
+      'node_id_mismatch',
+      'The node credential belongs to another node than the path names.',
+      'insufficient_relation',
+      {
+        relation_path: [],
+      },
+    );
   }
   return { nodeId: node.node_id, resourceId: found.resource.id, projectId: found.pointer.project_id, domainId: found.pointer.domain_id };
 }
@@ -482,9 +493,13 @@ export async function acceptHeartbeat(ports: EnrolmentPorts, identity: NodeIdent
   const now = ports.clock.now();
   const skewMs = clientNow - now.getTime();
   if (Math.abs(skewMs) > MAX_CLOCK_SKEW_MS) {
-    throw new InvalidInputError('clock_skew', `client_now drifts ${Math.round(skewMs / 1000)} s from the server clock; heartbeats must be within 60 s.`, {
-      server_now: now.toISOString(),
-    });
+    throw new InvalidInputError(
+      'clock_skew',
+      `client_now drifts ${Math.round(skewMs / 1000)} s from the server clock; heartbeats must be within 60 s.`,
+      {
+        server_now: now.toISOString(),
+      },
+    );
   }
   const at = now.toISOString();
   const resource = await ports.nodes.recordHeartbeat(identity.resourceId, identity.nodeId, at, version);
@@ -576,7 +591,13 @@ export interface CapabilityManifest {
   binary_checksum: string;
   ssh_host_key_fingerprint: string;
   declared_hooks: Array<{ name: string; checksum: string }>;
-  plexd_hooks: Array<{ name: string; image_digest: string; parameters?: Record<string, string>; timeout_seconds?: number; sandbox?: boolean }>;
+  plexd_hooks: Array<{
+    name: string;
+    image_digest: string;
+    parameters?: Record<string, string>;
+    timeout_seconds?: number;
+    sandbox?: boolean;
+  }>;
 }
 
 const MANIFEST_FIELDS = ['binary_checksum', 'binary_version', 'declared_hooks', 'plexd_hooks', 'ssh_host_key_fingerprint'] as const;
@@ -601,11 +622,15 @@ export function canonicalManifest(body: CapabilityManifestBody): CapabilityManif
   if (declared.some((h) => !h.name.trim() || !decodeBase64Key(h.checksum))) {
     throw new InvalidInputError('declared_hook_invalid', 'Each declared hook needs a name and a 32-byte base64 checksum.');
   }
-  if (hasDuplicates(declared.map((h) => h.name))) throw new InvalidInputError('declared_hook_duplicate', 'Declared hook names must be unique.');
+  if (hasDuplicates(declared.map((h) => h.name)))
+    throw new InvalidInputError('declared_hook_duplicate', 'Declared hook names must be unique.');
   const plexd = body.plexd_hooks ?? [];
   if (plexd.length > MAX_HOOKS) throw new UnprocessableError('plexd_hooks_too_many', `At most ${MAX_HOOKS} plexd hooks.`);
   if (plexd.some((h) => !h.name.trim() || !/^sha256:[0-9a-f]{64}$/.test(h.image_digest) || (h.timeout_seconds ?? 0) < 0)) {
-    throw new UnprocessableError('plexd_hook_invalid', 'Each plexd hook needs a name, a sha256:<hex> image digest and a non-negative timeout.');
+    throw new UnprocessableError(
+      'plexd_hook_invalid',
+      'Each plexd hook needs a name, a sha256:<hex> image digest and a non-negative timeout.',
+    );
   }
   if (hasDuplicates(plexd.map((h) => h.name))) throw new UnprocessableError('plexd_hook_duplicate', 'plexd hook names must be unique.');
   return {

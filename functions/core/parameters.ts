@@ -21,7 +21,10 @@ function matches(type: BlueprintParameter['type'], value: unknown): value is Val
  * with Object.fromEntries, which defines own data properties, so even `__proto__` is kept as a
  * value rather than setting the prototype.
  */
-export function validateParameters(schema: readonly BlueprintParameter[], given: Record<string, unknown> | undefined): Record<string, Value> {
+export function validateParameters(
+  schema: readonly BlueprintParameter[],
+  given: Record<string, unknown> | undefined,
+): Record<string, Value> {
   const errors: FieldError[] = [];
   const input = given ?? {};
   const out = new Map<string, Value>();
@@ -37,16 +40,21 @@ export function validateParameters(schema: readonly BlueprintParameter[], given:
       continue;
     }
     if (!matches(param.type, value)) {
-      const expected = param.type === 'integer' ? `an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}` : `a ${param.type}`;
+      const expected =
+        param.type === 'integer' ? `an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}` : `a ${param.type}`;
       errors.push({ path: `parameters.${param.name}`, message: `must be ${expected}` });
       continue;
     }
     out.set(param.name, value);
   }
   if (errors.length) {
-    throw new UnprocessableError('invalid_parameters', `The parameters do not match the blueprint version: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, {
-      errors,
-    });
+    throw new UnprocessableError(
+      'invalid_parameters',
+      `The parameters do not match the blueprint version: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      {
+        errors,
+      },
+    );
   }
   return Object.fromEntries(out);
 }

@@ -96,14 +96,18 @@ function pastDeadline(r: Resource, clock: Clock, timeoutSeconds: number): boolea
 export async function substrateTarget(ports: Pick<StepPorts, 'catalog' | 'vault'>, r: Resource): Promise<SubstrateTarget> {
   if (!r.cloud_id || !r.credential_handle) throw new NotFoundError('substrate_unknown', 'The resource names no cloud credential.');
   const cloud = await ports.catalog.getCloud(r.cloud_id);
-  if (!cloud) throw new NotFoundError('cloud_not_found', 'The resource\'s cloud no longer exists.');
+  if (!cloud) throw new NotFoundError('cloud_not_found', "The resource's cloud no longer exists.");
   const endpoint = awsEndpointOf(cloud);
   const secret = await ports.vault.read(r.credential_handle.secret_arn, r.credential_handle.version_id);
   const keys = awsKeysFromSecret(secret.value);
   return {
     region: typeof r.parameters?.region === 'string' ? r.parameters.region : endpoint.region,
     ...(endpoint.url && { endpoint: endpoint.url }),
-    credentials: { accessKeyId: keys.access_key_id, secretAccessKey: keys.secret_access_key, ...(keys.session_token && { sessionToken: keys.session_token }) },
+    credentials: {
+      accessKeyId: keys.access_key_id,
+      secretAccessKey: keys.secret_access_key,
+      ...(keys.session_token && { sessionToken: keys.session_token }),
+    },
   };
 }
 
@@ -118,7 +122,10 @@ export function recipeFor(template: ReturnType<typeof machineTemplate>): Install
  * to the Resource, and the machine is launched (idempotent through its client token, tagged with
  * the Resource id at creation).
  */
-export async function applySubstrate(ports: StepPorts & { substrate: Substrate; minter: TokenMinter }, input: StepInput): Promise<StepOutcome> {
+export async function applySubstrate(
+  ports: StepPorts & { substrate: Substrate; minter: TokenMinter },
+  input: StepInput,
+): Promise<StepOutcome> {
   const r = await current(ports, input, ['Pending', 'Provisioning', 'Enrolling']);
   const p = r?.provisioning;
   if (!r || !p) return superseded;
@@ -131,7 +138,11 @@ export async function applySubstrate(ports: StepPorts & { substrate: Substrate; 
   const { token, hash } = await ports.minter.mint({ projectId: r.project_id, resourceId: r.id, salt: p.provisioned_resource_id });
   const issuedAt = ports.clock.now().toISOString();
   if (!r.bootstrap) {
-    const bound = await ports.resources.bindBootstrapToken(r.id, p.generation, { hash, issued_at: issuedAt, expires_at: later(ports.clock, ports.config.tokenTtlSeconds) });
+    const bound = await ports.resources.bindBootstrapToken(r.id, p.generation, {
+      hash,
+      issued_at: issuedAt,
+      expires_at: later(ports.clock, ports.config.tokenTtlSeconds),
+    });
     if (!bound) return superseded;
   }
   const userData = renderCloudInit(
@@ -204,12 +215,17 @@ export async function checkSubstrate(ports: StepPorts & { substrate: Substrate }
   if (machine && ['shutting-down', 'terminated', 'stopping', 'stopped'].includes(machine.state)) {
     return {
       status: 'failed',
-      error: { code: 'substrate_lost', message: `The instance is ${machine.state}${machine.stateReason ? ` (${machine.stateReason})` : ''}.` },
+      error: {
+        code: 'substrate_lost',
+        message: `The instance is ${machine.state}${machine.stateReason ? ` (${machine.stateReason})` : ''}.`,
+      },
     };
   }
   // No machine listed yet is not a loss: EC2's DescribeInstances may lag its RunInstances.
   if (pastDeadline(r, ports.clock, ports.config.substrateTimeoutSeconds)) {
-    const message = machine ? `The instance was still ${machine.state} at the deadline.` : 'The launched instance never appeared in the cloud before the deadline.';
+    const message = machine
+      ? `The instance was still ${machine.state} at the deadline.`
+      : 'The launched instance never appeared in the cloud before the deadline.';
     return { status: 'failed', error: { code: machine ? 'substrate_timeout' : 'substrate_lost', message } };
   }
   return { status: 'waiting', waiting_on: 'substrate-running' };
@@ -233,7 +249,12 @@ export async function awaitEnrolment(
     await ports.callbacks.succeed(input.task_token, superseded);
     return superseded;
   }
-  const stored = await ports.resources.annotate(r.id, input.generation, { enrol_task_token: input.task_token }, ports.clock.now().toISOString());
+  const stored = await ports.resources.annotate(
+    r.id,
+    input.generation,
+    { enrol_task_token: input.task_token },
+    ports.clock.now().toISOString(),
+  );
   if (!stored) {
     await ports.callbacks.succeed(input.task_token, superseded);
     return superseded;
@@ -271,7 +292,11 @@ export function errorInfo(error: { Error?: string; Cause?: string } | undefined)
     'States.Timeout': 'enrolment_timeout',
     'States.HeartbeatTimeout': 'enrolment_timeout',
   };
-  if (known[code]) return { code: known[code], message: code === 'States.Timeout' ? 'The node did not register and heartbeat before the deadline.' : message };
+  if (known[code])
+    return {
+      code: known[code],
+      message: code === 'States.Timeout' ? 'The node did not register and heartbeat before the deadline.' : message,
+    };
   // A step handler's error message starts with its stable code (functions/shared/step-handler.ts).
   const coded = /^([a-z][a-z0-9_]*): (.+)$/s.exec(message);
   return coded ? { code: coded[1] as string, message: coded[2] as string } : { code, message };
@@ -317,7 +342,9 @@ export async function drainNode(ports: StepPorts, input: StepInput): Promise<Ste
       to: 'Deprovisioning',
       generation: input.generation,
       at: now.toISOString(),
-      reason: node ? `Node ${node.node_id} is out of the mesh; terminating the substrate.` : 'No node was enrolled; terminating the substrate.',
+      reason: node
+        ? `Node ${node.node_id} is out of the mesh; terminating the substrate.`
+        : 'No node was enrolled; terminating the substrate.',
       waitingOn: 'substrate-termination',
       deadline: later(ports.clock, ports.config.terminateTimeoutSeconds),
     });
@@ -327,7 +354,12 @@ export async function drainNode(ports: StepPorts, input: StepInput): Promise<Ste
     return { status: 'failed', error: { code: 'drain_timeout', message: 'The node was still heartbeating at the deadline.' } };
   }
   if (r.provisioning.waiting_on !== 'node-drain') {
-    await ports.resources.annotate(r.id, input.generation, { waiting_on: 'node-drain', reason: 'NSK revoked; waiting for the node to leave the mesh.' }, now.toISOString());
+    await ports.resources.annotate(
+      r.id,
+      input.generation,
+      { waiting_on: 'node-drain', reason: 'NSK revoked; waiting for the node to leave the mesh.' },
+      now.toISOString(),
+    );
   }
   return { status: 'waiting', waiting_on: 'node-drain' };
 }
@@ -363,7 +395,9 @@ export async function terminateSubstrate(ports: StepPorts & { substrate: Substra
       to: 'Deleted',
       generation: input.generation,
       at: ports.clock.now().toISOString(),
-      reason: machines.length ? `Node and substrate are gone (${machines.map((m) => m.instanceId).join(', ')} terminated).` : 'Nothing was running; the resource is gone.',
+      reason: machines.length
+        ? `Node and substrate are gone (${machines.map((m) => m.instanceId).join(', ')} terminated).`
+        : 'Nothing was running; the resource is gone.',
       ...(r.provisioning.substrate && { substrate: { ...r.provisioning.substrate, instance_state: 'terminated' } }),
     });
     return moved ? done : superseded;
@@ -384,7 +418,12 @@ export async function terminateSubstrate(ports: StepPorts & { substrate: Substra
   }
   if (r.provisioning.waiting_on === 'substrate-launch') {
     const reason = `Terminating ${live.map((m) => m.instanceId).join(', ')}, launched while the delete came.`;
-    await ports.resources.annotate(r.id, input.generation, { waiting_on: 'substrate-termination', reason }, ports.clock.now().toISOString());
+    await ports.resources.annotate(
+      r.id,
+      input.generation,
+      { waiting_on: 'substrate-termination', reason },
+      ports.clock.now().toISOString(),
+    );
   }
   return { status: 'waiting', waiting_on: 'substrate-termination' };
 }

@@ -79,7 +79,12 @@ export async function authorizedProject(
   return project;
 }
 
-export async function listProjects(ports: TenancyPorts, subject: AuthzSubject, domainId: string, page: PageRequest): Promise<Page<Project>> {
+export async function listProjects(
+  ports: TenancyPorts,
+  subject: AuthzSubject,
+  domainId: string,
+  page: PageRequest,
+): Promise<Page<Project>> {
   const domain = await requireDomain(ports, domainId);
   // A caller with no footing in the domain is refused outright; others see the rows they may read.
   const inDomain = subject.domainId === domain.id || subject.adminOf.includes(domain.id) || subject.auditorOf.includes(domain.id);

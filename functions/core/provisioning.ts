@@ -102,7 +102,11 @@ export async function createResource(
   return result;
 }
 
-export async function getResource(ports: Pick<ProvisioningPorts, 'tenancy' | 'resources' | 'authorizer'>, subject: AuthzSubject, id: string): Promise<Resource> {
+export async function getResource(
+  ports: Pick<ProvisioningPorts, 'tenancy' | 'resources' | 'authorizer'>,
+  subject: AuthzSubject,
+  id: string,
+): Promise<Resource> {
   const resource = await readableResource(ports, subject, id);
   // A deleted adopted Resource is gone, as the contract has it (its delete removes the row).
   if (resource.deleted_at !== undefined) throw new NotFoundError('resource_not_found', 'The resource does not exist.');
@@ -110,7 +114,11 @@ export async function getResource(ports: Pick<ProvisioningPorts, 'tenancy' | 're
 }
 
 /** The Resource, deleted or not, when the caller may read it. */
-async function readableResource(ports: Pick<ProvisioningPorts, 'tenancy' | 'resources' | 'authorizer'>, subject: AuthzSubject, id: string): Promise<Resource> {
+async function readableResource(
+  ports: Pick<ProvisioningPorts, 'tenancy' | 'resources' | 'authorizer'>,
+  subject: AuthzSubject,
+  id: string,
+): Promise<Resource> {
   const resource = await ports.resources.get(id);
   if (!resource) throw new NotFoundError('resource_not_found', 'The resource does not exist.');
   const project = await ports.tenancy.getProject(resource.project_id);
@@ -119,7 +127,12 @@ async function readableResource(ports: Pick<ProvisioningPorts, 'tenancy' | 'reso
   return resource;
 }
 
-export async function listResources(ports: ProvisioningPorts, subject: AuthzSubject, projectId: string, page: PageRequest): Promise<Page<Resource>> {
+export async function listResources(
+  ports: ProvisioningPorts,
+  subject: AuthzSubject,
+  projectId: string,
+  page: PageRequest,
+): Promise<Page<Resource>> {
   await authorizedProject(ports, subject, projectId, 'read');
   return ports.resources.listByProject(projectId, page);
 }

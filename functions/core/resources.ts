@@ -163,9 +163,16 @@ export const ResourceViewSchema = z.object({
       last_error: ErrorInfoSchema.optional(),
       transitions: z.array(z.object({ phase: PhaseSchema, at: z.string() })),
       substrate: z
-        .object({ provider: SubstrateRefSchema.shape.provider, region: z.string(), instance_id: z.string().optional(), state: z.string().optional() })
+        .object({
+          provider: SubstrateRefSchema.shape.provider,
+          region: z.string(),
+          instance_id: z.string().optional(),
+          state: z.string().optional(),
+        })
         .optional(),
-      node: z.object({ node_id: IdSchema, mesh_ip: z.string(), registered_at: z.string(), last_heartbeat_at: z.string().optional() }).optional(),
+      node: z
+        .object({ node_id: IdSchema, mesh_ip: z.string(), registered_at: z.string(), last_heartbeat_at: z.string().optional() })
+        .optional(),
     })
     .optional(),
 });
@@ -195,9 +202,21 @@ export function resourceView(r: Resource): ResourceView {
         ...(p.last_error && { last_error: p.last_error }),
         transitions: p.transitions,
         ...(p.substrate && {
-          substrate: { provider: p.substrate.provider, region: p.substrate.region, instance_id: p.substrate.instance_id, state: p.substrate.instance_state },
+          substrate: {
+            provider: p.substrate.provider,
+            region: p.substrate.region,
+            instance_id: p.substrate.instance_id,
+            state: p.substrate.instance_state,
+          },
         }),
-        ...(r.node && { node: { node_id: r.node.node_id, mesh_ip: r.node.mesh_ip, registered_at: r.node.registered_at, last_heartbeat_at: r.node.last_heartbeat_at } }),
+        ...(r.node && {
+          node: {
+            node_id: r.node.node_id,
+            mesh_ip: r.node.mesh_ip,
+            registered_at: r.node.registered_at,
+            last_heartbeat_at: r.node.last_heartbeat_at,
+          },
+        }),
       },
     }),
   };
@@ -233,14 +252,33 @@ export interface ResourceStore {
   /** One conditional write on phase and generation; undefined when the Resource has moved on. */
   changePhase(id: string, change: PhaseChange): Promise<Resource | undefined>;
   /** Updates the run's bookkeeping (waiting_on, substrate, task token) without a phase change, fenced on generation. */
-  annotate(id: string, generation: number, fields: Partial<Pick<Provisioning, 'waiting_on' | 'substrate' | 'enrol_task_token' | 'reason'>>, at: string): Promise<Resource | undefined>;
+  annotate(
+    id: string,
+    generation: number,
+    fields: Partial<Pick<Provisioning, 'waiting_on' | 'substrate' | 'enrol_task_token' | 'reason'>>,
+    at: string,
+  ): Promise<Resource | undefined>;
   /**
    * Starts a new run: bumps the generation (from the expected one) and sets the arc; used by
    * delete (teardown) and by the reconciler (resume). Undefined when someone else moved first.
    */
-  startRun(id: string, change: { expectedGeneration: number; run: 'provision' | 'teardown'; phase: Phase; fromPhases: readonly Phase[]; at: string; reason: string }): Promise<Resource | undefined>;
+  startRun(
+    id: string,
+    change: {
+      expectedGeneration: number;
+      run: 'provision' | 'teardown';
+      phase: Phase;
+      fromPhases: readonly Phase[];
+      at: string;
+      reason: string;
+    },
+  ): Promise<Resource | undefined>;
   /** Binds a bootstrap token (by hash) to the Resource, fenced on generation. */
-  bindBootstrapToken(id: string, generation: number, token: { hash: string; issued_at: string; expires_at: string }): Promise<Resource | undefined>;
+  bindBootstrapToken(
+    id: string,
+    generation: number,
+    token: { hash: string; issued_at: string; expires_at: string },
+  ): Promise<Resource | undefined>;
   /** Revokes the bootstrap token and the node's NSK (teardown). */
   revokeCredentials(id: string, at: string): Promise<Resource | undefined>;
   /**

@@ -63,7 +63,8 @@ export function machineTemplate(template: string | undefined, parameters: Record
   return {
     ...base,
     // An AMI id wins; else an SSM parameter that names one, which EC2 resolves at launch.
-    ...(typeof parameters.ssmParameterName === 'string' && parameters.ssmParameterName && { image_id: `resolve:ssm:${parameters.ssmParameterName}` }),
+    ...(typeof parameters.ssmParameterName === 'string' &&
+      parameters.ssmParameterName && { image_id: `resolve:ssm:${parameters.ssmParameterName}` }),
     ...(typeof parameters.ami === 'string' && parameters.ami && { image_id: parameters.ami }),
     ...(typeof parameters.instanceType === 'string' && { instance_type: parameters.instanceType }),
   };

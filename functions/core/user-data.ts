@@ -113,9 +113,7 @@ export function renderCloudInit(boot: NodeBootstrap, recipe: InstallRecipe = CLO
  */
 export function parseCloudInit(userData: string): NodeBootstrap {
   const token = userData.match(new RegExp(`path: ${TOKEN_PATH}\\n(?:    .*\\n)*?    content: (".*")`))?.[1];
-  const env = Object.fromEntries(
-    [...userData.matchAll(/^ {6}(PLEXD_[A-Z_]+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
-  );
+  const env = Object.fromEntries([...userData.matchAll(/^ {6}(PLEXD_[A-Z_]+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]));
   if (!token || !env.PLEXD_API || !env.PLEXD_PROJECT_ID || !env.PLEXD_RESOURCE_HANDLE) {
     throw new Error('user data is not a plexsphere node bootstrap');
   }

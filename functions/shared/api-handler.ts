@@ -126,7 +126,11 @@ export function createApiHandler(group: FunctionGroup, operations: Record<string
         const correlationId = apiReq?.correlationId ?? randomUUID();
         const problem = toProblem(request.error, request.event.rawPath ?? '', correlationId);
         if (problem.status >= 500) {
-          log('error', 'request failed', { correlationId, route: request.event.routeKey, error: String(request.error?.stack ?? request.error) });
+          log('error', 'request failed', {
+            correlationId,
+            route: request.event.routeKey,
+            error: String(request.error?.stack ?? request.error),
+          });
         } else {
           log('info', 'request refused', { correlationId, route: request.event.routeKey, status: problem.status, code: problem.code });
         }

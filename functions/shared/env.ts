@@ -13,7 +13,11 @@ export const ApiEnvSchema = z.object({
   DEVICE_CODE_TTL_SECONDS: z.coerce.number().int().positive().default(600),
   DEVICE_POLL_INTERVAL_SECONDS: z.coerce.number().int().positive().default(5),
   /** How long a credential-assignment request waits for a decision (default 7 days). */
-  ASSIGNMENT_REQUEST_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+  ASSIGNMENT_REQUEST_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3600),
   /** The phase arcs' state machines; required by the resources group (checked where used). */
   PROVISION_STATE_MACHINE_ARN: z.string().optional(),
   TEARDOWN_STATE_MACHINE_ARN: z.string().optional(),

@@ -6,7 +6,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   const parsed = schema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
   const errors = parsed.error.issues.map((issue) => ({
-    path: issue.path.length ? issue.path.join('.') : (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)'),
+    path: issue.path.length ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)',
     message: issue.message,
   }));
   const summary = errors.map((e) => `${e.path}: ${e.message}`).join('; ');

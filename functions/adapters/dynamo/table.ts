@@ -1,4 +1,9 @@
-import { type AttributeValue, ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   TransactWriteCommand,
@@ -111,9 +116,7 @@ export class Table {
   /** Puts an item that must not exist yet; returns false when it does. */
   async putNew(item: Key & Item): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutCommand({ TableName: this.name, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }),
-      );
+      await this.client.send(new PutCommand({ TableName: this.name, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }));
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -172,7 +175,8 @@ export class Table {
         await this.client.send(new TransactWriteCommand({ TransactItems }));
         return undefined;
       } catch (err) {
-        if (!(err instanceof TransactionCanceledException || (err as { name?: string })?.name === 'TransactionCanceledException')) throw err;
+        if (!(err instanceof TransactionCanceledException || (err as { name?: string })?.name === 'TransactionCanceledException'))
+          throw err;
         const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
         if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
           return actions.map((_, i) => {
