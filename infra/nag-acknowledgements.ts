@@ -1,6 +1,5 @@
 import { type CfnElement, type Stack, Validations } from 'aws-cdk-lib';
-import { RUNS, stateMachineName } from './constructs/state-machine-names.ts';
-import { tableNameOf } from './stacks/data-stack.ts';
+import { credentialSecretPrefix, RUNS, stateMachineName, tableName } from './naming.ts';
 import type { WorkflowsStack } from './stacks/workflows-stack.ts';
 
 // Each cdk-nag (AwsSolutions) finding this app accepts, with its reason. test/infra/nag.test.ts runs
@@ -20,16 +19,16 @@ function common(stage: string): { id: string; reason: string }[] {
     {
       id: 'AwsSolutions-L1',
       reason:
-        'DESIGN §5 pins the Lambda runtime to nodejs24.x, the Node line the tests run on (infra/node-line.ts). It is the newest ' +
+        'The Lambda runtime is pinned to nodejs24.x, the Node line the tests run on (infra/node-line.ts). It is the newest ' +
         'runtime aws-cdk-lib knows today; when an upgrade knows a newer one, moving runtime and tests together is a deliberate change.',
     },
     { id: wildcard('*'), reason: 'X-Ray trace upload and Step Functions log delivery have no resource-level permissions.' },
     {
-      id: wildcard(`${ARN('dynamodb', `table/${tableNameOf(stage)}`)}/index/*`),
+      id: wildcard(`${ARN('dynamodb', `table/${tableName(stage)}`)}/index/*`),
       reason: 'The stage table`s own global secondary indexes (list queries); the table adapter reads no other table.',
     },
     {
-      id: wildcard(ARN('secretsmanager', `secret:plexsphere/${stage}/credentials/*`)),
+      id: wildcard(ARN('secretsmanager', `secret:${credentialSecretPrefix(stage)}*`)),
       reason: 'One secret per cloud credential, created at run time under the stage`s credential prefix: the name is known only by prefix.',
     },
     ...RUNS.map((run) => ({

@@ -1,6 +1,7 @@
 import type { App, Environment } from 'aws-cdk-lib';
 import { ApiEnvSchema } from '../functions/shared/env.ts';
 import { acknowledgeApi, acknowledgeWorkflows } from './nag-acknowledgements.ts';
+import { stackDescription, stackName, stageTags } from './naming.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { WorkflowsStack } from './stacks/workflows-stack.ts';
@@ -25,20 +26,20 @@ export function stageOf(app: App): string {
  * their fixed names), then the workflows (which need the API's URL for the nodes' user data).
  */
 export function addPlexsphere(app: App, stage: string, env?: Environment): Plexsphere {
-  const common = { ...(env && { env }), tags: { project: 'plexsphere', stage } };
-  const data = new DataStack(app, `plexsphere-${stage}-data`, { ...common, stage, description: `Plexsphere broker (${stage}): table` });
-  const api = new ApiStack(app, `plexsphere-${stage}-api`, {
+  const common = { ...(env && { env }), tags: stageTags(stage) };
+  const data = new DataStack(app, stackName(stage, 'data'), { ...common, stage, description: stackDescription(stage, 'table') });
+  const api = new ApiStack(app, stackName(stage, 'api'), {
     ...common,
     stage,
     data,
-    description: `Plexsphere broker (${stage}): HTTP API`,
+    description: stackDescription(stage, 'HTTP API'),
   });
-  const workflows = new WorkflowsStack(app, `plexsphere-${stage}-workflows`, {
+  const workflows = new WorkflowsStack(app, stackName(stage, 'workflows'), {
     ...common,
     stage,
     data,
     api,
-    description: `Plexsphere broker (${stage}): state machines, step functions, reconciler`,
+    description: stackDescription(stage, 'state machines, step functions, reconciler'),
   });
   // The table is named, not referenced: the order is declared.
   api.addStackDependency(data, 'the API functions use the table by name');

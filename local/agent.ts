@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseBootstrapToken } from '../functions/core/bootstrap-tokens.ts';
-import { formatNskBearer } from '../functions/core/enrolment.ts';
+import { formatNskBearer } from '../functions/core/enrolment/node-auth.ts';
 import { type NodeBootstrap, parseCloudInit } from '../functions/core/user-data.ts';
 
 export type AgentPhase = 'registering' | 'running' | 'refused' | 'stopped';

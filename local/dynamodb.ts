@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { crc32 } from 'node:zlib';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { TABLE_KEYS } from '../functions/adapters/dynamo/table-def.ts';
-import { type DynamoAnswer, DynaliteClient, FileJournal, Gate, journalPath, MemoryJournal, Transactions } from './dynamo-transactions.ts';
+import { errorBody, parseJson, sendJson } from './aws-json-protocol.ts';
+import { FileJournal, Gate, journalPath, MemoryJournal } from './dynamo/atomicity.ts';
+import { type DynamoAnswer, DynaliteClient } from './dynamo/protocol.ts';
+import { Transactions } from './dynamo/transactions.ts';
 import { closeServer, listen } from './net.ts';
 import { readBodyText } from './state-file.ts';
 
@@ -112,29 +113,17 @@ async function answer(req: IncomingMessage, res: ServerResponse, work: (body: un
     const text = await readBodyText(req, MAX_BODY_BYTES, () => {
       throw new BodyTooLargeError();
     });
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    result = body === undefined ? { status: 400, body: { __type: 'com.amazon.coral.service#SerializationException' } } : await work(body);
+    const body = parseJson(text);
+    result = body.ok ? await work(body.value) : { status: 400, body: errorBody('com.amazon.coral.service#SerializationException') };
   } catch (err) {
     if (err instanceof BodyTooLargeError) {
       res.statusCode = 413;
       res.end();
       return;
     }
-    result = { status: 500, body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(err) } };
+    result = { status: 500, body: errorBody('com.amazonaws.dynamodb.v20120810#InternalServerError', String(err)) };
   }
-  const text = JSON.stringify(result.body);
-  res.writeHead(result.status, {
-    'Content-Type': 'application/x-amz-json-1.0',
-    'Content-Length': Buffer.byteLength(text),
-    'x-amz-crc32': crc32(text),
-    'x-amzn-RequestId': randomUUID(),
-  });
-  res.end(text);
+  sendJson(res, result.status, result.body, { version: '1.0', dynalite: true });
 }
 
 /** Creates the single table as the CDK stack declares it; an existing table is left alone. */

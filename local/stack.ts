@@ -12,11 +12,11 @@ import { DEMO_CLOUD_REGION, DEMO_CREDENTIAL_KEYS } from '../scripts/seed-catalog
 import { type SeedReport, seedFixtures } from '../scripts/seed.ts';
 import { startAgent } from './agent.ts';
 import { ensureTable, startDynamo } from './dynamodb.ts';
-import { startEc2 } from './ec2.ts';
+import { startEc2 } from './ec2/service.ts';
 import { LocalStepFunctions, stepFunctionArn } from './functions.ts';
 import { startGateway } from './gateway.ts';
-import { startSecretsManager } from './secrets-manager.ts';
-import { startStepFunctions, substitute } from './stepfunctions.ts';
+import { startSecretsManager } from './secrets-manager/api.ts';
+import { startStepFunctions, substitute } from './stepfunctions/api.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

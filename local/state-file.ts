@@ -1,7 +1,8 @@
 // What the local emulators share about their persistence and their HTTP bodies.
 import { randomUUID } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import type { z } from 'zod';
 
 /**
  * A JSON state file saved whole, one save at a time in call order. Each save goes to an
@@ -41,6 +42,29 @@ export class StateFile {
       throw error;
     }
   }
+}
+
+/**
+ * Reads what a StateFile saved; no file yet is `empty()`. A corrupt file must not be silently
+ * replaced, so it throws, without the parser's message: it could quote secrets or user data.
+ */
+export async function readState<T>(path: string, schema: z.ZodType<T>, empty: () => T, what: string): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty();
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new Error(`${path} is not a valid ${what} state file; repair or remove it`);
+  return parsed.data;
 }
 
 /** A request body as text; `tooLarge` throws the emulator's own error past `maxBytes`. */

@@ -1,5 +1,6 @@
 // Two-party credential assignments, and the same decisions through the approvals queue.
-import type { approvalView, assignmentView } from '../../functions/core/assignments.ts';
+import type { approvalView } from '../../functions/core/assignments/approvals.ts';
+import type { assignmentView } from '../../functions/core/assignments/assignment.ts';
 import { type Args, type Command, stringFlag } from '../command.ts';
 import type { Context } from '../context.ts';
 import { details, table } from '../render.ts';
@@ -45,7 +46,7 @@ const REASON = { reason: { type: 'string' as const, placeholder: 'text', require
 
 /** The reason body, checked with the broker's schema. */
 async function reasonBody(args: Args, command: string): Promise<{ reason: string }> {
-  const { ReasonBodySchema } = await import('../../functions/core/assignments.ts');
+  const { ReasonBodySchema } = await import('../../functions/core/assignments/use-cases.ts');
   return checkBody(ReasonBodySchema, { reason: stringFlag(args, 'reason') }, { reason: '--reason' }, command);
 }
 
@@ -61,7 +62,7 @@ const request: Command = {
   ],
   async run(ctx, args) {
     const projectId = stringFlag(args, 'project-id') ?? '';
-    const { RequestAssignmentBodySchema } = await import('../../functions/core/assignments.ts');
+    const { RequestAssignmentBodySchema } = await import('../../functions/core/assignments/use-cases.ts');
     const body = checkBody(
       RequestAssignmentBodySchema,
       { cloud_credential_id: stringFlag(args, 'cloud-credential-id') },

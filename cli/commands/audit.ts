@@ -1,5 +1,5 @@
 // The audit trail of a Domain: who asked for or decided what, when, and under which correlation id.
-import type { AuditEntry } from '../../functions/core/assignments.ts';
+import type { AuditEntry } from '../../functions/core/assignments/audit.ts';
 import { type Command, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { table } from '../render.ts';

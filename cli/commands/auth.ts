@@ -1,5 +1,5 @@
 // login (the RFC 8628 device flow against the broker), whoami, logout.
-import type { StartedDeviceAuthorization } from '../../functions/core/auth.ts';
+import type { StartedDeviceAuthorization } from '../../functions/core/auth/schemas.ts';
 import { openBrowser } from '../browser.ts';
 import { type Command, boolFlag, stringFlag } from '../command.ts';
 import { updateProfile } from '../config.ts';

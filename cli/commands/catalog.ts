@@ -1,5 +1,7 @@
 // The platform catalog: clouds, their credentials (metadata only), blueprints and versions.
-import type { blueprintView, cloudView, credentialView } from '../../functions/core/catalog.ts';
+import type { blueprintView } from '../../functions/core/catalog/blueprints.ts';
+import type { cloudView } from '../../functions/core/catalog/clouds.ts';
+import type { credentialView } from '../../functions/core/catalog/credentials.ts';
 import { type Command, stringFlag } from '../command.ts';
 import { cell, details, table } from '../render.ts';
 import { LIST_FLAGS, listItems, moreHint, result, seg } from './shared.ts';

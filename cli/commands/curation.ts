@@ -18,11 +18,9 @@ import {
 } from './catalog.ts';
 import { checkBody, result, seg } from './shared.ts';
 
-const core = () => import('../../functions/core/catalog.ts');
-
 /** The slug rule of the catalog, as a usage error naming the flag. */
 async function checkSlug(value: string | undefined, command: string): Promise<string> {
-  const { CatalogSlugSchema } = await core();
+  const { CatalogSlugSchema } = await import('../../functions/core/catalog/shared.ts');
   const parsed = CatalogSlugSchema.safeParse(value);
   if (!parsed.success) throw new UsageError(`--slug must be ${parsed.error.issues[0]?.message ?? 'a slug'}, not "${value}"`, command);
   return parsed.data;
@@ -90,7 +88,8 @@ const cloudCreate: Command = {
   ],
   async run(ctx, args) {
     const name = 'cloud create';
-    const { CLOUD_PROVIDERS, CreateCloudBodySchema } = await core();
+    const { CLOUD_PROVIDERS } = await import('../../functions/core/catalog/provider-keys.ts');
+    const { CreateCloudBodySchema } = await import('../../functions/core/catalog/clouds.ts');
     const slug = await checkSlug(stringFlag(args, 'slug'), name);
     const provider = oneOf(stringFlag(args, 'provider') ?? '', CLOUD_PROVIDERS, '--provider', name);
     const region = stringFlag(args, 'region');
@@ -196,7 +195,7 @@ const credentialCreate: Command = {
       }
       if (Date.parse(expiresAt) <= ctx.now()) throw new UsageError(`--expires-at must be in the future, not ${expiresAt}`, name);
     }
-    const { IssueCredentialBodySchema, MAX_PAYLOAD_CHARS } = await core();
+    const { IssueCredentialBodySchema, MAX_PAYLOAD_CHARS } = await import('../../functions/core/catalog/credentials.ts');
     // Signed in? Asked before anyone types material into the terminal.
     const api = ctx.api();
     const { bytes, source } = await readMaterial(ctx, args, name);
@@ -240,7 +239,7 @@ const credentialRevoke: Command = {
     const name = 'cloud credential revoke';
     const id = args.positionals[0] ?? '';
     if (!boolFlag(args, 'yes')) throw new UsageError(`revoking cannot be undone; add --yes to revoke credential ${id}`, name);
-    const { RevokeCredentialBodySchema } = await core();
+    const { RevokeCredentialBodySchema } = await import('../../functions/core/catalog/credentials.ts');
     const body = checkBody(RevokeCredentialBodySchema, { reason: stringFlag(args, 'reason') }, { reason: '--reason' }, name);
     const c = (await ctx.api().post<CredentialView>(`/v1/cloud-credentials/${seg(id)}/revoke`, { body })).body;
     return result(c, `Revoked credential ${c.display_name}.\n${credentialDetails(c)}`);
@@ -266,7 +265,7 @@ const blueprintCreate: Command = {
     const name = 'blueprint create';
     const slug = await checkSlug(stringFlag(args, 'slug'), name);
     const description = stringFlag(args, 'description');
-    const { CreateBlueprintBodySchema } = await core();
+    const { CreateBlueprintBodySchema } = await import('../../functions/core/catalog/blueprints.ts');
     const body = checkBody(
       CreateBlueprintBodySchema,
       { slug, display_name: displayName(args, name), ...(description !== undefined && { description }) },
@@ -288,7 +287,7 @@ async function parameterSchemaFrom(path: string, command: string): Promise<unkno
   } catch (err) {
     throw new UsageError(`${flag}: ${path} is not valid JSON (${(err as Error).message})`, command);
   }
-  const { parseParameterSchema } = await core();
+  const { parseParameterSchema } = await import('../../functions/core/catalog/parameter-schema.ts');
   try {
     parseParameterSchema(doc);
   } catch (err) {
@@ -330,7 +329,7 @@ const versionPublish: Command = {
   async run(ctx, args) {
     const name = 'blueprint version publish';
     const blueprintId = args.positionals[0] ?? '';
-    const { INJECTION_STRATEGIES, PROVIDER_KINDS, PublishVersionBodySchema } = await core();
+    const { INJECTION_STRATEGIES, PROVIDER_KINDS, PublishVersionBodySchema } = await import('../../functions/core/catalog/blueprints.ts');
     const kinds = (stringFlag(args, 'provider-kinds') ?? 'aws').split(',').map((k) => k.trim());
     for (const kind of kinds) oneOf(kind, PROVIDER_KINDS, '--provider-kinds', name);
     const repeated = kinds.find((k, i) => kinds.indexOf(k) !== i);

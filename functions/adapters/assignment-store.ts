@@ -5,7 +5,7 @@ import {
   type AssignmentState,
   type AssignmentStore,
   type CredentialHandle,
-} from '../core/assignments.ts';
+} from '../core/assignments/assignment.ts';
 import { ConflictError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { assignmentKeys } from './dynamo/keys.ts';

@@ -1,4 +1,4 @@
-import { type AuditEntry, type AuditLog, AuditEntryViewSchema } from '../core/assignments.ts';
+import { type AuditEntry, type AuditLog, AuditEntryViewSchema } from '../core/assignments/audit.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { auditKeys } from './dynamo/keys.ts';
 import type { Table } from './dynamo/table.ts';

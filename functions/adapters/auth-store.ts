@@ -7,7 +7,7 @@ import {
   type DeviceDecision,
   type Session,
   SessionSchema,
-} from '../core/auth.ts';
+} from '../core/auth/ports.ts';
 import { keys } from './dynamo/keys.ts';
 import { putNewAction, type Table } from './dynamo/table.ts';
 

@@ -1,15 +1,8 @@
 import { z } from 'zod';
-import {
-  type Blueprint,
-  BlueprintSchema,
-  type BlueprintVersion,
-  BlueprintVersionSchema,
-  type CatalogStore,
-  type Cloud,
-  type CloudCredential,
-  CloudCredentialSchema,
-  CloudSchema,
-} from '../core/catalog.ts';
+import { type Blueprint, BlueprintSchema, type BlueprintVersion, BlueprintVersionSchema } from '../core/catalog/blueprints.ts';
+import { type Cloud, CloudSchema } from '../core/catalog/clouds.ts';
+import { type CloudCredential, CloudCredentialSchema } from '../core/catalog/credentials.ts';
+import type { CatalogStore } from '../core/catalog/store.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { keys, listSortKey } from './dynamo/keys.ts';

@@ -1,9 +1,19 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CapabilityManifest, Enrolment, EnrolOutcome, NodePointer, NodeStore, StoredCapabilities } from '../core/enrolment.ts';
+import type {
+  CapabilityManifest,
+  Enrolment,
+  EnrolOutcome,
+  NodePointer,
+  NodeStore,
+  PeerSnapshot,
+  StoredCapabilities,
+} from '../core/enrolment/ports.ts';
+import { livePeersOf } from '../core/enrolment/state.ts';
 import { type Resource, ResourceSchema } from '../core/resources.ts';
 import { resourceKeys } from './dynamo/keys.ts';
 import { entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
+import { addPeerActions, PeerSnapshots, removePeerActions } from './peer-snapshot.ts';
 
 const TokenPointerSchema = z.object({ id: z.string() });
 const MeshClaimSchema = z.object({ mesh_ip: z.string() });
@@ -32,6 +42,18 @@ const CapabilitiesSchema = z.object({
     .optional(),
 });
 
+/**
+ * A node's pointer never changes while it exists, so a container remembers it and a node call reads
+ * only the Resource. A remembered pointer is confirmed when the Resource no longer vouches for the
+ * node (revoked or gone): the pointer may have been released since.
+ */
+const POINTERS_REMEMBERED = 20_000;
+const pointers = new Map<string, NodePointer>();
+function rememberPointer(pointer: NodePointer): void {
+  pointers.set(pointer.node_id, pointer);
+  if (pointers.size > POINTERS_REMEMBERED) pointers.delete(pointers.keys().next().value as string);
+}
+
 // `node` is not a DynamoDB reserved word but `hash` is; names go through placeholders alike.
 const NAMES = { '#node': 'node' };
 
@@ -41,7 +63,11 @@ const NAMES = { '#node': 'node' };
  * capability manifest), and the writes on the Resource's `node`.
  */
 export class DynamoNodeStore implements NodeStore {
-  constructor(private readonly table: Table) {}
+  private readonly snapshots: PeerSnapshots;
+
+  constructor(private readonly table: Table) {
+    this.snapshots = new PeerSnapshots(table, async (domainId) => livePeersOf(await this.domainNodes(domainId)));
+  }
 
   async resourceForToken(tokenHash: string): Promise<Resource | undefined> {
     const pointer = await this.table.get(resourceKeys.bootstrapToken(tokenHash), TokenPointerSchema);
@@ -123,6 +149,8 @@ export class DynamoNodeStore implements NodeStore {
         },
       });
     }
+    // The new peer joins the domain's snapshot in the same transaction; after the actions whose outcomes are read below.
+    actions.push(...addPeerActions(pointer.domain_id, { node_id: node.node_id, mesh_ip: node.mesh_ip, public_key: node.public_key }));
     const cancelled = await this.table.transact(actions);
     if (!cancelled) {
       const resource = await this.table.get(resourceKeys.resource(pointer.resource_id), ResourceSchema);
@@ -140,8 +168,10 @@ export class DynamoNodeStore implements NodeStore {
   }
 
   async release(pointer: Pick<NodePointer, 'node_id' | 'domain_id' | 'mesh_ip'>): Promise<void> {
+    pointers.delete(pointer.node_id);
+    const leaves = [{ Delete: { Key: resourceKeys.node(pointer.node_id) } }, ...removePeerActions(pointer.domain_id, pointer.node_id)];
     const cancelled = await this.table.transact([
-      { Delete: { Key: resourceKeys.node(pointer.node_id) } },
+      ...leaves,
       {
         Delete: {
           Key: resourceKeys.meshIp(pointer.domain_id, pointer.mesh_ip),
@@ -151,14 +181,26 @@ export class DynamoNodeStore implements NodeStore {
         },
       },
     ]);
-    // The address was no longer ours: the pointer goes on its own.
-    if (cancelled) await this.table.delete(resourceKeys.node(pointer.node_id));
+    // The address was no longer ours: the pointer and the peer go without it.
+    if (cancelled) await this.table.transact(leaves);
   }
 
   async find(nodeId: string): Promise<{ pointer: NodePointer; resource: Resource } | undefined> {
-    const pointer = await this.table.get(resourceKeys.node(nodeId), PointerSchema);
-    const resource = pointer && (await this.table.get(resourceKeys.resource(pointer.resource_id), ResourceSchema));
-    return pointer && resource ? { pointer, resource } : undefined;
+    const known = pointers.get(nodeId);
+    const pointer = known ?? (await this.table.get(resourceKeys.node(nodeId), PointerSchema));
+    if (!pointer) return undefined;
+    const resource = await this.table.get(resourceKeys.resource(pointer.resource_id), ResourceSchema);
+    const vouched = resource?.node?.node_id === nodeId && !resource.node.revoked_at;
+    if (known && !vouched && !(await this.table.get(resourceKeys.node(nodeId), PointerSchema))) {
+      pointers.delete(nodeId);
+      return undefined;
+    }
+    if (!known) rememberPointer(pointer);
+    return resource ? { pointer, resource } : undefined;
+  }
+
+  peerSnapshot(domainId: string): Promise<PeerSnapshot> {
+    return this.snapshots.current(domainId);
   }
 
   async markRefused(resourceId: string, nodeId: string, at: string): Promise<void> {
@@ -184,6 +226,7 @@ export class DynamoNodeStore implements NodeStore {
     return updated && ResourceSchema.parse(entityOf(updated));
   }
 
+  /** Every node pointer of the domain with its Resource: the slow way, for a snapshot that is not complete yet. */
   async domainNodes(domainId: string): Promise<Array<{ pointer: NodePointer; resource: Resource | undefined }>> {
     // The list index only finds candidates; liveness is decided on the Resource items, read consistently.
     const pointers: NodePointer[] = [];

@@ -15,6 +15,7 @@ import {
 import { keys, resourceKeys } from './dynamo/keys.ts';
 import { entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
 import { DynamoNodeStore } from './node-store.ts';
+import { removePeerActions } from './peer-snapshot.ts';
 
 const RecordSchema = z.object({ id: z.string(), request_hash: z.string() });
 // `provisioning` is a DynamoDB reserved word, so expressions name it through a placeholder.
@@ -261,14 +262,21 @@ export class DynamoResourceStore implements ResourceStore {
     if (!current) return undefined;
     const sets = ['updated_at = :at'];
     if (current.bootstrap && !current.bootstrap.revoked_at && !current.bootstrap.consumed_at) sets.push('bootstrap.revoked_at = :at');
-    if (current.node && !current.node.revoked_at) sets.push('node.revoked_at = :at');
-    const updated = await this.table.update({
+    const revokesNode = current.node && !current.node.revoked_at;
+    if (revokesNode) sets.push('node.revoked_at = :at');
+    const write = {
       Key: resourceKeys.resource(id),
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: 'attribute_exists(PK)',
       ExpressionAttributeValues: { ':at': at },
-    });
-    return updated && ResourceSchema.parse(entityOf(updated));
+    };
+    if (!current.node || !revokesNode) {
+      const updated = await this.table.update(write);
+      return updated && ResourceSchema.parse(entityOf(updated));
+    }
+    // A revoked node leaves its domain's peer snapshot in the same transaction.
+    const cancelled = await this.table.transact([{ Update: write }, ...removePeerActions(current.domain_id, current.node.node_id)]);
+    return cancelled ? undefined : this.get(id);
   }
 
   async recordLaunchIntent(id: string, generation: number, substrate: SubstrateRef, at: string) {

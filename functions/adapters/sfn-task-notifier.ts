@@ -1,6 +1,6 @@
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import type { EnrolmentNotifier } from '../core/enrolment.ts';
-import type { TaskCallbacks } from '../core/phase-steps.ts';
+import type { EnrolmentNotifier } from '../core/enrolment/ports.ts';
+import type { TaskCallbacks } from '../core/phase-steps/config.ts';
 
 /** The wait is already over: it timed out, its execution stopped, or a success was sent before. */
 const ALREADY_DONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);

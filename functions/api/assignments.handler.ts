@@ -1,7 +1,9 @@
-import * as assignments from '../core/assignments.ts';
+import * as assignments from '../core/assignments/use-cases.ts';
 import { requireAllowed } from '../core/access.ts';
 import { parseId } from '../core/ids.ts';
-import { type Actor, type Assignment, ReasonBodySchema, RequestAssignmentBodySchema } from '../core/assignments.ts';
+import { approvalView, listApprovals } from '../core/assignments/approvals.ts';
+import { type Assignment, assignmentView, type Decision } from '../core/assignments/assignment.ts';
+import { type Actor, ReasonBodySchema, RequestAssignmentBodySchema } from '../core/assignments/use-cases.ts';
 import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
 import type { Deps } from '../shared/composition.ts';
 import { created, ok } from '../shared/http.ts';
@@ -18,7 +20,7 @@ function noBody(body: unknown): void {
   }
 }
 
-function decideWith(decision: assignments.Decision, view: 'assignment' | 'approval') {
+function decideWith(decision: Decision, view: 'assignment' | 'approval') {
   return async (req: AuthedRequest, d: Deps) => {
     const id = parseId(req.pathParams.id, view === 'approval' ? 'approval' : 'credential_assignment');
     let reason: string | undefined;
@@ -31,7 +33,7 @@ function decideWith(decision: assignments.Decision, view: 'assignment' | 'approv
 
 function render(a: Assignment, view: 'assignment' | 'approval', d: Deps) {
   const now = d.clock.now();
-  return view === 'assignment' ? assignments.assignmentView(a, now) : assignments.approvalView(a, now);
+  return view === 'assignment' ? assignmentView(a, now) : approvalView(a, now);
 }
 
 export const handler = createApiHandler('assignments', {
@@ -72,7 +74,7 @@ export const handler = createApiHandler('assignments', {
     return listResponse(
       req,
       d,
-      (page) => assignments.listApprovals(d, req.subject, filters, page),
+      (page) => listApprovals(d, req.subject, filters, page),
       (a) => render(a, 'approval', d),
     );
   },

@@ -1,4 +1,14 @@
-import * as auth from '../core/auth.ts';
+import { formatUserCode, newSecretToken } from '../core/auth/codes.ts';
+import { decideDevice, describeUserCode, exchangeDeviceCode, startDeviceAuthorization } from '../core/auth/device.ts';
+import { idpBindingView, listIdpBindings } from '../core/auth/idp-bindings.ts';
+import { type AuthPorts, DEFAULT_SESSION_TTL_SECONDS, DEFAULT_THROTTLE } from '../core/auth/ports.ts';
+import {
+  DeviceCodeRequestSchema,
+  DeviceDecisionRequestSchema,
+  DeviceTokenRequestSchema,
+  SignInRequestSchema,
+} from '../core/auth/schemas.ts';
+import { requireSessionWithCsrf, resolveSession, signIn, signOut } from '../core/auth/session.ts';
 import { ForbiddenError } from '../core/errors.ts';
 import { parseId } from '../core/ids.ts';
 import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
@@ -16,7 +26,7 @@ const CSRF_HEADER = 'x-plexsphere-csrf';
 // OAuth responses carrying codes or tokens must not be cached (RFC 6749 §5.1).
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-function authPorts(d: Deps): auth.AuthPorts {
+function authPorts(d: Deps): AuthPorts {
   return {
     auth: d.auth,
     tenancy: d.tenancy,
@@ -27,8 +37,8 @@ function authPorts(d: Deps): auth.AuthPorts {
       publicUrl: d.env.PUBLIC_URL,
       deviceCodeTtlSeconds: d.env.DEVICE_CODE_TTL_SECONDS,
       pollIntervalSeconds: d.env.DEVICE_POLL_INTERVAL_SECONDS,
-      sessionTtlSeconds: auth.DEFAULT_SESSION_TTL_SECONDS,
-      throttle: auth.DEFAULT_THROTTLE,
+      sessionTtlSeconds: DEFAULT_SESSION_TTL_SECONDS,
+      throttle: DEFAULT_THROTTLE,
     },
   };
 }
@@ -42,7 +52,7 @@ function cookie(d: Deps, name: string, value: string, maxAgeSeconds: number, htt
 
 /** Session-authenticated writes: the session (401), the CSRF token (403), and the Origin when the browser sends one. */
 async function sessionUser(req: ApiRequest, d: Deps) {
-  const { user } = await auth.requireSessionWithCsrf(d, {
+  const { user } = await requireSessionWithCsrf(d, {
     sessionToken: req.cookies[SESSION_COOKIE],
     csrfCookie: req.cookies[CSRF_COOKIE],
     csrfHeader: req.headers[CSRF_HEADER],
@@ -57,7 +67,7 @@ async function sessionUser(req: ApiRequest, d: Deps) {
 async function signInPageView(req: ApiRequest, d: Deps): Promise<SignInPageView> {
   const input = req.query.user_code;
   if (input === undefined || input.trim() === '') return { step: 'enter-code' };
-  const described = await auth.describeUserCode(d, input);
+  const described = await describeUserCode(d, input);
   switch (described.state) {
     case 'malformed':
       return {
@@ -68,36 +78,36 @@ async function signInPageView(req: ApiRequest, d: Deps): Promise<SignInPageView>
     case 'not_found':
       return {
         step: 'enter-code',
-        code: auth.formatUserCode(described.userCode),
+        code: formatUserCode(described.userCode),
         error: 'We do not recognise that code. Check it against your terminal, or start the sign-in again there.',
       };
     case 'expired':
       return {
         step: 'closed',
-        userCode: auth.formatUserCode(described.userCode),
+        userCode: formatUserCode(described.userCode),
         title: 'This code has expired',
         message: 'Codes are valid for a few minutes. Run the sign-in command in your terminal again to get a new one.',
       };
     case 'approved':
       return {
         step: 'closed',
-        userCode: auth.formatUserCode(described.userCode),
+        userCode: formatUserCode(described.userCode),
         title: 'This code has already been used',
         message: 'This sign-in was already approved. Return to your terminal, or start a new sign-in there.',
       };
     case 'denied':
       return {
         step: 'closed',
-        userCode: auth.formatUserCode(described.userCode),
+        userCode: formatUserCode(described.userCode),
         title: 'This request was denied',
         message: 'Start the sign-in again from your terminal if you want to continue.',
       };
     case 'pending': {
-      const current = await auth.resolveSession(d, req.cookies[SESSION_COOKIE]);
+      const current = await resolveSession(d, req.cookies[SESSION_COOKIE]);
       const sameDomain = current && current.user.domain_id === described.domain.id;
       return {
         step: 'sign-in',
-        userCode: auth.formatUserCode(described.userCode),
+        userCode: formatUserCode(described.userCode),
         domainId: described.domain.id,
         domainName: described.domain.name,
         bindingId: described.binding.id,
@@ -114,22 +124,22 @@ export const handler = createApiHandler('auth', {
     // No binding in this broker is platform-scoped, so the platform chooser is empty.
     if (req.query.scope === 'platform') return ok([], 200, headers);
     const domainId = parseId(req.query.domain_id, 'domain');
-    return ok((await auth.listIdpBindings(d, domainId)).map(auth.idpBindingView), 200, headers);
+    return ok((await listIdpBindings(d, domainId)).map(idpBindingView), 200, headers);
   },
 
   startDeviceAuthorization: async (req: ApiRequest, d: Deps) => {
-    const body = parseBody(auth.DeviceCodeRequestSchema, req.body);
-    return ok(await auth.startDeviceAuthorization(authPorts(d), body), 200, NO_STORE);
+    const body = parseBody(DeviceCodeRequestSchema, req.body);
+    return ok(await startDeviceAuthorization(authPorts(d), body), 200, NO_STORE);
   },
 
   exchangeDeviceCode: async (req: ApiRequest, d: Deps) => {
-    const body = parseBody(auth.DeviceTokenRequestSchema, req.body);
-    const issued = await auth.exchangeDeviceCode(authPorts(d), body.device_code);
+    const body = parseBody(DeviceTokenRequestSchema, req.body);
+    const issued = await exchangeDeviceCode(authPorts(d), body.device_code);
     return ok({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn }, 200, NO_STORE);
   },
 
   signInPage: async (req: ApiRequest, d: Deps): Promise<ApiResult> => {
-    const nonce = auth.newSecretToken().slice(0, 24);
+    const nonce = newSecretToken().slice(0, 24);
     return {
       status: 200,
       contentType: 'text/html; charset=utf-8',
@@ -145,9 +155,9 @@ export const handler = createApiHandler('auth', {
   },
 
   signIn: async (req: ApiRequest, d: Deps): Promise<ApiResult> => {
-    const body = parseBody(auth.SignInRequestSchema, req.body);
-    const started = await auth.signIn(authPorts(d), { ...body, sourceIp: req.sourceIp ?? 'unknown' });
-    const ttl = auth.DEFAULT_SESSION_TTL_SECONDS;
+    const body = parseBody(SignInRequestSchema, req.body);
+    const started = await signIn(authPorts(d), { ...body, sourceIp: req.sourceIp ?? 'unknown' });
+    const ttl = DEFAULT_SESSION_TTL_SECONDS;
     return {
       status: 200,
       body: {
@@ -164,20 +174,20 @@ export const handler = createApiHandler('auth', {
 
   // Always 204 with both cookies cleared, so the answer tells nothing about the session.
   signOut: async (req: ApiRequest, d: Deps): Promise<ApiResult> => {
-    await auth.signOut(d, req.cookies[SESSION_COOKIE]);
+    await signOut(d, req.cookies[SESSION_COOKIE]);
     return { status: 204, headers: NO_STORE, cookies: [cookie(d, SESSION_COOKIE, '', 0, true), cookie(d, CSRF_COOKIE, '', 0, false)] };
   },
 
   approveDevice: async (req: ApiRequest, d: Deps) => {
     const user = await sessionUser(req, d);
-    const { user_code } = parseBody(auth.DeviceDecisionRequestSchema, req.body);
-    return ok(await auth.decideDevice(d, user, user_code, 'approved'));
+    const { user_code } = parseBody(DeviceDecisionRequestSchema, req.body);
+    return ok(await decideDevice(d, user, user_code, 'approved'));
   },
 
   denyDevice: async (req: ApiRequest, d: Deps) => {
     const user = await sessionUser(req, d);
-    const { user_code } = parseBody(auth.DeviceDecisionRequestSchema, req.body);
-    return ok(await auth.decideDevice(d, user, user_code, 'denied'));
+    const { user_code } = parseBody(DeviceDecisionRequestSchema, req.body);
+    return ok(await decideDevice(d, user, user_code, 'denied'));
   },
 
   // Public and the same for everyone: built once per container from the route table and the body schemas.

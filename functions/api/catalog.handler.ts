@@ -1,16 +1,9 @@
-import * as catalog from '../core/catalog.ts';
-import {
-  blueprintView,
-  CreateBlueprintBodySchema,
-  CreateCloudBodySchema,
-  cloudView,
-  credentialView,
-  IssueCredentialBodySchema,
-  PatchCloudBodySchema,
-  PublishVersionBodySchema,
-  RevokeCredentialBodySchema,
-  versionView,
-} from '../core/catalog.ts';
+import * as blueprints from '../core/catalog/blueprints.ts';
+import { blueprintView, CreateBlueprintBodySchema, PublishVersionBodySchema, versionView } from '../core/catalog/blueprints.ts';
+import * as clouds from '../core/catalog/clouds.ts';
+import { CreateCloudBodySchema, cloudView, PatchCloudBodySchema } from '../core/catalog/clouds.ts';
+import * as credentials from '../core/catalog/credentials.ts';
+import { credentialView, IssueCredentialBodySchema, RevokeCredentialBodySchema } from '../core/catalog/credentials.ts';
 import { parseId } from '../core/ids.ts';
 import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
 import type { Deps } from '../shared/composition.ts';
@@ -23,28 +16,28 @@ import { parseBody } from '../shared/validation.ts';
 
 export const handler = createApiHandler('catalog', {
   createCloud: async (req: AuthedRequest, d: Deps) => {
-    const cloud = await catalog.createCloud(d, req.subject, () => parseBody(CreateCloudBodySchema, req.body));
+    const cloud = await clouds.createCloud(d, req.subject, () => parseBody(CreateCloudBodySchema, req.body));
     return created(cloudView(cloud), `/v1/clouds/${cloud.id}`);
   },
 
-  listClouds: (req: AuthedRequest, d: Deps) => listResponse(req, d, (page) => catalog.listClouds(d, req.subject, page), cloudView),
+  listClouds: (req: AuthedRequest, d: Deps) => listResponse(req, d, (page) => clouds.listClouds(d, req.subject, page), cloudView),
 
   getCloud: async (req: AuthedRequest, d: Deps) =>
-    ok(cloudView(await catalog.getCloud(d, req.subject, parseId(req.pathParams.id, 'cloud')))),
+    ok(cloudView(await clouds.getCloud(d, req.subject, parseId(req.pathParams.id, 'cloud')))),
 
   patchCloud: async (req: AuthedRequest, d: Deps) => {
     const id = parseId(req.pathParams.id, 'cloud');
-    return ok(cloudView(await catalog.patchCloud(d, req.subject, id, () => parseBody(PatchCloudBodySchema, req.body))));
+    return ok(cloudView(await clouds.patchCloud(d, req.subject, id, () => parseBody(PatchCloudBodySchema, req.body))));
   },
 
   deleteCloud: async (req: AuthedRequest, d: Deps) => {
-    await catalog.deleteCloud(d, req.subject, parseId(req.pathParams.id, 'cloud'));
+    await clouds.deleteCloud(d, req.subject, parseId(req.pathParams.id, 'cloud'));
     return noContent();
   },
 
   createCredential: async (req: AuthedRequest, d: Deps) => {
     const cloudId = parseId(req.pathParams.id, 'cloud');
-    const credential = await catalog.issueCredential(d, req.subject, cloudId, () => parseBody(IssueCredentialBodySchema, req.body));
+    const credential = await credentials.issueCredential(d, req.subject, cloudId, () => parseBody(IssueCredentialBodySchema, req.body));
     return created(credentialView(credential, d.clock.now()), `/v1/cloud-credentials/${credential.id}`);
   },
 
@@ -54,24 +47,24 @@ export const handler = createApiHandler('catalog', {
     return listResponse(
       req,
       d,
-      (page) => catalog.listCredentials(d, req.subject, cloudId, page),
+      (page) => credentials.listCredentials(d, req.subject, cloudId, page),
       (c) => credentialView(c, now),
     );
   },
 
   getCredential: async (req: AuthedRequest, d: Deps) => {
-    const credential = await catalog.getCredential(d, req.subject, parseId(req.pathParams.id, 'cloud_credential'));
+    const credential = await credentials.getCredential(d, req.subject, parseId(req.pathParams.id, 'cloud_credential'));
     return ok(credentialView(credential, d.clock.now()));
   },
 
   revokeCredential: async (req: AuthedRequest, d: Deps) => {
     const id = parseId(req.pathParams.id, 'cloud_credential');
-    const credential = await catalog.revokeCredential(d, req.subject, id, () => parseBody(RevokeCredentialBodySchema, req.body));
+    const credential = await credentials.revokeCredential(d, req.subject, id, () => parseBody(RevokeCredentialBodySchema, req.body));
     return ok(credentialView(credential, d.clock.now()));
   },
 
   createBlueprint: async (req: AuthedRequest, d: Deps) => {
-    const blueprint = await catalog.createBlueprint(d, req.subject, () => parseBody(CreateBlueprintBodySchema, req.body));
+    const blueprint = await blueprints.createBlueprint(d, req.subject, () => parseBody(CreateBlueprintBodySchema, req.body));
     return created(blueprintView(blueprint), `/v1/blueprints/${blueprint.id}`);
   },
 
@@ -80,18 +73,18 @@ export const handler = createApiHandler('catalog', {
     listResponse(
       req,
       d,
-      (page) => catalog.listBlueprints(d, req.subject, page),
+      (page) => blueprints.listBlueprints(d, req.subject, page),
       (b) => blueprintView(b),
     ),
 
   getBlueprint: async (req: AuthedRequest, d: Deps) => {
-    const { blueprint, versions } = await catalog.getBlueprint(d, req.subject, parseId(req.pathParams.id, 'blueprint'));
+    const { blueprint, versions } = await blueprints.getBlueprint(d, req.subject, parseId(req.pathParams.id, 'blueprint'));
     return ok(blueprintView(blueprint, versions));
   },
 
   publishBlueprintVersion: async (req: AuthedRequest, d: Deps) => {
     const blueprintId = parseId(req.pathParams.id, 'blueprint');
-    const version = await catalog.publishVersion(d, req.subject, blueprintId, () => parseBody(PublishVersionBodySchema, req.body));
+    const version = await blueprints.publishVersion(d, req.subject, blueprintId, () => parseBody(PublishVersionBodySchema, req.body));
     // The contract has no per-version path: Location names the blueprint, whose versions list it.
     return created(versionView(version), `/v1/blueprints/${blueprintId}`);
   },

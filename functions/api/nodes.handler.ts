@@ -1,5 +1,9 @@
 import type { z } from 'zod';
-import * as enrolment from '../core/enrolment.ts';
+import { recordCapabilities } from '../core/enrolment/capabilities.ts';
+import { acceptHeartbeat } from '../core/enrolment/heartbeat.ts';
+import { registerNode } from '../core/enrolment/register.ts';
+import { CapabilityManifestBodySchema, HeartbeatBodySchema, RegisterBodySchema } from '../core/enrolment/schemas.ts';
+import { nodeState } from '../core/enrolment/state.ts';
 import { InvalidInputError, NotImplementedError } from '../core/errors.ts';
 import { createApiHandler, type NodeRequest } from '../shared/api-handler.ts';
 import type { Deps } from '../shared/composition.ts';
@@ -18,13 +22,17 @@ function parseEnvelope<S extends z.ZodType>(schema: S, body: unknown, code: stri
 export const handler = createApiHandler('nodes', {
   register: async (req: ApiRequest, d: Deps) => ({
     status: 201,
-    body: await enrolment.registerNode(d, parseBody(enrolment.RegisterBodySchema, req.body)),
+    body: await registerNode(d, parseBody(RegisterBodySchema, req.body)),
   }),
 
   heartbeat: async (req: NodeRequest, d: Deps) =>
-    ok(await enrolment.acceptHeartbeat(d, req.node, parseEnvelope(enrolment.HeartbeatBodySchema, req.body, 'malformed_heartbeat_request'))),
+    ok(await acceptHeartbeat(d, req.node, parseEnvelope(HeartbeatBodySchema, req.body, 'malformed_heartbeat_request'))),
 
-  nodeState: async (req: NodeRequest, d: Deps) => ok(await enrolment.nodeState(d, req.node)),
+  nodeState: async (req: NodeRequest, d: Deps) => {
+    const answer = await nodeState(d, req.node, req.headers['if-none-match']);
+    if (answer.notModified) return { status: 304, headers: { ETag: answer.etag } };
+    return ok(answer.view, 200, answer.etag ? { ETag: answer.etag } : undefined);
+  },
 
   nodeEvents: async () => {
     throw new NotImplementedError(
@@ -34,11 +42,5 @@ export const handler = createApiHandler('nodes', {
   },
 
   putCapabilities: async (req: NodeRequest, d: Deps) =>
-    ok(
-      await enrolment.recordCapabilities(
-        d,
-        req.node,
-        parseEnvelope(enrolment.CapabilityManifestBodySchema, req.body, 'malformed_capabilities_request'),
-      ),
-    ),
+    ok(await recordCapabilities(d, req.node, parseEnvelope(CapabilityManifestBodySchema, req.body, 'malformed_capabilities_request'))),
 });

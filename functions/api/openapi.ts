@@ -6,13 +6,10 @@
 // the broker's real answers to them.
 
 import { z } from 'zod';
-import {
-  ApprovalViewSchema,
-  AssignmentViewSchema,
-  AuditEntryViewSchema,
-  RequestAssignmentBodySchema,
-  ReasonBodySchema,
-} from '../core/assignments.ts';
+import { ApprovalViewSchema } from '../core/assignments/approvals.ts';
+import { AssignmentViewSchema } from '../core/assignments/assignment.ts';
+import { AuditEntryViewSchema } from '../core/assignments/audit.ts';
+import { RequestAssignmentBodySchema, ReasonBodySchema } from '../core/assignments/use-cases.ts';
 import {
   DeviceCodeRequestSchema,
   DeviceCodeViewSchema,
@@ -25,19 +22,15 @@ import {
   SignInRequestSchema,
   SignInViewSchema,
   WhoamiViewSchema,
-} from '../core/auth.ts';
+} from '../core/auth/schemas.ts';
 import {
   BlueprintVersionViewSchema,
   BlueprintViewSchema,
-  CloudViewSchema,
   CreateBlueprintBodySchema,
-  CreateCloudBodySchema,
-  CredentialViewSchema,
-  IssueCredentialBodySchema,
-  PatchCloudBodySchema,
   PublishVersionBodySchema,
-  RevokeCredentialBodySchema,
-} from '../core/catalog.ts';
+} from '../core/catalog/blueprints.ts';
+import { CloudViewSchema, CreateCloudBodySchema, PatchCloudBodySchema } from '../core/catalog/clouds.ts';
+import { CredentialViewSchema, IssueCredentialBodySchema, RevokeCredentialBodySchema } from '../core/catalog/credentials.ts';
 import {
   CapabilitiesViewSchema,
   CapabilityManifestBodySchema,
@@ -46,7 +39,7 @@ import {
   NodeStateViewSchema,
   RegisterBodySchema,
   RegistrationViewSchema,
-} from '../core/enrolment.ts';
+} from '../core/enrolment/schemas.ts';
 import { DEFAULT_LIMIT, MAX_LIMIT, pageViewSchema } from '../core/pagination.ts';
 import { CreateResourceBodySchema, ResourceViewSchema } from '../core/resources.ts';
 import { CreateProjectBodySchema, DomainViewSchema, PatchProjectBodySchema, ProjectViewSchema } from '../core/tenancy.ts';

@@ -1,4 +1,4 @@
-import type { BlueprintParameter } from './catalog.ts';
+import type { BlueprintParameter } from './catalog/parameter-schema.ts';
 import type { FieldError } from './errors.ts';
 import { UnprocessableError } from './errors.ts';
 

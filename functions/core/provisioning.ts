@@ -1,7 +1,9 @@
 import { requireAllowed } from './access.ts';
-import { type AssignmentStore, type CredentialDirectory, usableHandle } from './assignments.ts';
+import type { AssignmentStore } from './assignments/assignment.ts';
+import type { CredentialDirectory } from './assignments/credential-directory.ts';
+import { usableHandle } from './assignments/use-cases.ts';
 import type { AuthzSubject, Authorizer } from './authz/model.ts';
-import type { CatalogStore } from './catalog.ts';
+import type { CatalogStore } from './catalog/store.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from './errors.ts';
 import { newId } from './ids.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CredentialHandleSchema } from './assignments.ts';
+import { CredentialHandleSchema } from './assignments/assignment.ts';
 import { IdSchema } from './ids.ts';
 
 // A Resource and the phase machine the broker drives it through. Phases only move forward; the
@@ -139,40 +139,38 @@ export const CreateResourceBodySchema = z.discriminatedUnion('origin', [
 ]);
 export type CreateResourceBody = z.infer<typeof CreateResourceBodySchema>;
 
-/** The Resource on the wire: the contract's fields, plus why it is where it is. */
-export const ResourceViewSchema = z.object({
-  id: IdSchema,
-  project_id: IdSchema,
-  domain_id: IdSchema,
-  kind: z.string(),
-  origin: ResourceSchema.shape.origin,
-  external_ref: z.string().optional(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  blueprint_version_id: IdSchema.optional(),
-  cloud_credential_id: IdSchema.optional(),
+/**
+ * The Resource on the wire: the contract's fields, plus why it is where it is. Picked from the
+ * stored schemas (masks in the wire's key order), so a field keeps one definition.
+ */
+export const ResourceViewSchema = ResourceSchema.pick({
+  id: true,
+  project_id: true,
+  domain_id: true,
+  kind: true,
+  origin: true,
+  external_ref: true,
+  created_at: true,
+  updated_at: true,
+  blueprint_version_id: true,
+  cloud_credential_id: true,
+}).extend({
   /** Absent on an adopted Resource: the broker drives no phases for it. */
-  provisioning: z
-    .object({
-      phase: PhaseSchema,
-      provisioned_resource_id: IdSchema,
-      generation: z.number().int().nonnegative(),
-      reason: z.string(),
-      waiting_on: z.string().optional(),
-      deadline: z.string().optional(),
-      last_error: ErrorInfoSchema.optional(),
-      transitions: z.array(z.object({ phase: PhaseSchema, at: z.string() })),
-      substrate: z
-        .object({
-          provider: SubstrateRefSchema.shape.provider,
-          region: z.string(),
-          instance_id: z.string().optional(),
-          state: z.string().optional(),
-        })
+  provisioning: ProvisioningSchema.pick({
+    phase: true,
+    provisioned_resource_id: true,
+    generation: true,
+    reason: true,
+    waiting_on: true,
+    deadline: true,
+    last_error: true,
+    transitions: true,
+  })
+    .extend({
+      substrate: SubstrateRefSchema.pick({ provider: true, region: true, instance_id: true })
+        .extend({ state: SubstrateRefSchema.shape.instance_state })
         .optional(),
-      node: z
-        .object({ node_id: IdSchema, mesh_ip: z.string(), registered_at: z.string(), last_heartbeat_at: z.string().optional() })
-        .optional(),
+      node: EnrolledNodeSchema.pick({ node_id: true, mesh_ip: true, registered_at: true, last_heartbeat_at: true }).optional(),
     })
     .optional(),
 });

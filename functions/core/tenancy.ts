@@ -71,17 +71,11 @@ export const PatchProjectBodySchema = z
   })
   .refine((b) => Object.keys(b).length > 0, 'at least one field must be given');
 
-/** What a project looks like on the wire. */
-export const ProjectViewSchema = z.object({
-  id: IdSchema,
-  domain_id: IdSchema,
-  name: z.string(),
+/** What a project looks like on the wire: no counter, and a description always (empty when none was given). */
+export const ProjectViewSchema = ProjectSchema.omit({ resource_count: true }).extend({
+  // The wire has always promised a plain string, not the create-time slug pattern.
   slug: z.string(),
   description: z.string(),
-  sub_range_cidr: z.string().optional(),
-  owner_id: IdSchema,
-  created_at: z.string(),
-  updated_at: z.string(),
 });
 export type ProjectView = z.infer<typeof ProjectViewSchema>;
 
@@ -102,14 +96,10 @@ export function projectView(p: Project): ProjectView {
 // The platform's default heartbeat policy; domains carry no override yet.
 const DEFAULT_REACHABILITY = { heartbeat_interval: '30s', stale_after: '90s', unreachable_after: '5m' };
 
-export const DomainViewSchema = z.object({
-  id: IdSchema,
-  slug: z.string(),
-  name: z.string(),
-  mesh_cidr: z.string(),
+// The domain with its heartbeat policy; the picks keep the wire's key order.
+export const DomainViewSchema = DomainSchema.pick({ id: true, slug: true, name: true, mesh_cidr: true }).extend({
   reachability: z.object({ heartbeat_interval: z.string(), stale_after: z.string(), unreachable_after: z.string() }),
-  created_at: z.string(),
-  updated_at: z.string(),
+  ...DomainSchema.pick({ created_at: true, updated_at: true }).shape,
 });
 export type DomainView = z.infer<typeof DomainViewSchema>;
 

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { subjectOf } from '../core/access.ts';
 import type { AuthzSubject } from '../core/authz/model.ts';
-import { authenticateNode, type NodeIdentity } from '../core/enrolment.ts';
+import { authenticateNode, type NodeIdentity } from '../core/enrolment/node-auth.ts';
 import { InvalidInputError, PayloadTooLargeError, UnauthenticatedError } from '../core/errors.ts';
 import type { User } from '../core/tenancy.ts';
 import { type FunctionGroup, type RouteDef, routeKey, routesOf } from '../api/routes.ts';

@@ -1,13 +1,15 @@
 // The one place that knows which adapter serves which port. Built once per container.
 import type { Authorizer } from '../core/authz/model.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
-import { type AssignmentStore, type AuditLog, type CredentialDirectory, credentialDirectory } from '../core/assignments.ts';
-import type { AuthStore } from '../core/auth.ts';
-import type { CatalogStore } from '../core/catalog.ts';
+import type { AssignmentStore } from '../core/assignments/assignment.ts';
+import type { AuditLog } from '../core/assignments/audit.ts';
+import { type CredentialDirectory, credentialDirectory } from '../core/assignments/credential-directory.ts';
+import type { AuthStore } from '../core/auth/ports.ts';
+import type { CatalogStore } from '../core/catalog/store.ts';
 import type { Orchestrator } from '../core/provisioning.ts';
 import type { ResourceStore } from '../core/resources.ts';
 import { type BootstrapTokenMinter, credentialEnv } from '../core/bootstrap-tokens.ts';
-import type { EnrolmentNotifier, NodeSecrets, NodeStore } from '../core/enrolment.ts';
+import type { EnrolmentNotifier, NodeSecrets, NodeStore } from '../core/enrolment/ports.ts';
 import type { AccessTokens, CursorSealer, PasswordHasher, TenancyStore } from '../core/ports.ts';
 import type { Vault } from '../core/vault.ts';
 import { DynamoAssignmentStore } from '../adapters/assignment-store.ts';

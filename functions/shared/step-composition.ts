@@ -1,7 +1,7 @@
 // Wiring for the step functions. Kept apart from composition.ts so that the API bundles do not
 // pull in what only steps use; the EC2 client is wired in substrate-composition.ts alone.
 import { systemClock } from '../core/clock.ts';
-import type { StepPorts, TaskCallbacks, TokenMinter } from '../core/phase-steps.ts';
+import type { StepPorts, TaskCallbacks, TokenMinter } from '../core/phase-steps/config.ts';
 import { BootstrapTokenMinter } from '../adapters/bootstrap-token-minter.ts';
 import { DynamoCatalogStore } from '../adapters/catalog-store.ts';
 import { Table } from '../adapters/dynamo/table.ts';

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { awaitEnrolment, drainNode, markFailed, markReady, StepInputSchema } from '../core/phase-steps.ts';
+import { StepInputSchema } from '../core/phase-steps/config.ts';
+import { markFailed } from '../core/phase-steps/failure.ts';
+import { awaitEnrolment, markReady } from '../core/phase-steps/provision.ts';
+import { drainNode } from '../core/phase-steps/teardown.ts';
 import { ErrorInfoSchema } from '../core/resources.ts';
 import { createStepHandler } from '../shared/step-handler.ts';
 import { stepDeps } from '../shared/step-composition.ts';

@@ -1,4 +1,6 @@
-import { applySubstrate, checkSubstrate, StepInputSchema, terminateSubstrate } from '../core/phase-steps.ts';
+import { StepInputSchema } from '../core/phase-steps/config.ts';
+import { applySubstrate, checkSubstrate } from '../core/phase-steps/provision.ts';
+import { terminateSubstrate } from '../core/phase-steps/teardown.ts';
 import { createStepHandler } from '../shared/step-handler.ts';
 import { stepDeps } from '../shared/step-composition.ts';
 import { substrate } from '../shared/substrate-composition.ts';

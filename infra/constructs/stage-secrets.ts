@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { credentialSecretPrefix, secretName } from '../naming.ts';
 
 /** A principal that lives in a stack (a function, a role): the ARN is formatted there. */
 export type SecretGrantee = IGrantable & IConstruct;
@@ -26,10 +27,10 @@ export class StageSecrets {
   readonly nodeSigningKeyName: string;
 
   constructor(readonly stage: string) {
-    this.signingKeyName = `plexsphere/${stage}/token-signing-key`;
-    this.credentialPrefix = `plexsphere/${stage}/credentials/`;
-    this.bootstrapTokenKeyName = `plexsphere/${stage}/bootstrap-token-key`;
-    this.nodeSigningKeyName = `plexsphere/${stage}/node-signing-key`;
+    this.signingKeyName = secretName(stage, 'token-signing-key');
+    this.credentialPrefix = credentialSecretPrefix(stage);
+    this.bootstrapTokenKeyName = secretName(stage, 'bootstrap-token-key');
+    this.nodeSigningKeyName = secretName(stage, 'node-signing-key');
   }
 
   /**

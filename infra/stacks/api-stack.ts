@@ -1,14 +1,16 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Grant } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS, type FunctionGroup, ROUTES } from '../../functions/api/routes.ts';
-import { ApiFunction } from '../constructs/api-function.ts';
+import type { ApiEnvInput } from '../../functions/shared/env.ts';
+import { BrokerFunction, stageLogs } from '../constructs/broker-function.ts';
 import type { SecretGrantee } from '../constructs/stage-secrets.ts';
-import { executionsArn, RUNS, stateMachineArn } from '../constructs/state-machine-names.ts';
+import { executionsArn, stateMachineArn } from '../constructs/state-machine-arns.ts';
+import { ConstructIds, description, httpApiName, RUNS } from '../naming.ts';
 import type { DataStack } from './data-stack.ts';
 
 export interface ApiStackProps extends StackProps {
@@ -70,17 +72,15 @@ const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
 /** The public HTTP API: one route per ROUTES entry, one function per FUNCTION_GROUPS entry. */
 export class ApiStack extends Stack {
   readonly httpApi: HttpApi;
-  readonly functions: Record<FunctionGroup, ApiFunction>;
+  readonly functions: Record<FunctionGroup, BrokerFunction<ApiEnvInput>>;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { stage, data } = props;
-    const dev = stage === 'dev';
-    const logRetention = dev ? RetentionDays.ONE_WEEK : RetentionDays.THREE_MONTHS;
-    const logRemovalPolicy = dev ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const logs = stageLogs(stage);
 
-    this.httpApi = new HttpApi(this, 'HttpApi', { apiName: `plexsphere-${stage}`, createDefaultStage: false });
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy: logRemovalPolicy });
+    this.httpApi = new HttpApi(this, 'HttpApi', { apiName: httpApiName(stage), createDefaultStage: false });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: logs.logRetention, removalPolicy: logs.logRemovalPolicy });
     this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
@@ -91,11 +91,10 @@ export class ApiStack extends Stack {
     this.functions = Object.fromEntries(
       groups.map((group) => {
         const def = FUNCTION_GROUPS[group];
-        const fn = new ApiFunction(this, `${pascal(group)}Api`, {
+        const fn = new BrokerFunction<ApiEnvInput>(this, ConstructIds.apiFunction(group), {
           entry: def.entry,
-          description: `plexsphere ${stage} ${group}: ${def.description}`,
-          logRetention,
-          logRemovalPolicy,
+          description: description(stage, def.description, group),
+          ...logs,
           environment: {
             STAGE: stage,
             TABLE_NAME: data.tableName,
@@ -110,10 +109,10 @@ export class ApiStack extends Stack {
         GROUP_GRANTS[group]({ stage, data, fn: fn.fn });
         return [group, fn];
       }),
-    ) as Record<FunctionGroup, ApiFunction>;
+    ) as Record<FunctionGroup, BrokerFunction<ApiEnvInput>>;
 
     const integrations = Object.fromEntries(
-      groups.map((group) => [group, new HttpLambdaIntegration(`${pascal(group)}Integration`, this.functions[group].fn)]),
+      groups.map((group) => [group, new HttpLambdaIntegration(ConstructIds.apiIntegration(group), this.functions[group].fn)]),
     ) as Record<FunctionGroup, HttpLambdaIntegration>;
     for (const route of ROUTES) {
       this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration: integrations[route.group] });
@@ -139,7 +138,3 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
     error: '$context.error.message',
   }),
 );
-
-function pascal(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}

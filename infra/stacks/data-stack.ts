@@ -4,6 +4,10 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Construct, IConstruct } from 'constructs';
 import { TABLE_KEYS } from '../../functions/adapters/dynamo/table-def.ts';
 import { StageSecrets } from '../constructs/stage-secrets.ts';
+import { tableName } from '../naming.ts';
+
+// scripts/ (seed-stage, localstack-deploy) name the table through this.
+export { tableName as tableNameOf } from '../naming.ts';
 
 export interface DataStackProps extends StackProps {
   stage: string;
@@ -22,7 +26,8 @@ export function secondaryIndexes(): IndexKeys[] {
 
 /**
  * Everything the table adapter (functions/adapters/dynamo/table.ts) sends: single-item reads and
- * conditional writes, and queries. No scans, batches or transactions (DESIGN §4).
+ * writes, consistent batch reads, queries, and all-or-nothing transactions of those writes (IAM
+ * authorizes TransactWriteItems by the action of each item). Never a scan.
  */
 export const TABLE_ACTIONS = [
   'dynamodb:GetItem',
@@ -33,11 +38,7 @@ export const TABLE_ACTIONS = [
   'dynamodb:Query',
 ] as const;
 
-export function tableNameOf(stage: string): string {
-  return `plexsphere-${stage}`;
-}
-
-/** The single table (DESIGN §3 "Data rules") and the stage's secret names. */
+/** The single table (keys and indexes from table-def.ts) and the stage's secret names. */
 export class DataStack extends Stack {
   readonly table: Table;
   readonly secrets: StageSecrets;
@@ -48,14 +49,14 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     this.secrets = new StageSecrets(props.stage);
-    this.tableName = tableNameOf(props.stage);
+    this.tableName = tableName(props.stage);
     this.table = new Table(this, 'Table', {
       tableName: this.tableName,
       partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Items may carry a `ttl` for AWS to sweep; expiry itself is always checked in code (DESIGN §4).
+      // Items may carry a `ttl` for AWS to sweep; expiry itself is always checked in code.
       timeToLiveAttribute: 'ttl',
       // The table outlives the stack in every stage; outside dev it also cannot be deleted by hand.
       removalPolicy: RemovalPolicy.RETAIN,

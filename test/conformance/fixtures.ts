@@ -1,6 +1,9 @@
 import { expect } from 'vitest';
-import type { Assignment, AuditEntry } from '../../functions/core/assignments.ts';
-import type { Blueprint, BlueprintVersion, Cloud, CloudCredential } from '../../functions/core/catalog.ts';
+import type { Assignment } from '../../functions/core/assignments/assignment.ts';
+import type { AuditEntry } from '../../functions/core/assignments/audit.ts';
+import type { Blueprint, BlueprintVersion } from '../../functions/core/catalog/blueprints.ts';
+import type { Cloud } from '../../functions/core/catalog/clouds.ts';
+import type { CloudCredential } from '../../functions/core/catalog/credentials.ts';
 import { newId } from '../../functions/core/ids.ts';
 import type { Page, PageRequest } from '../../functions/core/pagination.ts';
 import type { Resource } from '../../functions/core/resources.ts';

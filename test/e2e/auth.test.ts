@@ -2,7 +2,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createLocalJWKSet, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_AUDIENCE } from '../../functions/adapters/token-signer.ts';
-import { sha256Hex } from '../../functions/core/auth.ts';
+import { sha256Hex } from '../../functions/core/auth/codes.ts';
 import type { Clock } from '../../functions/core/clock.ts';
 import { buildDeps, deps, setDeps } from '../../functions/shared/composition.ts';
 import { apiEnv } from '../../functions/shared/env.ts';

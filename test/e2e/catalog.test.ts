@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo/keys.ts';
 import { Table } from '../../functions/adapters/dynamo/table.ts';
 import { routesOf } from '../../functions/api/routes.ts';
-import { awsKeysFromSecret } from '../../functions/core/catalog.ts';
+import { awsKeysFromSecret } from '../../functions/core/catalog/provider-keys.ts';
 import { UUID_PATTERN } from '../../functions/core/ids.ts';
 import { buildDeps, deps, setDeps } from '../../functions/shared/composition.ts';
 import { apiEnv } from '../../functions/shared/env.ts';

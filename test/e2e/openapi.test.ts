@@ -8,10 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { API_DOCUMENT_VERSION, openApiDocument, ROUTE_DOCS } from '../../functions/api/openapi.ts';
 import { FUNCTION_GROUPS, type FunctionGroup, ROUTES, routeKey } from '../../functions/api/routes.ts';
-import * as assignments from '../../functions/core/assignments.ts';
-import * as auth from '../../functions/core/auth.ts';
-import * as catalog from '../../functions/core/catalog.ts';
-import * as enrolment from '../../functions/core/enrolment.ts';
+import * as assignments from '../../functions/core/assignments/use-cases.ts';
+import * as auth from '../../functions/core/auth/schemas.ts';
+import * as blueprints from '../../functions/core/catalog/blueprints.ts';
+import * as clouds from '../../functions/core/catalog/clouds.ts';
+import * as credentials from '../../functions/core/catalog/credentials.ts';
+import * as enrolment from '../../functions/core/enrolment/schemas.ts';
 import * as resources from '../../functions/core/resources.ts';
 import * as tenancy from '../../functions/core/tenancy.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
@@ -109,7 +111,7 @@ describe('coverage of the route table', () => {
     // Reads the handlers' parseBody/parseEnvelope calls: an operation that parses a body directly
     // must name that very schema in ROUTE_DOCS, and a schema parsed in a helper must be documented
     // on some route.
-    const modules: Record<string, Record<string, unknown>> = { assignments, auth, catalog, enrolment, resources, tenancy };
+    const modules: Record<string, Record<string, unknown>> = { assignments, auth, blueprints, clouds, credentials, enrolment, resources, tenancy };
     const exported = (name: string) => Object.values(modules).find((m) => name in m)?.[name] as z.ZodType | undefined;
     const documentedSchemas = new Set(Object.values(ROUTE_DOCS).flatMap((d) => (d.body ? [d.body.schema] : [])));
     let parsed = 0;

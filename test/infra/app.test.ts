@@ -9,12 +9,13 @@ import { FUNCTION_GROUPS, type FunctionGroup, ROUTES, routeKey } from '../../fun
 import { type ApiEnvInput, ApiEnvSchema, StepsEnvSchema } from '../../functions/shared/env.ts';
 import { createStepHandler } from '../../functions/shared/step-handler.ts';
 import { STATE_MACHINES, STEP_GROUPS, type StepGroup, TIMING_SUBSTITUTIONS } from '../../functions/steps/step-groups.ts';
-import { type LambdaEnvironment, PROJECT_ROOT } from '../../infra/constructs/api-function.ts';
+import { type LambdaEnvironment, PROJECT_ROOT } from '../../infra/constructs/broker-function.ts';
+import { MARK_FAILED_PATTERN } from '../../infra/constructs/failure-alarms.ts';
+import { groupsOf, placeholders } from '../../infra/constructs/phase-arcs.ts';
 import { StageSecrets } from '../../infra/constructs/stage-secrets.ts';
-import { RUNS, type Run } from '../../infra/constructs/state-machine-names.ts';
+import { RUNS, type Run } from '../../infra/naming.ts';
 import { stageOf } from '../../infra/plexsphere.ts';
 import { TABLE_ACTIONS } from '../../infra/stacks/data-stack.ts';
-import { groupsOf, MARK_FAILED_PATTERN, placeholders } from '../../infra/stacks/workflows-stack.ts';
 import { list, logicalId, permissionsOfRole, render, resources, roleOfFunction, type Statement, type Synthesized, synth } from './synth.ts';
 
 const GROUPS = Object.keys(FUNCTION_GROUPS) as FunctionGroup[];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiFunction, AUTHZ_FILES } from '../../infra/constructs/api-function.ts';
+import { BrokerFunction as ApiFunction, AUTHZ_FILES } from '../../infra/constructs/broker-function.ts';
 import { CDK_CONTEXT } from './synth.ts';
 
 // The one test that really bundles (local esbuild, and npm installing the Cedar engine beside the

@@ -1,7 +1,8 @@
 import { DynamoAssignmentStore } from '../../functions/adapters/assignment-store.ts';
 import { DynamoAuditLog } from '../../functions/adapters/audit-log.ts';
 import type { Table } from '../../functions/adapters/dynamo/table.ts';
-import type { AssignableCredential, AssignmentPorts } from '../../functions/core/assignments.ts';
+import type { AssignableCredential } from '../../functions/core/assignments/credential-directory.ts';
+import type { AssignmentPorts } from '../../functions/core/assignments/use-cases.ts';
 import type { Authorizer, AuthzSubject } from '../../functions/core/authz/model.ts';
 import type { Clock } from '../../functions/core/clock.ts';
 import type { TenancyStore } from '../../functions/core/ports.ts';

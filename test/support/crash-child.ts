@@ -6,7 +6,7 @@ import { documentClient, Table } from '../../functions/adapters/dynamo/table.ts'
 import { DynamoNodeStore } from '../../functions/adapters/node-store.ts';
 import { DynamoResourceStore } from '../../functions/adapters/resource-store.ts';
 import { DynamoTenancyStore } from '../../functions/adapters/tenancy-store.ts';
-import type { Enrolment } from '../../functions/core/enrolment.ts';
+import type { Enrolment } from '../../functions/core/enrolment/ports.ts';
 import type { Resource } from '../../functions/core/resources.ts';
 import type { Project } from '../../functions/core/tenancy.ts';
 import { ensureTable, startDynamo } from '../../local/dynamodb.ts';

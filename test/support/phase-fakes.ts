@@ -1,7 +1,8 @@
-import type { CatalogStore, Cloud } from '../../functions/core/catalog.ts';
+import type { Cloud } from '../../functions/core/catalog/clouds.ts';
+import type { CatalogStore } from '../../functions/core/catalog/store.ts';
 import type { Clock } from '../../functions/core/clock.ts';
 import { newId } from '../../functions/core/ids.ts';
-import type { StepConfig, StepPorts, TaskCallbacks, TokenMinter } from '../../functions/core/phase-steps.ts';
+import type { StepConfig, StepPorts, TaskCallbacks, TokenMinter } from '../../functions/core/phase-steps/config.ts';
 import type { Orchestrator } from '../../functions/core/provisioning.ts';
 import {
   canTransition,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { formatNskBearer } from '../../functions/core/enrolment.ts';
+import { formatNskBearer } from '../../functions/core/enrolment/node-auth.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { enrollingResource, heartbeatBody, wireguardKey } from './nodes.ts';
 import { type Catalog, approvedProject, createResource, issueCredential, seededCatalog, untilPhase } from './resources.ts';

@@ -1,4 +1,4 @@
-import type { StartedDeviceAuthorization } from '../../functions/core/auth.ts';
+import type { StartedDeviceAuthorization } from '../../functions/core/auth/schemas.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 
 /** What device-code answers: the core's own shape of a started device authorization. */

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoAssignmentStore } from '../../functions/adapters/assignment-store.ts';
-import { type AssignmentPorts, approvalState, assignmentView, decide, requestAssignment } from '../../functions/core/assignments.ts';
+import { approvalState } from '../../functions/core/assignments/approvals.ts';
+import { assignmentView } from '../../functions/core/assignments/assignment.ts';
+import { type AssignmentPorts, decide, requestAssignment } from '../../functions/core/assignments/use-cases.ts';
 import { actorOf, assignmentPorts, IDS } from '../support/assignment-ports.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 

@@ -1,20 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AttemptReservation,
-  type AuthPorts,
-  type AuthStore,
-  type DeviceAuthorization,
-  type DeviceDecision,
-  decideDevice,
-  exchangeDeviceCode,
-  normaliseUserCode,
-  requireSessionWithCsrf,
-  type Session,
-  sha256Hex,
-  signIn,
-  startDeviceAuthorization,
-  USER_CODE_ALPHABET,
-} from '../../functions/core/auth.ts';
+import { normaliseUserCode, sha256Hex, USER_CODE_ALPHABET } from '../../functions/core/auth/codes.ts';
+import { decideDevice, exchangeDeviceCode, startDeviceAuthorization } from '../../functions/core/auth/device.ts';
+import type { AttemptReservation, AuthPorts, AuthStore, DeviceAuthorization, DeviceDecision, Session } from '../../functions/core/auth/ports.ts';
+import { requireSessionWithCsrf, signIn } from '../../functions/core/auth/session.ts';
 import type { Clock } from '../../functions/core/clock.ts';
 import { BrokerError } from '../../functions/core/errors.ts';
 import type { AccessTokens, PasswordHasher, TenancyStore } from '../../functions/core/ports.ts';

@@ -3,28 +3,18 @@ import { DynamoCatalogStore } from '../../functions/adapters/catalog-store.ts';
 import { keys } from '../../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../../functions/adapters/dynamo/table.ts';
 import type { Authorizer, AuthzSubject } from '../../functions/core/authz/model.ts';
+import { type Blueprint, type BlueprintVersion, createBlueprint, getBlueprint, publishVersion } from '../../functions/core/catalog/blueprints.ts';
+import { type Cloud, createCloud, deleteCloud, getCloud, patchCloud } from '../../functions/core/catalog/clouds.ts';
 import {
-  awsEndpointOf,
-  awsKeysFromSecret,
-  type Blueprint,
-  type BlueprintVersion,
-  type CatalogPorts,
-  type CatalogStore,
-  type Cloud,
   type CloudCredential,
-  createBlueprint,
-  createCloud,
   credentialStatus,
   credentialView,
-  deleteCloud,
-  getBlueprint,
-  getCloud,
   issueCredential,
   listCredentials,
-  patchCloud,
-  publishVersion,
   revokeCredential,
-} from '../../functions/core/catalog.ts';
+} from '../../functions/core/catalog/credentials.ts';
+import { awsEndpointOf, awsKeysFromSecret } from '../../functions/core/catalog/provider-keys.ts';
+import type { CatalogPorts, CatalogStore } from '../../functions/core/catalog/store.ts';
 import { BrokerError, ConflictError, NotFoundError } from '../../functions/core/errors.ts';
 import { UUID_PATTERN } from '../../functions/core/ids.ts';
 import type { Page, PageRequest } from '../../functions/core/pagination.ts';

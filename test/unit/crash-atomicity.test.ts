@@ -11,7 +11,7 @@ import { DynamoNodeStore } from '../../functions/adapters/node-store.ts';
 import { DynamoTenancyStore } from '../../functions/adapters/tenancy-store.ts';
 import { newId } from '../../functions/core/ids.ts';
 import { ResourceSchema } from '../../functions/core/resources.ts';
-import { journalPath } from '../../local/dynamo-transactions.ts';
+import { journalPath } from '../../local/dynamo/atomicity.ts';
 import { startDynamo } from '../../local/dynamodb.ts';
 import { AT, LATER, project, resource } from '../conformance/fixtures.ts';
 import type { CrashScenario } from '../support/crash-child.ts';

@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Gate, journalPath } from '../../local/dynamo-transactions.ts';
+import { Gate, journalPath } from '../../local/dynamo/atomicity.ts';
 import { ensureTable, startDynamo } from '../../local/dynamodb.ts';
 import { describeTransactions } from '../conformance/dynamo-transactions.ts';
 import { LOCAL_AWS_ENV, startTestDynamo } from '../support/dynamo.ts';

@@ -11,7 +11,8 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type InstanceRunner, type LaunchedInstance, startEc2 } from '../../local/ec2.ts';
+import type { InstanceRunner, LaunchedInstance } from '../../local/ec2/model.ts';
+import { startEc2 } from '../../local/ec2/service.ts';
 
 type Emulator = Awaited<ReturnType<typeof startEc2>>;
 type Launch = Parameters<InstanceRunner['launch']>[0];

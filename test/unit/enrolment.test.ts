@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapTokenValidity, formatBootstrapToken } from '../../functions/core/bootstrap-tokens.ts';
 import type { Clock } from '../../functions/core/clock.ts';
-import {
-  acceptHeartbeat,
-  cidrContains,
-  cidrHosts,
-  type Enrolment,
-  type EnrolmentPorts,
-  type EnrolOutcome,
-  formatNskBearer,
-  isEnrolled,
-  isValidX25519PublicKey,
-  meshAddress,
-  type NodePointer,
-  type NodeStore,
-  parseNskBearer,
-  reachabilityOf,
-  registerNode,
-  type StoredCapabilities,
-} from '../../functions/core/enrolment.ts';
+import { cidrContains, cidrHosts, meshAddress } from '../../functions/core/cidr.ts';
+import { acceptHeartbeat, isEnrolled } from '../../functions/core/enrolment/heartbeat.ts';
+import { formatNskBearer, parseNskBearer } from '../../functions/core/enrolment/node-auth.ts';
+import type { Enrolment, EnrolmentPorts, EnrolOutcome, NodePointer, NodeStore, StoredCapabilities } from '../../functions/core/enrolment/ports.ts';
+import { isValidX25519PublicKey, registerNode } from '../../functions/core/enrolment/register.ts';
+import { livePeersOf, reachabilityOf } from '../../functions/core/enrolment/state.ts';
 import type { EnrolledNode, Resource } from '../../functions/core/resources.ts';
 import type { Domain } from '../../functions/core/tenancy.ts';
 
@@ -155,6 +143,9 @@ class MemoryNodes implements NodeStore {
   }
   async domainNodes(domainId: string) {
     return [...this.pointers.values()].filter((p) => p.domain_id === domainId).map((pointer) => ({ pointer, resource: this.resources.get(pointer.resource_id) }));
+  }
+  async peerSnapshot(domainId: string) {
+    return { version: null, peers: livePeersOf(await this.domainNodes(domainId)) };
   }
   async getCapabilities(nodeId: string) {
     return this.caps.get(nodeId);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BlueprintParameter } from '../../functions/core/catalog.ts';
-import { parseParameterSchema } from '../../functions/core/catalog.ts';
+import type { BlueprintParameter } from '../../functions/core/catalog/parameter-schema.ts';
+import { parseParameterSchema } from '../../functions/core/catalog/parameter-schema.ts';
 import { validateParameters } from '../../functions/core/parameters.ts';
 
 /** The BrokerError `run` throws: its class (the HTTP status follows from it), code and field errors. */

@@ -1,14 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  applySubstrate,
-  awaitEnrolment,
-  checkSubstrate,
-  drainNode,
-  errorInfo,
-  markFailed,
-  markReady,
-  terminateSubstrate,
-} from '../../functions/core/phase-steps.ts';
+import { errorInfo, markFailed } from '../../functions/core/phase-steps/failure.ts';
+import { applySubstrate, awaitEnrolment, checkSubstrate, markReady } from '../../functions/core/phase-steps/provision.ts';
+import { drainNode, terminateSubstrate } from '../../functions/core/phase-steps/teardown.ts';
 import type { EnrolledNode, Phase, Resource } from '../../functions/core/resources.ts';
 import { PROJECT_TAG, RESOURCE_TAG, SubstrateRejectedError, TransientError } from '../../functions/core/substrate.ts';
 import { parseCloudInit } from '../../functions/core/user-data.ts';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { applySubstrate, checkSubstrate, markReady } from '../../functions/core/phase-steps.ts';
+import { applySubstrate, checkSubstrate, markReady } from '../../functions/core/phase-steps/provision.ts';
 import { reconcile } from '../../functions/core/reconcile.ts';
 import { fakeStepPorts, STORE_KINDS, type StoreKind, seedResource } from '../support/phase-fakes.ts';
 import { stopTableResources } from '../support/table-resources.ts';

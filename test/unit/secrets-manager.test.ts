@@ -15,7 +15,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SecretsManagerVault } from '../../functions/adapters/secrets-vault.ts';
 import { ConflictError, NotFoundError } from '../../functions/core/errors.ts';
-import { startSecretsManager } from '../../local/secrets-manager.ts';
+import { startSecretsManager } from '../../local/secrets-manager/api.ts';
 
 type Emulator = Awaited<ReturnType<typeof startSecretsManager>>;
 

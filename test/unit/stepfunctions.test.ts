@@ -21,7 +21,7 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStepFunctions, substitute } from '../../local/stepfunctions.ts';
+import { startStepFunctions, substitute } from '../../local/stepfunctions/api.ts';
 
 type Emulator = Awaited<ReturnType<typeof startStepFunctions>>;
 type Fn = (input: unknown) => Promise<unknown>;

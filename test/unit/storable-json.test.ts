@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CreateCloudBodySchema, MAX_JSON_CONTAINER_DEPTH, PublishVersionBodySchema, unstorableJson } from '../../functions/core/catalog.ts';
+import { PublishVersionBodySchema } from '../../functions/core/catalog/blueprints.ts';
+import { CreateCloudBodySchema } from '../../functions/core/catalog/clouds.ts';
+import { MAX_JSON_CONTAINER_DEPTH, unstorableJson } from '../../functions/core/catalog/storable-json.ts';
 import { parseBody } from '../../functions/shared/validation.ts';
 
 /** `levels` objects one in the other, the innermost holding a scalar. */

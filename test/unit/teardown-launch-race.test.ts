@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { applySubstrate, drainNode, LAUNCH_GRACE_SECONDS, type StepOutcome, terminateSubstrate } from '../../functions/core/phase-steps.ts';
+import { LAUNCH_GRACE_SECONDS, type StepOutcome } from '../../functions/core/phase-steps/config.ts';
+import { applySubstrate } from '../../functions/core/phase-steps/provision.ts';
+import { drainNode, terminateSubstrate } from '../../functions/core/phase-steps/teardown.ts';
 import type { Phase, Resource } from '../../functions/core/resources.ts';
 import { RESOURCE_TAG } from '../../functions/core/substrate.ts';
 import { FAKE_CONFIG, type FakeStepEnv, fakeMinter, fakeStepPorts, STORE_KINDS, type StoreKind, seedResource as seed } from '../support/phase-fakes.ts';

@@ -72,4 +72,7 @@ export const resourceKeys = {
   /** Per-domain counter the next mesh IP comes from. */
   meshCounter: (domainId: string) => ({ PK: `DOMAIN#${domainId}`, SK: 'MESHCOUNTER' }),
   nonce: (projectId: string, nonce: string) => ({ PK: `NONCE#${projectId}#${nonce}`, SK: META }),
+  /** The domain's peer snapshot: a head (version, completeness) and buckets of live peers, one partition. */
+  peerHead: (domainId: string) => ({ PK: `PEERS#${domainId}`, SK: 'HEAD' }),
+  peerBucket: (domainId: string, bucket: number) => ({ PK: `PEERS#${domainId}`, SK: `BUCKET#${String(bucket).padStart(2, '0')}` }),
 };

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  TransactGetCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   DeleteCommand,
@@ -187,6 +188,25 @@ export class Table {
         }
         const transient = reasons.length > 0 && reasons.every((r) => !r.Code || r.Code === 'None' || TRANSIENT_CANCELLATION.has(r.Code));
         if (!transient || attempt >= TRANSACT_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
+      }
+    }
+  }
+
+  /**
+   * Reads up to 100 items as of one instant (TransactGetItems): no transaction is seen half
+   * applied across them. Keys the table does not hold answer undefined, in the keys' order.
+   */
+  async transactGet(keys: readonly Key[]): Promise<Array<Item | undefined>> {
+    const TransactItems = keys.map((Key) => ({ Get: { TableName: this.name, Key } }));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await this.client.send(new TransactGetCommand({ TransactItems }));
+        return keys.map((_, i) => out.Responses?.[i]?.Item);
+      } catch (err) {
+        // Cancelled because a write transaction held one of the items: read again.
+        const cancelled = err instanceof TransactionCanceledException || (err as { name?: string })?.name === 'TransactionCanceledException';
+        if (!cancelled || attempt >= TRANSACT_ATTEMPTS) throw err;
         await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
       }
     }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAssignmentStore } from '../../../functions/adapters/assignment-store.ts';
 import { DynamoAuditLog } from '../../../functions/adapters/audit-log.ts';
 import type { Table } from '../../../functions/adapters/dynamo/table.ts';
-import type { Assignment } from '../../../functions/core/assignments.ts';
+import type { Assignment } from '../../../functions/core/assignments/assignment.ts';
 import { newId } from '../../../functions/core/ids.ts';
 import { type ConformanceSuite, suiteTable } from '../backend.ts';
 import { AT, allPages, assignment, auditEntry, LATER, rejectionOf, sortedIds } from '../fixtures.ts';

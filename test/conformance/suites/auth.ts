@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuthStore } from '../../../functions/adapters/auth-store.ts';
-import type { DeviceAuthorization, Session } from '../../../functions/core/auth.ts';
+import type { DeviceAuthorization, Session } from '../../../functions/core/auth/ports.ts';
 import { newId } from '../../../functions/core/ids.ts';
 import { type ConformanceSuite, suiteTable } from '../backend.ts';
 import { AT, LATER } from '../fixtures.ts';

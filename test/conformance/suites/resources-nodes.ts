@@ -4,7 +4,7 @@ import type { Table } from '../../../functions/adapters/dynamo/table.ts';
 import { DynamoNodeStore } from '../../../functions/adapters/node-store.ts';
 import { DynamoResourceStore } from '../../../functions/adapters/resource-store.ts';
 import { DynamoTenancyStore } from '../../../functions/adapters/tenancy-store.ts';
-import type { CapabilityManifest, Enrolment } from '../../../functions/core/enrolment.ts';
+import type { CapabilityManifest, Enrolment } from '../../../functions/core/enrolment/ports.ts';
 import { newId } from '../../../functions/core/ids.ts';
 import type { EnrolledNode, Resource } from '../../../functions/core/resources.ts';
 import type { Project } from '../../../functions/core/tenancy.ts';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_MACHINES, STEP_GROUPS, type StepGroup } from '../../../functions/steps/step-groups.ts';
 import { PROJECT_ROOT } from '../../../infra/constructs/api-function.ts';
 import { placeholders, TIMINGS } from '../../../infra/stacks/workflows-stack.ts';
-import { substitute } from '../../../local/stepfunctions.ts';
+import { substitute } from '../../../local/stepfunctions/api.ts';
 import { type ConformanceSuite, sfnClient } from '../backend.ts';
 import { rejectionOf } from '../fixtures.ts';
 

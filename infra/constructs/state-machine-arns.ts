@@ -1,19 +1,11 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { type Run, stateMachineName } from '../naming.ts';
 
-export type Run = 'provision' | 'teardown';
-export const RUNS: readonly Run[] = ['provision', 'teardown'];
+// A state machine's ARNs from its fixed name (naming.ts), formatted in the stack of `scope`: the API
+// stack grants on the machines without a reference to the workflows stack.
 
-/**
- * State machines have fixed names, so the API stack can name their ARNs without a reference to
- * the workflows stack: that stack needs the API's URL (PLEXD_API in the user data), and a
- * reference back would be a cycle.
- */
-export function stateMachineName(stage: string, run: Run): string {
-  return `plexsphere-${stage}-${run}`;
-}
-
-/** The machine's ARN, formatted in `scope`'s stack. */
+/** The machine's ARN. */
 export function stateMachineArn(scope: IConstruct, stage: string, run: Run): string {
   return Stack.of(scope).formatArn({
     service: 'states',

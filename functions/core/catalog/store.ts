@@ -1,0 +1,20 @@
+// The catalog's persistence as one port: the adapter stores clouds, credentials and blueprints
+// in one table, and the other use cases (assignments, provisioning) read them through it.
+import type { Authorizer } from '../authz/model.ts';
+import type { Clock } from '../clock.ts';
+import type { Vault } from '../vault.ts';
+import type { BlueprintStore } from './blueprints.ts';
+import type { CloudStore } from './clouds.ts';
+import type { CredentialStore } from './credentials.ts';
+
+/** Persistence of the catalog. Every method reads base-table items consistently. */
+export interface CatalogStore extends CloudStore, CredentialStore, BlueprintStore {}
+
+/** Everything the catalog's use cases need; each takes only its own part. */
+export interface CatalogPorts {
+  catalog: CatalogStore;
+  vault: Vault;
+  authorizer: Authorizer;
+  clock: Clock;
+  env: { CREDENTIAL_SECRET_PREFIX: string };
+}

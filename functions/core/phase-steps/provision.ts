@@ -1,0 +1,174 @@
+import { machineTemplate, PROJECT_TAG, RESOURCE_TAG, type Substrate } from '../substrate.ts';
+import { CLOUDLESS_RECIPE, type InstallRecipe, plexdInstallRecipe, renderCloudInit } from '../user-data.ts';
+import type { Resource } from '../resources.ts';
+import type { StepInput, StepOutcome, StepPorts, TaskCallbacks, TokenMinter } from './config.ts';
+import { current, done, later, pastDeadline, substrateTarget, superseded } from './run.ts';
+
+// The provision arc: Pending → Provisioning → Enrolling → Ready.
+
+/** How plexd gets onto the machine: already on the cloudless image, or downloaded and installed as a unit. */
+export function recipeFor(template: ReturnType<typeof machineTemplate>): InstallRecipe {
+  if (template.recipe === 'cloudless' || !template.plexd_url) return CLOUDLESS_RECIPE;
+  return plexdInstallRecipe(template.plexd_url);
+}
+
+/**
+ * Pending → Provisioning: the pinned credential resolves, a bootstrap token is minted and bound
+ * to the Resource, and the machine is launched (idempotent through its client token, tagged with
+ * the Resource id at creation).
+ */
+export async function applySubstrate(
+  ports: StepPorts & { substrate: Substrate; minter: TokenMinter },
+  input: StepInput,
+): Promise<StepOutcome> {
+  const r = await current(ports, input, ['Pending', 'Provisioning', 'Enrolling']);
+  const p = r?.provisioning;
+  if (!r || !p) return superseded;
+  if (p.phase !== 'Pending') return done; // a resumed run: the machine was launched already
+  const target = await substrateTarget(ports, r);
+  const version = r.blueprint_version_id ? await ports.catalog.getVersionById(r.blueprint_version_id) : undefined;
+  const template = machineTemplate(version?.template, r.parameters);
+  // Deterministic for this Resource: a retried step renders the same user data, which EC2's
+  // client-token idempotency requires.
+  const { token, hash } = await ports.minter.mint({ projectId: r.project_id, resourceId: r.id, salt: p.provisioned_resource_id });
+  const issuedAt = ports.clock.now().toISOString();
+  if (!r.bootstrap) {
+    const bound = await ports.resources.bindBootstrapToken(r.id, p.generation, {
+      hash,
+      issued_at: issuedAt,
+      expires_at: later(ports.clock, ports.config.tokenTtlSeconds),
+    });
+    if (!bound) return superseded;
+  }
+  const userData = renderCloudInit(
+    { apiUrl: ports.config.apiUrl, projectId: r.project_id, resourceHandle: r.external_ref ?? r.id, bootstrapToken: token },
+    recipeFor(template),
+  );
+  // The launch intent, before RunInstances: a delete that lands while the call is in flight
+  // (stopping the execution does not stop this Lambda) finds it, and its teardown keeps looking
+  // for the machine until the launch must have settled. A delete that came first fences this
+  // write: then nothing is launched. Each attempt moves the intent to its own start.
+  const requestedAt = ports.clock.now().toISOString();
+  const intent = await ports.resources.recordLaunchIntent(
+    r.id,
+    p.generation,
+    { provider: 'aws', region: target.region, client_token: p.provisioned_resource_id, launch_requested_at: requestedAt },
+    requestedAt,
+  );
+  if (!intent) return (await current(ports, input, ['Provisioning', 'Enrolling'])) ? done : superseded;
+  const machine = await ports.substrate.launch(target, {
+    clientToken: p.provisioned_resource_id,
+    imageId: template.image_id,
+    instanceType: template.instance_type,
+    userData,
+    tags: { [RESOURCE_TAG]: r.id, [PROJECT_TAG]: r.project_id, Name: `plexsphere-${r.kind}-${r.id.slice(-12)}` },
+  });
+  const moved = await ports.resources.changePhase(r.id, {
+    from: ['Pending'],
+    to: 'Provisioning',
+    generation: p.generation,
+    at: ports.clock.now().toISOString(),
+    reason: `Substrate applied: instance ${machine.instanceId} launched; waiting for it to run.`,
+    waitingOn: 'substrate-running',
+    deadline: later(ports.clock, ports.config.substrateTimeoutSeconds),
+    substrate: {
+      provider: 'aws',
+      region: target.region,
+      client_token: p.provisioned_resource_id,
+      launch_requested_at: requestedAt,
+      instance_id: machine.instanceId,
+      instance_state: machine.state,
+    },
+  });
+  if (moved) return done;
+  // Someone moved first: a retry of this step (fine), or a delete. The machine is not left
+  // behind: the teardown finds it by tag, and waits for it past the launch intent recorded above.
+  return (await current(ports, input, ['Provisioning', 'Enrolling', 'Ready'])) ? done : superseded;
+}
+
+/** Provisioning → Enrolling once the machine reports running; Failed if it dies or the deadline passes. */
+export async function checkSubstrate(ports: StepPorts & { substrate: Substrate }, input: StepInput): Promise<StepOutcome> {
+  const r = await current(ports, input, ['Provisioning', 'Enrolling', 'Ready']);
+  const p = r?.provisioning;
+  if (!r || !p) return superseded;
+  if (p.phase !== 'Provisioning') return done;
+  const target = await substrateTarget(ports, r);
+  const machines = await ports.substrate.findByResource(target, r.id);
+  const machine = machines.find((m) => m.instanceId === p.substrate?.instance_id) ?? machines[0];
+  if (machine?.state === 'running') {
+    const moved = await ports.resources.changePhase(r.id, {
+      from: ['Provisioning'],
+      to: 'Enrolling',
+      generation: p.generation,
+      at: ports.clock.now().toISOString(),
+      reason: `Instance ${machine.instanceId} is running; waiting for its node to register and heartbeat.`,
+      waitingOn: 'node-enrolment',
+      ...(p.substrate && { substrate: { ...p.substrate, instance_state: 'running' } }),
+    });
+    return moved ? done : superseded;
+  }
+  if (machine && ['shutting-down', 'terminated', 'stopping', 'stopped'].includes(machine.state)) {
+    return {
+      status: 'failed',
+      error: {
+        code: 'substrate_lost',
+        message: `The instance is ${machine.state}${machine.stateReason ? ` (${machine.stateReason})` : ''}.`,
+      },
+    };
+  }
+  // No machine listed yet is not a loss: EC2's DescribeInstances may lag its RunInstances.
+  if (pastDeadline(r, ports.clock, ports.config.substrateTimeoutSeconds)) {
+    const message = machine
+      ? `The instance was still ${machine.state} at the deadline.`
+      : 'The launched instance never appeared in the cloud before the deadline.';
+    return { status: 'failed', error: { code: machine ? 'substrate_timeout' : 'substrate_lost', message } };
+  }
+  return { status: 'waiting', waiting_on: 'substrate-running' };
+}
+
+/** True once the node registered, was not revoked, and had a heartbeat accepted. */
+export function nodeEnrolled(r: Resource): boolean {
+  return Boolean(r.node && !r.node.revoked_at && r.node.first_heartbeat_at);
+}
+
+/**
+ * Enrolling: stores the wait's task token on the Resource (the first heartbeat completes it). A
+ * node that was faster than this step is already enrolled: then the step completes the wait itself.
+ */
+export async function awaitEnrolment(
+  ports: Pick<StepPorts, 'resources' | 'clock'> & { callbacks: TaskCallbacks },
+  input: StepInput & { task_token: string },
+): Promise<StepOutcome> {
+  const r = await current(ports, input, ['Enrolling', 'Ready']);
+  if (!r?.provisioning) {
+    await ports.callbacks.succeed(input.task_token, superseded);
+    return superseded;
+  }
+  const stored = await ports.resources.annotate(
+    r.id,
+    input.generation,
+    { enrol_task_token: input.task_token },
+    ports.clock.now().toISOString(),
+  );
+  if (!stored) {
+    await ports.callbacks.succeed(input.task_token, superseded);
+    return superseded;
+  }
+  if (nodeEnrolled(stored)) await ports.callbacks.succeed(input.task_token, done);
+  return { status: 'waiting', waiting_on: 'node-enrolment' };
+}
+
+/** Enrolling → Ready. */
+export async function markReady(ports: Pick<StepPorts, 'resources' | 'clock'>, input: StepInput): Promise<StepOutcome> {
+  const r = await current(ports, input, ['Enrolling']);
+  if (!r?.provisioning) return superseded;
+  const node = r.node;
+  const moved = await ports.resources.changePhase(r.id, {
+    from: ['Enrolling'],
+    to: 'Ready',
+    generation: input.generation,
+    at: ports.clock.now().toISOString(),
+    reason: node ? `Node ${node.node_id} registered at ${node.mesh_ip} and is heartbeating.` : 'Node enrolled.',
+  });
+  return moved ? done : superseded;
+}
