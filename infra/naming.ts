@@ -73,7 +73,7 @@ export function alarmTopicDisplayName(stage: string): string {
   return `Plexsphere ${stage} alarms`;
 }
 
-/** The CloudWatch namespace of the app's own metrics (shared by every stage: alarms filter by their own). */
+/** The CloudWatch namespace of the app's own metrics. It names no stage: stages sharing an account and region share its metrics. */
 export const METRIC_NAMESPACE = 'Plexsphere';
 
 // --- Descriptions ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ export interface PolicyText {
 /**
  * Where the policy files are, relative to this module: in the source tree they sit in
  * functions/core/authz/; a Lambda bundle is one file, so infra's bundling copies them to ./authz/
- * beside it (see infra/constructs/api-function.ts).
+ * beside it (see infra/constructs/broker-function.ts).
  */
 const POLICY_DIRS = ['../core/authz/', './authz/'];
 

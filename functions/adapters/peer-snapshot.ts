@@ -12,8 +12,12 @@ import type { Table, WriteAction } from './dynamo/table.ts';
 // as the change itself. A pull reads the head; only a version it has not seen makes it read the
 // buckets, once per container.
 
-/** Buckets of ~110 bytes a peer stay under the 400 KB item limit up to ~110,000 nodes (a /16 holds 65,534). */
-export const PEER_BUCKETS = 32;
+/**
+ * At ~110 bytes a peer, 24 buckets stay under the 400 KB item limit up to ~85,000 nodes (a /16 holds
+ * 65,534); with the head that is 25 items, the most one TransactGetItems took before DynamoDB
+ * raised it to 100 (moto still holds 25).
+ */
+export const PEER_BUCKETS = 24;
 
 /** Domains whose snapshot a container keeps (a 10,000-node snapshot is a few MB in memory). */
 const CACHED_DOMAINS = 16;
@@ -26,7 +30,9 @@ const StoredPeerSchema = z.object({ m: z.string(), k: z.string() });
 const HeadSchema = z.object({ version: z.number(), complete: z.boolean().optional() });
 
 function moveVersion(domainId: string): WriteAction {
-  return { Update: { Key: resourceKeys.peerHead(domainId), UpdateExpression: 'ADD version :one', ExpressionAttributeValues: { ':one': 1 } } };
+  return {
+    Update: { Key: resourceKeys.peerHead(domainId), UpdateExpression: 'ADD version :one', ExpressionAttributeValues: { ':one': 1 } },
+  };
 }
 
 /** The writes that add a live node to its domain's snapshot; they go in the transaction that makes it live. */

@@ -3,12 +3,13 @@ import { requireAllowed } from '../core/access.ts';
 import { parseId } from '../core/ids.ts';
 import { approvalView, listApprovals } from '../core/assignments/approvals.ts';
 import { type Assignment, assignmentView, type Decision } from '../core/assignments/assignment.ts';
-import { type Actor, ReasonBodySchema, RequestAssignmentBodySchema } from '../core/assignments/use-cases.ts';
+import type { Actor } from '../core/assignments/use-cases.ts';
 import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
 import type { Deps } from '../shared/composition.ts';
 import { created, ok } from '../shared/http.ts';
 import { listResponse } from '../shared/lists.ts';
-import { parseBody } from '../shared/validation.ts';
+import { assignmentsSpec as spec } from './assignments.spec.ts';
+import { bodyOf } from './spec.ts';
 import { InvalidInputError } from '../core/errors.ts';
 
 const actor = (req: AuthedRequest): Actor => ({ subject: req.subject, correlationId: req.correlationId });
@@ -20,12 +21,13 @@ function noBody(body: unknown): void {
   }
 }
 
-function decideWith(decision: Decision, view: 'assignment' | 'approval') {
+/** `withReason`: the spec entry whose reason body a reject or revoke reads; approve has none. */
+function decideWith(decision: Decision, view: 'assignment' | 'approval', withReason?: typeof spec.rejectAssignment) {
   return async (req: AuthedRequest, d: Deps) => {
     const id = parseId(req.pathParams.id, view === 'approval' ? 'approval' : 'credential_assignment');
     let reason: string | undefined;
-    if (decision === 'approve') noBody(req.body);
-    else reason = parseBody(ReasonBodySchema, req.body).reason;
+    if (withReason) reason = bodyOf(withReason, req).reason;
+    else noBody(req.body);
     const updated = await assignments.decide(d, actor(req), id, decision, reason);
     return ok(render(updated, view, d));
   };
@@ -36,10 +38,10 @@ function render(a: Assignment, view: 'assignment' | 'approval', d: Deps) {
   return view === 'assignment' ? assignmentView(a, now) : approvalView(a, now);
 }
 
-export const handler = createApiHandler('assignments', {
+export const handler = createApiHandler('assignments', spec, {
   requestAssignment: async (req: AuthedRequest, d: Deps) => {
     const projectId = parseId(req.pathParams.id, 'project');
-    const body = parseBody(RequestAssignmentBodySchema, req.body);
+    const body = bodyOf(spec.requestAssignment, req);
     const a = await assignments.requestAssignment(d, actor(req), projectId, body);
     return created(render(a, 'assignment', d), `/v1/credential-assignments/${a.id}`);
   },
@@ -58,8 +60,8 @@ export const handler = createApiHandler('assignments', {
     ok(render(await assignments.getAssignment(d, req.subject, parseId(req.pathParams.id, 'credential_assignment')), 'assignment', d)),
 
   approveAssignment: decideWith('approve', 'assignment'),
-  rejectAssignment: decideWith('reject', 'assignment'),
-  revokeAssignment: decideWith('revoke', 'assignment'),
+  rejectAssignment: decideWith('reject', 'assignment', spec.rejectAssignment),
+  revokeAssignment: decideWith('revoke', 'assignment', spec.revokeAssignment),
 
   listApprovals: (req: AuthedRequest, d: Deps) => {
     const filters = {
@@ -83,7 +85,7 @@ export const handler = createApiHandler('assignments', {
     ok(render(await assignments.getAssignment(d, req.subject, parseId(req.pathParams.id, 'approval')), 'approval', d)),
 
   approveApproval: decideWith('approve', 'approval'),
-  rejectApproval: decideWith('reject', 'approval'),
+  rejectApproval: decideWith('reject', 'approval', spec.rejectApproval),
 
   listAuditEntries: async (req: AuthedRequest, d: Deps) => {
     const domainId = parseId(req.pathParams.id, 'domain');

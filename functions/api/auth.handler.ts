@@ -2,12 +2,6 @@ import { formatUserCode, newSecretToken } from '../core/auth/codes.ts';
 import { decideDevice, describeUserCode, exchangeDeviceCode, startDeviceAuthorization } from '../core/auth/device.ts';
 import { idpBindingView, listIdpBindings } from '../core/auth/idp-bindings.ts';
 import { type AuthPorts, DEFAULT_SESSION_TTL_SECONDS, DEFAULT_THROTTLE } from '../core/auth/ports.ts';
-import {
-  DeviceCodeRequestSchema,
-  DeviceDecisionRequestSchema,
-  DeviceTokenRequestSchema,
-  SignInRequestSchema,
-} from '../core/auth/schemas.ts';
 import { requireSessionWithCsrf, resolveSession, signIn, signOut } from '../core/auth/session.ts';
 import { ForbiddenError } from '../core/errors.ts';
 import { parseId } from '../core/ids.ts';
@@ -15,9 +9,10 @@ import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
 import type { Deps } from '../shared/composition.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { ok } from '../shared/http.ts';
-import { parseBody } from '../shared/validation.ts';
+import { authSpec as spec } from './auth.spec.ts';
 import { openApiDocument } from './openapi.ts';
 import { renderSignInPage, type SignInPageView, signInPageCsp } from './sign-in-page.ts';
+import { bodyOf } from './spec.ts';
 
 const SESSION_COOKIE = 'plexsphere_session';
 const CSRF_COOKIE = 'plexsphere_csrf';
@@ -118,7 +113,7 @@ async function signInPageView(req: ApiRequest, d: Deps): Promise<SignInPageView>
   }
 }
 
-export const handler = createApiHandler('auth', {
+export const handler = createApiHandler('auth', spec, {
   listIdpBindings: async (req: ApiRequest, d: Deps) => {
     const headers = { 'cache-control': 'no-store' };
     // No binding in this broker is platform-scoped, so the platform chooser is empty.
@@ -128,12 +123,12 @@ export const handler = createApiHandler('auth', {
   },
 
   startDeviceAuthorization: async (req: ApiRequest, d: Deps) => {
-    const body = parseBody(DeviceCodeRequestSchema, req.body);
+    const body = bodyOf(spec.startDeviceAuthorization, req);
     return ok(await startDeviceAuthorization(authPorts(d), body), 200, NO_STORE);
   },
 
   exchangeDeviceCode: async (req: ApiRequest, d: Deps) => {
-    const body = parseBody(DeviceTokenRequestSchema, req.body);
+    const body = bodyOf(spec.exchangeDeviceCode, req);
     const issued = await exchangeDeviceCode(authPorts(d), body.device_code);
     return ok({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn }, 200, NO_STORE);
   },
@@ -155,7 +150,7 @@ export const handler = createApiHandler('auth', {
   },
 
   signIn: async (req: ApiRequest, d: Deps): Promise<ApiResult> => {
-    const body = parseBody(SignInRequestSchema, req.body);
+    const body = bodyOf(spec.signIn, req);
     const started = await signIn(authPorts(d), { ...body, sourceIp: req.sourceIp ?? 'unknown' });
     const ttl = DEFAULT_SESSION_TTL_SECONDS;
     return {
@@ -180,17 +175,17 @@ export const handler = createApiHandler('auth', {
 
   approveDevice: async (req: ApiRequest, d: Deps) => {
     const user = await sessionUser(req, d);
-    const { user_code } = parseBody(DeviceDecisionRequestSchema, req.body);
+    const { user_code } = bodyOf(spec.approveDevice, req);
     return ok(await decideDevice(d, user, user_code, 'approved'));
   },
 
   denyDevice: async (req: ApiRequest, d: Deps) => {
     const user = await sessionUser(req, d);
-    const { user_code } = parseBody(DeviceDecisionRequestSchema, req.body);
+    const { user_code } = bodyOf(spec.denyDevice, req);
     return ok(await decideDevice(d, user, user_code, 'denied'));
   },
 
-  // Public and the same for everyone: built once per container from the route table and the body schemas.
+  // Public and the same for everyone: built once per container from the route table and the specs.
   openApiDocument: async () => ok(openApiDocument(), 200, { 'cache-control': 'public, max-age=300' }),
 
   jwks: async (_req: ApiRequest, d: Deps) => ok(await d.tokens.jwks(), 200, { 'cache-control': 'public, max-age=300' }),

@@ -2,14 +2,14 @@ import type { z } from 'zod';
 import { recordCapabilities } from '../core/enrolment/capabilities.ts';
 import { acceptHeartbeat } from '../core/enrolment/heartbeat.ts';
 import { registerNode } from '../core/enrolment/register.ts';
-import { CapabilityManifestBodySchema, HeartbeatBodySchema, RegisterBodySchema } from '../core/enrolment/schemas.ts';
 import { nodeState } from '../core/enrolment/state.ts';
 import { InvalidInputError, NotImplementedError } from '../core/errors.ts';
 import { createApiHandler, type NodeRequest } from '../shared/api-handler.ts';
 import type { Deps } from '../shared/composition.ts';
 import type { ApiRequest } from '../shared/http.ts';
 import { ok } from '../shared/http.ts';
-import { parseBody } from '../shared/validation.ts';
+import { nodesSpec as spec } from './nodes.spec.ts';
+import { bodyOf } from './spec.ts';
 
 /** The node endpoints answer a malformed envelope with their own contract code. */
 function parseEnvelope<S extends z.ZodType>(schema: S, body: unknown, code: string): z.infer<S> {
@@ -19,14 +19,14 @@ function parseEnvelope<S extends z.ZodType>(schema: S, body: unknown, code: stri
   throw new InvalidInputError(code, `The request body is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
 }
 
-export const handler = createApiHandler('nodes', {
+export const handler = createApiHandler('nodes', spec, {
   register: async (req: ApiRequest, d: Deps) => ({
     status: 201,
-    body: await registerNode(d, parseBody(RegisterBodySchema, req.body)),
+    body: await registerNode(d, bodyOf(spec.register, req)),
   }),
 
   heartbeat: async (req: NodeRequest, d: Deps) =>
-    ok(await acceptHeartbeat(d, req.node, parseEnvelope(HeartbeatBodySchema, req.body, 'malformed_heartbeat_request'))),
+    ok(await acceptHeartbeat(d, req.node, parseEnvelope(spec.heartbeat.body.schema, req.body, 'malformed_heartbeat_request'))),
 
   nodeState: async (req: NodeRequest, d: Deps) => {
     const answer = await nodeState(d, req.node, req.headers['if-none-match']);
@@ -42,5 +42,5 @@ export const handler = createApiHandler('nodes', {
   },
 
   putCapabilities: async (req: NodeRequest, d: Deps) =>
-    ok(await recordCapabilities(d, req.node, parseEnvelope(CapabilityManifestBodySchema, req.body, 'malformed_capabilities_request'))),
+    ok(await recordCapabilities(d, req.node, parseEnvelope(spec.putCapabilities.body.schema, req.body, 'malformed_capabilities_request'))),
 });

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../core/errors.ts';
 import { parseId } from '../core/ids.ts';
 import * as provisioning from '../core/provisioning.ts';
-import { CreateResourceBodySchema, resourceView } from '../core/resources.ts';
+import { resourceView } from '../core/resources.ts';
 import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
 import type { Deps } from '../shared/composition.ts';
 import { ok } from '../shared/http.ts';
 import { listResponse } from '../shared/lists.ts';
-import { parseBody } from '../shared/validation.ts';
+import { resourcesSpec as spec } from './resources.spec.ts';
+import { bodyOf } from './spec.ts';
 
 /** Canonical JSON (sorted keys), so the same body always hashes the same. */
 function canonical(value: unknown): string {
@@ -33,14 +34,14 @@ function idempotencyOf(req: AuthedRequest): { key: string; requestHash: string }
   return { key, requestHash: createHash('sha256').update(canonical(req.body)).digest('hex') };
 }
 
-export const handler = createApiHandler('resources', {
+export const handler = createApiHandler('resources', spec, {
   createResource: async (req: AuthedRequest, d: Deps) => {
     const projectId = parseId(req.pathParams.id, 'project');
     const origin = (req.body as { origin?: unknown } | undefined)?.origin;
     if (origin !== 'provisioned' && origin !== 'adopted') {
       throw new InvalidInputError('invalid_resource_origin', 'origin must be "provisioned" or "adopted".');
     }
-    const body = parseBody(CreateResourceBodySchema, req.body);
+    const body = bodyOf(spec.createResource, req);
     const { resource } = await provisioning.createResource(d, req.subject, projectId, body, idempotencyOf(req));
     const location = `/v1/resources/${resource.id}`;
     return resource.origin === 'provisioned'

@@ -1,20 +1,21 @@
 import { parseId } from '../core/ids.ts';
 import * as projects from '../core/projects.ts';
-import { CreateProjectBodySchema, domainView, PatchProjectBodySchema, projectView } from '../core/tenancy.ts';
+import { domainView, projectView } from '../core/tenancy.ts';
 import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
 import type { Deps } from '../shared/composition.ts';
 import { created, noContent, ok } from '../shared/http.ts';
 import { listResponse } from '../shared/lists.ts';
-import { parseBody } from '../shared/validation.ts';
+import { bodyOf } from './spec.ts';
+import { tenancySpec as spec } from './tenancy.spec.ts';
 
-export const handler = createApiHandler('tenancy', {
+export const handler = createApiHandler('tenancy', spec, {
   listDomains: (req: AuthedRequest, d: Deps) => listResponse(req, d, (page) => projects.listDomains(d, req.subject, page), domainView),
 
   getDomain: async (req: AuthedRequest, d: Deps) =>
     ok(domainView(await projects.getDomain(d, req.subject, parseId(req.pathParams.id, 'domain')))),
 
   createProject: async (req: AuthedRequest, d: Deps) => {
-    const body = parseBody(CreateProjectBodySchema, req.body);
+    const body = bodyOf(spec.createProject, req);
     const project = await projects.createProject(d, req.subject, body);
     return created(projectView(project), `/v1/projects/${project.id}`);
   },
@@ -29,7 +30,7 @@ export const handler = createApiHandler('tenancy', {
 
   patchProject: async (req: AuthedRequest, d: Deps) => {
     const id = parseId(req.pathParams.id, 'project');
-    const body = parseBody(PatchProjectBodySchema, req.body);
+    const body = bodyOf(spec.patchProject, req);
     return ok(projectView(await projects.patchProject(d, req.subject, id, body)));
   },
 

@@ -7,6 +7,7 @@ import { authenticateNode, type NodeIdentity } from '../core/enrolment/node-auth
 import { InvalidInputError, PayloadTooLargeError, UnauthenticatedError } from '../core/errors.ts';
 import type { User } from '../core/tenancy.ts';
 import { type FunctionGroup, type RouteDef, routeKey, routesOf } from '../api/routes.ts';
+import type { GroupSpec } from '../api/spec.ts';
 import { type Deps, deps } from './composition.ts';
 import type { ApiRequest, ApiResult } from './http.ts';
 import { log } from './log.ts';
@@ -105,12 +106,22 @@ function toResult(result: ApiResult, correlationId: string): Result {
 /**
  * Builds a function group's Lambda handler: the one middleware bundle (request parsing, body
  * cap, authentication, problem+json mapping) around a dispatch on the route key. Operations have
- * no try/catch of their own.
+ * no try/catch of their own. `specs` is the group's <group>.spec.ts: an operation without one
+ * would be served undocumented, so that fails at load, as does a spec of no route.
  */
-export function createApiHandler(group: FunctionGroup, operations: Record<string, Operation | UserOperation | NodeOperation>) {
+export function createApiHandler(
+  group: FunctionGroup,
+  specs: GroupSpec,
+  operations: Record<string, Operation | UserOperation | NodeOperation>,
+) {
   const routes = new Map<string, RouteDef>(routesOf(group).map((r) => [routeKey(r), r]));
   for (const r of routes.values()) {
     if (!operations[r.operation]) throw new Error(`route ${routeKey(r)} names missing operation ${r.operation}`);
+    if (!Object.hasOwn(specs, r.operation)) throw new Error(`route ${routeKey(r)} has no spec entry ${group}.${r.operation}`);
+  }
+  const routed = new Set([...routes.values()].map((r) => r.operation));
+  for (const name of Object.keys(specs)) {
+    if (!routed.has(name)) throw new Error(`spec entry ${group}.${name} names no route of the ${group} group`);
   }
   const requests = new WeakMap<Event, ApiRequest>();
 

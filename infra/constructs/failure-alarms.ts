@@ -5,7 +5,7 @@ import { Alias } from 'aws-cdk-lib/aws-kms';
 import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { RESOURCE_FAILED_LOG_MESSAGE } from '../../functions/steps/step-groups.ts';
 import {
@@ -28,7 +28,7 @@ export const MARK_FAILED_PATTERN = FilterPattern.stringValue('$.message', '=', R
 
 export interface FailureAlarmsProps {
   stage: string;
-  machines: Record<Run, StateMachine>;
+  machines: Record<Run, IStateMachine>;
   /** The log group of the step group that runs mark-failed (provision-steps). */
   markFailedLogs: ILogGroup;
   /** An address subscribed to the alarm topic, if any. */

@@ -26,8 +26,9 @@ export function secondaryIndexes(): IndexKeys[] {
 
 /**
  * Everything the table adapter (functions/adapters/dynamo/table.ts) sends: single-item reads and
- * writes, consistent batch reads, queries, and all-or-nothing transactions of those writes (IAM
- * authorizes TransactWriteItems by the action of each item). Never a scan.
+ * writes, consistent batch reads, queries, and all-or-nothing transactions of those reads and writes
+ * (IAM authorizes TransactWriteItems and TransactGetItems by the action of each item, a condition
+ * check included). Never a scan.
  */
 export const TABLE_ACTIONS = [
   'dynamodb:GetItem',
@@ -35,6 +36,7 @@ export const TABLE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
   'dynamodb:Query',
 ] as const;
 

@@ -14,7 +14,7 @@ const CHILD = join(ROOT, 'scripts/bench/cold-init-child.mjs');
 const CEDAR = '@cedar-policy/cedar-wasm';
 const AUTHZ_DIR = join(ROOT, 'functions/core/authz');
 const CEDAR_DIR = join(ROOT, 'node_modules', CEDAR, 'nodejs');
-// As infra/constructs/api-function.ts bundles: ESM has no `require`, bundled CommonJS calls it.
+// As infra/constructs/broker-function.ts bundles: ESM has no `require`, bundled CommonJS calls it.
 const BANNER = "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);";
 
 export type Group = FunctionGroup | StepGroup;

@@ -205,7 +205,8 @@ export class Table {
         return keys.map((_, i) => out.Responses?.[i]?.Item);
       } catch (err) {
         // Cancelled because a write transaction held one of the items: read again.
-        const cancelled = err instanceof TransactionCanceledException || (err as { name?: string })?.name === 'TransactionCanceledException';
+        const cancelled =
+          err instanceof TransactionCanceledException || (err as { name?: string })?.name === 'TransactionCanceledException';
         if (!cancelled || attempt >= TRANSACT_ATTEMPTS) throw err;
         await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
       }

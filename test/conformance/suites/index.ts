@@ -2,6 +2,7 @@ import type { ConformanceSuite } from '../backend.ts';
 import { assignmentStoreSuite, auditLogSuite } from './assignments-audit.ts';
 import { authStoreSuite } from './auth.ts';
 import { ec2SubstrateSuite } from './ec2-substrate.ts';
+import { peerSnapshotSuite } from './peer-snapshot.ts';
 import { resourceStoreSuite, nodeStoreSuite } from './resources-nodes.ts';
 import { secretsVaultSuite } from './secrets-vault.ts';
 import { storeRaces } from './store-races.ts';
@@ -23,6 +24,7 @@ export const CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   auditLogSuite,
   resourceStoreSuite,
   nodeStoreSuite,
+  peerSnapshotSuite,
   storeRaces,
   authStoreSuite,
   secretsVaultSuite,

@@ -4,12 +4,13 @@ import type { Table } from '../../../functions/adapters/dynamo/table.ts';
 import { DynamoNodeStore } from '../../../functions/adapters/node-store.ts';
 import { DynamoResourceStore } from '../../../functions/adapters/resource-store.ts';
 import { DynamoTenancyStore } from '../../../functions/adapters/tenancy-store.ts';
-import type { CapabilityManifest, Enrolment } from '../../../functions/core/enrolment/ports.ts';
+import type { CapabilityManifest, } from '../../../functions/core/enrolment/ports.ts';
 import { newId } from '../../../functions/core/ids.ts';
-import type { EnrolledNode, Resource } from '../../../functions/core/resources.ts';
+import type { Resource } from '../../../functions/core/resources.ts';
 import type { Project } from '../../../functions/core/tenancy.ts';
 import { type ConformanceSuite, suiteTable } from '../backend.ts';
 import { AT, allPages, LATER, project, rejectionOf, resource, sortedIds } from '../fixtures.ts';
+import { nodeFixtures } from '../node-fixtures.ts';
 
 const T2 = '2026-06-01T00:10:00.000Z';
 const T3 = '2026-06-01T00:20:00.000Z';
@@ -173,27 +174,7 @@ export const nodeStoreSuite: ConformanceSuite = (backend) => {
     let tenancy: DynamoTenancyStore;
     let resources: DynamoResourceStore;
     let nodes: DynamoNodeStore;
-    /** A Pending Resource in a new project of `domainId`, with a bootstrap token bound. */
-    const tokenBound = async (domainId: string, p?: Project) => {
-      const owner = p ?? project(domainId);
-      if (!p) await tenancy.createProject(owner);
-      const r = resource(owner);
-      await resources.create(r);
-      const tokenHash = `hash-${newId()}`;
-      await resources.bindBootstrapToken(r.id, 1, { hash: tokenHash, issued_at: AT, expires_at: LATER });
-      return { resource: r, tokenHash, project: owner };
-    };
-    const enrolment = (r: Resource, tokenHash: string, meshIp: string, nonce = `nonce-${newId()}`, meshCounterAdvance = 0): Enrolment => {
-      const node: EnrolledNode = { node_id: newId(), mesh_ip: meshIp, public_key: `key-${newId()}`, nsk_hash: 'nsk', registered_at: T2 };
-      return {
-        pointer: { node_id: node.node_id, resource_id: r.id, project_id: r.project_id, domain_id: r.domain_id, mesh_ip: meshIp },
-        node,
-        tokenHash,
-        nonce,
-        at: T2,
-        meshCounterAdvance,
-      };
-    };
+    const { tokenBound, enrolment } = nodeFixtures(() => ({ tenancy, resources }));
     const fresh = suiteTable(backend, 'nodes');
     beforeAll(async () => {
       table = fresh();

@@ -1,0 +1,41 @@
+import {
+  CapabilitiesViewSchema,
+  CapabilityManifestBodySchema,
+  HeartbeatBodySchema,
+  HeartbeatViewSchema,
+  NodeStateViewSchema,
+  RegisterBodySchema,
+  RegistrationViewSchema,
+} from '../core/enrolment/schemas.ts';
+import { CREATED, type GroupSpec, named, OK } from './spec.ts';
+
+// Nodes are no Cedar principals: registration is checked by its bootstrap token, the rest by the
+// node's NSK envelope, bound to the {id} of the path.
+
+export const nodesSpec = {
+  register: {
+    summary: 'Register a node with its bootstrap token',
+    authorization: 'none',
+    body: named('RegisterBody', RegisterBodySchema),
+    answers: CREATED(named('RegistrationView', RegistrationViewSchema)),
+  },
+  heartbeat: {
+    summary: 'Node heartbeat',
+    authorization: 'node',
+    body: named('HeartbeatBody', HeartbeatBodySchema),
+    answers: OK(named('HeartbeatView', HeartbeatViewSchema)),
+  },
+  nodeState: {
+    summary: "The node's desired state",
+    authorization: 'node',
+    answers: { 200: { view: named('NodeStateView', NodeStateViewSchema) }, 304: 'empty' },
+    etag: true,
+  },
+  nodeEvents: { summary: 'Signed event stream (not provisioned here: always 501)', authorization: 'node', answers: { 501: 'problem' } },
+  putCapabilities: {
+    summary: "Record the node's capability manifest",
+    authorization: 'node',
+    body: named('CapabilityManifestBody', CapabilityManifestBodySchema),
+    answers: OK(named('CapabilitiesView', CapabilitiesViewSchema)),
+  },
+} satisfies GroupSpec;
