@@ -10,10 +10,12 @@ import { Transactions } from './dynamo/transactions.ts';
 import { closeServer, listen } from './net.ts';
 import { readBodyText } from './state-file.ts';
 
-/** Requests the endpoint answered, in total and by operation (X-Amz-Target), for `npm run bench`. */
+/** Requests the endpoint answered, in total and by operation (X-Amz-Target), and the bytes it answered, for `npm run bench`. */
 export interface DynamoStats {
   requests: number;
   byOperation: Record<string, number>;
+  /** Response body bytes by operation: what a read cost on the wire. */
+  bytesByOperation: Record<string, number>;
 }
 
 // Keyed by endpoint URL: the stack hands out the URL, and the bench looks the counters up by it.
@@ -59,12 +61,15 @@ export async function startDynamo(opts: { dataDir?: string; port?: number; now?:
   }
   const handle = store.listeners('request')[0] as RequestListener;
 
-  const stats: DynamoStats = { requests: 0, byOperation: {} };
+  const stats: DynamoStats = { requests: 0, byOperation: {}, bytesByOperation: {} };
   const front = createServer((req, res) => {
     const target = req.headers['x-amz-target'];
     const operation = (typeof target === 'string' && target.split('.').pop()) || 'unknown';
     stats.requests += 1;
     stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
+    countBytes(res, (bytes) => {
+      stats.bytesByOperation[operation] = (stats.bytesByOperation[operation] ?? 0) + bytes;
+    });
     if (target === 'DynamoDB_20120810.TransactWriteItems') return void answer(req, res, (body) => transactions.writeItems(body));
     if (target === 'DynamoDB_20120810.TransactGetItems') return void answer(req, res, (body) => transactions.getItems(body));
     if (TABLE_CHANGES.has(operation)) transactions.forgetTables();
@@ -86,6 +91,21 @@ export async function startDynamo(opts: { dataDir?: string; port?: number; now?:
       await closeServer(store);
     },
   };
+}
+
+/** Adds the size of every chunk written to `res` (dynalite and the front write whole bodies). */
+function countBytes(res: ServerResponse, add: (bytes: number) => void): void {
+  const sized = (chunk: unknown) => (typeof chunk === 'string' || chunk instanceof Uint8Array ? Buffer.byteLength(chunk) : 0);
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    add(sized(chunk));
+    return write(chunk, ...rest);
+  }) as ServerResponse['write'];
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    add(sized(chunk));
+    return end(chunk, ...rest);
+  }) as ServerResponse['end'];
 }
 
 /** Hands the request to dynalite; `release` runs once its answer is sent or the client is gone. */

@@ -8,6 +8,7 @@ import { BUDGETS, check, type Verdict } from './bench/budgets.ts';
 import { buildBundles, coldInits } from './bench/bundles.ts';
 import { BenchClient, runConcurrent } from './bench/client.ts';
 import { coldRequests } from './bench/cold-requests.ts';
+import { domainSizeTable } from './bench/domain-size.ts';
 import { type CloudCounters, diff, snapshot, sum } from './bench/counters.ts';
 import { approvedProject, catalog, createResource, deleteResource, enteredAt, untilAll, untilPhase } from './bench/lifecycle.ts';
 import { parseArgs } from './bench/options.ts';
@@ -270,6 +271,7 @@ try {
     }),
   );
   for (const c of cold) if (c.unavailable) console.log(`  ${c.group}: cold init unavailable: ${c.unavailable}`);
+  const domainSize = await domainSizeTable(stack, args.domainSizes, args.domainSamples, progress, table);
 
   const list: Verdict[] = [];
   for (const l of latency.filter((x) => x.concurrency === 16 && x.route.startsWith('GET'))) {
@@ -314,6 +316,7 @@ try {
     rss: { idleBeforeBurstBytes: rssIdle, peakDuringBurstBytes: peak.peakBytes, samples: peak.samples },
     bundles,
     coldInit: cold,
+    domainSize,
     budgets: list,
     durationSeconds: Math.round((performance.now() - t0) / 100) / 10,
   });

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { DynamoCatalogStore } from '../functions/adapters/catalog-store.ts';
 import { keys } from '../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../functions/adapters/dynamo/table.ts';
+import type { MachineTemplate } from '../functions/adapters/aws/substrate-resolver.ts';
 import { SecretsManagerVault } from '../functions/adapters/secrets-vault.ts';
 import type { BlueprintParameter } from '../functions/core/catalog/parameter-schema.ts';
 import type { CredentialSecret } from '../functions/core/catalog/provider-keys.ts';
 import { type Clock, systemClock } from '../functions/core/clock.ts';
 import { ConflictError } from '../functions/core/errors.ts';
 import { IdSchema, newId } from '../functions/core/ids.ts';
-import type { MachineTemplate } from '../functions/core/substrate.ts';
 import type { Vault } from '../functions/core/vault.ts';
 import { FIXTURES } from './fixtures.ts';
 

@@ -1,7 +1,6 @@
 import { formatUserCode, newSecretToken } from '../core/auth/codes.ts';
 import { decideDevice, describeUserCode, exchangeDeviceCode, startDeviceAuthorization } from '../core/auth/device.ts';
 import { idpBindingView, listIdpBindings } from '../core/auth/idp-bindings.ts';
-import { type AuthPorts, DEFAULT_SESSION_TTL_SECONDS, DEFAULT_THROTTLE } from '../core/auth/ports.ts';
 import { requireSessionWithCsrf, resolveSession, signIn, signOut } from '../core/auth/session.ts';
 import { ForbiddenError } from '../core/errors.ts';
 import { parseId } from '../core/ids.ts';
@@ -21,25 +20,8 @@ const CSRF_HEADER = 'x-plexsphere-csrf';
 // OAuth responses carrying codes or tokens must not be cached (RFC 6749 §5.1).
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-function authPorts(d: Deps): AuthPorts {
-  return {
-    auth: d.auth,
-    tenancy: d.tenancy,
-    passwords: d.passwords,
-    tokens: d.tokens,
-    clock: d.clock,
-    settings: {
-      publicUrl: d.env.PUBLIC_URL,
-      deviceCodeTtlSeconds: d.env.DEVICE_CODE_TTL_SECONDS,
-      pollIntervalSeconds: d.env.DEVICE_POLL_INTERVAL_SECONDS,
-      sessionTtlSeconds: DEFAULT_SESSION_TTL_SECONDS,
-      throttle: DEFAULT_THROTTLE,
-    },
-  };
-}
-
 function cookie(d: Deps, name: string, value: string, maxAgeSeconds: number, httpOnly: boolean): string {
-  const secure = new URL(d.env.PUBLIC_URL).protocol === 'https:';
+  const secure = d.config.secureCookies;
   return [`${name}=${value}`, 'Path=/', `Max-Age=${maxAgeSeconds}`, 'SameSite=Strict', httpOnly && 'HttpOnly', secure && 'Secure']
     .filter(Boolean)
     .join('; ');
@@ -53,7 +35,7 @@ async function sessionUser(req: ApiRequest, d: Deps) {
     csrfHeader: req.headers[CSRF_HEADER],
   });
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== new URL(d.env.PUBLIC_URL).origin) {
+  if (origin !== undefined && origin !== d.config.publicOrigin) {
     throw new ForbiddenError('csrf_origin_mismatch', 'The request comes from another site than the sign-in page.');
   }
   return user;
@@ -124,12 +106,12 @@ export const handler = createApiHandler('auth', spec, {
 
   startDeviceAuthorization: async (req: ApiRequest, d: Deps) => {
     const body = bodyOf(spec.startDeviceAuthorization, req);
-    return ok(await startDeviceAuthorization(authPorts(d), body), 200, NO_STORE);
+    return ok(await startDeviceAuthorization(d, body), 200, NO_STORE);
   },
 
   exchangeDeviceCode: async (req: ApiRequest, d: Deps) => {
     const body = bodyOf(spec.exchangeDeviceCode, req);
-    const issued = await exchangeDeviceCode(authPorts(d), body.device_code);
+    const issued = await exchangeDeviceCode(d, body.device_code);
     return ok({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn }, 200, NO_STORE);
   },
 
@@ -151,8 +133,8 @@ export const handler = createApiHandler('auth', spec, {
 
   signIn: async (req: ApiRequest, d: Deps): Promise<ApiResult> => {
     const body = bodyOf(spec.signIn, req);
-    const started = await signIn(authPorts(d), { ...body, sourceIp: req.sourceIp ?? 'unknown' });
-    const ttl = DEFAULT_SESSION_TTL_SECONDS;
+    const started = await signIn(d, { ...body, sourceIp: req.sourceIp ?? 'unknown' });
+    const ttl = d.config.sessionTtlSeconds;
     return {
       status: 200,
       body: {

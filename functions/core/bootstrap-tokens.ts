@@ -65,6 +65,12 @@ export function credentialEnv(stage: string): string {
   return stage.toLowerCase().replace(/[^a-z]/g, '') || 'local';
 }
 
+/** What node enrolment is configured with. */
+export interface EnrolmentConfig {
+  /** The `<env>` this deployment's bootstrap tokens and NSK envelopes name (credentialEnv of the stage). */
+  credentialEnv: string;
+}
+
 export interface BootstrapTokenParts {
   env: string;
   projectId: string;
@@ -98,8 +104,8 @@ export function bootstrapTokenKind(token: string): string | undefined {
 
 /**
  * Mints the bootstrap token of a Resource. Deterministic: the same input gives the same token,
- * so a retried provision step renders byte-identical user data (EC2's ClientToken idempotency
- * refuses a changed request).
+ * so a retried provision step renders byte-identical user data (a launch's client-token
+ * idempotency refuses a changed request).
  */
 export interface BootstrapTokenMinter {
   mint(input: { projectId: string; resourceId: string; salt: string }): Promise<{ token: string; hash: string }>;

@@ -12,6 +12,7 @@ import { validateParameters } from './parameters.ts';
 import type { TenancyStore } from './ports.ts';
 import { authorizedProject, projectResource } from './projects.ts';
 import { type CreateResourceBody, type Phase, type Resource, type ResourceStore, TEARDOWN_PHASES } from './resources.ts';
+import { resolverFor, type SubstrateResolvers } from './substrate.ts';
 
 /** Starts and stops the phase arcs (Step Functions on AWS and locally). */
 export interface Orchestrator {
@@ -29,6 +30,8 @@ export interface ProvisioningPorts {
   credentials: CredentialDirectory;
   resources: ResourceStore;
   orchestrator: Orchestrator;
+  /** Only asked whether the Cloud's provider has one: the steps resolve the launch. */
+  substrateResolvers: SubstrateResolvers;
   authorizer: Authorizer;
   clock: Clock;
 }
@@ -37,7 +40,8 @@ export interface ProvisioningPorts {
  * Declares a Resource. Primary course:
  * 1. the caller may deploy in the project;
  * 2. for a provisioned Resource: the blueprint version exists and the parameters fit its schema,
- *    and the project has an approved assignment of the named credential (its handle is pinned);
+ *    the project has an approved assignment of the named credential (its handle is pinned), and
+ *    the broker can provision on its Cloud's provider (422 provider_not_supported otherwise);
  * 3. the Resource is written at phase Pending (behind its Idempotency-Key, if any);
  * 4. the provision run is started. If that start is lost, the reconciler starts it.
  */
@@ -76,6 +80,9 @@ export async function createResource(
     if (!version) throw new UnprocessableError('blueprint_version_not_found', 'No blueprint version has that id.');
     const parameters = validateParameters(version.parameter_schema, body.parameters as Record<string, unknown> | undefined);
     const { handle, credential } = await usableHandle(ports, project.id, body.cloud_credential_id);
+    const cloud = await ports.catalog.getCloud(credential.cloud_id);
+    if (!cloud) throw new UnprocessableError('cloud_not_found', "The credential's cloud no longer exists.");
+    resolverFor(ports.substrateResolvers, cloud);
     resource = {
       ...base,
       origin: 'provisioned',

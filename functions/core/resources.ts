@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CredentialHandleSchema } from './assignments/assignment.ts';
+import { CloudProviderSchema } from './catalog/provider-keys.ts';
 import { IdSchema } from './ids.ts';
 
 // A Resource and the phase machine the broker drives it through. Phases only move forward; the
@@ -32,13 +33,13 @@ export const ErrorInfoSchema = z.object({ code: z.string(), message: z.string() 
 export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
 
 export const SubstrateRefSchema = z.object({
-  provider: z.literal('aws'),
+  provider: CloudProviderSchema,
   region: z.string(),
   client_token: z.string(),
   instance_id: z.string().optional(),
   instance_state: z.string().optional(),
   /**
-   * When the last RunInstances was about to be sent (the launch intent, written before the call).
+   * When the last launch was about to be sent (the launch intent, written before the call).
    * A teardown that lists no machine waits a grace period past it: a launch still in flight
    * creates its machine after the delete came.
    */
@@ -287,8 +288,8 @@ export interface ResourceStore {
    */
   retireAdopted(id: string, at: string): Promise<Resource | undefined>;
   /**
-   * Records the launch intent (the substrate reference with `launch_requested_at`) before
-   * RunInstances is sent: one conditional write, only while the run's generation is current and
+   * Records the launch intent (the substrate reference with `launch_requested_at`) before the
+   * launch is sent: one conditional write, only while the run's generation is current and
    * the Resource is still Pending. Undefined when it moved on (a delete came first: launch nothing).
    */
   recordLaunchIntent(id: string, generation: number, substrate: SubstrateRef, at: string): Promise<Resource | undefined>;

@@ -1,24 +1,14 @@
-import { z } from 'zod';
-import { BrokerError } from './errors.ts';
+import type { CredentialHandle } from './assignments/assignment.ts';
+import type { BlueprintVersion } from './catalog/blueprints.ts';
+import type { Cloud } from './catalog/clouds.ts';
+import type { CloudProvider } from './catalog/provider-keys.ts';
+import { BrokerError, UnprocessableError } from './errors.ts';
+import type { ErrorInfo } from './resources.ts';
+import type { InstallRecipe } from './user-data.ts';
 
 // The substrate a provisioned Resource runs on: machines in a cloud account, reached with the
-// credential pinned when the Resource was created.
-
-export interface SubstrateTarget {
-  region: string;
-  /** Overrides the provider's public endpoint (the local EC2 emulator, LocalStack). */
-  endpoint?: string;
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-}
-
-export interface LaunchSpec {
-  /** Makes the launch idempotent: a retry with the same token returns the same machine. */
-  clientToken: string;
-  imageId: string;
-  instanceType: string;
-  userData: string;
-  tags: Record<string, string>;
-}
+// credential pinned when the Resource was created. The core knows no provider: a resolver per
+// provider turns a Resource into a plan that only that provider's substrate adapter reads.
 
 export type MachineState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 
@@ -28,11 +18,65 @@ export interface Machine {
   stateReason?: string;
 }
 
+/** What the core adds to every launch; the plan's `machine` (image, size) is spread beside it. */
+export interface LaunchRequest {
+  /** Makes the launch idempotent: a retry with the same token returns the same machine. */
+  clientToken: string;
+  userData: string;
+  tags: Record<string, string>;
+}
+
+/** The machines of a cloud account. `target` is a plan's: opaque here, the adapter's own shape. */
 export interface Substrate {
-  launch(target: SubstrateTarget, spec: LaunchSpec): Promise<Machine>;
+  launch(target: unknown, spec: LaunchRequest): Promise<Machine>;
   /** Machines carrying the Resource's tag, whatever their state (includes launches still in flight). */
-  findByResource(target: SubstrateTarget, resourceId: string): Promise<Machine[]>;
-  terminate(target: SubstrateTarget, instanceIds: string[]): Promise<void>;
+  findByResource(target: unknown, resourceId: string): Promise<Machine[]>;
+  terminate(target: unknown, instanceIds: string[]): Promise<void>;
+}
+
+/** What a resolver reads to plan a Resource's machines. */
+export interface SubstrateRequest {
+  cloud: Cloud;
+  /** The credential version pinned at creation. */
+  credential: CredentialHandle;
+  parameters: Record<string, string | number | boolean>;
+  /** The version the machine is launched from; absent when only its machines are looked up. */
+  version?: BlueprintVersion | undefined;
+}
+
+export interface SubstratePlan {
+  /** Recorded on the Resource as its substrate reference. */
+  provider: CloudProvider;
+  region: string;
+  /** Where and as whom the substrate adapter reaches the machines. */
+  target: unknown;
+  /** What to launch (image, size), in the substrate adapter's terms. */
+  machine: Record<string, unknown>;
+  /** How plexd gets onto the machine. */
+  install: InstallRecipe;
+}
+
+export interface SubstrateRefusal {
+  refused: ErrorInfo;
+}
+
+/** One per cloud provider, in the adapters; composition registers them by provider. */
+export interface SubstrateResolver {
+  resolve(request: SubstrateRequest): Promise<SubstratePlan | SubstrateRefusal>;
+}
+
+export type SubstrateResolvers = Partial<Record<CloudProvider, SubstrateResolver>>;
+
+/** The Cloud's resolver; 422 `provider_not_supported` when this broker provisions nothing on its provider. */
+export function resolverFor(resolvers: SubstrateResolvers, cloud: Pick<Cloud, 'id' | 'provider'>): SubstrateResolver {
+  const resolver = resolvers[cloud.provider];
+  if (!resolver) {
+    throw new UnprocessableError(
+      'provider_not_supported',
+      `Resources cannot be provisioned on cloud ${cloud.id}: this broker has no substrate for provider "${cloud.provider}".`,
+    );
+  }
+  return resolver;
 }
 
 export const RESOURCE_TAG = 'plexsphere:resource-id';
@@ -46,26 +90,4 @@ export class TransientError extends BrokerError {
 /** The cloud refused for good (bad keys, no such image): retrying cannot help. */
 export class SubstrateRejectedError extends BrokerError {
   override readonly name = 'SubstrateRejectedError' as const;
-}
-
-/** What the blueprint version asks of the machine (the version's internal `template`, as JSON). */
-export const MachineTemplateSchema = z.object({
-  image_id: z.string().default('ami-plexsphere-cloudless'),
-  instance_type: z.string().default('t3.micro'),
-  recipe: z.enum(['cloudless', 'plexd-download']).default('cloudless'),
-  plexd_url: z.string().optional(),
-});
-export type MachineTemplate = z.infer<typeof MachineTemplateSchema>;
-
-export function machineTemplate(template: string | undefined, parameters: Record<string, string | number | boolean> = {}): MachineTemplate {
-  const base = MachineTemplateSchema.parse(template ? JSON.parse(template) : {});
-  // Parameters named like the template's knobs override it (the aws-ec2-instance blueprint's).
-  return {
-    ...base,
-    // An AMI id wins; else an SSM parameter that names one, which EC2 resolves at launch.
-    ...(typeof parameters.ssmParameterName === 'string' &&
-      parameters.ssmParameterName && { image_id: `resolve:ssm:${parameters.ssmParameterName}` }),
-    ...(typeof parameters.ami === 'string' && parameters.ami && { image_id: parameters.ami }),
-    ...(typeof parameters.instanceType === 'string' && { instance_type: parameters.instanceType }),
-  };
 }

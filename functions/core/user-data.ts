@@ -70,6 +70,12 @@ export function plexdInstallRecipe(plexdUrl: string): InstallRecipe {
   };
 }
 
+/** How plexd gets onto the machine: already on the cloudless image, or downloaded and installed as a unit. */
+export function recipeFor(choice: { recipe: 'cloudless' | 'plexd-download'; plexd_url?: string | undefined }): InstallRecipe {
+  if (choice.recipe === 'cloudless' || !choice.plexd_url) return CLOUDLESS_RECIPE;
+  return plexdInstallRecipe(choice.plexd_url);
+}
+
 function yamlString(value: string): string {
   return JSON.stringify(value); // a JSON string is a valid YAML double-quoted scalar
 }

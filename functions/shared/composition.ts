@@ -4,11 +4,14 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import type { AssignmentStore } from '../core/assignments/assignment.ts';
 import type { AuditLog } from '../core/assignments/audit.ts';
 import { type CredentialDirectory, credentialDirectory } from '../core/assignments/credential-directory.ts';
-import type { AuthStore } from '../core/auth/ports.ts';
+import type { AssignmentConfig } from '../core/assignments/use-cases.ts';
+import { type AuthConfig, type AuthStore, DEFAULT_SESSION_TTL_SECONDS, DEFAULT_THROTTLE } from '../core/auth/ports.ts';
+import type { CatalogConfig } from '../core/catalog/credentials.ts';
 import type { CatalogStore } from '../core/catalog/store.ts';
 import type { Orchestrator } from '../core/provisioning.ts';
 import type { ResourceStore } from '../core/resources.ts';
-import { type BootstrapTokenMinter, credentialEnv } from '../core/bootstrap-tokens.ts';
+import type { SubstrateResolvers } from '../core/substrate.ts';
+import { type BootstrapTokenMinter, credentialEnv, type EnrolmentConfig } from '../core/bootstrap-tokens.ts';
 import type { EnrolmentNotifier, NodeSecrets, NodeStore } from '../core/enrolment/ports.ts';
 import type { AccessTokens, CursorSealer, PasswordHasher, TenancyStore } from '../core/ports.ts';
 import type { Vault } from '../core/vault.ts';
@@ -29,9 +32,36 @@ import { SecretsManagerVault } from '../adapters/secrets-vault.ts';
 import { DynamoTenancyStore } from '../adapters/tenancy-store.ts';
 import { JoseAccessTokens } from '../adapters/token-signer.ts';
 import { type ApiEnv, apiEnv } from './env.ts';
+import { substrateResolvers } from './substrate-resolvers.ts';
+
+/** What the handlers themselves need of the public URL: the cookies' Secure flag and the CSRF origin check. */
+export interface HttpConfig {
+  publicOrigin: string;
+  secureCookies: boolean;
+}
+
+/** Every use case's settings in one object: each port bag's `config` is its slice of it. */
+export type ApiConfig = AuthConfig & CatalogConfig & AssignmentConfig & EnrolmentConfig & HttpConfig;
+
+/** The only reading of the environment into settings; handlers and the core see `config`. */
+export function apiConfig(env: ApiEnv): ApiConfig {
+  const publicUrl = new URL(env.PUBLIC_URL);
+  return {
+    publicUrl: env.PUBLIC_URL,
+    deviceCodeTtlSeconds: env.DEVICE_CODE_TTL_SECONDS,
+    pollIntervalSeconds: env.DEVICE_POLL_INTERVAL_SECONDS,
+    sessionTtlSeconds: DEFAULT_SESSION_TTL_SECONDS,
+    throttle: DEFAULT_THROTTLE,
+    credentialSecretPrefix: env.CREDENTIAL_SECRET_PREFIX,
+    requestTtlSeconds: env.ASSIGNMENT_REQUEST_TTL_SECONDS,
+    credentialEnv: credentialEnv(env.STAGE),
+    publicOrigin: publicUrl.origin,
+    secureCookies: publicUrl.protocol === 'https:',
+  };
+}
 
 export interface Deps {
-  env: ApiEnv;
+  config: ApiConfig;
   clock: Clock;
   table: Table;
   tenancy: TenancyStore;
@@ -45,11 +75,9 @@ export interface Deps {
   assignments: AssignmentStore;
   audit: AuditLog;
   credentials: CredentialDirectory;
-  requestTtlSeconds: number;
   resources: ResourceStore;
   orchestrator: Orchestrator;
-  /** The `<env>` of bootstrap tokens and NSK envelopes, from STAGE. */
-  credentialEnv: string;
+  substrateResolvers: SubstrateResolvers;
   bootstrapTokens: BootstrapTokenMinter;
   nodes: NodeStore;
   nodeSecrets: NodeSecrets;
@@ -68,7 +96,7 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
   });
   const catalog = overrides.catalog ?? new DynamoCatalogStore(table);
   return {
-    env,
+    config: apiConfig(env),
     clock,
     table,
     vault,
@@ -82,10 +110,9 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
     assignments: new DynamoAssignmentStore(table),
     audit: new DynamoAuditLog(table),
     credentials: credentialDirectory(catalog, clock),
-    requestTtlSeconds: env.ASSIGNMENT_REQUEST_TTL_SECONDS,
     resources: new DynamoResourceStore(table),
     orchestrator: new StepFunctionsOrchestrator({ provision: env.PROVISION_STATE_MACHINE_ARN, teardown: env.TEARDOWN_STATE_MACHINE_ARN }),
-    credentialEnv: credentialEnv(env.STAGE),
+    substrateResolvers: substrateResolvers(vault),
     bootstrapTokens: new HmacBootstrapTokenMinter(vault, env.STAGE),
     nodes: new DynamoNodeStore(table),
     nodeSecrets: new VaultNodeSecrets(vault, env.STAGE),

@@ -2,6 +2,7 @@
 // pull in what only steps use; the EC2 client is wired in substrate-composition.ts alone.
 import { systemClock } from '../core/clock.ts';
 import type { StepPorts, TaskCallbacks, TokenMinter } from '../core/phase-steps/config.ts';
+import type { SubstrateResolvers } from '../core/substrate.ts';
 import { BootstrapTokenMinter } from '../adapters/bootstrap-token-minter.ts';
 import { DynamoCatalogStore } from '../adapters/catalog-store.ts';
 import { Table } from '../adapters/dynamo/table.ts';
@@ -9,10 +10,12 @@ import { DynamoResourceStore } from '../adapters/resource-store.ts';
 import { SecretsManagerVault } from '../adapters/secrets-vault.ts';
 import { SfnTaskNotifier } from '../adapters/sfn-task-notifier.ts';
 import { stepsEnv } from './env.ts';
+import { substrateResolvers } from './substrate-resolvers.ts';
 
 export interface StepDeps extends StepPorts {
   minter: TokenMinter;
   callbacks: TaskCallbacks;
+  substrateResolvers: SubstrateResolvers;
 }
 
 let cached: StepDeps | undefined;
@@ -29,6 +32,7 @@ export function stepDeps(): StepDeps {
     clock: systemClock,
     minter: new BootstrapTokenMinter(vault, env.STAGE),
     callbacks: new SfnTaskNotifier(),
+    substrateResolvers: substrateResolvers(vault),
     config: {
       apiUrl: env.PUBLIC_URL,
       tokenTtlSeconds: env.BOOTSTRAP_TOKEN_TTL_SECONDS,

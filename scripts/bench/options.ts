@@ -12,6 +12,9 @@ export interface BenchSize {
   /** Cold starts per function group (the median is reported). */
   coldRuns: number;
   concurrency: readonly number[];
+  /** Domain sizes of the state-pull table, and how many nodes of each pull in its series. */
+  domainSizes: readonly number[];
+  domainSamples: number;
 }
 
 export function parseArgs(argv: readonly string[]): BenchSize & { outDir: string } {
@@ -19,7 +22,7 @@ export function parseArgs(argv: readonly string[]): BenchSize & { outDir: string
   const outArg = argv.find((a) => a.startsWith('--out='));
   const outDir = outArg ? outArg.slice('--out='.length) : '.plexsphere/bench';
   const size: BenchSize = quick
-    ? { quick, getRequests: 160, createRequests: 8, singleRuns: 1, burst: 10, coldRuns: 1, concurrency: [1, 16] }
-    : { quick, getRequests: 1600, createRequests: 16, singleRuns: 5, burst: 100, coldRuns: 5, concurrency: [1, 16] };
+    ? { quick, getRequests: 160, createRequests: 8, singleRuns: 1, burst: 10, coldRuns: 1, concurrency: [1, 16], domainSizes: [100, 1000], domainSamples: 50 }
+    : { quick, getRequests: 1600, createRequests: 16, singleRuns: 5, burst: 100, coldRuns: 5, concurrency: [1, 16], domainSizes: [100, 1000, 10000], domainSamples: 200 };
   return { ...size, outDir };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamo/keys.ts';
 import { Table } from '../../functions/adapters/dynamo/table.ts';
 import { routesOf } from '../../functions/api/routes.ts';
-import { awsKeysFromSecret } from '../../functions/core/catalog/provider-keys.ts';
+import { awsKeysFromSecret } from '../../functions/adapters/aws/substrate-resolver.ts';
 import { UUID_PATTERN } from '../../functions/core/ids.ts';
 import { buildDeps, deps, setDeps } from '../../functions/shared/composition.ts';
 import { apiEnv } from '../../functions/shared/env.ts';
@@ -291,7 +291,7 @@ describe('cloud credentials', () => {
     const current = deps();
     const later = new Date(Date.parse(expiresAt) + 1000);
     // Only the catalog sees the later time: access tokens keep their own clock.
-    setDeps(buildDeps(current.env, { ...current, clock: { now: () => later } }));
+    setDeps(buildDeps(apiEnv(), { ...current, clock: { now: () => later } }));
     try {
       const got = await api('operator', 'GET', `/v1/cloud-credentials/${issued.body.id}`);
       expect(got.body.status).toBe('expired');

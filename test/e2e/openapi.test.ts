@@ -4,23 +4,21 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { z } from 'zod';
-import { API_DOCUMENT_VERSION, openApiDocument, ROUTE_DOCS } from '../../functions/api/openapi.ts';
-import { FUNCTION_GROUPS, type FunctionGroup, ROUTES, routeKey } from '../../functions/api/routes.ts';
-import * as assignments from '../../functions/core/assignments/use-cases.ts';
-import * as auth from '../../functions/core/auth/schemas.ts';
-import * as blueprints from '../../functions/core/catalog/blueprints.ts';
-import * as clouds from '../../functions/core/catalog/clouds.ts';
-import * as credentials from '../../functions/core/catalog/credentials.ts';
-import * as enrolment from '../../functions/core/enrolment/schemas.ts';
-import * as resources from '../../functions/core/resources.ts';
-import * as tenancy from '../../functions/core/tenancy.ts';
+import { API_DOCUMENT_VERSION, openApiDocument, SPECS, specOf } from '../../functions/api/openapi.ts';
+import { FUNCTION_GROUPS, type FunctionGroup, ROUTES, type RouteDef, routeKey, routesOf } from '../../functions/api/routes.ts';
+import { tenancySpec } from '../../functions/api/tenancy.spec.ts';
+import { formatNskBearer } from '../../functions/core/enrolment/node-auth.ts';
+import { createApiHandler } from '../../functions/shared/api-handler.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
+import { enrollingResource, heartbeatBody, wireguardKey } from '../support/nodes.ts';
+import { signInSession } from '../support/sign-in.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 // Our own OpenAPI document (GET /v1/openapi.json): served publicly, complete against the route
-// table, and its request schemas agree with the zod schemas the handlers parse with.
+// table, and its request schemas are the ones the handlers parse with (both read the operation
+// specs, <group>.spec.ts).
 
 // biome-ignore lint/suspicious/noExplicitAny: a parsed JSON document walked by key
 type Doc = any;
@@ -43,6 +41,7 @@ afterAll(async () => {
 });
 
 const operationOf = (doc: Doc, method: string, path: string) => doc.paths?.[path]?.[method.toLowerCase()];
+const routeOf = (key: string) => ROUTES.find((r) => routeKey(r) === key) as RouteDef;
 const bodyName = (doc: Doc, key: string): string => {
   const [method, path] = key.split(' ') as [string, string];
   return operationOf(doc, method, path).requestBody.content['application/json'].schema.$ref.split('/').at(-1);
@@ -75,8 +74,37 @@ describe('GET /v1/openapi.json', () => {
 });
 
 describe('coverage of the route table', () => {
-  it('has one ROUTE_DOCS entry per route, and none for a route that does not exist', () => {
-    expect(Object.keys(ROUTE_DOCS).sort()).toEqual(ROUTES.map(routeKey).sort());
+  it('has exactly one spec entry per route, and none that is no route', () => {
+    for (const group of Object.keys(FUNCTION_GROUPS) as FunctionGroup[]) {
+      const operations = routesOf(group).map((r) => r.operation);
+      expect(new Set(operations).size, `${group}: one route per operation`).toBe(operations.length);
+      expect(Object.keys(SPECS[group]).sort(), group).toEqual(operations.sort());
+    }
+  });
+
+  it('refuses to build a handler whose spec misses a route or describes one that does not exist', () => {
+    const operations = Object.fromEntries(routesOf('tenancy').map((r) => [r.operation, async () => ({ status: 204 })]));
+    expect(() => createApiHandler('tenancy', tenancySpec, operations)).not.toThrow();
+    const { deleteProject: _dropped, ...missing } = tenancySpec;
+    expect(() => createApiHandler('tenancy', missing, operations)).toThrow(/no spec entry tenancy\.deleteProject/);
+    const extra = { ...tenancySpec, archiveProject: tenancySpec.deleteProject };
+    expect(() => createApiHandler('tenancy', extra, operations)).toThrow(/tenancy\.archiveProject names no route/);
+  });
+
+  it('names the authorization each operation needs, consistent with how its route authenticates', () => {
+    for (const route of ROUTES) {
+      const { authorization } = specOf(route) ?? {};
+      const op = operationOf(served.doc, route.method, route.path);
+      if (typeof authorization === 'object') {
+        expect(route.auth, `${routeKey(route)}: a Cedar action needs a user`).toBe('user');
+        expect([op['x-plexsphere-action'], op['x-plexsphere-resource']], routeKey(route)).toEqual([authorization.action, authorization.on]);
+      } else {
+        // Only whoami takes a user without asking for an action.
+        expect(authorization, routeKey(route)).toBe(route.auth === 'user' ? 'token' : route.auth);
+        expect(op['x-plexsphere-action'], routeKey(route)).toBe(authorization);
+        expect(op['x-plexsphere-resource'], routeKey(route)).toBeUndefined();
+      }
+    }
   });
 
   it('documents every route with its method, operationId, tag and security, and nothing else', () => {
@@ -95,7 +123,7 @@ describe('coverage of the route table', () => {
   it('says for every write route whether it takes a body, and gives every body a schema', () => {
     for (const route of ROUTES) {
       const key = routeKey(route);
-      const entry = ROUTE_DOCS[key];
+      const entry = specOf(route);
       const op = operationOf(served.doc, route.method, route.path);
       if (WRITE_METHODS.includes(route.method)) {
         expect(Boolean(entry?.body) !== Boolean(entry?.noBody), `${key}: exactly one of body or noBody`).toBe(true);
@@ -106,38 +134,92 @@ describe('coverage of the route table', () => {
       else expect(op.requestBody, key).toBeUndefined();
     }
   });
+});
 
-  it('documents the schema each handler operation parses its body with', () => {
-    // Reads the handlers' parseBody/parseEnvelope calls: an operation that parses a body directly
-    // must name that very schema in ROUTE_DOCS, and a schema parsed in a helper must be documented
-    // on some route.
-    const modules: Record<string, Record<string, unknown>> = { assignments, auth, blueprints, clouds, credentials, enrolment, resources, tenancy };
-    const exported = (name: string) => Object.values(modules).find((m) => name in m)?.[name] as z.ZodType | undefined;
-    const documentedSchemas = new Set(Object.values(ROUTE_DOCS).flatMap((d) => (d.body ? [d.body.schema] : [])));
-    let parsed = 0;
-    for (const group of Object.keys(FUNCTION_GROUPS) as FunctionGroup[]) {
-      const source = readFileSync(resolve(ROOT, FUNCTION_GROUPS[group].entry), 'utf8');
-      const start = source.indexOf('createApiHandler(');
-      // Each operation of the handler map starts a line with two spaces of indent and its name.
-      const chunks = source.slice(start).split(/\n(?= {2}\w+: )/);
-      for (const [i, text] of [source.slice(0, start), ...chunks].entries()) {
-        const operation = i === 0 ? undefined : /^ {2}(\w+): /.exec(text)?.[1];
-        for (const [, ref] of text.matchAll(/\b(?:parseBody|parseEnvelope)\(\s*([\w.]+)\s*,/g)) {
-          if (ref === 'schema') continue; // the generic helpers themselves
-          parsed++;
-          const name = (ref as string).split('.').at(-1) as string;
-          const schema = exported(name);
-          expect(schema, `${group}: ${name} is exported from functions/core`).toBeDefined();
-          expect(documentedSchemas.has(schema as z.ZodType), `${group}: ${name} is documented`).toBe(true);
-          if (operation) {
-            const route = ROUTES.find((r) => r.group === group && r.operation === operation);
-            expect(route, `${group}.${operation} is a route`).toBeDefined();
-            expect(ROUTE_DOCS[routeKey(route as (typeof ROUTES)[number])]?.body?.schema === schema, `${group}.${operation} documents ${name}`).toBe(true);
-          }
-        }
+describe('the handlers parse their bodies with the schema of their spec', () => {
+  // Per operation with a body: a body its schema accepts, plus a field it does not know. The
+  // handler must refuse it with 400, and the spy on that very schema object must have seen it.
+  interface BodyCase {
+    who?: 'operator' | 'admin';
+    path: string;
+    body: Record<string, unknown>;
+    headers?: Record<string, string>;
+    code?: string;
+  }
+  let cases: Record<string, BodyCase>;
+
+  beforeAll(async () => {
+    const session = await signInSession(stack.url, FIXTURES.admin.email, 'password');
+    const onPage = { cookie: session.cookie, 'x-plexsphere-csrf': session.csrf };
+    const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: 'Specs', slug: 'specs-bodies' });
+    expect(project.status, project.text).toBe(201);
+    const bound = await enrollingResource(project.body.id);
+    const registration = { project_id: project.body.id, resource_handle: bound.resource.external_ref, bootstrap_token: bound.token };
+    const registered = await stack.call(null, 'POST', '/v1/register', { ...registration, nonce: randomUUID(), public_key: wireguardKey() });
+    expect(registered.status, registered.text).toBe(201);
+    const node = registered.body.node_id as string;
+    const asNode = { authorization: `Bearer ${formatNskBearer('local', node, registered.body.nsk)}` };
+    const reason = { reason: 'no' };
+    cases = {
+      startDeviceAuthorization: { path: '/v1/auth/device-code', body: { domain_id: FIXTURES.domain.id } },
+      exchangeDeviceCode: { path: '/v1/auth/device-token', body: { device_code: 'unknown' } },
+      signIn: { path: '/v1/auth/sign-in', body: { domain_id: FIXTURES.domain.id, email: FIXTURES.admin.email, password: 'password' } },
+      approveDevice: { path: '/v1/auth/device/approve', body: { user_code: 'ABCD-EFGH' }, headers: onPage },
+      denyDevice: { path: '/v1/auth/device/deny', body: { user_code: 'ABCD-EFGH' }, headers: onPage },
+      createProject: { who: 'admin', path: '/v1/projects', body: { domain_id: FIXTURES.domain.id, name: 'P', slug: 'specs-p' } },
+      patchProject: { who: 'admin', path: `/v1/projects/${project.body.id}`, body: { name: 'Renamed' } },
+      createCloud: {
+        who: 'operator',
+        path: '/v1/clouds',
+        body: { display_name: 'C', slug: 'specs-c', provider: 'aws', endpoint: { region: 'us-east-1' }, region_defaults: {}, external_id: 'x' },
+      },
+      patchCloud: { who: 'operator', path: `/v1/clouds/${FIXTURES.cloud.id}`, body: { display_name: 'Renamed' } },
+      createCredential: { who: 'operator', path: `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`, body: { display_name: 'k', payload: 'e30=' } },
+      revokeCredential: { who: 'operator', path: `/v1/cloud-credentials/${UUID_A}/revoke`, body: reason },
+      createBlueprint: { who: 'operator', path: '/v1/blueprints', body: { slug: 'specs-bp', display_name: 'B' } },
+      publishBlueprintVersion: {
+        who: 'operator',
+        path: `/v1/blueprints/${FIXTURES.cloudlessBlueprint.id}/versions`,
+        body: { version: 'v9', provider_kinds: ['aws'], injection_strategy: 'cloud-init-user-data', parameter_schema: [] },
+      },
+      requestAssignment: { who: 'admin', path: `/v1/projects/${project.body.id}/credential-assignments`, body: { cloud_credential_id: UUID_B } },
+      rejectAssignment: { who: 'operator', path: `/v1/credential-assignments/${UUID_A}/reject`, body: reason },
+      revokeAssignment: { who: 'operator', path: `/v1/credential-assignments/${UUID_A}/revoke`, body: reason },
+      rejectApproval: { who: 'operator', path: `/v1/approvals/${UUID_A}/reject`, body: reason },
+      createResource: { who: 'admin', path: `/v1/projects/${project.body.id}/resources`, body: { origin: 'adopted', kind: 'node', external_ref: 'i-0abc' } },
+      register: { path: '/v1/register', body: { ...registration, nonce: randomUUID(), public_key: wireguardKey() } },
+      heartbeat: { path: `/v1/nodes/${node}/heartbeat`, body: heartbeatBody(), headers: asNode, code: 'malformed_heartbeat_request' },
+      putCapabilities: {
+        path: `/v1/nodes/${node}/capabilities`,
+        body: { binary_version: 'plexd-v0.4.2', binary_checksum: Buffer.alloc(32, 1).toString('base64') },
+        headers: asNode,
+        code: 'malformed_capabilities_request',
+      },
+    };
+  });
+
+  it('has a case for every operation whose spec has a body', () => {
+    const withBody = ROUTES.filter((r) => specOf(r)?.body).map((r) => r.operation);
+    expect(Object.keys(cases).sort()).toEqual(withBody.sort());
+  });
+
+  it('answers an unknown field with 400, found by the spec schema itself', async () => {
+    for (const route of ROUTES) {
+      const schema = specOf(route)?.body?.schema;
+      const c = cases[route.operation];
+      if (!schema || !c) continue;
+      const key = routeKey(route);
+      expect(schema.safeParse(c.body).success, `${key}: the case's body is valid`).toBe(true);
+      const spy = vi.spyOn(schema, 'safeParse');
+      try {
+        const res = await stack.call(c.who ?? null, route.method, c.path, { ...c.body, surprise: key }, c.headers);
+        expect([res.status, res.body?.code], `${key}: ${res.text}`).toEqual([400, c.code ?? 'invalid_body']);
+        const seen = spy.mock.calls.some(([input]) => (input as { surprise?: unknown } | undefined)?.surprise === key);
+        expect(seen, `${key}: parsed with the schema its spec names`).toBe(true);
+      } finally {
+        spy.mockRestore();
       }
     }
-    expect(parsed).toBeGreaterThanOrEqual(18);
   });
 });
 
@@ -171,7 +253,7 @@ describe('request schemas', () => {
       expect(validate(sample), JSON.stringify(validate.errors)).toBe(true);
       expect(validate({ ...sample, unexpected: true })).toBe(false);
       // The zod schema the handler uses agrees on both.
-      const schema = ROUTE_DOCS[key]?.body?.schema as z.ZodType;
+      const schema = specOf(routeOf(key))?.body?.schema as z.ZodType;
       expect(schema.safeParse(sample).success).toBe(true);
       expect(schema.safeParse({ ...sample, unexpected: true }).success).toBe(false);
     });
@@ -240,10 +322,18 @@ describe('the document as a whole', () => {
     expect(operationOf(served.doc, 'POST', '/v1/projects').responses['201'].headers.Location).toBeDefined();
   });
 
+  it("documents the node state's ETag, If-None-Match and 304", () => {
+    const op = operationOf(served.doc, 'GET', '/v1/nodes/{id}/state');
+    expect(op.parameters.find((p: Doc) => p.in === 'header')).toMatchObject({ name: 'If-None-Match', required: false, schema: { type: 'string' } });
+    expect(op.responses['200'].headers.ETag).toEqual({ $ref: '#/components/headers/ETag' });
+    expect(served.doc.components.headers.ETag.schema).toEqual({ type: 'string' });
+    expect(op.responses['304']).toEqual({ description: 'Not Modified' });
+  });
+
   it('gives list routes cursor, limit (1..200) and their filters', () => {
     const query = (method: string, path: string) =>
       Object.fromEntries((operationOf(served.doc, method, path).parameters ?? []).filter((p: Doc) => p.in === 'query').map((p: Doc) => [p.name, p.schema]));
-    for (const route of ROUTES.filter((r) => ROUTE_DOCS[routeKey(r)]?.list)) {
+    for (const route of ROUTES.filter((r) => specOf(r)?.list)) {
       const q = query(route.method, route.path);
       expect(q.limit, routeKey(route)).toMatchObject({ type: 'integer', minimum: 1, maximum: 200 });
       expect(q.cursor, routeKey(route)).toEqual({ type: 'string' });

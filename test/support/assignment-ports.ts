@@ -67,6 +67,6 @@ export function assignmentPorts(table: Table, clock: Clock, assignments = new Dy
     vault,
     authorizer: allowAll,
     clock,
-    requestTtlSeconds: 3600,
+    config: { requestTtlSeconds: 3600 },
   };
 }

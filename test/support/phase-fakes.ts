@@ -2,7 +2,7 @@ import type { Cloud } from '../../functions/core/catalog/clouds.ts';
 import type { CatalogStore } from '../../functions/core/catalog/store.ts';
 import type { Clock } from '../../functions/core/clock.ts';
 import { newId } from '../../functions/core/ids.ts';
-import type { StepConfig, StepPorts, TaskCallbacks, TokenMinter } from '../../functions/core/phase-steps/config.ts';
+import type { StepConfig, StepPorts, SubstratePorts, TaskCallbacks, TokenMinter } from '../../functions/core/phase-steps/config.ts';
 import type { Orchestrator } from '../../functions/core/provisioning.ts';
 import {
   canTransition,
@@ -13,7 +13,9 @@ import {
   type Resource,
   type SubstrateRef,
 } from '../../functions/core/resources.ts';
-import type { LaunchSpec, Machine, MachineState, Substrate, SubstrateTarget } from '../../functions/core/substrate.ts';
+import type { Machine, MachineState, Substrate } from '../../functions/core/substrate.ts';
+import type { LaunchSpec, SubstrateTarget } from '../../functions/adapters/aws/ec2-substrate.ts';
+import { AwsSubstrateResolver } from '../../functions/adapters/aws/substrate-resolver.ts';
 import type { Vault } from '../../functions/core/vault.ts';
 import { freshTableResources, type ReleasedNode, type TestResources } from './table-resources.ts';
 
@@ -292,13 +294,14 @@ export async function fakeStepPorts(kind: StoreKind) {
   const callbacks = new FakeCallbacks();
   const orchestrator = new FakeOrchestrator();
   const { catalog, vault, cloud, secretArn } = fakeCatalogAndVault(clock);
-  const ports: StepPorts & { substrate: FakeSubstrate; minter: TokenMinter; callbacks: FakeCallbacks } = {
+  const ports: StepPorts & SubstratePorts & { substrate: FakeSubstrate; minter: TokenMinter; callbacks: FakeCallbacks } = {
     resources,
     catalog,
     vault,
     clock,
     config: { ...FAKE_CONFIG },
     substrate,
+    substrateResolvers: { aws: new AwsSubstrateResolver(vault) },
     minter: fakeMinter,
     callbacks,
   };

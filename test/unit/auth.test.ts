@@ -160,7 +160,7 @@ beforeEach(() => {
     passwords,
     tokens,
     clock,
-    settings: {
+    config: {
       publicUrl: 'https://broker.example.com/',
       deviceCodeTtlSeconds: 600,
       pollIntervalSeconds: 5,

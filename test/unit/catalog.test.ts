@@ -13,7 +13,7 @@ import {
   listCredentials,
   revokeCredential,
 } from '../../functions/core/catalog/credentials.ts';
-import { awsEndpointOf, awsKeysFromSecret } from '../../functions/core/catalog/provider-keys.ts';
+import { awsEndpointOf, awsKeysFromSecret } from '../../functions/adapters/aws/substrate-resolver.ts';
 import type { CatalogPorts, CatalogStore } from '../../functions/core/catalog/store.ts';
 import { BrokerError, ConflictError, NotFoundError } from '../../functions/core/errors.ts';
 import { UUID_PATTERN } from '../../functions/core/ids.ts';
@@ -154,7 +154,7 @@ beforeEach(() => {
   store = new MemoryCatalog();
   vault = new MemoryVault(store.log);
   now = new Date('2026-06-01T00:00:00.000Z');
-  ports = { catalog: store, vault, authorizer: operatorOnly, clock: { now: () => now }, env: { CREDENTIAL_SECRET_PREFIX: PREFIX } };
+  ports = { catalog: store, vault, authorizer: operatorOnly, clock: { now: () => now }, config: { credentialSecretPrefix: PREFIX } };
 });
 
 /** The error a promise rejects with, for asserting its class, code and field paths. */

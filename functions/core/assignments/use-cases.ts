@@ -28,6 +28,11 @@ export const RequestAssignmentBodySchema = z
 
 export const ReasonBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
 
+export interface AssignmentConfig {
+  /** How long a request waits for a decision. */
+  requestTtlSeconds: number;
+}
+
 export interface AssignmentPorts {
   tenancy: TenancyStore;
   assignments: AssignmentStore;
@@ -36,7 +41,7 @@ export interface AssignmentPorts {
   vault: Vault;
   authorizer: Authorizer;
   clock: Clock;
-  requestTtlSeconds: number;
+  config: AssignmentConfig;
 }
 
 export interface Actor {
@@ -125,7 +130,7 @@ export async function requestAssignment(
     state: 'requested',
     created_at: now.toISOString(),
     updated_at: now.toISOString(),
-    expires_at: new Date(now.getTime() + ports.requestTtlSeconds * 1000).toISOString(),
+    expires_at: new Date(now.getTime() + ports.config.requestTtlSeconds * 1000).toISOString(),
   };
   await ports.assignments.create(assignment, async (holder) => {
     const current = effective(holder, ports.clock.now());

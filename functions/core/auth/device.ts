@@ -21,7 +21,7 @@ export async function startDeviceAuthorization(
   input: { domain_id?: string | undefined; idp_binding_id?: string | undefined },
 ): Promise<StartedDeviceAuthorization> {
   const { domain, binding } = await resolveBinding(ports, input.domain_id, input.idp_binding_id);
-  const { deviceCodeTtlSeconds: ttl, pollIntervalSeconds: interval, publicUrl } = ports.settings;
+  const { deviceCodeTtlSeconds: ttl, pollIntervalSeconds: interval, publicUrl } = ports.config;
   const deviceCode = newSecretToken();
   const now = ports.clock.now();
   for (let attempt = 0; attempt < 5; attempt++) {

@@ -72,7 +72,8 @@ export interface AuthStore {
   refundAttempt(key: string, windowStart: number): Promise<void>;
 }
 
-export interface AuthSettings {
+export interface AuthConfig {
+  /** The broker's public base URL: the device flow's verification_uri is built on it. */
   publicUrl: string;
   deviceCodeTtlSeconds: number;
   pollIntervalSeconds: number;
@@ -90,5 +91,5 @@ export interface AuthPorts {
   passwords: PasswordHasher;
   tokens: AccessTokens;
   clock: Clock;
-  settings: AuthSettings;
+  config: AuthConfig;
 }

@@ -54,7 +54,7 @@ export async function signIn(
   const { domain } = await resolveBinding(ports, input.domain_id, input.idp_binding_id);
   const email = input.email.trim().toLowerCase();
   const now = ports.clock.now();
-  const { windowSeconds, maxFailuresPerEmail, maxFailuresPerSource } = ports.settings.throttle;
+  const { windowSeconds, maxFailuresPerEmail, maxFailuresPerSource } = ports.config.throttle;
   const windowMs = windowSeconds * 1000;
 
   const emailKey = `email:${await sha256Hex(`${domain.id}\n${email}`)}`;
@@ -82,7 +82,7 @@ export async function signIn(
     domain_id: user.domain_id,
     csrf_hash: await sha256Hex(csrfToken),
     created_at: now.toISOString(),
-    expires_at: new Date(now.getTime() + ports.settings.sessionTtlSeconds * 1000).toISOString(),
+    expires_at: new Date(now.getTime() + ports.config.sessionTtlSeconds * 1000).toISOString(),
   };
   await ports.auth.createSession(session);
   return { sessionToken, csrfToken, session, user };

@@ -65,13 +65,18 @@ export interface CredentialStore {
   revokeCredential(id: string, revokedAt: string, reason: string): Promise<{ credential: CloudCredential; changed: boolean }>;
 }
 
+export interface CatalogConfig {
+  /** Credential material is vaulted under this prefix and the credential's id. */
+  credentialSecretPrefix: string;
+}
+
 export interface CredentialPorts {
   /** Credentials, and their clouds read to check one exists. */
   catalog: Pick<CloudStore, 'getCloud'> & CredentialStore;
   vault: Vault;
   authorizer: Authorizer;
   clock: Clock;
-  env: { CREDENTIAL_SECRET_PREFIX: string };
+  config: CatalogConfig;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -101,8 +106,8 @@ export function credentialStatus(c: Pick<CloudCredential, 'revoked_at' | 'expire
   return 'active';
 }
 
-export function credentialSecretName(ports: Pick<CredentialPorts, 'env'>, credentialId: string): string {
-  return `${ports.env.CREDENTIAL_SECRET_PREFIX}${credentialId}`;
+export function credentialSecretName(ports: Pick<CredentialPorts, 'config'>, credentialId: string): string {
+  return `${ports.config.credentialSecretPrefix}${credentialId}`;
 }
 
 function parseExpiry(raw: string | undefined, now: Date): string {

@@ -1,5 +1,5 @@
-// What each cloud provider needs of the catalog: the shape of a cloud's endpoint, the keys its
-// credential payload carries, and the unpacking of both for the substrate steps.
+// What each cloud provider needs of the catalog: the shape of a cloud's endpoint and the keys its
+// credential payload carries. Reading them for a substrate is the provider's adapter's business.
 import { z } from 'zod';
 import { UnprocessableError } from '../errors.ts';
 import { fieldError } from './shared.ts';
@@ -12,7 +12,7 @@ const AwsRegionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS
 const HttpUrlSchema = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 
 // Per-provider shapes of the free-form blobs. Unknown keys are kept: they are the provider's.
-const AwsEndpointSchema = z.looseObject({ region: AwsRegionSchema, url: HttpUrlSchema.optional() });
+export const AwsEndpointSchema = z.looseObject({ region: AwsRegionSchema, url: HttpUrlSchema.optional() });
 export const ENDPOINT_SCHEMAS: Record<CloudProvider, z.ZodType> = {
   aws: AwsEndpointSchema,
   azure: z.looseObject({ url: HttpUrlSchema.optional() }),
@@ -65,21 +65,4 @@ export function checkPayloadForProvider(provider: CloudProvider, bytes: Uint8Arr
     }));
     throw fieldError('invalid_credential_payload', errors, UnprocessableError);
   }
-}
-
-/** The aws endpoint of a cloud, for the substrate's EC2 client. */
-export function awsEndpointOf(cloud: { id: string; provider: CloudProvider; endpoint: Record<string, unknown> }): {
-  region: string;
-  url?: string;
-} {
-  if (cloud.provider !== 'aws') throw new UnprocessableError('cloud_provider_unsupported', `Cloud ${cloud.id} is not an aws cloud.`);
-  const endpoint = AwsEndpointSchema.parse(cloud.endpoint);
-  return endpoint.url ? { region: endpoint.region, url: endpoint.url } : { region: endpoint.region };
-}
-
-/** Reads an aws credential's keys back from its vaulted envelope (for the substrate steps). */
-export function awsKeysFromSecret(secretValue: string): AwsCredentialPayload {
-  const secret = CredentialSecretSchema.parse(JSON.parse(secretValue));
-  const bytes = Uint8Array.from(atob(secret.payload), (c) => c.charCodeAt(0));
-  return AwsCredentialPayloadSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
 }

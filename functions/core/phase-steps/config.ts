@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CatalogStore } from '../catalog/store.ts';
 import type { Clock } from '../clock.ts';
 import type { ErrorInfo, ResourceStore } from '../resources.ts';
+import type { Substrate, SubstrateResolvers } from '../substrate.ts';
 import type { Vault } from '../vault.ts';
 
 // What every step takes and answers, and the ports and settings the steps share.
@@ -37,13 +38,13 @@ export interface StepConfig {
   heartbeatIntervalSeconds: number;
   /**
    * How long after a recorded launch intent a teardown that lists no machine keeps looking before
-   * it concludes nothing was created: longer than the substrate step's timeout (a RunInstances
-   * sent at its last moment) plus DescribeInstances' lag. Defaults to LAUNCH_GRACE_SECONDS.
+   * it concludes nothing was created: longer than the substrate step's timeout (a launch sent at
+   * its last moment) plus the cloud's listing lag. Defaults to LAUNCH_GRACE_SECONDS.
    */
   launchGraceSeconds?: number;
 }
 
-/** The substrate step's Lambda timeout (30 s) plus a margin for DescribeInstances to list a new instance. */
+/** The substrate step's Lambda timeout (30 s) plus a margin for the cloud to list a new machine. */
 export const LAUNCH_GRACE_SECONDS = 180;
 
 export interface StepPorts {
@@ -52,4 +53,10 @@ export interface StepPorts {
   vault: Vault;
   clock: Clock;
   config: StepConfig;
+}
+
+/** What the substrate steps add: the machines, and the resolvers that plan them per provider. */
+export interface SubstratePorts {
+  substrate: Substrate;
+  substrateResolvers: SubstrateResolvers;
 }

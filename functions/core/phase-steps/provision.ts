@@ -1,16 +1,10 @@
-import { machineTemplate, PROJECT_TAG, RESOURCE_TAG, type Substrate } from '../substrate.ts';
-import { CLOUDLESS_RECIPE, type InstallRecipe, plexdInstallRecipe, renderCloudInit } from '../user-data.ts';
+import { PROJECT_TAG, RESOURCE_TAG } from '../substrate.ts';
+import { renderCloudInit } from '../user-data.ts';
 import type { Resource } from '../resources.ts';
-import type { StepInput, StepOutcome, StepPorts, TaskCallbacks, TokenMinter } from './config.ts';
-import { current, done, later, pastDeadline, substrateTarget, superseded } from './run.ts';
+import type { StepInput, StepOutcome, StepPorts, SubstratePorts, TaskCallbacks, TokenMinter } from './config.ts';
+import { current, done, later, pastDeadline, substratePlan, superseded } from './run.ts';
 
 // The provision arc: Pending → Provisioning → Enrolling → Ready.
-
-/** How plexd gets onto the machine: already on the cloudless image, or downloaded and installed as a unit. */
-export function recipeFor(template: ReturnType<typeof machineTemplate>): InstallRecipe {
-  if (template.recipe === 'cloudless' || !template.plexd_url) return CLOUDLESS_RECIPE;
-  return plexdInstallRecipe(template.plexd_url);
-}
 
 /**
  * Pending → Provisioning: the pinned credential resolves, a bootstrap token is minted and bound
@@ -18,18 +12,17 @@ export function recipeFor(template: ReturnType<typeof machineTemplate>): Install
  * the Resource id at creation).
  */
 export async function applySubstrate(
-  ports: StepPorts & { substrate: Substrate; minter: TokenMinter },
+  ports: StepPorts & SubstratePorts & { minter: TokenMinter },
   input: StepInput,
 ): Promise<StepOutcome> {
   const r = await current(ports, input, ['Pending', 'Provisioning', 'Enrolling']);
   const p = r?.provisioning;
   if (!r || !p) return superseded;
   if (p.phase !== 'Pending') return done; // a resumed run: the machine was launched already
-  const target = await substrateTarget(ports, r);
   const version = r.blueprint_version_id ? await ports.catalog.getVersionById(r.blueprint_version_id) : undefined;
-  const template = machineTemplate(version?.template, r.parameters);
-  // Deterministic for this Resource: a retried step renders the same user data, which EC2's
-  // client-token idempotency requires.
+  const plan = await substratePlan(ports, r, version);
+  // Deterministic for this Resource: a retried step renders the same user data, which the
+  // launch's client-token idempotency requires.
   const { token, hash } = await ports.minter.mint({ projectId: r.project_id, resourceId: r.id, salt: p.provisioned_resource_id });
   const issuedAt = ports.clock.now().toISOString();
   if (!r.bootstrap) {
@@ -42,9 +35,9 @@ export async function applySubstrate(
   }
   const userData = renderCloudInit(
     { apiUrl: ports.config.apiUrl, projectId: r.project_id, resourceHandle: r.external_ref ?? r.id, bootstrapToken: token },
-    recipeFor(template),
+    plan.install,
   );
-  // The launch intent, before RunInstances: a delete that lands while the call is in flight
+  // The launch intent, before the launch: a delete that lands while the call is in flight
   // (stopping the execution does not stop this Lambda) finds it, and its teardown keeps looking
   // for the machine until the launch must have settled. A delete that came first fences this
   // write: then nothing is launched. Each attempt moves the intent to its own start.
@@ -52,14 +45,13 @@ export async function applySubstrate(
   const intent = await ports.resources.recordLaunchIntent(
     r.id,
     p.generation,
-    { provider: 'aws', region: target.region, client_token: p.provisioned_resource_id, launch_requested_at: requestedAt },
+    { provider: plan.provider, region: plan.region, client_token: p.provisioned_resource_id, launch_requested_at: requestedAt },
     requestedAt,
   );
   if (!intent) return (await current(ports, input, ['Provisioning', 'Enrolling'])) ? done : superseded;
-  const machine = await ports.substrate.launch(target, {
+  const machine = await ports.substrate.launch(plan.target, {
+    ...plan.machine,
     clientToken: p.provisioned_resource_id,
-    imageId: template.image_id,
-    instanceType: template.instance_type,
     userData,
     tags: { [RESOURCE_TAG]: r.id, [PROJECT_TAG]: r.project_id, Name: `plexsphere-${r.kind}-${r.id.slice(-12)}` },
   });
@@ -72,8 +64,8 @@ export async function applySubstrate(
     waitingOn: 'substrate-running',
     deadline: later(ports.clock, ports.config.substrateTimeoutSeconds),
     substrate: {
-      provider: 'aws',
-      region: target.region,
+      provider: plan.provider,
+      region: plan.region,
       client_token: p.provisioned_resource_id,
       launch_requested_at: requestedAt,
       instance_id: machine.instanceId,
@@ -87,13 +79,12 @@ export async function applySubstrate(
 }
 
 /** Provisioning → Enrolling once the machine reports running; Failed if it dies or the deadline passes. */
-export async function checkSubstrate(ports: StepPorts & { substrate: Substrate }, input: StepInput): Promise<StepOutcome> {
+export async function checkSubstrate(ports: StepPorts & SubstratePorts, input: StepInput): Promise<StepOutcome> {
   const r = await current(ports, input, ['Provisioning', 'Enrolling', 'Ready']);
   const p = r?.provisioning;
   if (!r || !p) return superseded;
   if (p.phase !== 'Provisioning') return done;
-  const target = await substrateTarget(ports, r);
-  const machines = await ports.substrate.findByResource(target, r.id);
+  const machines = await ports.substrate.findByResource((await substratePlan(ports, r)).target, r.id);
   const machine = machines.find((m) => m.instanceId === p.substrate?.instance_id) ?? machines[0];
   if (machine?.state === 'running') {
     const moved = await ports.resources.changePhase(r.id, {
@@ -116,7 +107,7 @@ export async function checkSubstrate(ports: StepPorts & { substrate: Substrate }
       },
     };
   }
-  // No machine listed yet is not a loss: EC2's DescribeInstances may lag its RunInstances.
+  // No machine listed yet is not a loss: a cloud's listing may lag its launches.
   if (pastDeadline(r, ports.clock, ports.config.substrateTimeoutSeconds)) {
     const message = machine
       ? `The instance was still ${machine.state} at the deadline.`

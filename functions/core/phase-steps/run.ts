@@ -1,9 +1,9 @@
-import { awsEndpointOf, awsKeysFromSecret } from '../catalog/provider-keys.ts';
+import type { BlueprintVersion } from '../catalog/blueprints.ts';
 import type { Clock } from '../clock.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Phase, Resource } from '../resources.ts';
-import type { SubstrateTarget } from '../substrate.ts';
-import type { StepInput, StepOutcome, StepPorts } from './config.ts';
+import { resolverFor, SubstrateRejectedError, type SubstratePlan } from '../substrate.ts';
+import type { StepInput, StepOutcome, StepPorts, SubstratePorts } from './config.ts';
 
 // The work of each Task state of the phase arcs. Every step reads the Resource, checks that its
 // run (the generation) is still the current one, acts, and moves the phase with one conditional
@@ -46,21 +46,24 @@ export function pastDeadline(r: Resource, clock: Clock, timeoutSeconds: number):
   return deadline <= clock.now().getTime();
 }
 
-/** Where and as whom to reach the Resource's substrate: its Cloud, and the credential version pinned at creation. */
-export async function substrateTarget(ports: Pick<StepPorts, 'catalog' | 'vault'>, r: Resource): Promise<SubstrateTarget> {
+/**
+ * Where and as whom to reach the Resource's substrate (its Cloud, and the credential version pinned
+ * at creation), and with `version` what to launch there: the plan of the Cloud's provider.
+ */
+export async function substratePlan(
+  ports: Pick<StepPorts, 'catalog'> & Pick<SubstratePorts, 'substrateResolvers'>,
+  r: Resource,
+  version?: BlueprintVersion,
+): Promise<SubstratePlan> {
   if (!r.cloud_id || !r.credential_handle) throw new NotFoundError('substrate_unknown', 'The resource names no cloud credential.');
   const cloud = await ports.catalog.getCloud(r.cloud_id);
   if (!cloud) throw new NotFoundError('cloud_not_found', "The resource's cloud no longer exists.");
-  const endpoint = awsEndpointOf(cloud);
-  const secret = await ports.vault.read(r.credential_handle.secret_arn, r.credential_handle.version_id);
-  const keys = awsKeysFromSecret(secret.value);
-  return {
-    region: typeof r.parameters?.region === 'string' ? r.parameters.region : endpoint.region,
-    ...(endpoint.url && { endpoint: endpoint.url }),
-    credentials: {
-      accessKeyId: keys.access_key_id,
-      secretAccessKey: keys.secret_access_key,
-      ...(keys.session_token && { sessionToken: keys.session_token }),
-    },
-  };
+  const resolved = await resolverFor(ports.substrateResolvers, cloud).resolve({
+    cloud,
+    credential: r.credential_handle,
+    parameters: r.parameters ?? {},
+    version,
+  });
+  if ('refused' in resolved) throw new SubstrateRejectedError(resolved.refused.code, resolved.refused.message);
+  return resolved;
 }

@@ -1,7 +1,13 @@
 import type { Resource } from '../resources.ts';
-import type { Substrate } from '../substrate.ts';
-import { LAUNCH_GRACE_SECONDS, type StepConfig, type StepInput, type StepOutcome, type StepPorts } from './config.ts';
-import { current, done, enteredAt, later, pastDeadline, substrateTarget, superseded } from './run.ts';
+import {
+  LAUNCH_GRACE_SECONDS,
+  type StepConfig,
+  type StepInput,
+  type StepOutcome,
+  type StepPorts,
+  type SubstratePorts,
+} from './config.ts';
+import { current, done, enteredAt, later, pastDeadline, substratePlan, superseded } from './run.ts';
 
 // The teardown arc: Deregistering → Deprovisioning → Deleted.
 
@@ -60,14 +66,15 @@ function launchSettlesAt(r: Resource, config: StepConfig): number | undefined {
  * launch may still create its machine. Before the Deleted write, the node's pointer and mesh-IP
  * record are released together (a retry releases again: idempotent).
  */
-export async function terminateSubstrate(ports: StepPorts & { substrate: Substrate }, input: StepInput): Promise<StepOutcome> {
+export async function terminateSubstrate(ports: StepPorts & SubstratePorts, input: StepInput): Promise<StepOutcome> {
   const r = await current(ports, input, ['Deprovisioning', 'Deleted']);
   if (!r?.provisioning) return superseded;
   if (r.provisioning.phase === 'Deleted') return done;
-  const machines = r.cloud_id && r.credential_handle ? await ports.substrate.findByResource(await substrateTarget(ports, r), r.id) : [];
+  const plan = r.cloud_id && r.credential_handle ? await substratePlan(ports, r) : undefined;
+  const machines = plan ? await ports.substrate.findByResource(plan.target, r.id) : [];
   const live = machines.filter((m) => m.state !== 'terminated');
   const toTerminate = live.filter((m) => m.state !== 'shutting-down').map((m) => m.instanceId);
-  if (toTerminate.length) await ports.substrate.terminate(await substrateTarget(ports, r), toTerminate);
+  if (plan && toTerminate.length) await ports.substrate.terminate(plan.target, toTerminate);
   const settlesAt = launchSettlesAt(r, ports.config);
   // One client token per Resource: once a machine is listed, a launch in flight can add none.
   const launchInFlight = machines.length === 0 && settlesAt !== undefined && ports.clock.now().getTime() < settlesAt;

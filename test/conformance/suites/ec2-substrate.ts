@@ -1,8 +1,8 @@
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Ec2Substrate } from '../../../functions/adapters/ec2-substrate.ts';
+import { Ec2Substrate, type LaunchSpec, type SubstrateTarget } from '../../../functions/adapters/aws/ec2-substrate.ts';
 import { newId } from '../../../functions/core/ids.ts';
-import { type LaunchSpec, type Machine, PROJECT_TAG, RESOURCE_TAG, SubstrateRejectedError, type SubstrateTarget } from '../../../functions/core/substrate.ts';
+import { type Machine, PROJECT_TAG, RESOURCE_TAG, SubstrateRejectedError } from '../../../functions/core/substrate.ts';
 import { waitFor } from '../../support/wait.ts';
 import type { ConformanceSuite } from '../backend.ts';
 import { rejectionOf } from '../fixtures.ts';

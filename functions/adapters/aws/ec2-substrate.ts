@@ -7,15 +7,28 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import {
-  type LaunchSpec,
+  type LaunchRequest,
   type Machine,
   type MachineState,
   RESOURCE_TAG,
   type Substrate,
   SubstrateRejectedError,
-  type SubstrateTarget,
   TransientError,
-} from '../core/substrate.ts';
+} from '../../core/substrate.ts';
+
+/** Where and as whom the EC2 client calls: the target of an aws plan. */
+export interface SubstrateTarget {
+  region: string;
+  /** Overrides the provider's public endpoint (the local EC2 emulator, LocalStack). */
+  endpoint?: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/** A RunInstances: the core's launch request with an aws plan's machine. */
+export interface LaunchSpec extends LaunchRequest {
+  imageId: string;
+  instanceType: string;
+}
 
 // EC2 errors that retrying will not fix. Everything else (throttling, 5xx, the network) is
 // treated as transient and left to the state machine's Retry.

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { Cloud } from '../../core/catalog/clouds.ts';
+import {
+  type AwsCredentialPayload,
+  AwsCredentialPayloadSchema,
+  AwsEndpointSchema,
+  CredentialSecretSchema,
+} from '../../core/catalog/provider-keys.ts';
+import { UnprocessableError } from '../../core/errors.ts';
+import type { SubstratePlan, SubstrateRefusal, SubstrateRequest, SubstrateResolver } from '../../core/substrate.ts';
+import { recipeFor } from '../../core/user-data.ts';
+import type { Vault } from '../../core/vault.ts';
+import type { SubstrateTarget } from './ec2-substrate.ts';
+
+// The aws resolver: a Resource on an aws Cloud becomes an EC2 launch in the Cloud's region (or the
+// Resource's `region` parameter), made with the pinned credential's access keys. No EC2 client
+// here: the API resolves too (to refuse what it cannot provision) and must not load one.
+
+/** What the blueprint version asks of the machine (the version's internal `template`, as JSON). */
+export const MachineTemplateSchema = z.object({
+  image_id: z.string().default('ami-plexsphere-cloudless'),
+  instance_type: z.string().default('t3.micro'),
+  recipe: z.enum(['cloudless', 'plexd-download']).default('cloudless'),
+  plexd_url: z.string().optional(),
+});
+export type MachineTemplate = z.infer<typeof MachineTemplateSchema>;
+
+export function machineTemplate(template: string | undefined, parameters: Record<string, string | number | boolean> = {}): MachineTemplate {
+  const base = MachineTemplateSchema.parse(template ? JSON.parse(template) : {});
+  // Parameters named like the template's knobs override it (the aws-ec2-instance blueprint's).
+  return {
+    ...base,
+    // An AMI id wins; else an SSM parameter that names one, which EC2 resolves at launch.
+    ...(typeof parameters.ssmParameterName === 'string' &&
+      parameters.ssmParameterName && { image_id: `resolve:ssm:${parameters.ssmParameterName}` }),
+    ...(typeof parameters.ami === 'string' && parameters.ami && { image_id: parameters.ami }),
+    ...(typeof parameters.instanceType === 'string' && { instance_type: parameters.instanceType }),
+  };
+}
+
+/** The aws endpoint of a cloud, for the substrate's EC2 client. */
+export function awsEndpointOf(cloud: Pick<Cloud, 'id' | 'provider' | 'endpoint'>): { region: string; url?: string } {
+  if (cloud.provider !== 'aws') throw new UnprocessableError('cloud_provider_unsupported', `Cloud ${cloud.id} is not an aws cloud.`);
+  const endpoint = AwsEndpointSchema.parse(cloud.endpoint);
+  return endpoint.url ? { region: endpoint.region, url: endpoint.url } : { region: endpoint.region };
+}
+
+/** Reads an aws credential's keys back from its vaulted envelope. */
+export function awsKeysFromSecret(secretValue: string): AwsCredentialPayload {
+  const secret = CredentialSecretSchema.parse(JSON.parse(secretValue));
+  const bytes = Uint8Array.from(atob(secret.payload), (c) => c.charCodeAt(0));
+  return AwsCredentialPayloadSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
+}
+
+export class AwsSubstrateResolver implements SubstrateResolver {
+  constructor(private readonly vault: Vault) {}
+
+  async resolve({ cloud, credential, parameters, version }: SubstrateRequest): Promise<SubstratePlan | SubstrateRefusal> {
+    if (cloud.provider !== 'aws') return { refused: { code: 'cloud_provider_unsupported', message: `Cloud ${cloud.id} is not an aws cloud.` } };
+    const endpoint = awsEndpointOf(cloud);
+    const secret = await this.vault.read(credential.secret_arn, credential.version_id);
+    const keys = awsKeysFromSecret(secret.value);
+    const target: SubstrateTarget = {
+      region: typeof parameters.region === 'string' ? parameters.region : endpoint.region,
+      ...(endpoint.url && { endpoint: endpoint.url }),
+      credentials: {
+        accessKeyId: keys.access_key_id,
+        secretAccessKey: keys.secret_access_key,
+        ...(keys.session_token && { sessionToken: keys.session_token }),
+      },
+    };
+    const template = machineTemplate(version?.template, parameters);
+    return {
+      provider: 'aws',
+      region: target.region,
+      target,
+      machine: { imageId: template.image_id, instanceType: template.instance_type },
+      install: recipeFor(template),
+    };
+  }
+}
