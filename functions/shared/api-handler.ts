@@ -179,7 +179,7 @@ export function createApiHandler(
         return toResult(await operation({ ...req, ...authed }, d), correlationId);
       }
       if (route.auth === 'node') {
-        const node = await authenticateNode(d, d.config.credentialEnv, req.headers.authorization, req.pathParams.id);
+        const node = await authenticateNode(d, req.headers.authorization, req.pathParams.id);
         return toResult(await (operation as unknown as NodeOperation)({ ...req, node }, d), correlationId);
       }
       return toResult(await operation(req, d), correlationId);

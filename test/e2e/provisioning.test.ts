@@ -116,6 +116,40 @@ describe('create: checks before anything is applied', () => {
     expect(await tableSnapshot(stack.dynamoUrl, stack.tableName)).toEqual(before);
   });
 
+  it('refuses a Resource on a cloud whose provider has no substrate (azure) with 422 provider_not_supported, and stores nothing', async () => {
+    const cloud = await stack.call('operator', 'POST', '/v1/clouds', {
+      display_name: 'Azure',
+      slug: `azure-${++counter}`,
+      provider: 'azure',
+      endpoint: {},
+      region_defaults: {},
+      external_id: 'tenant',
+    });
+    expect(cloud.status, cloud.text).toBe(201);
+    const payload = Buffer.from(JSON.stringify({ tenant_id: 't', client_id: 'c', client_secret: 's' })).toString('base64');
+    const credential = await stack.call('operator', 'POST', `/v1/clouds/${cloud.body.id}/cloud-credentials`, { display_name: 'azure-sp', payload });
+    expect(credential.status, credential.text).toBe(201);
+    const bp = await stack.call('operator', 'POST', '/v1/blueprints', { slug: `azure-bp-${counter}`, display_name: 'Azure VM' });
+    const version = await stack.call('operator', 'POST', `/v1/blueprints/${bp.body.id}/versions`, {
+      version: '1.0.0',
+      provider_kinds: ['aws'],
+      injection_strategy: 'cloud-init-user-data',
+      parameter_schema: { parameters: [] },
+    });
+    expect(version.status, version.text).toBe(201);
+    const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Azure', slug: `azure-${counter}` });
+    const assignment = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, { cloud_credential_id: credential.body.id });
+    const approved = await stack.call('operator', 'POST', `/v1/credential-assignments/${assignment.body.id}/approve`);
+    expect(approved.body.state).toBe('approved');
+
+    const before = await tableSnapshot(stack.dynamoUrl, stack.tableName);
+    const res = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/resources`, createBody({ blueprint_version_id: version.body.id, cloud_credential_id: credential.body.id }));
+    expect([res.status, res.body.code], res.text).toEqual([422, 'provider_not_supported']);
+    expect(res.body.detail).toContain('"azure"');
+    expect(await tableSnapshot(stack.dynamoUrl, stack.tableName)).toEqual(before);
+    expect((await stack.call('admin', 'GET', `/v1/projects/${project.body.id}/resources`)).body.items).toEqual([]);
+  });
+
   it('answers bad bodies and ids with the contract codes', async () => {
     const projectId = await approvedProject();
     const cases: Array<[string, unknown, number, string]> = [

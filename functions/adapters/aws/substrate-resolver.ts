@@ -56,7 +56,8 @@ export class AwsSubstrateResolver implements SubstrateResolver {
   constructor(private readonly vault: Vault) {}
 
   async resolve({ cloud, credential, parameters, version }: SubstrateRequest): Promise<SubstratePlan | SubstrateRefusal> {
-    if (cloud.provider !== 'aws') return { refused: { code: 'cloud_provider_unsupported', message: `Cloud ${cloud.id} is not an aws cloud.` } };
+    if (cloud.provider !== 'aws')
+      return { refused: { code: 'cloud_provider_unsupported', message: `Cloud ${cloud.id} is not an aws cloud.` } };
     const endpoint = awsEndpointOf(cloud);
     const secret = await this.vault.read(credential.secret_arn, credential.version_id);
     const keys = awsKeysFromSecret(secret.value);

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Vault } from '../vault.ts';
 import type { BlueprintStore } from './blueprints.ts';
 import type { CloudStore } from './clouds.ts';
-import type { CredentialStore } from './credentials.ts';
+import type { CatalogConfig, CredentialStore } from './credentials.ts';
 
 /** Persistence of the catalog. Every method reads base-table items consistently. */
 export interface CatalogStore extends CloudStore, CredentialStore, BlueprintStore {}
@@ -16,5 +16,5 @@ export interface CatalogPorts {
   vault: Vault;
   authorizer: Authorizer;
   clock: Clock;
-  env: { CREDENTIAL_SECRET_PREFIX: string };
+  config: CatalogConfig;
 }

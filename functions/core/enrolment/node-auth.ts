@@ -1,5 +1,5 @@
 import { fromBase64, fromBase64Url, toBase64Url } from '../base64.ts';
-import { bytesToUuid, uuidToBytes } from '../bootstrap-tokens.ts';
+import { bytesToUuid, type EnrolmentConfig, uuidToBytes } from '../bootstrap-tokens.ts';
 import { ForbiddenError, InvalidInputError, UnauthenticatedError } from '../errors.ts';
 import { UUID_PATTERN } from '../ids.ts';
 import type { EnrolledNode } from '../resources.ts';
@@ -49,8 +49,7 @@ export interface NodeIdentity {
  * 4. the path's node id is the token's node (403 node_id_mismatch otherwise).
  */
 export async function authenticateNode(
-  ports: Pick<EnrolmentPorts, 'nodes' | 'nodeSecrets' | 'clock'>,
-  env: string,
+  ports: Pick<EnrolmentPorts, 'nodes' | 'nodeSecrets' | 'clock'> & { config: EnrolmentConfig },
   authorization: string | undefined,
   pathId: string | undefined,
 ): Promise<NodeIdentity> {
@@ -59,7 +58,7 @@ export async function authenticateNode(
   if (!credential)
     throw new UnauthenticatedError('unauthorized', 'Send the node credential: Authorization: Bearer nsk_<env>_<node id and key>.');
   const invalid = new UnauthenticatedError('nsk_invalid', 'The node credential is not valid.');
-  if (credential.env !== env) throw invalid;
+  if (credential.env !== ports.config.credentialEnv) throw invalid;
   const found = await ports.nodes.find(credential.nodeId);
   const node = found?.resource.node;
   if (!found || !node || node.node_id !== credential.nodeId || !ports.nodeSecrets.nskMatches(credential.nsk, node.nsk_hash)) throw invalid;

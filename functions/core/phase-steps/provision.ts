@@ -11,10 +11,7 @@ import { current, done, later, pastDeadline, substratePlan, superseded } from '.
  * to the Resource, and the machine is launched (idempotent through its client token, tagged with
  * the Resource id at creation).
  */
-export async function applySubstrate(
-  ports: StepPorts & SubstratePorts & { minter: TokenMinter },
-  input: StepInput,
-): Promise<StepOutcome> {
+export async function applySubstrate(ports: StepPorts & SubstratePorts & { minter: TokenMinter }, input: StepInput): Promise<StepOutcome> {
   const r = await current(ports, input, ['Pending', 'Provisioning', 'Enrolling']);
   const p = r?.provisioning;
   if (!r || !p) return superseded;

@@ -1,12 +1,5 @@
 import type { Resource } from '../resources.ts';
-import {
-  LAUNCH_GRACE_SECONDS,
-  type StepConfig,
-  type StepInput,
-  type StepOutcome,
-  type StepPorts,
-  type SubstratePorts,
-} from './config.ts';
+import { LAUNCH_GRACE_SECONDS, type StepConfig, type StepInput, type StepOutcome, type StepPorts, type SubstratePorts } from './config.ts';
 import { current, done, enteredAt, later, pastDeadline, substratePlan, superseded } from './run.ts';
 
 // The teardown arc: Deregistering → Deprovisioning → Deleted.
