@@ -81,7 +81,7 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
-    // Resolves `./x.ts` specifiers (allowImportingTsExtensions) and the package.json `#core/*` imports.
+    // Resolves `./x.ts` specifiers (allowImportingTsExtensions).
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],

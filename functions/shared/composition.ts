@@ -1,4 +1,5 @@
-// The one place that knows which adapter serves which port. Built once per container.
+// Which adapter serves which port, for the API handlers (the steps' wiring is step-composition.ts).
+// Config is read from the environment here and nowhere else. Built once per container.
 import type { Authorizer } from '../core/authz/model.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { AssignmentStore } from '../core/assignments/assignment.ts';

@@ -1,4 +1,3 @@
-import type { Principal } from '../core/principal.ts';
 
 /** What a route handler sees: the parsed request, independent of API Gateway's event shape. */
 export interface ApiRequest {
@@ -11,7 +10,6 @@ export interface ApiRequest {
   cookies: Record<string, string>;
   /** Parsed JSON body; undefined when the request had none. */
   body: unknown;
-  principal?: Principal;
   correlationId: string;
   /** The caller's address as API Gateway saw it (not a forwardable header): sign-in throttling keys on it. */
   sourceIp?: string;
