@@ -2,46 +2,48 @@
 import type { approvalView } from '../../functions/core/assignments/approvals.ts';
 import type { assignmentView } from '../../functions/core/assignments/assignment.ts';
 import { type Args, type Command, stringFlag } from '../command.ts';
-import type { Context } from '../context.ts';
-import { details, table } from '../render.ts';
-import { checkBody, LIST_FLAGS, listItems, moreHint, result, seg } from './shared.ts';
+import { detailsOf, type Field } from './fields.ts';
+import { checkBody, getCommand, idArg, listCommand, type Noun, result, seg } from './shared.ts';
 
 type AssignmentView = ReturnType<typeof assignmentView>;
 type ApprovalView = ReturnType<typeof approvalView>;
 
-function assignmentDetails(a: AssignmentView): string {
-  return details([
-    ['ID', a.id],
-    ['State', a.state],
-    ['Materialised', a.materialised],
-    ['Project', a.project_id],
-    ['Cloud credential', a.cloud_credential_id],
-    ['Requested by', a.requested_by],
-    ['Decided by', a.decided_by],
-    ['Decision reason', a.decision_reason],
-    ['Created', a.created_at],
-    ['Updated', a.updated_at],
-    ['Expires', a.expires_at],
-  ]);
-}
+const ASSIGNMENT: Noun = { words: ['credential', 'assignment'], label: 'assignment', endpoint: '/v1/credential-assignments' };
+const APPROVAL: Noun = { words: ['approval'], label: 'approval', endpoint: '/v1/approvals' };
 
-function approvalDetails(a: ApprovalView): string {
-  return details([
-    ['ID', a.id],
-    ['State', a.state],
-    ['Kind', a.action_kind],
-    ['Target', a.target_resource],
-    ['Project', a.payload.project_id],
-    ['Cloud credential', a.payload.cloud_credential_id],
-    ['Proposed by', a.proposer_subject],
-    ['Decided by', a.decided_by_subject],
-    ['Decision reason', a.decision_reason],
-    ['Created', a.created_at],
-    ['Expires', a.expires_at],
-  ]);
-}
+const assignmentDetails = detailsOf<AssignmentView>([
+  'id',
+  'state',
+  'materialised',
+  'project_id',
+  'cloud_credential_id',
+  'requested_by',
+  'decided_by',
+  'decision_reason',
+  'created_at',
+  'updated_at',
+  'expires_at',
+]);
 
-const ID = (name: string) => [{ name, description: `the ${name.replace(/-id$/, '').replace('-', ' ')}` }];
+/** What an approval asks for: its payload, shown like an assignment's own fields. */
+const approvalPayload: Field<ApprovalView>[] = [
+  ['Project', (a) => a.payload.project_id],
+  ['Cloud credential', (a) => a.payload.cloud_credential_id],
+];
+
+const approvalDetails = detailsOf<ApprovalView>([
+  'id',
+  'state',
+  'action_kind',
+  'target_resource',
+  ...approvalPayload,
+  'proposer_subject',
+  'decided_by_subject',
+  'decision_reason',
+  'created_at',
+  'expires_at',
+]);
+
 const REASON = { reason: { type: 'string' as const, placeholder: 'text', required: true, description: 'why (recorded in the audit trail)' } };
 
 /** The reason body, checked with the broker's schema. */
@@ -74,117 +76,60 @@ const request: Command = {
   },
 };
 
-const list: Command = {
+const list = listCommand<AssignmentView>({
   path: ['credential', 'assignment', 'list'],
   summary: "List a Project's credential assignments",
-  flags: { 'project-id': { type: 'string', placeholder: 'id', required: true, description: 'the Project' }, ...LIST_FLAGS },
-  async run(ctx, args) {
-    const projectId = stringFlag(args, 'project-id') ?? '';
-    const body = await listItems<AssignmentView>(ctx.api(), `/v1/projects/${seg(projectId)}/credential-assignments`, args);
-    const rows = table(
-      body.items,
-      [
-        { header: 'ID', value: (a) => a.id },
-        { header: 'STATE', value: (a) => a.state },
-        { header: 'MATERIALISED', value: (a) => a.materialised },
-        { header: 'CLOUD CREDENTIAL', value: (a) => a.cloud_credential_id },
-        { header: 'UPDATED', value: (a) => a.updated_at },
-      ],
-      'No credential assignments.',
-    );
-    return result(body, rows + moreHint(body));
-  },
-};
+  flags: { 'project-id': { type: 'string', placeholder: 'id', required: true, description: 'the Project' } },
+  endpoint: (args) => `/v1/projects/${seg(stringFlag(args, 'project-id') ?? '')}/credential-assignments`,
+  columns: ['id', 'state', 'materialised', 'cloud_credential_id', 'updated_at'],
+  empty: 'No credential assignments.',
+});
 
-const get: Command = {
-  path: ['credential', 'assignment', 'get'],
-  summary: 'Show a credential assignment',
-  positionals: ID('assignment-id'),
-  async run(ctx, args) {
-    const a = (await ctx.api().get<AssignmentView>(`/v1/credential-assignments/${seg(args.positionals[0] ?? '')}`)).body;
-    return result(a, assignmentDetails(a));
-  },
-};
-
-function decide(decision: 'approve' | 'reject' | 'revoke', summary: string): Command {
-  const name = `credential assignment ${decision}`;
+/** `<noun> approve|reject|revoke <id>`: every decision but approve says why. */
+function decide<T>(noun: Noun, decision: 'approve' | 'reject' | 'revoke', summary: string, render: (item: T) => string): Command {
+  const name = [...noun.words, decision].join(' ');
   return {
-    path: ['credential', 'assignment', decision],
+    path: [...noun.words, decision],
     summary,
-    positionals: ID('assignment-id'),
+    positionals: idArg(noun),
     ...(decision !== 'approve' && { flags: REASON }),
-    async run(ctx: Context, args: Args) {
+    async run(ctx, args) {
       const body = decision === 'approve' ? undefined : await reasonBody(args, name);
       const id = args.positionals[0] ?? '';
-      const a = (await ctx.api().post<AssignmentView>(`/v1/credential-assignments/${seg(id)}/${decision}`, body ? { body } : {})).body;
-      return result(a, assignmentDetails(a));
+      const item = (await ctx.api().post<T>(`${noun.endpoint}/${seg(id)}/${decision}`, body ? { body } : {})).body;
+      return result(item, render(item));
     },
   };
 }
 
-const approvalList: Command = {
+const approvalList = listCommand<ApprovalView>({
   path: ['approval', 'list'],
   summary: 'List the approvals queue (credential assignment requests you can see)',
   flags: {
     status: { type: 'string', placeholder: 'status', description: 'proposed, pending-approval, approved, rejected or expired' },
     kind: { type: 'string', placeholder: 'kind', description: 'e.g. credential_assignment' },
     'domain-id': { type: 'string', placeholder: 'id', description: 'only this Domain' },
-    ...LIST_FLAGS,
   },
-  async run(ctx, args) {
-    const query = { status: stringFlag(args, 'status'), kind: stringFlag(args, 'kind'), domain_id: stringFlag(args, 'domain-id') };
-    const body = await listItems<ApprovalView>(ctx.api(), '/v1/approvals', args, query);
-    const rows = table(
-      body.items,
-      [
-        { header: 'ID', value: (a) => a.id },
-        { header: 'STATE', value: (a) => a.state },
-        { header: 'KIND', value: (a) => a.action_kind },
-        { header: 'PROJECT', value: (a) => a.payload.project_id },
-        { header: 'CLOUD CREDENTIAL', value: (a) => a.payload.cloud_credential_id },
-        { header: 'CREATED', value: (a) => a.created_at },
-      ],
-      'Nothing in the approvals queue.',
-    );
-    return result(body, rows + moreHint(body));
-  },
-};
-
-const approvalGet: Command = {
-  path: ['approval', 'get'],
-  summary: 'Show an approval',
-  positionals: ID('approval-id'),
-  async run(ctx, args) {
-    const a = (await ctx.api().get<ApprovalView>(`/v1/approvals/${seg(args.positionals[0] ?? '')}`)).body;
-    return result(a, approvalDetails(a));
-  },
-};
-
-function decideApproval(decision: 'approve' | 'reject', summary: string): Command {
-  const name = `approval ${decision}`;
-  return {
-    path: ['approval', decision],
-    summary,
-    positionals: ID('approval-id'),
-    ...(decision === 'reject' && { flags: REASON }),
-    async run(ctx: Context, args: Args) {
-      const body = decision === 'reject' ? await reasonBody(args, name) : undefined;
-      const id = args.positionals[0] ?? '';
-      const a = (await ctx.api().post<ApprovalView>(`/v1/approvals/${seg(id)}/${decision}`, body ? { body } : {})).body;
-      return result(a, approvalDetails(a));
-    },
-  };
-}
+  endpoint: APPROVAL.endpoint,
+  query: (args) => ({ status: stringFlag(args, 'status'), kind: stringFlag(args, 'kind'), domain_id: stringFlag(args, 'domain-id') }),
+  columns: ['id', 'state', 'action_kind', ...approvalPayload, 'created_at'],
+  empty: 'Nothing in the approvals queue.',
+});
 
 export const ASSIGNMENT_COMMANDS: readonly Command[] = [
   request,
   list,
-  get,
-  decide('approve', 'Approve a requested assignment (only the credential owner may; never your own request)'),
-  decide('reject', 'Reject a requested assignment'),
-  decide('revoke', 'Revoke an approved assignment (running Resources keep their pinned handle)'),
+  getCommand(ASSIGNMENT, 'Show a credential assignment', assignmentDetails),
+  decide(
+    ASSIGNMENT,
+    'approve',
+    'Approve a requested assignment (only the credential owner may; never your own request)',
+    assignmentDetails,
+  ),
+  decide(ASSIGNMENT, 'reject', 'Reject a requested assignment', assignmentDetails),
+  decide(ASSIGNMENT, 'revoke', 'Revoke an approved assignment (running Resources keep their pinned handle)', assignmentDetails),
   approvalList,
-  approvalGet,
-  decideApproval('approve', 'Approve a pending approval'),
-  decideApproval('reject', 'Reject a pending approval'),
+  getCommand(APPROVAL, 'Show an approval', approvalDetails),
+  decide(APPROVAL, 'approve', 'Approve a pending approval', approvalDetails),
+  decide(APPROVAL, 'reject', 'Reject a pending approval', approvalDetails),
 ];

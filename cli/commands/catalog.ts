@@ -3,8 +3,9 @@ import type { blueprintView } from '../../functions/core/catalog/blueprints.ts';
 import type { cloudView } from '../../functions/core/catalog/clouds.ts';
 import type { credentialView } from '../../functions/core/catalog/credentials.ts';
 import { type Command, stringFlag } from '../command.ts';
-import { cell, details, table } from '../render.ts';
-import { LIST_FLAGS, listItems, moreHint, result, seg } from './shared.ts';
+import { table } from '../render.ts';
+import { columnsOf, detailsOf } from './fields.ts';
+import { getCommand, listCommand, type Noun, seg } from './shared.ts';
 
 export type CloudView = ReturnType<typeof cloudView>;
 export type CredentialView = ReturnType<typeof credentialView>;
@@ -12,162 +13,96 @@ export type BlueprintView = ReturnType<typeof blueprintView>;
 export type BlueprintSummary = Omit<BlueprintView, 'versions'>;
 export type VersionView = BlueprintView['versions'][number];
 
-export function cloudDetails(cloud: CloudView): string {
-  return details([
-    ['ID', cloud.id],
-    ['Slug', cloud.slug],
-    ['Display name', cloud.display_name],
-    ['Provider', cloud.provider],
-    ['Endpoint', cloud.endpoint],
-    ['Region defaults', cloud.region_defaults],
-    ['External id', cloud.external_id],
-    ['Created', cloud.created_at],
-    ['Updated', cloud.updated_at],
-  ]);
-}
+export const CLOUD: Noun = { words: ['cloud'], label: 'Cloud', endpoint: '/v1/clouds' };
+export const CREDENTIAL: Noun = { words: ['cloud', 'credential'], label: 'CloudCredential', endpoint: '/v1/cloud-credentials' };
+export const BLUEPRINT: Noun = { words: ['blueprint'], label: 'Blueprint', endpoint: '/v1/blueprints' };
+
+export const cloudDetails = detailsOf<CloudView>([
+  'id',
+  'slug',
+  'display_name',
+  'provider',
+  'endpoint',
+  'region_defaults',
+  'external_id',
+  'created_at',
+  'updated_at',
+]);
 
 /** Metadata only: the wire form carries nothing else, and neither does this. */
-export function credentialDetails(c: CredentialView): string {
-  return details([
-    ['ID', c.id],
-    ['Cloud', c.cloud_id],
-    ['Display name', c.display_name],
-    ['Status', c.status],
-    ['Version', c.version],
-    ['Owner', c.owner_id],
-    ['Expires', c.expires_at],
-    ['Revoked', c.revoked_at],
-    ['Created', c.created_at],
-    ['Updated', c.updated_at],
-  ]);
-}
+export const credentialDetails = detailsOf<CredentialView>([
+  'id',
+  'cloud_id',
+  'display_name',
+  'status',
+  'version',
+  'owner_id',
+  'expires_at',
+  'revoked_at',
+  'created_at',
+  'updated_at',
+]);
 
-export function blueprintDetails(b: BlueprintSummary): string {
-  return details([
-    ['ID', b.id],
-    ['Slug', b.slug],
-    ['Display name', b.display_name],
-    ['Description', b.description],
-    ['Status', b.status],
-    ['Created', b.created_at],
-  ]);
-}
+export const blueprintDetails = detailsOf<BlueprintSummary>(['id', 'slug', 'display_name', 'description', 'status', 'created_at']);
 
 /** "size:integer?" for an optional parameter, "name:string" for a required one. */
 export function parameterList(v: Pick<VersionView, 'parameter_schema'>): string {
   return v.parameter_schema.length ? v.parameter_schema.map((p) => `${p.name}:${p.type}${p.required ? '' : '?'}`).join(', ') : 'none';
 }
 
-const cloudGet: Command = {
-  path: ['cloud', 'get'],
-  summary: 'Show a Cloud',
-  positionals: [{ name: 'cloud-id', description: 'the Cloud' }],
-  examples: ['plexctl cloud get "$CLOUD_ID" --profile operator --output json | jq \'{slug, display_name, provider}\''],
-  async run(ctx, args) {
-    const cloud = (await ctx.api().get<CloudView>(`/v1/clouds/${seg(args.positionals[0] ?? '')}`)).body;
-    return result(cloud, cloudDetails(cloud));
-  },
-};
+/** A Blueprint's versions, as blueprint get and blueprint version publish show them. */
+export const versionColumns = columnsOf<VersionView>([
+  ['Version id', (v) => v.id],
+  'version',
+  ['Providers', (v) => v.provider_kinds],
+  ['Injection', (v) => v.injection_strategy],
+  ['Parameters', parameterList],
+]);
 
-const cloudList: Command = {
+const cloudGet = getCommand(CLOUD, 'Show a Cloud', cloudDetails, [
+  'plexctl cloud get "$CLOUD_ID" --profile operator --output json | jq \'{slug, display_name, provider}\'',
+]);
+
+const cloudList = listCommand<CloudView>({
   path: ['cloud', 'list'],
   summary: 'List the Clouds',
-  flags: LIST_FLAGS,
-  async run(ctx, args) {
-    const body = await listItems<CloudView>(ctx.api(), '/v1/clouds', args);
-    const rows = table(
-      body.items,
-      [
-        { header: 'ID', value: (c) => c.id },
-        { header: 'SLUG', value: (c) => c.slug },
-        { header: 'DISPLAY NAME', value: (c) => c.display_name },
-        { header: 'PROVIDER', value: (c) => c.provider },
-        { header: 'REGION', value: (c) => c.endpoint?.region },
-      ],
-      'No clouds.',
-    );
-    return result(body, rows + moreHint(body));
-  },
-};
+  endpoint: CLOUD.endpoint,
+  columns: ['id', 'slug', 'display_name', 'provider', ['Region', (c) => c.endpoint?.region]],
+  empty: 'No clouds.',
+});
 
-export const credentialColumns = [
-  { header: 'ID', value: (c: CredentialView) => c.id },
-  { header: 'DISPLAY NAME', value: (c: CredentialView) => c.display_name },
-  { header: 'STATUS', value: (c: CredentialView) => c.status },
-  { header: 'VERSION', value: (c: CredentialView) => c.version },
-  { header: 'EXPIRES', value: (c: CredentialView) => c.expires_at },
-];
-
-const credentialList: Command = {
+const credentialList = listCommand<CredentialView>({
   path: ['cloud', 'credential', 'list'],
   summary: "List a Cloud's credentials (metadata only; the secret never leaves the vault)",
-  flags: { 'cloud-id': { type: 'string', placeholder: 'id', required: true, description: 'the Cloud' }, ...LIST_FLAGS },
+  flags: { 'cloud-id': { type: 'string', placeholder: 'id', required: true, description: 'the Cloud' } },
   examples: [
     'plexctl cloud credential list --cloud-id "$CLOUD_ID" --profile operator --output json \\',
     '  | jq -r \'.items[] | select(.display_name == "demo-credential") | .id\'',
   ],
-  async run(ctx, args) {
-    const cloudId = stringFlag(args, 'cloud-id') ?? '';
-    const body = await listItems<CredentialView>(ctx.api(), `/v1/clouds/${seg(cloudId)}/cloud-credentials`, args);
-    return result(body, table(body.items, credentialColumns, 'No credentials on this cloud.') + moreHint(body));
-  },
-};
+  endpoint: (args) => `/v1/clouds/${seg(stringFlag(args, 'cloud-id') ?? '')}/cloud-credentials`,
+  columns: ['id', 'display_name', 'status', 'version', 'expires_at'],
+  empty: 'No credentials on this cloud.',
+});
 
-const credentialGet: Command = {
-  path: ['cloud', 'credential', 'get'],
-  summary: "Show a cloud credential's metadata",
-  positionals: [{ name: 'credential-id', description: 'the CloudCredential' }],
-  async run(ctx, args) {
-    const c = (await ctx.api().get<CredentialView>(`/v1/cloud-credentials/${seg(args.positionals[0] ?? '')}`)).body;
-    return result(c, credentialDetails(c));
-  },
-};
+const credentialGet = getCommand(CREDENTIAL, "Show a cloud credential's metadata", credentialDetails);
 
-const blueprintGet: Command = {
-  path: ['blueprint', 'get'],
-  summary: 'Show a Blueprint and its versions (with their ids and parameter schemas)',
-  positionals: [{ name: 'blueprint-id', description: 'the Blueprint' }],
-  examples: [
+const blueprintGet = getCommand(
+  BLUEPRINT,
+  'Show a Blueprint and its versions (with their ids and parameter schemas)',
+  (b: BlueprintView) => `${blueprintDetails(b)}\nVersions:\n${table(b.versions, versionColumns, 'No versions published.')}`,
+  [
     'plexctl blueprint get "$CLOUDLESS_BLUEPRINT" --profile operator --output json \\',
     "  | jq '{slug, version: .versions[0].version, parameter_schema: .versions[0].parameter_schema}'",
     'VERSION_ID=$(plexctl blueprint get "$CLOUDLESS_BLUEPRINT" --profile operator --output json | jq -r \'.versions[0].id\')',
   ],
-  async run(ctx, args) {
-    const b = (await ctx.api().get<BlueprintView>(`/v1/blueprints/${seg(args.positionals[0] ?? '')}`)).body;
-    const head = blueprintDetails(b);
-    const versions = table(
-      b.versions,
-      [
-        { header: 'VERSION ID', value: (v) => v.id },
-        { header: 'VERSION', value: (v) => v.version },
-        { header: 'PROVIDERS', value: (v) => v.provider_kinds },
-        { header: 'INJECTION', value: (v) => v.injection_strategy },
-        { header: 'PARAMETERS', value: parameterList },
-      ],
-      'No versions published.',
-    );
-    return result(b, `${head}\nVersions:\n${versions}`);
-  },
-};
+);
 
-const blueprintList: Command = {
+const blueprintList = listCommand<BlueprintSummary>({
   path: ['blueprint', 'list'],
   summary: 'List the Blueprints',
-  flags: LIST_FLAGS,
-  async run(ctx, args) {
-    const body = await listItems<BlueprintSummary>(ctx.api(), '/v1/blueprints', args);
-    const rows = table(
-      body.items,
-      [
-        { header: 'ID', value: (b) => b.id },
-        { header: 'SLUG', value: (b) => b.slug },
-        { header: 'DISPLAY NAME', value: (b) => b.display_name },
-        { header: 'STATUS', value: (b) => cell(b.status) },
-      ],
-      'No blueprints.',
-    );
-    return result(body, rows + moreHint(body));
-  },
-};
+  endpoint: BLUEPRINT.endpoint,
+  columns: ['id', 'slug', 'display_name', 'status'],
+  empty: 'No blueprints.',
+});
 
 export const CATALOG_COMMANDS: readonly Command[] = [cloudList, cloudGet, credentialList, credentialGet, blueprintList, blueprintGet];

@@ -7,16 +7,19 @@ import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { table } from '../render.ts';
 import {
+  BLUEPRINT,
   type BlueprintView,
   blueprintDetails,
+  CLOUD,
   type CloudView,
+  CREDENTIAL,
   type CredentialView,
   cloudDetails,
   credentialDetails,
-  parameterList,
   type VersionView,
+  versionColumns,
 } from './catalog.ts';
-import { checkBody, result, seg } from './shared.ts';
+import { checkBody, deleteCommand, idArg, result, seg } from './shared.ts';
 
 /** The slug rule of the catalog, as a usage error naming the flag. */
 async function checkSlug(value: string | undefined, command: string): Promise<string> {
@@ -124,20 +127,10 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
-const cloudDelete: Command = {
-  path: ['cloud', 'delete'],
-  summary: 'Delete a Cloud that never had a credential (needs --yes)',
+const cloudDelete = deleteCommand(CLOUD, 'Delete a Cloud that never had a credential (needs --yes)', {
   description: 'A Cloud that has ever held a credential stays (the broker answers cloud_not_empty): revoke its credentials instead.',
-  positionals: [{ name: 'cloud-id', description: 'the Cloud' }],
-  flags: { yes: { type: 'boolean', description: 'confirm: the Cloud is deleted for good' } },
   examples: ['plexctl cloud delete "$CLOUD_ID" --profile operator --yes'],
-  async run(ctx, args) {
-    const id = args.positionals[0] ?? '';
-    if (!boolFlag(args, 'yes')) throw new UsageError(`cloud delete is permanent; add --yes to delete cloud ${id}`, 'cloud delete');
-    await ctx.api().delete(`/v1/clouds/${seg(id)}`);
-    return result({ id, deleted: true }, `Deleted cloud ${id}.\n`);
-  },
-};
+});
 
 // ---------------------------------------------------------------------------------------------
 // Cloud credentials.
@@ -229,7 +222,7 @@ const credentialRevoke: Command = {
     'in the vault, so Resources already provisioned with it can still be torn down. Revoking a',
     'revoked credential changes nothing.',
   ].join('\n'),
-  positionals: [{ name: 'credential-id', description: 'the CloudCredential' }],
+  positionals: idArg(CREDENTIAL),
   flags: {
     reason: { type: 'string', placeholder: 'text', required: true, description: 'why (kept with the credential)' },
     yes: { type: 'boolean', description: 'confirm: revocation cannot be undone' },
@@ -308,7 +301,7 @@ const versionPublish: Command = {
     '{"name": "size", "type": "boolean|integer|string", "required": false, "default": 1};',
     'only an optional parameter takes a default. Without the file the version takes no parameters.',
   ].join('\n'),
-  positionals: [{ name: 'blueprint-id', description: 'the Blueprint' }],
+  positionals: idArg(BLUEPRINT),
   flags: {
     version: { type: 'string', placeholder: 'v', required: true, description: 'the version name, e.g. v1 or 2.0.1; unique within the Blueprint' },
     'parameter-schema-file': { type: 'string', placeholder: 'path', description: 'a JSON file declaring the parameters a Resource passes' },
@@ -344,17 +337,7 @@ const versionPublish: Command = {
       name,
     );
     const v = (await ctx.api().post<VersionView>(`/v1/blueprints/${seg(blueprintId)}/versions`, { body })).body;
-    const rows = table(
-      [v],
-      [
-        { header: 'VERSION ID', value: (x) => x.id },
-        { header: 'VERSION', value: (x) => x.version },
-        { header: 'PROVIDERS', value: (x) => x.provider_kinds },
-        { header: 'INJECTION', value: (x) => x.injection_strategy },
-        { header: 'PARAMETERS', value: parameterList },
-      ],
-    );
-    return result(v, `Published version ${v.version} of blueprint ${blueprintId}.\n${rows}`);
+    return result(v, `Published version ${v.version} of blueprint ${blueprintId}.\n${table([v], versionColumns)}`);
   },
 };
 

@@ -1,24 +1,15 @@
 // Projects: the project owner's containers for Resources.
 import type { projectView } from '../../functions/core/tenancy.ts';
-import { type Command, boolFlag, stringFlag } from '../command.ts';
+import { type Command, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { details, table } from '../render.ts';
-import { checkBody, LIST_FLAGS, listItems, moreHint, result, seg } from './shared.ts';
+import { detailsOf } from './fields.ts';
+import { checkBody, deleteCommand, getCommand, listCommand, type Noun, result } from './shared.ts';
 
 type ProjectView = ReturnType<typeof projectView>;
 
-function projectDetails(p: ProjectView): string {
-  return details([
-    ['ID', p.id],
-    ['Slug', p.slug],
-    ['Name', p.name],
-    ['Description', p.description],
-    ['Domain', p.domain_id],
-    ['Owner', p.owner_id],
-    ['Created', p.created_at],
-    ['Updated', p.updated_at],
-  ]);
-}
+const PROJECT: Noun = { words: ['project'], label: 'Project', endpoint: '/v1/projects' };
+
+const projectDetails = detailsOf<ProjectView>(['id', 'slug', 'name', 'description', 'domain_id', 'owner_id', 'created_at', 'updated_at']);
 
 const create: Command = {
   path: ['project', 'create'],
@@ -46,48 +37,18 @@ const create: Command = {
   },
 };
 
-const get: Command = {
-  path: ['project', 'get'],
-  summary: 'Show a Project',
-  positionals: [{ name: 'project-id', description: 'the Project' }],
-  async run(ctx, args) {
-    const project = (await ctx.api().get<ProjectView>(`/v1/projects/${seg(args.positionals[0] ?? '')}`)).body;
-    return result(project, projectDetails(project));
-  },
-};
+const get = getCommand(PROJECT, 'Show a Project', projectDetails);
 
-const list: Command = {
+const list = listCommand<ProjectView>({
   path: ['project', 'list'],
   summary: 'List the Projects of a Domain you can read',
-  flags: { domain: { type: 'string', placeholder: 'domain-id', description: "the Domain (default: the profile's)" }, ...LIST_FLAGS },
-  async run(ctx, args) {
-    const body = await listItems<ProjectView>(ctx.api(), '/v1/projects', args, { domain_id: stringFlag(args, 'domain') });
-    const rows = table(
-      body.items,
-      [
-        { header: 'ID', value: (p) => p.id },
-        { header: 'SLUG', value: (p) => p.slug },
-        { header: 'NAME', value: (p) => p.name },
-        { header: 'OWNER', value: (p) => p.owner_id },
-        { header: 'CREATED', value: (p) => p.created_at },
-      ],
-      'No projects.',
-    );
-    return result(body, rows + moreHint(body));
-  },
-};
+  flags: { domain: { type: 'string', placeholder: 'domain-id', description: "the Domain (default: the profile's)" } },
+  endpoint: PROJECT.endpoint,
+  query: (args) => ({ domain_id: stringFlag(args, 'domain') }),
+  columns: ['id', 'slug', 'name', 'owner_id', 'created_at'],
+  empty: 'No projects.',
+});
 
-const remove: Command = {
-  path: ['project', 'delete'],
-  summary: 'Delete an empty Project (needs --yes)',
-  positionals: [{ name: 'project-id', description: 'the Project' }],
-  flags: { yes: { type: 'boolean', description: 'confirm: the Project is deleted for good' } },
-  async run(ctx, args) {
-    const id = args.positionals[0] ?? '';
-    if (!boolFlag(args, 'yes')) throw new UsageError(`project delete is permanent; add --yes to delete project ${id}`, 'project delete');
-    await ctx.api().delete(`/v1/projects/${seg(id)}`);
-    return result({ id, deleted: true }, `Deleted project ${id}.\n`);
-  },
-};
+const remove = deleteCommand(PROJECT, 'Delete an empty Project (needs --yes)');
 
 export const PROJECT_COMMANDS: readonly Command[] = [create, get, list, remove];

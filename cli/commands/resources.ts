@@ -3,9 +3,11 @@ import type { resourceView } from '../../functions/core/resources.ts';
 import { type Command, boolFlag, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { cell, details, duration, table, titleCase } from '../render.ts';
-import { checkBody, LIST_FLAGS, listItems, moreHint, result, seg } from './shared.ts';
+import { checkBody, getCommand, idArg, listCommand, type Noun, result, seg } from './shared.ts';
 
 export type ResourceView = ReturnType<typeof resourceView>;
+
+const RESOURCE: Noun = { words: ['resource'], label: 'Resource', endpoint: '/v1/resources' };
 
 export function resourceDetails(r: ResourceView): string {
   const p = r.provisioning;
@@ -94,43 +96,23 @@ const create: Command = {
   },
 };
 
-const get: Command = {
-  path: ['resource', 'get'],
-  summary: 'Show a Resource: its phase, why it is there, and its recorded transitions',
-  positionals: [{ name: 'resource-id', description: 'the Resource' }],
-  examples: ["plexctl resource get \"$RESOURCE_ID\" --output json | jq '{kind, origin, phase: .provisioning.phase}'"],
-  async run(ctx, args) {
-    const r = (await ctx.api().get<ResourceView>(`/v1/resources/${seg(args.positionals[0] ?? '')}`)).body;
-    return result(r, resourceDetails(r));
-  },
-};
+const get = getCommand(RESOURCE, 'Show a Resource: its phase, why it is there, and its recorded transitions', resourceDetails, [
+  "plexctl resource get \"$RESOURCE_ID\" --output json | jq '{kind, origin, phase: .provisioning.phase}'",
+]);
 
-const list: Command = {
+const list = listCommand<ResourceView>({
   path: ['resource', 'list'],
   summary: "List a Project's Resources",
-  flags: { 'project-id': { type: 'string', placeholder: 'id', required: true, description: 'the Project' }, ...LIST_FLAGS },
-  async run(ctx, args) {
-    const projectId = stringFlag(args, 'project-id') ?? '';
-    const body = await listItems<ResourceView>(ctx.api(), `/v1/projects/${seg(projectId)}/resources`, args);
-    const rows = table(
-      body.items,
-      [
-        { header: 'ID', value: (r) => r.id },
-        { header: 'KIND', value: (r) => r.kind },
-        { header: 'ORIGIN', value: (r) => titleCase(r.origin) },
-        { header: 'PHASE', value: (r) => r.provisioning?.phase },
-        { header: 'UPDATED', value: (r) => r.updated_at },
-      ],
-      'No resources in this project.',
-    );
-    return result(body, rows + moreHint(body));
-  },
-};
+  flags: { 'project-id': { type: 'string', placeholder: 'id', required: true, description: 'the Project' } },
+  endpoint: (args) => `/v1/projects/${seg(stringFlag(args, 'project-id') ?? '')}/resources`,
+  columns: ['id', 'kind', ['Origin', (r) => titleCase(r.origin)], ['Phase', (r) => r.provisioning?.phase], 'updated_at'],
+  empty: 'No resources in this project.',
+});
 
 const remove: Command = {
   path: ['resource', 'delete'],
   summary: 'Tear a Resource down: node out of the mesh, then the substrate (202, asynchronous; needs --yes)',
-  positionals: [{ name: 'resource-id', description: 'the Resource' }],
+  positionals: idArg(RESOURCE),
   flags: { yes: { type: 'boolean', description: 'confirm: the node is drained and its machine deleted' } },
   examples: ['plexctl resource delete "$RESOURCE_ID" --yes', 'plexctl resource wait "$RESOURCE_ID" --until Deleted'],
   async run(ctx, args) {

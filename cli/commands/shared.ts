@@ -1,9 +1,13 @@
 // Helpers the command modules share: paging through lists, checking a request body against the
-// broker's own schema before it is sent, and the flags every list takes.
+// broker's own schema before it is sent, and the commands that only differ in what they name
+// (list, get, delete).
 import type { z } from 'zod';
-import { type Args, type FlagSpec, type Result, stringFlag } from '../command.ts';
+import { type Args, boolFlag, type Command, type FlagSpec, type PositionalSpec, type Result, stringFlag } from '../command.ts';
+import type { Context } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import type { ApiClient } from '../http.ts';
+import { table } from '../render.ts';
+import { columnsOf, type Field } from './fields.ts';
 
 export interface ListBody<T> {
   items: T[];
@@ -59,4 +63,77 @@ export function seg(value: string): string {
 
 export function result(data: unknown, human: string): Result {
   return { data, human };
+}
+
+/** A kind of thing the broker keeps, as the commands name it. */
+export interface Noun {
+  /** The command words before the verb, e.g. ['cloud', 'credential']. */
+  words: readonly string[];
+  /** Its name in help, e.g. "CloudCredential". */
+  label: string;
+  /** Where one lives: `<endpoint>/<id>`. */
+  endpoint: string;
+}
+
+/** The one positional naming an existing one, e.g. <credential-id> "the CloudCredential". */
+export function idArg(noun: Noun): PositionalSpec[] {
+  return [{ name: `${noun.words.at(-1)}-id`, description: `the ${noun.label}` }];
+}
+
+/** `<noun> get <id>`: fetch one and show it. */
+export function getCommand<T>(noun: Noun, summary: string, render: (item: T) => string, examples?: readonly string[]): Command {
+  return {
+    path: [...noun.words, 'get'],
+    summary,
+    positionals: idArg(noun),
+    ...(examples && { examples }),
+    async run(ctx, args) {
+      const item = (await ctx.api().get<T>(`${noun.endpoint}/${seg(args.positionals[0] ?? '')}`)).body;
+      return result(item, render(item));
+    },
+  };
+}
+
+/** `<noun> delete <id> --yes`: the deletion cannot be undone, so it is never the default. */
+export function deleteCommand(noun: Noun, summary: string, more: Pick<Command, 'description' | 'examples'> = {}): Command {
+  const name = [...noun.words, 'delete'].join(' ');
+  return {
+    path: [...noun.words, 'delete'],
+    summary,
+    ...more,
+    positionals: idArg(noun),
+    flags: { yes: { type: 'boolean', description: `confirm: the ${noun.label} is deleted for good` } },
+    async run(ctx, args) {
+      const id = args.positionals[0] ?? '';
+      if (!boolFlag(args, 'yes')) throw new UsageError(`${name} is permanent; add --yes to delete ${noun.words.at(-1)} ${id}`, name);
+      await ctx.api().delete(`${noun.endpoint}/${seg(id)}`);
+      return result({ id, deleted: true }, `Deleted ${noun.words.at(-1)} ${id}.\n`);
+    },
+  };
+}
+
+export interface ListSpec<T> extends Pick<Command, 'path' | 'summary' | 'description' | 'examples'> {
+  /** This list's own flags, shown before --limit and --cursor. */
+  flags?: Readonly<Record<string, FlagSpec>>;
+  /** The collection's path, or how the command line chooses it. */
+  endpoint: string | ((args: Args, ctx: Context) => string);
+  query?: (args: Args) => Record<string, string | undefined>;
+  columns: readonly Field<T>[];
+  /** The table's text when there is nothing to list. */
+  empty: string;
+}
+
+/** A list command: every page (or the one asked for) as a table, with the hint to the next page. */
+export function listCommand<T>({ flags, endpoint, query, columns, empty, ...command }: ListSpec<T>): Command {
+  const header = columnsOf(columns);
+  return {
+    ...command,
+    flags: { ...flags, ...LIST_FLAGS },
+    async run(ctx, args) {
+      // The path first: a missing flag is a usage error even when nobody is signed in.
+      const path = typeof endpoint === 'string' ? endpoint : endpoint(args, ctx);
+      const body = await listItems<T>(ctx.api(), path, args, query?.(args));
+      return result(body, table(body.items, header, empty) + moreHint(body));
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // long it stayed there, read from the Resource's recorded transitions (not from polling luck).
 import type { Phase } from '../../functions/core/resources.ts';
 import { type Command, stringFlag } from '../command.ts';
-import type { Context, Stream } from '../context.ts';
+import type { Stream } from '../context.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
 import { parseDuration } from '../parse.ts';
 import { duration, json } from '../render.ts';
