@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { type MotoServer, startMoto } from '../support/moto.ts';
 import { type Backend, useBackendEnv } from './backend.ts';
-import { describeTransactions } from './dynamo-transactions.ts';
+import { describeTransactions } from './dynamo-transactions-suite.ts';
 import { ensureTable } from '../../local/dynamodb.ts';
 import { CONFORMANCE_SUITES } from './suites/index.ts';
 

@@ -8,7 +8,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Gate, journalPath } from '../../local/dynamo/atomicity.ts';
 import { ensureTable, startDynamo } from '../../local/dynamodb.ts';
-import { describeTransactions } from '../conformance/dynamo-transactions.ts';
+import { describeTransactions } from '../conformance/dynamo-transactions-suite.ts';
 import { LOCAL_AWS_ENV, startTestDynamo } from '../support/dynamo.ts';
 import { waitFor } from '../support/wait.ts';
 
