@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseBootstrapToken } from '../functions/core/bootstrap-tokens.ts';
 import { formatNskBearer } from '../functions/core/enrolment/node-auth.ts';
 import { type NodeBootstrap, parseCloudInit } from '../functions/core/user-data.ts';
+import { jsonOrUndefined } from './state-file.ts';
 
 export type AgentPhase = 'registering' | 'running' | 'refused' | 'stopped';
 
@@ -196,13 +197,7 @@ class Agent implements RunningAgent {
     } catch {
       return undefined;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const parsed = IdentitySchema.safeParse(json);
+    const parsed = IdentitySchema.safeParse(jsonOrUndefined(text));
     if (!parsed.success || parsed.data.project_id !== this.boot.projectId || parsed.data.resource_handle !== this.boot.resourceHandle) {
       this.log('ignoring an identity file that is not this machine\'s');
       return undefined;
@@ -234,14 +229,7 @@ class Agent implements RunningAgent {
       ...(opts.body !== undefined && { body: JSON.stringify(opts.body) }),
       signal,
     });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return { status: res.status, body };
+    return { status: res.status, body: jsonOrUndefined(await res.text()) };
   }
 
   /**

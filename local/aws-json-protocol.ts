@@ -52,6 +52,30 @@ export function parseInput<T>(schema: z.ZodType<T>, body: unknown, errorType: st
   return fail(errorType, `Invalid or missing parameter: ${[...new Set(fields)].join(', ')}`);
 }
 
+/** A service's operations by name, each with the schema of its input. */
+export type OperationInputs = Record<string, z.ZodType>;
+
+/** What answers them: for each operation, the method of its name, given the parsed input (and `context`). */
+export type Operations<I extends OperationInputs, C> = { [K in keyof I]: (input: z.output<I[K]>, context: C) => unknown };
+
+/**
+ * Runs one operation: its body checked against its schema (`errorType` on a mismatch), then the
+ * method of its name. One not in `inputs` is UnknownOperationException.
+ */
+export async function runOperation<I extends OperationInputs, C>(
+  service: Operations<I, C>,
+  inputs: I,
+  operation: string,
+  body: unknown,
+  errorType: string,
+  context: C,
+): Promise<unknown> {
+  if (!Object.hasOwn(inputs, operation)) fail('UnknownOperationException', `Operation ${operation} is not supported by the local emulator.`);
+  const name = operation as keyof I;
+  const input = parseInput(inputs[name] as z.ZodType<z.output<I[keyof I]>>, body, errorType);
+  return service[name].call(service, input, context);
+}
+
 /** The `<Operation>` of an X-Amz-Target `<service>.<Operation>`; undefined for another service or none. */
 export function targetOperation(req: IncomingMessage, service: string): string | undefined {
   const target = req.headers['x-amz-target'];

@@ -56,15 +56,18 @@ export async function readState<T>(path: string, schema: z.ZodType<T>, empty: ()
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty();
     throw error;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(jsonOrUndefined(text));
   if (!parsed.success) throw new Error(`${path} is not a valid ${what} state file; repair or remove it`);
   return parsed.data;
+}
+
+/** The JSON value `text` holds; undefined when it holds none (empty, or not JSON). */
+export function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A request body as text; `tooLarge` throws the emulator's own error past `maxBytes`. */

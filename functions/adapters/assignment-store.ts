@@ -4,7 +4,7 @@ import {
   AssignmentSchema,
   type AssignmentState,
   type AssignmentStore,
-  type CredentialHandle,
+  type AssignmentTransition,
 } from '../core/assignments/assignment.ts';
 import { ConflictError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
@@ -84,18 +84,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
     });
   }
 
-  async transition(
-    id: string,
-    change: {
-      from: AssignmentState;
-      to: AssignmentState;
-      decidedBy: string;
-      at: string;
-      reason?: string;
-      handle?: CredentialHandle;
-      notRequestedBy?: string;
-    },
-  ): Promise<Assignment | undefined> {
+  async transition(id: string, change: AssignmentTransition): Promise<Assignment | undefined> {
     const sets = ['#state = :to', 'updated_at = :at', 'decided_at = :at', 'decided_by = :by'];
     const values: Record<string, unknown> = { ':from': change.from, ':to': change.to, ':at': change.at, ':by': change.decidedBy };
     const conditions = ['#state = :from'];

@@ -6,7 +6,7 @@ import type { CatalogStore } from '../core/catalog/store.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { keys, listSortKey } from './dynamo/keys.ts';
-import { entityOf, putNewAction, type Table } from './dynamo/table.ts';
+import { entityOf, putNewAction, setFields, type Table } from './dynamo/table.ts';
 import { createNamed, holderOutcome, releaseNameAction } from './dynamo/unique-names.ts';
 
 const VersionPointerSchema = z.object({ id: z.string(), blueprint_id: z.string(), version: z.string() });
@@ -19,15 +19,8 @@ export class DynamoCatalogStore implements CatalogStore {
   // --- clouds ----------------------------------------------------------------------------------
 
   createCloud(cloud: Cloud): Promise<void> {
-    return createNamed(
-      this.table,
-      { key: keys.cloudSlug(cloud.slug), holderId: cloud.id },
-      { ...keys.cloud(cloud.id), ...keys.cloudList(), ...listSortKey(cloud.id), ...cloud },
-      {
-        nameTaken: () => new ConflictError('cloud_slug_conflict', `A cloud with slug "${cloud.slug}" already exists.`),
-        idTaken: () => new ConflictError('cloud_exists', 'A cloud with this id already exists.'),
-      },
-    );
+    const item = { ...keys.cloud(cloud.id), ...keys.cloudList(), ...listSortKey(cloud.id) };
+    return createNamed(this.table, 'cloud', cloud, { slug: keys.cloudSlug(cloud.slug), item });
   }
 
   getCloud(id: string): Promise<Cloud | undefined> {
@@ -43,13 +36,10 @@ export class DynamoCatalogStore implements CatalogStore {
     patch: Partial<Pick<Cloud, 'display_name' | 'endpoint' | 'region_defaults'>>,
     updatedAt: string,
   ): Promise<Cloud> {
-    const entries = Object.entries({ ...patch, updated_at: updatedAt }).filter(([, v]) => v !== undefined);
     const updated = await this.table.update({
       Key: keys.cloud(id),
-      UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
       ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
-      ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+      ...setFields({ ...patch, updated_at: updatedAt }),
     });
     if (!updated) throw new NotFoundError('cloud_not_found', `No cloud with id ${id}.`);
     return CloudSchema.parse(updated);
@@ -121,15 +111,8 @@ export class DynamoCatalogStore implements CatalogStore {
   // --- blueprints ------------------------------------------------------------------------------
 
   createBlueprint(blueprint: Blueprint): Promise<void> {
-    return createNamed(
-      this.table,
-      { key: keys.blueprintSlug(blueprint.slug), holderId: blueprint.id },
-      { ...keys.blueprint(blueprint.id), ...keys.blueprintList(), ...listSortKey(blueprint.id), ...blueprint },
-      {
-        nameTaken: () => new ConflictError('blueprint_slug_conflict', `A blueprint with slug "${blueprint.slug}" already exists.`),
-        idTaken: () => new ConflictError('blueprint_exists', 'A blueprint with this id already exists.'),
-      },
-    );
+    const item = { ...keys.blueprint(blueprint.id), ...keys.blueprintList(), ...listSortKey(blueprint.id) };
+    return createNamed(this.table, 'blueprint', blueprint, { slug: keys.blueprintSlug(blueprint.slug), item });
   }
 
   getBlueprint(id: string): Promise<Blueprint | undefined> {

@@ -9,6 +9,7 @@ import {
   type Resource,
   ResourceSchema,
   type ResourceStore,
+  type RunStart,
   type SubstrateRef,
   TEARDOWN_PHASES,
 } from '../core/resources.ts';
@@ -201,17 +202,7 @@ export class DynamoResourceStore implements ResourceStore {
     return updated && ResourceSchema.parse(entityOf(updated));
   }
 
-  async startRun(
-    id: string,
-    change: {
-      expectedGeneration: number;
-      run: 'provision' | 'teardown';
-      phase: Phase;
-      fromPhases: readonly Phase[];
-      at: string;
-      reason: string;
-    },
-  ) {
+  async startRun(id: string, change: RunStart) {
     const from = inList('from', change.fromPhases);
     const phaseChanges = !change.fromPhases.every((p) => p === change.phase);
     const updated = await this.table.update({

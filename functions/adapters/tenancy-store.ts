@@ -3,7 +3,7 @@ import type { Page, PageRequest } from '../core/pagination.ts';
 import type { TenancyStore } from '../core/ports.ts';
 import { type Domain, DomainSchema, IdpBindingSchema, type Project, ProjectSchema, UserSchema } from '../core/tenancy.ts';
 import { keys, listSortKey } from './dynamo/keys.ts';
-import type { Table } from './dynamo/table.ts';
+import { setFields, type Table } from './dynamo/table.ts';
 import { createNamed, holderOutcome, releaseNameAction } from './dynamo/unique-names.ts';
 import { z } from 'zod';
 
@@ -38,14 +38,13 @@ export class DynamoTenancyStore implements TenancyStore {
   }
 
   createProject(project: Project): Promise<void> {
+    const item = { ...keys.project(project.id), ...keys.projectList(project.domain_id), ...listSortKey(project.id) };
     return createNamed(
       this.table,
-      { key: keys.projectSlug(project.domain_id, project.slug), holderId: project.id },
-      { ...keys.project(project.id), ...keys.projectList(project.domain_id), ...listSortKey(project.id), ...project },
-      {
-        nameTaken: () => new ConflictError('project_slug_conflict', `A project with slug "${project.slug}" already exists in this domain.`),
-        idTaken: () => new ConflictError('project_exists', 'A project with this id already exists.'),
-      },
+      'project',
+      project,
+      { slug: keys.projectSlug(project.domain_id, project.slug), item },
+      ' in this domain',
     );
   }
 
@@ -58,14 +57,10 @@ export class DynamoTenancyStore implements TenancyStore {
   }
 
   async patchProject(id: string, patch: { name?: string; description?: string }, updatedAt: string): Promise<Project> {
-    const fields = { ...patch, updated_at: updatedAt };
-    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     const updated = await this.table.update({
       Key: keys.project(id),
-      UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
       ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
-      ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+      ...setFields({ ...patch, updated_at: updatedAt }),
     });
     if (!updated) throw new NotFoundError('project_not_found', 'The project does not exist.');
     return (await this.getProject(id)) as Project;

@@ -2,7 +2,7 @@ import { ApprovalViewSchema } from '../core/assignments/approvals.ts';
 import { AssignmentViewSchema } from '../core/assignments/assignment.ts';
 import { AuditEntryViewSchema } from '../core/assignments/audit.ts';
 import { ReasonBodySchema, RequestAssignmentBodySchema } from '../core/assignments/use-cases.ts';
-import { CREATED, can, domainFilter, type GroupSpec, named, OK, PAGE } from './spec.ts';
+import { can, creates, domainFilter, type GroupSpec, lists, named, OK, reads, withBody } from './spec.ts';
 
 // Reads of one assignment or approval need read on its project, except for its requester and its
 // credential's owner. Approve and reject are `decide` (never on one's own request); revoke is
@@ -16,44 +16,28 @@ const READ_PROJECT = can('read', 'Project');
 const DECIDE = can('decide', 'CredentialAssignment');
 
 export const assignmentsSpec = {
-  requestAssignment: {
-    summary: 'Ask for a credential to be assigned to a project',
-    authorization: can('deploy', 'Project'),
-    body: named('RequestAssignmentBody', RequestAssignmentBodySchema),
-    answers: CREATED(ASSIGNMENT),
-    location: true,
-  },
-  listAssignments: { summary: "List a project's credential assignments", authorization: READ_PROJECT, answers: PAGE(ASSIGNMENT), list: {} },
-  getAssignment: { summary: 'Get a credential assignment', authorization: READ_PROJECT, answers: OK(ASSIGNMENT) },
+  requestAssignment: creates(
+    'Ask for a credential to be assigned to a project',
+    can('deploy', 'Project'),
+    named('RequestAssignmentBody', RequestAssignmentBodySchema),
+    ASSIGNMENT,
+  ),
+  listAssignments: lists("List a project's credential assignments", READ_PROJECT, ASSIGNMENT),
+  getAssignment: reads('Get a credential assignment', READ_PROJECT, ASSIGNMENT),
   approveAssignment: { summary: 'Approve an assignment', authorization: DECIDE, noBody: NO_DECISION_BODY, answers: OK(ASSIGNMENT) },
-  rejectAssignment: { summary: 'Reject an assignment', authorization: DECIDE, body: REASON, answers: OK(ASSIGNMENT) },
-  revokeAssignment: {
-    summary: 'Revoke an approved assignment',
-    authorization: can('assign', 'CloudCredential'),
-    body: REASON,
-    answers: OK(ASSIGNMENT),
-  },
+  rejectAssignment: withBody('Reject an assignment', DECIDE, REASON, ASSIGNMENT),
+  revokeAssignment: withBody('Revoke an approved assignment', can('assign', 'CloudCredential'), REASON, ASSIGNMENT),
   // The queue keeps the rows the caller may read rather than refusing.
-  listApprovals: {
-    summary: 'The approvals queue',
-    authorization: READ_PROJECT,
-    answers: PAGE(APPROVAL),
-    list: {
-      status: {
-        schema: { type: 'string', enum: ['proposed', 'pending-approval', 'approved', 'rejected', 'expired'] },
-        description: 'Only approvals in this state.',
-      },
-      kind: { schema: { type: 'string' }, description: 'Only approvals of this kind.' },
-      domain_id: domainFilter('Only approvals of this domain.'),
+  listApprovals: lists('The approvals queue', READ_PROJECT, APPROVAL, {
+    status: {
+      schema: { type: 'string', enum: ['proposed', 'pending-approval', 'approved', 'rejected', 'expired'] },
+      description: 'Only approvals in this state.',
     },
-  },
-  getApproval: { summary: 'Get an approval (its id is the assignment id)', authorization: READ_PROJECT, answers: OK(APPROVAL) },
+    kind: { schema: { type: 'string' }, description: 'Only approvals of this kind.' },
+    domain_id: domainFilter('Only approvals of this domain.'),
+  }),
+  getApproval: reads('Get an approval (its id is the assignment id)', READ_PROJECT, APPROVAL),
   approveApproval: { summary: 'Approve from the queue', authorization: DECIDE, noBody: NO_DECISION_BODY, answers: OK(APPROVAL) },
-  rejectApproval: { summary: 'Reject from the queue', authorization: DECIDE, body: REASON, answers: OK(APPROVAL) },
-  listAuditEntries: {
-    summary: "A domain's audit trail",
-    authorization: can('read', 'Domain'),
-    answers: PAGE(named('AuditEntryView', AuditEntryViewSchema)),
-    list: {},
-  },
+  rejectApproval: withBody('Reject from the queue', DECIDE, REASON, APPROVAL),
+  listAuditEntries: lists("A domain's audit trail", can('read', 'Domain'), named('AuditEntryView', AuditEntryViewSchema)),
 } satisfies GroupSpec;

@@ -12,7 +12,7 @@ import {
   SignInViewSchema,
   WhoamiViewSchema,
 } from '../core/auth/schemas.ts';
-import { domainFilter, type GroupSpec, NO_CONTENT, named, OK } from './spec.ts';
+import { domainFilter, type GroupSpec, NO_CONTENT, named, reads, withBody } from './spec.ts';
 
 // The sign-in flow asks no Cedar action: its routes are public, or checked by the page session.
 
@@ -38,39 +38,34 @@ export const authSpec = {
       scope: { schema: { type: 'string', enum: ['platform'] }, description: 'platform: the platform-wide bindings (none in this broker).' },
     },
   },
-  startDeviceAuthorization: {
-    summary: 'Start a device sign-in (RFC 8628)',
-    authorization: 'none',
-    body: named('DeviceCodeRequest', DeviceCodeRequestSchema),
-    answers: OK(named('DeviceCodeView', DeviceCodeViewSchema)),
-  },
-  exchangeDeviceCode: {
-    summary: 'Poll for the access token of a device sign-in',
-    authorization: 'none',
-    body: named('DeviceTokenRequest', DeviceTokenRequestSchema),
-    answers: OK(named('DeviceTokenView', DeviceTokenViewSchema)),
-  },
+  startDeviceAuthorization: withBody(
+    'Start a device sign-in (RFC 8628)',
+    'none',
+    named('DeviceCodeRequest', DeviceCodeRequestSchema),
+    named('DeviceCodeView', DeviceCodeViewSchema),
+  ),
+  exchangeDeviceCode: withBody(
+    'Poll for the access token of a device sign-in',
+    'none',
+    named('DeviceTokenRequest', DeviceTokenRequestSchema),
+    named('DeviceTokenView', DeviceTokenViewSchema),
+  ),
   signInPage: {
     summary: 'The sign-in page (HTML)',
     authorization: 'none',
     answers: { 200: 'html' },
     query: { user_code: { schema: { type: 'string' }, description: 'The code shown by the device, e.g. ABCD-EFGH.' } },
   },
-  signIn: {
-    summary: 'Sign in on the page; sets the session and CSRF cookies',
-    authorization: 'none',
-    body: named('SignInRequest', SignInRequestSchema),
-    answers: OK(named('SignInView', SignInViewSchema)),
-  },
-  approveDevice: {
-    summary: 'Approve a device sign-in from the page',
-    authorization: 'session',
-    body: DECISION,
-    answers: OK(DEVICE_DECISION),
-  },
-  denyDevice: { summary: 'Deny a device sign-in from the page', authorization: 'session', body: DECISION, answers: OK(DEVICE_DECISION) },
-  jwks: { summary: 'Public keys that verify access tokens', authorization: 'none', answers: OK(named('JwksView', JwksViewSchema)) },
-  whoami: { summary: 'Who the access token belongs to', authorization: 'token', answers: OK(named('WhoamiView', WhoamiViewSchema)) },
+  signIn: withBody(
+    'Sign in on the page; sets the session and CSRF cookies',
+    'none',
+    named('SignInRequest', SignInRequestSchema),
+    named('SignInView', SignInViewSchema),
+  ),
+  approveDevice: withBody('Approve a device sign-in from the page', 'session', DECISION, DEVICE_DECISION),
+  denyDevice: withBody('Deny a device sign-in from the page', 'session', DECISION, DEVICE_DECISION),
+  jwks: reads('Public keys that verify access tokens', 'none', named('JwksView', JwksViewSchema)),
+  whoami: reads('Who the access token belongs to', 'token', named('WhoamiView', WhoamiViewSchema)),
   signOut: { summary: 'Sign out of the page session (always 204)', authorization: 'none', answers: NO_CONTENT },
-  openApiDocument: { summary: 'This document', authorization: 'none', answers: OK(OPENAPI_DOCUMENT) },
+  openApiDocument: reads('This document', 'none', OPENAPI_DOCUMENT),
 } satisfies GroupSpec;

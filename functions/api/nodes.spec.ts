@@ -7,7 +7,7 @@ import {
   RegisterBodySchema,
   RegistrationViewSchema,
 } from '../core/enrolment/schemas.ts';
-import { CREATED, type GroupSpec, named, OK } from './spec.ts';
+import { CREATED, type GroupSpec, named, withBody } from './spec.ts';
 
 // Nodes are no Cedar principals: registration is checked by its bootstrap token, the rest by the
 // node's NSK envelope, bound to the {id} of the path.
@@ -19,12 +19,7 @@ export const nodesSpec = {
     body: named('RegisterBody', RegisterBodySchema),
     answers: CREATED(named('RegistrationView', RegistrationViewSchema)),
   },
-  heartbeat: {
-    summary: 'Node heartbeat',
-    authorization: 'node',
-    body: named('HeartbeatBody', HeartbeatBodySchema),
-    answers: OK(named('HeartbeatView', HeartbeatViewSchema)),
-  },
+  heartbeat: withBody('Node heartbeat', 'node', named('HeartbeatBody', HeartbeatBodySchema), named('HeartbeatView', HeartbeatViewSchema)),
   nodeState: {
     summary: "The node's desired state",
     authorization: 'node',
@@ -32,10 +27,10 @@ export const nodesSpec = {
     etag: true,
   },
   nodeEvents: { summary: 'Signed event stream (not provisioned here: always 501)', authorization: 'node', answers: { 501: 'problem' } },
-  putCapabilities: {
-    summary: "Record the node's capability manifest",
-    authorization: 'node',
-    body: named('CapabilityManifestBody', CapabilityManifestBodySchema),
-    answers: OK(named('CapabilitiesView', CapabilitiesViewSchema)),
-  },
+  putCapabilities: withBody(
+    "Record the node's capability manifest",
+    'node',
+    named('CapabilityManifestBody', CapabilityManifestBodySchema),
+    named('CapabilitiesView', CapabilitiesViewSchema),
+  ),
 } satisfies GroupSpec;

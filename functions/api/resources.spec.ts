@@ -1,5 +1,5 @@
 import { CreateResourceBodySchema, ResourceViewSchema } from '../core/resources.ts';
-import { can, type GroupSpec, named, OK, PAGE } from './spec.ts';
+import { can, type GroupSpec, lists, named, reads } from './spec.ts';
 
 const RESOURCE = named('ResourceView', ResourceViewSchema);
 
@@ -12,12 +12,8 @@ export const resourcesSpec = {
     location: true,
     idempotencyKey: true,
   },
-  listResources: { summary: "List a project's Resources", authorization: can('read', 'Project'), answers: PAGE(RESOURCE), list: {} },
-  getResource: {
-    summary: 'Get a Resource and where its provisioning stands',
-    authorization: can('read', 'Project'),
-    answers: OK(RESOURCE),
-  },
+  listResources: lists("List a project's Resources", can('read', 'Project'), RESOURCE),
+  getResource: reads('Get a Resource and where its provisioning stands', can('read', 'Project'), RESOURCE),
   deleteResource: {
     summary: 'Delete a Resource (a provisioned one is torn down: 202; an adopted one is removed: 204)',
     authorization: can('deploy', 'Project'),

@@ -63,6 +63,36 @@ export const CREATED = (v: Named) => ({ 201: { view: v } });
 export const PAGE = (v: Named) => ({ 200: { page: v } });
 export const NO_CONTENT = { 204: 'empty' } as const;
 
+// The common entries. Each keeps its body's schema type, so `bodyOf` parses with that very schema.
+
+/** A create: takes `body`, answers 201 with the new view and its Location. */
+export const creates = <S extends z.ZodType>(summary: string, authorization: Authorization, body: Named<S>, view: Named) => ({
+  summary,
+  authorization,
+  body,
+  answers: CREATED(view),
+  location: true,
+});
+
+/** Takes `body` and answers 200 with `view`. */
+export const withBody = <S extends z.ZodType>(summary: string, authorization: Authorization, body: Named<S>, view: Named) => ({
+  summary,
+  authorization,
+  body,
+  answers: OK(view),
+});
+
+/** A read of one view. */
+export const reads = (summary: string, authorization: Authorization, view: Named) => ({ summary, authorization, answers: OK(view) });
+
+/** A page of views; `filters` are the list's own query parameters (cursor and limit are added). */
+export const lists = (summary: string, authorization: Authorization, view: Named, filters: Record<string, QueryParam> = {}) => ({
+  summary,
+  authorization,
+  answers: PAGE(view),
+  list: filters,
+});
+
 /** Parses the request body with the operation's own schema (400 invalid_body on any mismatch). */
 export function bodyOf<S extends z.ZodType>(op: { body: Named<S> }, req: { body: unknown }): z.infer<S> {
   return parseBody(op.body.schema, req.body);

@@ -18,52 +18,47 @@ export abstract class BrokerError extends Error {
   }
 }
 
-/** Malformed input: a bad id, an unknown field, a tampered cursor. */
-export class InvalidInputError extends BrokerError {
-  override readonly name = 'InvalidInputError' as const;
+/** The base of one kind of BrokerError: `name` is the literal given, the class's own name. */
+export function brokerError<N extends string>(name: N) {
+  return class extends BrokerError {
+    override readonly name = name;
+  };
 }
+
+/** Malformed input: a bad id, an unknown field, a tampered cursor. */
+export class InvalidInputError extends brokerError('InvalidInputError') {}
 
 /** Well-formed input that the domain cannot accept (parameters against a schema, a revoked credential). */
-export class UnprocessableError extends BrokerError {
-  override readonly name = 'UnprocessableError' as const;
-}
+export class UnprocessableError extends brokerError('UnprocessableError') {}
 
-export class NotFoundError extends BrokerError {
-  override readonly name = 'NotFoundError' as const;
-}
+export class NotFoundError extends brokerError('NotFoundError') {}
 
 /** A state conflict: slug taken, wrong state for a transition, a lost race. */
-export class ConflictError extends BrokerError {
-  override readonly name = 'ConflictError' as const;
-}
+export class ConflictError extends brokerError('ConflictError') {}
 
 /** No or bad credentials. */
-export class UnauthenticatedError extends BrokerError {
-  override readonly name = 'UnauthenticatedError' as const;
-}
+export class UnauthenticatedError extends brokerError('UnauthenticatedError') {}
 
 export type DenyReason = 'out_of_scope' | 'insufficient_relation';
 
 /** Authenticated, but not allowed. */
-export class ForbiddenError extends BrokerError {
-  override readonly name = 'ForbiddenError' as const;
+export class ForbiddenError extends brokerError('ForbiddenError') {
   constructor(code: string, detail: string, reason?: DenyReason, extra: Record<string, unknown> = {}) {
     super(code, detail, reason ? { ...extra, reason } : extra);
   }
 }
 
-export class TooManyRequestsError extends BrokerError {
-  override readonly name = 'TooManyRequestsError' as const;
-}
+export class TooManyRequestsError extends brokerError('TooManyRequestsError') {}
 
-export class PayloadTooLargeError extends BrokerError {
-  override readonly name = 'PayloadTooLargeError' as const;
-}
+export class PayloadTooLargeError extends brokerError('PayloadTooLargeError') {}
 
-export class UnavailableError extends BrokerError {
-  override readonly name = 'UnavailableError' as const;
-}
+export class UnavailableError extends brokerError('UnavailableError') {}
 
-export class NotImplementedError extends BrokerError {
-  override readonly name = 'NotImplementedError' as const;
+export class NotImplementedError extends brokerError('NotImplementedError') {}
+
+/** What a store found, or NotFoundError `code` when it found nothing. */
+export async function found<T>(lookup: Promise<T | undefined>, code: string, detail: string): Promise<T> {
+  const value = await lookup;
+  if (!value) throw new NotFoundError(code, detail);
+  return value;
 }

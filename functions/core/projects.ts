@@ -1,7 +1,7 @@
 import { isAllowed, requireAllowed } from './access.ts';
 import type { Authorizer, AuthzResource, AuthzSubject } from './authz/model.ts';
 import type { Clock } from './clock.ts';
-import { NotFoundError } from './errors.ts';
+import { found } from './errors.ts';
 import { newId } from './ids.ts';
 import type { Page, PageRequest } from './pagination.ts';
 import type { TenancyStore } from './ports.ts';
@@ -17,9 +17,7 @@ export const projectResource = (p: Project): AuthzResource => ({ type: 'Project'
 const domainResource = (d: Domain): AuthzResource => ({ type: 'Domain', id: d.id });
 
 async function requireDomain(ports: TenancyPorts, domainId: string): Promise<Domain> {
-  const domain = await ports.tenancy.getDomain(domainId);
-  if (!domain) throw new NotFoundError('domain_not_found', 'The domain does not exist.');
-  return domain;
+  return found(ports.tenancy.getDomain(domainId), 'domain_not_found', 'The domain does not exist.');
 }
 
 export async function getDomain(ports: TenancyPorts, subject: AuthzSubject, domainId: string): Promise<Domain> {
@@ -73,8 +71,7 @@ export async function authorizedProject(
   projectId: string,
   action: 'read' | 'manage' | 'delete' | 'deploy',
 ): Promise<Project> {
-  const project = await ports.tenancy.getProject(projectId);
-  if (!project) throw new NotFoundError('project_not_found', 'The project does not exist.');
+  const project = await found(ports.tenancy.getProject(projectId), 'project_not_found', 'The project does not exist.');
   await requireAllowed(ports.authorizer, subject, action, projectResource(project));
   return project;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CredentialHandleSchema } from './assignments/assignment.ts';
 import { CloudProviderSchema } from './catalog/provider-keys.ts';
+import { IN_PROJECT, TIMESTAMPS } from './entity.ts';
 import { IdSchema } from './ids.ts';
 
 // A Resource and the phase machine the broker drives it through. Phases only move forward; the
@@ -92,14 +93,11 @@ export const ProvisioningSchema = z.object({
 export type Provisioning = z.infer<typeof ProvisioningSchema>;
 
 export const ResourceSchema = z.object({
-  id: IdSchema,
-  project_id: IdSchema,
-  domain_id: IdSchema,
+  ...IN_PROJECT,
   kind: z.string(),
   origin: z.enum(['provisioned', 'adopted']),
   external_ref: z.string().optional(),
-  created_at: z.string(),
-  updated_at: z.string(),
+  ...TIMESTAMPS,
   created_by: IdSchema,
   blueprint_id: IdSchema.optional(),
   blueprint_version_id: IdSchema.optional(),
@@ -221,6 +219,16 @@ export function resourceView(r: Resource): ResourceView {
   };
 }
 
+/** A new run of a Resource (ResourceStore.startRun): the arc, its first phase, and where it may start from. */
+export interface RunStart {
+  expectedGeneration: number;
+  run: 'provision' | 'teardown';
+  phase: Phase;
+  fromPhases: readonly Phase[];
+  at: string;
+  reason: string;
+}
+
 export interface PhaseChange {
   /** Phases the write accepts the Resource in. */
   from: readonly Phase[];
@@ -261,17 +269,7 @@ export interface ResourceStore {
    * Starts a new run: bumps the generation (from the expected one) and sets the arc; used by
    * delete (teardown) and by the reconciler (resume). Undefined when someone else moved first.
    */
-  startRun(
-    id: string,
-    change: {
-      expectedGeneration: number;
-      run: 'provision' | 'teardown';
-      phase: Phase;
-      fromPhases: readonly Phase[];
-      at: string;
-      reason: string;
-    },
-  ): Promise<Resource | undefined>;
+  startRun(id: string, change: RunStart): Promise<Resource | undefined>;
   /** Binds a bootstrap token (by hash) to the Resource, fenced on generation. */
   bindBootstrapToken(
     id: string,

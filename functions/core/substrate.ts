@@ -2,7 +2,7 @@ import type { CredentialHandle } from './assignments/assignment.ts';
 import type { BlueprintVersion } from './catalog/blueprints.ts';
 import type { Cloud } from './catalog/clouds.ts';
 import type { CloudProvider } from './catalog/provider-keys.ts';
-import { BrokerError, UnprocessableError } from './errors.ts';
+import { brokerError, UnprocessableError } from './errors.ts';
 import type { ErrorInfo } from './resources.ts';
 import type { InstallRecipe } from './user-data.ts';
 
@@ -83,11 +83,7 @@ export const RESOURCE_TAG = 'plexsphere:resource-id';
 export const PROJECT_TAG = 'plexsphere:project-id';
 
 /** Worth retrying: throttling, a network blip, a 5xx. Step Functions' Retry names it. */
-export class TransientError extends BrokerError {
-  override readonly name = 'TransientError' as const;
-}
+export class TransientError extends brokerError('TransientError') {}
 
 /** The cloud refused for good (bad keys, no such image): retrying cannot help. */
-export class SubstrateRejectedError extends BrokerError {
-  override readonly name = 'SubstrateRejectedError' as const;
-}
+export class SubstrateRejectedError extends brokerError('SubstrateRejectedError') {}

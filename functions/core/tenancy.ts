@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IN_DOMAIN, pickView, TIMESTAMPS } from './entity.ts';
 import { IdSchema } from './ids.ts';
 
 export const DomainRoleSchema = z.enum(['admin', 'auditor']);
@@ -9,14 +10,12 @@ export const DomainSchema = z.object({
   slug: z.string(),
   name: z.string(),
   mesh_cidr: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
+  ...TIMESTAMPS,
 });
 export type Domain = z.infer<typeof DomainSchema>;
 
 export const IdpBindingSchema = z.object({
-  id: IdSchema,
-  domain_id: IdSchema,
+  ...IN_DOMAIN,
   label: z.string(),
   kind: z.enum(['password', 'oidc']),
   issuer_host: z.string(),
@@ -26,8 +25,7 @@ export const IdpBindingSchema = z.object({
 export type IdpBinding = z.infer<typeof IdpBindingSchema>;
 
 export const UserSchema = z.object({
-  id: IdSchema,
-  domain_id: IdSchema,
+  ...IN_DOMAIN,
   email: z.string(),
   display_name: z.string(),
   password_hash: z.string(),
@@ -43,16 +41,14 @@ export const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const SlugSchema = z.string().regex(SLUG_PATTERN, 'lowercase letters, digits and dashes, 1-63 characters');
 
 export const ProjectSchema = z.object({
-  id: IdSchema,
-  domain_id: IdSchema,
+  ...IN_DOMAIN,
   name: z.string(),
   slug: SlugSchema,
   description: z.string().optional(),
   sub_range_cidr: z.string().optional(),
   owner_id: IdSchema,
   resource_count: z.number().int().nonnegative(),
-  created_at: z.string(),
-  updated_at: z.string(),
+  ...TIMESTAMPS,
 });
 export type Project = z.infer<typeof ProjectSchema>;
 
@@ -80,17 +76,7 @@ export const ProjectViewSchema = ProjectSchema.omit({ resource_count: true }).ex
 export type ProjectView = z.infer<typeof ProjectViewSchema>;
 
 export function projectView(p: Project): ProjectView {
-  return {
-    id: p.id,
-    domain_id: p.domain_id,
-    name: p.name,
-    slug: p.slug,
-    description: p.description ?? '',
-    ...(p.sub_range_cidr && { sub_range_cidr: p.sub_range_cidr }),
-    owner_id: p.owner_id,
-    created_at: p.created_at,
-    updated_at: p.updated_at,
-  };
+  return pickView(ProjectViewSchema, { ...p, description: p.description ?? '' });
 }
 
 // The platform's default heartbeat policy; domains carry no override yet.
@@ -104,13 +90,5 @@ export const DomainViewSchema = DomainSchema.pick({ id: true, slug: true, name: 
 export type DomainView = z.infer<typeof DomainViewSchema>;
 
 export function domainView(d: Domain): DomainView {
-  return {
-    id: d.id,
-    slug: d.slug,
-    name: d.name,
-    mesh_cidr: d.mesh_cidr,
-    reachability: DEFAULT_REACHABILITY,
-    created_at: d.created_at,
-    updated_at: d.updated_at,
-  };
+  return pickView(DomainViewSchema, { ...d, reachability: DEFAULT_REACHABILITY });
 }

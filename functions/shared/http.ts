@@ -1,4 +1,3 @@
-
 /** What a route handler sees: the parsed request, independent of API Gateway's event shape. */
 export interface ApiRequest {
   method: string;

@@ -4,6 +4,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { description } from '../naming.ts';
 import { ESBUILD_TARGET } from '../node-line.ts';
 
 /**
@@ -107,6 +108,34 @@ export class BrokerFunction<E extends object> extends Construct {
       },
     });
   }
+}
+
+/**
+ * One BrokerFunction per group of a group table (FUNCTION_GROUPS, STEP_GROUPS), labelled with the
+ * group's entry and description and given the same `props`; `wire` grants each what it needs.
+ */
+export function groupFunctions<G extends string, E extends object>(
+  scope: Construct,
+  groups: Record<G, { entry: string; description: string }>,
+  opts: {
+    stage: string;
+    id: (group: G) => string;
+    props: Omit<BrokerFunctionProps<E>, 'entry' | 'description'>;
+    wire: (group: G, fn: NodejsFunction) => void;
+  },
+): Record<G, BrokerFunction<E>> {
+  return Object.fromEntries(
+    (Object.keys(groups) as G[]).map((group) => {
+      const def = groups[group];
+      const fn = new BrokerFunction<E>(scope, opts.id(group), {
+        entry: def.entry,
+        description: description(opts.stage, def.description, group),
+        ...opts.props,
+      });
+      opts.wire(group, fn.fn);
+      return [group, fn];
+    }),
+  ) as Record<G, BrokerFunction<E>>;
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

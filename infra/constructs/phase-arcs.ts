@@ -6,9 +6,9 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { Construct } from 'constructs';
 import type { StepsEnvInput } from '../../functions/shared/env.ts';
 import { STATE_MACHINES, STEP_GROUPS, type StepGroup, TIMING_SUBSTITUTIONS } from '../../functions/steps/step-groups.ts';
-import { ConstructIds, description, RUNS, type Run, stateMachineName } from '../naming.ts';
+import { ConstructIds, RUNS, type Run, stateMachineName } from '../naming.ts';
 import type { DataStack } from '../stacks/data-stack.ts';
-import { BrokerFunction, PROJECT_ROOT, type StageLogs } from './broker-function.ts';
+import { type BrokerFunction, groupFunctions, PROJECT_ROOT, type StageLogs } from './broker-function.ts';
 import { Concern } from './concern.ts';
 import { stateMachineArn } from './state-machine-arns.ts';
 
@@ -47,24 +47,20 @@ export class PhaseArcs extends Concern {
     super(scope, id);
     const { stage, data, publicUrl, timings, ...logs } = props;
 
+    this.steps = groupFunctions<StepGroup, StepsEnvInput>(this, STEP_GROUPS, {
+      stage,
+      id: ConstructIds.stepFunction,
+      props: {
+        ...logs,
+        authz: false,
+        // EC2 calls and the phase write; Retry in the ASL covers what fails.
+        timeout: Duration.seconds(30),
+        memorySize: 512,
+        environment: { STAGE: stage, TABLE_NAME: data.tableName, PUBLIC_URL: publicUrl },
+      },
+      wire: (_, fn) => data.grantTableUse(fn),
+    });
     const groups = Object.keys(STEP_GROUPS) as StepGroup[];
-    this.steps = Object.fromEntries(
-      groups.map((group) => {
-        const def = STEP_GROUPS[group];
-        const fn = new BrokerFunction<StepsEnvInput>(this, ConstructIds.stepFunction(group), {
-          entry: def.entry,
-          description: description(stage, def.description, group),
-          ...logs,
-          authz: false,
-          // EC2 calls and the phase write; Retry in the ASL covers what fails.
-          timeout: Duration.seconds(30),
-          memorySize: 512,
-          environment: { STAGE: stage, TABLE_NAME: data.tableName, PUBLIC_URL: publicUrl },
-        });
-        data.grantTableUse(fn.fn);
-        return [group, fn];
-      }),
-    ) as Record<StepGroup, BrokerFunction<StepsEnvInput>>;
 
     // The substrate steps resolve the pinned credential and mint the bootstrap token (user data).
     data.secrets.grantCredentialRead(this.steps['substrate-steps'].fn);

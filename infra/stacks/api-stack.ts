@@ -7,10 +7,10 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS, type FunctionGroup, ROUTES } from '../../functions/api/routes.ts';
 import type { ApiEnvInput } from '../../functions/shared/env.ts';
-import { BrokerFunction, stageLogs } from '../constructs/broker-function.ts';
+import { type BrokerFunction, groupFunctions, stageLogs } from '../constructs/broker-function.ts';
 import type { SecretGrantee } from '../constructs/stage-secrets.ts';
 import { executionsArn, stateMachineArn } from '../constructs/state-machine-arns.ts';
-import { ConstructIds, description, httpApiName, RUNS } from '../naming.ts';
+import { ConstructIds, httpApiName, RUNS } from '../naming.ts';
 import type { DataStack } from './data-stack.ts';
 
 export interface ApiStackProps extends StackProps {
@@ -87,29 +87,27 @@ export class ApiStack extends Stack {
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
     });
 
+    this.functions = groupFunctions<FunctionGroup, ApiEnvInput>(this, FUNCTION_GROUPS, {
+      stage,
+      id: ConstructIds.apiFunction,
+      props: {
+        ...logs,
+        environment: {
+          STAGE: stage,
+          TABLE_NAME: data.tableName,
+          PUBLIC_URL: this.httpApi.apiEndpoint,
+          SIGNING_KEY_SECRET_ID: data.secrets.signingKeyName,
+          CREDENTIAL_SECRET_PREFIX: data.secrets.credentialPrefix,
+          PROVISION_STATE_MACHINE_ARN: stateMachineArn(this, stage, 'provision'),
+          TEARDOWN_STATE_MACHINE_ARN: stateMachineArn(this, stage, 'teardown'),
+        },
+      },
+      wire: (group, fn) => {
+        data.grantTableUse(fn);
+        GROUP_GRANTS[group]({ stage, data, fn });
+      },
+    });
     const groups = Object.keys(FUNCTION_GROUPS) as FunctionGroup[];
-    this.functions = Object.fromEntries(
-      groups.map((group) => {
-        const def = FUNCTION_GROUPS[group];
-        const fn = new BrokerFunction<ApiEnvInput>(this, ConstructIds.apiFunction(group), {
-          entry: def.entry,
-          description: description(stage, def.description, group),
-          ...logs,
-          environment: {
-            STAGE: stage,
-            TABLE_NAME: data.tableName,
-            PUBLIC_URL: this.httpApi.apiEndpoint,
-            SIGNING_KEY_SECRET_ID: data.secrets.signingKeyName,
-            CREDENTIAL_SECRET_PREFIX: data.secrets.credentialPrefix,
-            PROVISION_STATE_MACHINE_ARN: stateMachineArn(this, stage, 'provision'),
-            TEARDOWN_STATE_MACHINE_ARN: stateMachineArn(this, stage, 'teardown'),
-          },
-        });
-        data.grantTableUse(fn.fn);
-        GROUP_GRANTS[group]({ stage, data, fn: fn.fn });
-        return [group, fn];
-      }),
-    ) as Record<FunctionGroup, BrokerFunction<ApiEnvInput>>;
 
     const integrations = Object.fromEntries(
       groups.map((group) => [group, new HttpLambdaIntegration(ConstructIds.apiIntegration(group), this.functions[group].fn)]),

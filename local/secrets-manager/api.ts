@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../../functions/core/clock.ts';
-import { fail, parseInput, serveJson, signedRegion } from '../aws-json-protocol.ts';
+import { fail, runOperation, serveJson, signedRegion } from '../aws-json-protocol.ts';
 import { closeIdleServer } from '../net.ts';
 import {
   assignStages,
@@ -34,33 +34,33 @@ const Value = {
   SecretBinary: z.base64().optional(),
 };
 
-const CreateSecretInput = z.object({
-  Name: SecretName,
-  ClientRequestToken: Token.optional(),
-  Description: z.string().max(2048).optional(),
-  ...Value,
-});
-const GetSecretValueInput = z.object({
-  SecretId,
-  VersionId: Token.optional(),
-  VersionStage: Stage.optional(),
-});
-const PutSecretValueInput = z.object({
-  SecretId,
-  ClientRequestToken: Token.optional(),
-  VersionStages: z.array(Stage).min(1).max(20).optional(),
-  ...Value,
-});
-const DescribeSecretInput = z.object({ SecretId });
-const DeleteSecretInput = z.object({
-  SecretId,
-  ForceDeleteWithoutRecovery: z.boolean().optional(),
-  RecoveryWindowInDays: z.number().int().optional(),
-});
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  return parseInput(schema, body, 'InvalidParameterException');
-}
+/** The operations served and the input each takes; the SecretsManager method of the same name answers it. */
+const INPUTS = {
+  CreateSecret: z.object({
+    Name: SecretName,
+    ClientRequestToken: Token.optional(),
+    Description: z.string().max(2048).optional(),
+    ...Value,
+  }),
+  GetSecretValue: z.object({
+    SecretId,
+    VersionId: Token.optional(),
+    VersionStage: Stage.optional(),
+  }),
+  PutSecretValue: z.object({
+    SecretId,
+    ClientRequestToken: Token.optional(),
+    VersionStages: z.array(Stage).min(1).max(20).optional(),
+    ...Value,
+  }),
+  DescribeSecret: z.object({ SecretId }),
+  DeleteSecret: z.object({
+    SecretId,
+    ForceDeleteWithoutRecovery: z.boolean().optional(),
+    RecoveryWindowInDays: z.number().int().optional(),
+  }),
+};
+type Input<K extends keyof typeof INPUTS> = z.infer<(typeof INPUTS)[K]>;
 
 function epochSeconds(date: Date): number {
   return date.getTime() / 1000;
@@ -86,24 +86,11 @@ function sameValue(version: StoredVersion, value: ReturnType<typeof secretValue>
 class SecretsManager {
   constructor(private readonly store: SecretsStore) {}
 
-  async handle(operation: string, body: unknown, region: string): Promise<unknown> {
-    switch (operation) {
-      case 'CreateSecret':
-        return this.create(parse(CreateSecretInput, body), region);
-      case 'GetSecretValue':
-        return this.getValue(parse(GetSecretValueInput, body));
-      case 'PutSecretValue':
-        return this.putValue(parse(PutSecretValueInput, body));
-      case 'DescribeSecret':
-        return this.describe(parse(DescribeSecretInput, body));
-      case 'DeleteSecret':
-        return this.delete(parse(DeleteSecretInput, body));
-      default:
-        return fail('UnknownOperationException', `Operation ${operation} is not supported by the local emulator.`);
-    }
+  handle(operation: string, body: unknown, region: string): Promise<unknown> {
+    return runOperation(this, INPUTS, operation, body, 'InvalidParameterException', region);
   }
 
-  private async create(input: z.infer<typeof CreateSecretInput>, region: string) {
+  async CreateSecret(input: Input<'CreateSecret'>, region: string) {
     const existing = this.store.lookup(input.Name);
     if (existing?.deletedDate !== undefined) {
       fail(
@@ -134,7 +121,7 @@ class SecretsManager {
     return { ARN: secret.arn, Name: secret.name, VersionId: versionId };
   }
 
-  private getValue(input: z.infer<typeof GetSecretValueInput>) {
+  GetSecretValue(input: Input<'GetSecretValue'>) {
     const secret = this.store.findLive(input.SecretId);
     // AWSCURRENT is only implied when neither a version nor a stage is asked for.
     const stage = input.VersionStage ?? (input.VersionId === undefined ? CURRENT : undefined);
@@ -155,7 +142,7 @@ class SecretsManager {
     };
   }
 
-  private async putValue(input: z.infer<typeof PutSecretValueInput>) {
+  async PutSecretValue(input: Input<'PutSecretValue'>) {
     const secret = this.store.findLive(input.SecretId);
     const value = secretValue(input);
     if (value.secretString === undefined && value.secretBinary === undefined) {
@@ -180,7 +167,7 @@ class SecretsManager {
     return result();
   }
 
-  private describe(input: z.infer<typeof DescribeSecretInput>) {
+  DescribeSecret(input: Input<'DescribeSecret'>) {
     const secret = this.store.find(input.SecretId);
     // Versions without a stage are deprecated and AWS leaves them out of this map.
     const versionIdsToStages = Object.fromEntries(
@@ -199,7 +186,7 @@ class SecretsManager {
     };
   }
 
-  private async delete(input: z.infer<typeof DeleteSecretInput>) {
+  async DeleteSecret(input: Input<'DeleteSecret'>) {
     if (input.ForceDeleteWithoutRecovery && input.RecoveryWindowInDays !== undefined) {
       fail('InvalidParameterException', "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
     }

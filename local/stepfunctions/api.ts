@@ -6,7 +6,7 @@
 // in memory only: a restart forgets executions, as a fresh LocalStack would.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { fail, parseInput, parseJson, serveJson } from '../aws-json-protocol.ts';
+import { fail, parseJson, runOperation, serveJson } from '../aws-json-protocol.ts';
 import { closeServer } from '../net.ts';
 import { Engine } from './engine.ts';
 import { ACCOUNT, epochSeconds, type ExecutionRecord, type Json, type StateMachineRecord, sameJson } from './types.ts';
@@ -17,54 +17,55 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** AWS's rule for state machine and execution names. */
 const NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\p{Cc}]{1,80}$/u;
 
-const CreateStateMachineInput = z.object({
-  name: z.string(),
-  definition: z.string().min(1),
-  roleArn: z.string().min(1),
-  type: z.enum(['STANDARD', 'EXPRESS']).optional(),
-});
-const UpdateStateMachineInput = z.object({
-  stateMachineArn: z.string(),
-  definition: z.string().min(1).optional(),
-  roleArn: z.string().min(1).optional(),
-});
-const StateMachineArnInput = z.object({ stateMachineArn: z.string() });
-const ExecutionArnInput = z.object({ executionArn: z.string() });
 const Page = { maxResults: z.number().int().min(0).max(1000).optional(), nextToken: z.string().optional() };
-const ListStateMachinesInput = z.object(Page);
-const StartExecutionInput = z.object({
-  stateMachineArn: z.string(),
-  name: z.string().optional(),
-  input: z.string().optional(),
-});
-const StopExecutionInput = z.object({
-  executionArn: z.string(),
-  error: z.string().max(256).optional(),
-  cause: z.string().max(32768).optional(),
-});
-const ListExecutionsInput = z.object({
-  stateMachineArn: z.string(),
-  statusFilter: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']).optional(),
-  ...Page,
-});
-const GetExecutionHistoryInput = z.object({
-  executionArn: z.string(),
-  reverseOrder: z.boolean().optional(),
-  includeExecutionData: z.boolean().optional(),
-  ...Page,
-});
 const TaskToken = z.string().min(1).max(2048);
-const SendTaskSuccessInput = z.object({ taskToken: TaskToken, output: z.string() });
-const SendTaskFailureInput = z.object({
-  taskToken: TaskToken,
-  error: z.string().max(256).optional(),
-  cause: z.string().max(32768).optional(),
-});
-const SendTaskHeartbeatInput = z.object({ taskToken: TaskToken });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  return parseInput(schema, body, 'ValidationException');
-}
+/** The operations served and the input each takes; the StepFunctions method of the same name answers it. */
+const INPUTS = {
+  CreateStateMachine: z.object({
+    name: z.string(),
+    definition: z.string().min(1),
+    roleArn: z.string().min(1),
+    type: z.enum(['STANDARD', 'EXPRESS']).optional(),
+  }),
+  UpdateStateMachine: z.object({
+    stateMachineArn: z.string(),
+    definition: z.string().min(1).optional(),
+    roleArn: z.string().min(1).optional(),
+  }),
+  DescribeStateMachine: z.object({ stateMachineArn: z.string() }),
+  ListStateMachines: z.object(Page),
+  StartExecution: z.object({
+    stateMachineArn: z.string(),
+    name: z.string().optional(),
+    input: z.string().optional(),
+  }),
+  DescribeExecution: z.object({ executionArn: z.string() }),
+  StopExecution: z.object({
+    executionArn: z.string(),
+    error: z.string().max(256).optional(),
+    cause: z.string().max(32768).optional(),
+  }),
+  ListExecutions: z.object({
+    stateMachineArn: z.string(),
+    statusFilter: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']).optional(),
+    ...Page,
+  }),
+  GetExecutionHistory: z.object({
+    executionArn: z.string(),
+    reverseOrder: z.boolean().optional(),
+    includeExecutionData: z.boolean().optional(),
+    ...Page,
+  }),
+  SendTaskSuccess: z.object({ taskToken: TaskToken, output: z.string() }),
+  SendTaskFailure: z.object({
+    taskToken: TaskToken,
+    error: z.string().max(256).optional(),
+    cause: z.string().max(32768).optional(),
+  }),
+  SendTaskHeartbeat: z.object({ taskToken: TaskToken }),
+};
+type Input<K extends keyof typeof INPUTS> = z.infer<(typeof INPUTS)[K]>;
 
 function page<T>(items: T[], input: { maxResults?: number | undefined; nextToken?: string | undefined }) {
   const start = input.nextToken === undefined ? 0 : Number.parseInt(Buffer.from(input.nextToken, 'base64url').toString('utf8'), 10);
@@ -104,43 +105,8 @@ class StepFunctions {
     this.validator.warm();
   }
 
-  async handle(operation: string, body: unknown): Promise<unknown> {
-    const tokens = this.engine.tokens;
-    switch (operation) {
-      case 'CreateStateMachine':
-        return this.createStateMachine(parse(CreateStateMachineInput, body));
-      case 'UpdateStateMachine':
-        return this.updateStateMachine(parse(UpdateStateMachineInput, body));
-      case 'DescribeStateMachine':
-        return this.describeStateMachine(parse(StateMachineArnInput, body));
-      case 'ListStateMachines':
-        return this.listStateMachines(parse(ListStateMachinesInput, body));
-      case 'StartExecution':
-        return this.startExecution(parse(StartExecutionInput, body));
-      case 'DescribeExecution':
-        return this.describeExecution(parse(ExecutionArnInput, body));
-      case 'StopExecution':
-        return this.stopExecution(parse(StopExecutionInput, body));
-      case 'ListExecutions':
-        return this.listExecutions(parse(ListExecutionsInput, body));
-      case 'GetExecutionHistory':
-        return this.getExecutionHistory(parse(GetExecutionHistoryInput, body));
-      case 'SendTaskSuccess': {
-        const input = parse(SendTaskSuccessInput, body);
-        tokens.succeed(input.taskToken, input.output);
-        return {};
-      }
-      case 'SendTaskFailure': {
-        const input = parse(SendTaskFailureInput, body);
-        tokens.fail(input.taskToken, input.error, input.cause);
-        return {};
-      }
-      case 'SendTaskHeartbeat':
-        tokens.heartbeat(parse(SendTaskHeartbeatInput, body).taskToken);
-        return {};
-      default:
-        return fail('UnknownOperationException', `Operation ${operation} is not supported by the local emulator.`);
-    }
+  handle(operation: string, body: unknown): Promise<unknown> {
+    return runOperation(this, INPUTS, operation, body, 'ValidationException', undefined);
   }
 
   /** Stops every running execution, so no timer or pending task outlives the emulator. */
@@ -154,7 +120,7 @@ class StepFunctions {
 
   // ---- state machines ----
 
-  private async createStateMachine(input: z.infer<typeof CreateStateMachineInput>): Promise<{ stateMachineArn: string; creationDate: number }> {
+  async CreateStateMachine(input: Input<'CreateStateMachine'>): Promise<{ stateMachineArn: string; creationDate: number }> {
     if (!NAME.test(input.name)) fail('InvalidName', `Invalid Name: '${input.name}'`);
     const arn = `arn:aws:states:${this.region}:${ACCOUNT}:stateMachine:${input.name}`;
     const type = input.type ?? 'STANDARD';
@@ -168,7 +134,7 @@ class StepFunctions {
     }
     const current = await compile(input.definition, this.validator);
     // Another create of the same name may have finished while this one was being validated.
-    if (this.machines.has(arn)) return this.createStateMachine(input);
+    if (this.machines.has(arn)) return this.CreateStateMachine(input);
     const record: StateMachineRecord = {
       arn,
       name: input.name,
@@ -182,7 +148,7 @@ class StepFunctions {
     return { stateMachineArn: arn, creationDate: epochSeconds(record.creationDate) };
   }
 
-  private async updateStateMachine(input: z.infer<typeof UpdateStateMachineInput>) {
+  async UpdateStateMachine(input: Input<'UpdateStateMachine'>) {
     const machine = this.machine(input.stateMachineArn);
     if (input.definition === undefined && input.roleArn === undefined) {
       fail('MissingRequiredParameter', 'Either the definition or the roleArn must be specified.');
@@ -193,7 +159,7 @@ class StepFunctions {
     return { updateDate: epochSeconds(new Date()) };
   }
 
-  private describeStateMachine(input: z.infer<typeof StateMachineArnInput>) {
+  DescribeStateMachine(input: Input<'DescribeStateMachine'>) {
     const machine = this.machine(input.stateMachineArn);
     return {
       stateMachineArn: machine.arn,
@@ -206,7 +172,7 @@ class StepFunctions {
     };
   }
 
-  private listStateMachines(input: z.infer<typeof ListStateMachinesInput>) {
+  ListStateMachines(input: Input<'ListStateMachines'>) {
     const all = [...this.machines.values()].sort((a, b) => a.name.localeCompare(b.name));
     const { items, nextToken } = page(all, input);
     return {
@@ -222,7 +188,7 @@ class StepFunctions {
 
   // ---- executions ----
 
-  private startExecution(input: z.infer<typeof StartExecutionInput>) {
+  StartExecution(input: Input<'StartExecution'>) {
     const machine = this.machine(input.stateMachineArn);
     const name = input.name ?? randomUUID();
     if (!NAME.test(name)) fail('InvalidName', `Invalid Name: '${name}'`);
@@ -257,13 +223,13 @@ class StepFunctions {
     return { executionArn: execution.arn, startDate: epochSeconds(execution.startDate) };
   }
 
-  private stopExecution(input: z.infer<typeof StopExecutionInput>) {
+  StopExecution(input: Input<'StopExecution'>) {
     const execution = this.execution(input.executionArn);
     this.engine.stop(execution, input.error, input.cause);
     return { stopDate: epochSeconds(execution.stopDate ?? new Date()) };
   }
 
-  private describeExecution(input: z.infer<typeof ExecutionArnInput>) {
+  DescribeExecution(input: Input<'DescribeExecution'>) {
     const execution = this.execution(input.executionArn);
     return {
       executionArn: execution.arn,
@@ -281,7 +247,7 @@ class StepFunctions {
     };
   }
 
-  private listExecutions(input: z.infer<typeof ListExecutionsInput>) {
+  ListExecutions(input: Input<'ListExecutions'>) {
     const machine = this.machine(input.stateMachineArn);
     const matching = [...machine.executions.values()]
       .filter((e) => input.statusFilter === undefined || e.status === input.statusFilter)
@@ -300,7 +266,7 @@ class StepFunctions {
     };
   }
 
-  private getExecutionHistory(input: z.infer<typeof GetExecutionHistoryInput>) {
+  GetExecutionHistory(input: Input<'GetExecutionHistory'>) {
     const execution = this.execution(input.executionArn);
     const ordered = input.reverseOrder ? [...execution.history].reverse() : execution.history;
     const { items, nextToken } = page(ordered, input);
@@ -310,6 +276,23 @@ class StepFunctions {
   private execution(arn: string): ExecutionRecord {
     if (!arn.startsWith('arn:aws:states:')) fail('InvalidArn', `Invalid Arn: '${arn}'`);
     return this.executions.get(arn) ?? fail('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+  }
+
+  // ---- task tokens ----
+
+  SendTaskSuccess(input: Input<'SendTaskSuccess'>) {
+    this.engine.tokens.succeed(input.taskToken, input.output);
+    return {};
+  }
+
+  SendTaskFailure(input: Input<'SendTaskFailure'>) {
+    this.engine.tokens.fail(input.taskToken, input.error, input.cause);
+    return {};
+  }
+
+  SendTaskHeartbeat(input: Input<'SendTaskHeartbeat'>) {
+    this.engine.tokens.heartbeat(input.taskToken);
+    return {};
   }
 }
 

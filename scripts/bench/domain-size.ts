@@ -6,6 +6,7 @@ import { newId } from '../../functions/core/ids.ts';
 import { deps } from '../../functions/shared/composition.ts';
 import { dynamoStatsFor } from '../../local/dynamodb.ts';
 import type { TestStack } from '../../test/support/stack.ts';
+import { nodeResource } from '../node-fixtures.ts';
 import { runConcurrent } from './client.ts';
 import { type Summary, summarize } from './stats.ts';
 
@@ -80,15 +81,7 @@ async function seedDomain(count: number): Promise<{ domainId: string; nodeIds: s
     resourceIds.push(id);
     items.push({
       ...resourceKeys.resource(id),
-      id,
-      project_id: projectId,
-      domain_id: domainId,
-      kind: 'node',
-      origin: 'provisioned',
-      external_ref: id,
-      created_at: at,
-      updated_at: at,
-      created_by: newId(),
+      ...nodeResource({ id, projectId, domainId, createdBy: newId() }, at),
       provisioning: { phase: 'Ready', generation: 1, run: 'provision', provisioned_resource_id: newId(), reason: 'Seeded by the bench.', transitions: [] },
       node: { node_id: nodeId, mesh_ip: meshIp, public_key: publicKey, nsk_hash: hash, registered_at: at, first_heartbeat_at: at, last_heartbeat_at: at },
     });

@@ -7,7 +7,7 @@ import { apiEnv } from '../../functions/shared/env.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { seedFixtures } from '../../scripts/seed.ts';
 import { DEMO_CREDENTIAL_KEYS } from '../../scripts/seed-catalog.ts';
-import { api, material, snapshot, stack, useCatalogStack } from '../support/catalog-e2e.ts';
+import { api, expectNoMaterialSeen, material, snapshot, stack, useCatalogStack } from '../support/catalog-e2e.ts';
 import { awsPayload, b64, BLUEPRINT, CLOUD, demoCredentialId, freshSlug, newBlueprint, newCloud } from '../support/catalog-e2e.ts';
 
 // Blueprints and their versions, bad input to every catalog route, JSON that DynamoDB cannot
@@ -271,4 +271,8 @@ describe('the seed', () => {
       delete process.env.LOCAL_EC2_ENDPOINT;
     }
   });
+});
+
+describe('credential material', () => {
+  it('never appears in any response of this file', () => expectNoMaterialSeen(20));
 });

@@ -1,5 +1,6 @@
 import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { apiEnv } from '../../functions/shared/env.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { DEMO_CREDENTIAL_KEYS } from '../../scripts/seed-catalog.ts';
 import { type ApiResponse, startTestStack, type TestStack } from './stack.ts';
@@ -20,6 +21,13 @@ export const seen: string[] = [];
 export const material = new Set<string>([DEMO_CREDENTIAL_KEYS.secret_access_key, b64(JSON.stringify(DEMO_CREDENTIAL_KEYS))]);
 
 type Who = 'operator' | 'admin' | null;
+
+/** No response of this file carried credential material or a secret's name (it ran at least `atLeast` requests). */
+export function expectNoMaterialSeen(atLeast: number): void {
+  expect(seen.length).toBeGreaterThan(atLeast);
+  const forbidden = [...material, 'secret_arn', 'secret_version_id', 'arn:aws:secretsmanager', apiEnv().CREDENTIAL_SECRET_PREFIX, '"revoke_reason"'];
+  for (const text of seen) for (const needle of forbidden) expect(text.includes(needle), `${needle} leaked in ${text}`).toBe(false);
+}
 
 export async function api(who: Who, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse> {
   const res = await stack.call(who, method, path, body, headers);

@@ -59,6 +59,18 @@ export function putNewAction(item: Key & Item): WriteAction {
   return { Put: { Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
 }
 
+/** The SET of an update: each field given a value (undefined ones are left as they are), by placeholder. */
+export function setFields(
+  fields: Record<string, unknown>,
+): Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+  return {
+    UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+    ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+    ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+  };
+}
+
 /** Cancellations that say nothing about our conditions (a concurrent transaction, throttling) are retried. */
 const TRANSIENT_CANCELLATION = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
 const TRANSACT_ATTEMPTS = 5;

@@ -1,3 +1,4 @@
+import { ConflictError } from '../../core/errors.ts';
 import type { Cancellation, Table, WriteAction } from './table.ts';
 import { putNewAction } from './table.ts';
 
@@ -8,18 +9,22 @@ import { putNewAction } from './table.ts';
 type Key = { PK: string; SK: string };
 
 /**
- * Writes `entity` and the item that reserves its name in one transaction. Throws `nameTaken` when
- * the name is held, `idTaken` when an entity with this id exists.
+ * Writes `entity` with its own item keys and the item that reserves its slug, in one transaction.
+ * ConflictError `<noun>_slug_conflict` when the slug is held (`scope` ends its message, e.g. " in this
+ * domain"), `<noun>_exists` when an entity with this id exists.
  */
 export async function createNamed(
   table: Table,
-  name: { key: Key; holderId: string },
-  entity: Key & Record<string, unknown>,
-  errors: { nameTaken: () => Error; idTaken: () => Error },
+  noun: string,
+  entity: { id: string; slug: string } & Record<string, unknown>,
+  keys: { slug: Key; item: Key & Record<string, unknown> },
+  scope = '',
 ): Promise<void> {
-  const cancelled = await table.transact([putNewAction({ ...name.key, id: name.holderId }), putNewAction(entity)]);
+  const cancelled = await table.transact([putNewAction({ ...keys.slug, id: entity.id }), putNewAction({ ...keys.item, ...entity })]);
   if (!cancelled) return;
-  throw cancelled[0]?.failed ? errors.nameTaken() : errors.idTaken();
+  throw cancelled[0]?.failed
+    ? new ConflictError(`${noun}_slug_conflict`, `A ${noun} with slug "${entity.slug}" already exists${scope}.`)
+    : new ConflictError(`${noun}_exists`, `A ${noun} with this id already exists.`);
 }
 
 /**

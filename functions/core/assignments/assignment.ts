@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IN_PROJECT, pickView, TIMESTAMPS } from '../entity.ts';
 import { IdSchema } from '../ids.ts';
 import type { Page, PageRequest } from '../pagination.ts';
 
@@ -21,15 +22,12 @@ export const CredentialHandleSchema = z.object({ secret_arn: z.string(), version
 export type CredentialHandle = z.infer<typeof CredentialHandleSchema>;
 
 export const AssignmentSchema = z.object({
-  id: IdSchema,
-  project_id: IdSchema,
-  domain_id: IdSchema,
+  ...IN_PROJECT,
   cloud_credential_id: IdSchema,
   credential_owner_id: IdSchema,
   requested_by: IdSchema,
   state: AssignmentStateSchema,
-  created_at: z.string(),
-  updated_at: z.string(),
+  ...TIMESTAMPS,
   expires_at: z.string(),
   decided_at: z.string().optional(),
   decided_by: z.string().optional(),
@@ -37,6 +35,17 @@ export const AssignmentSchema = z.object({
   handle: CredentialHandleSchema.optional(),
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;
+
+/** One decision's write (AssignmentStore.transition). */
+export interface AssignmentTransition {
+  from: AssignmentState;
+  to: AssignmentState;
+  decidedBy: string;
+  at: string;
+  reason?: string;
+  handle?: CredentialHandle;
+  notRequestedBy?: string;
+}
 
 export interface AssignmentStore {
   /**
@@ -52,18 +61,7 @@ export interface AssignmentStore {
    * One conditional write: state must be `from`, the decider must not be the requester, and a
    * pending request must not have expired. Returns undefined when the condition failed.
    */
-  transition(
-    id: string,
-    change: {
-      from: AssignmentState;
-      to: AssignmentState;
-      decidedBy: string;
-      at: string;
-      reason?: string;
-      handle?: CredentialHandle;
-      notRequestedBy?: string;
-    },
-  ): Promise<Assignment | undefined>;
+  transition(id: string, change: AssignmentTransition): Promise<Assignment | undefined>;
   /** Marks an undecided, expired request rejected with reason "expired" (idempotent). */
   expire(id: string, at: string): Promise<Assignment | undefined>;
   /** The live assignment of a credential in a project, read consistently through its slot. */
@@ -97,18 +95,5 @@ export type AssignmentView = z.infer<typeof AssignmentViewSchema>;
 
 export function assignmentView(a: Assignment, now: Date): AssignmentView {
   const e = effective(a, now);
-  return {
-    id: e.id,
-    project_id: e.project_id,
-    cloud_credential_id: e.cloud_credential_id,
-    state: e.state,
-    materialised: e.state === 'approved' && e.handle !== undefined,
-    requested_by: e.requested_by,
-    created_at: e.created_at,
-    updated_at: e.updated_at,
-    expires_at: e.expires_at,
-    ...(e.decided_at && { decided_at: e.decided_at }),
-    ...(e.decided_by && { decided_by: e.decided_by }),
-    ...(e.decision_reason && { decision_reason: e.decision_reason }),
-  };
+  return pickView(AssignmentViewSchema, { ...e, materialised: e.state === 'approved' && e.handle !== undefined });
 }

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { IdSchema } from '../ids.ts';
+import { IN_DOMAIN } from '../entity.ts';
 import type { Page, PageRequest } from '../pagination.ts';
 
 /** One audit entry; the list route answers entries as they are stored. */
 export const AuditEntryViewSchema = z.object({
-  id: IdSchema,
-  domain_id: IdSchema,
+  ...IN_DOMAIN,
   at: z.string(),
   actor_subject: z.string(),
   action: z.string(),

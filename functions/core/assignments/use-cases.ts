@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { requireAllowed } from '../access.ts';
 import type { Authorizer, AuthzResource, AuthzSubject } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnprocessableError } from '../errors.ts';
+import { ConflictError, ForbiddenError, found, InvalidInputError, NotFoundError, UnprocessableError } from '../errors.ts';
 import { IdSchema, newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
 import type { TenancyStore } from '../ports.ts';
@@ -147,9 +147,7 @@ export async function listAssignments(ports: AssignmentPorts, subject: AuthzSubj
 }
 
 async function loadAssignment(ports: AssignmentPorts, id: string): Promise<Assignment> {
-  const a = await ports.assignments.get(id);
-  if (!a) throw new NotFoundError('credential_assignment_not_found', 'The credential assignment does not exist.');
-  return a;
+  return found(ports.assignments.get(id), 'credential_assignment_not_found', 'The credential assignment does not exist.');
 }
 
 /** Reads one assignment: its requester, its credential's owner, and whoever may read its project. */

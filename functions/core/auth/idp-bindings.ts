@@ -1,12 +1,13 @@
-import { InvalidInputError, NotFoundError, NotImplementedError } from '../errors.ts';
+import { pickView } from '../entity.ts';
+import { found, InvalidInputError, NotFoundError, NotImplementedError } from '../errors.ts';
 import type { Domain, IdpBinding } from '../tenancy.ts';
 import type { AuthPorts } from './ports.ts';
-import type { IdpBindingView } from './schemas.ts';
+import { type IdpBindingView, IdpBindingViewSchema } from './schemas.ts';
 
 // Which identity provider a domain signs in with: the chooser's list and the binding a sign-in uses.
 
 export function idpBindingView(b: IdpBinding): IdpBindingView {
-  return { id: b.id, label: b.label, issuer_host: b.issuer_host, primary: b.primary, platform_scoped: b.platform_scoped };
+  return pickView(IdpBindingViewSchema, b);
 }
 
 /**
@@ -30,8 +31,7 @@ export async function resolveBinding(
       'Name the domain to sign in to (domain_id): platform-scoped sign-in is not enabled on this deployment.',
     );
   }
-  const domain = await ports.tenancy.getDomain(domainId);
-  if (!domain) throw new NotFoundError('domain_not_found', 'The domain does not exist.');
+  const domain = await found(ports.tenancy.getDomain(domainId), 'domain_not_found', 'The domain does not exist.');
   let binding: IdpBinding | undefined;
   if (bindingId) {
     binding = await ports.tenancy.getIdpBinding(domainId, bindingId);

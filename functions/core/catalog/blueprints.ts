@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import type { Authorizer, AuthzSubject } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';
-import { type FieldError, NotFoundError } from '../errors.ts';
+import { pickView, TIMESTAMPS } from '../entity.ts';
+import { type FieldError, found } from '../errors.ts';
 import { IdSchema, newId } from '../ids.ts';
 import type { Page, PageRequest } from '../pagination.ts';
 import { BlueprintParameterSchema, parseParameterSchema } from './parameter-schema.ts';
@@ -32,8 +33,7 @@ export const BlueprintSchema = z.object({
   display_name: z.string(),
   description: z.string().optional(),
   status: z.enum(['active', 'retired']),
-  created_at: TimestampSchema,
-  updated_at: TimestampSchema,
+  ...TIMESTAMPS,
 });
 export type Blueprint = z.infer<typeof BlueprintSchema>;
 
@@ -118,9 +118,7 @@ export async function createBlueprint(ports: BlueprintPorts, subject: AuthzSubje
 }
 
 async function requireBlueprint(ports: Pick<BlueprintPorts, 'catalog'>, id: string): Promise<Blueprint> {
-  const blueprint = await ports.catalog.getBlueprint(id);
-  if (!blueprint) throw new NotFoundError('blueprint_not_found', `No blueprint with id ${id}.`);
-  return blueprint;
+  return found(ports.catalog.getBlueprint(id), 'blueprint_not_found', `No blueprint with id ${id}.`);
 }
 
 export async function getBlueprint(
@@ -250,14 +248,5 @@ export const BlueprintViewSchema = BlueprintSchema.extend({
 export type BlueprintView = z.infer<typeof BlueprintViewSchema>;
 
 export function blueprintView(b: Blueprint, versions: BlueprintVersion[] = []): BlueprintView {
-  return {
-    id: b.id,
-    slug: b.slug,
-    display_name: b.display_name,
-    description: b.description ?? '',
-    status: b.status,
-    created_at: b.created_at,
-    updated_at: b.updated_at,
-    versions: versions.map(versionView),
-  };
+  return pickView(BlueprintViewSchema, { ...b, description: b.description ?? '', versions: versions.map(versionView) });
 }

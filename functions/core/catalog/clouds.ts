@@ -3,20 +3,12 @@
 import { z } from 'zod';
 import type { Authorizer, AuthzSubject } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';
-import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { pickView, TIMESTAMPS } from '../entity.ts';
+import { found, InvalidInputError } from '../errors.ts';
 import { IdSchema, newId } from '../ids.ts';
 import type { Page, PageRequest } from '../pagination.ts';
 import { CloudProviderSchema, type CloudProvider, ENDPOINT_SCHEMAS, REGION_DEFAULTS_SCHEMAS } from './provider-keys.ts';
-import {
-  CatalogSlugSchema,
-  DisplayNameSchema,
-  field,
-  type Input,
-  JsonObjectSchema,
-  mayManage,
-  mayRead,
-  TimestampSchema,
-} from './shared.ts';
+import { CatalogSlugSchema, DisplayNameSchema, field, type Input, JsonObjectSchema, mayManage, mayRead } from './shared.ts';
 import { StorableJsonObjectSchema } from './storable-json.ts';
 
 /** The cloud as stored (and parsed back on read). */
@@ -28,8 +20,7 @@ export const CloudSchema = z.object({
   endpoint: JsonObjectSchema,
   region_defaults: JsonObjectSchema,
   external_id: z.string(),
-  created_at: TimestampSchema,
-  updated_at: TimestampSchema,
+  ...TIMESTAMPS,
 });
 export type Cloud = z.infer<typeof CloudSchema>;
 
@@ -113,9 +104,7 @@ export async function createCloud(ports: CloudPorts, subject: AuthzSubject, inpu
 
 /** The cloud, or NotFoundError `cloud_not_found`. */
 export async function requireCloud(ports: { catalog: Pick<CloudStore, 'getCloud'> }, id: string): Promise<Cloud> {
-  const cloud = await ports.catalog.getCloud(id);
-  if (!cloud) throw new NotFoundError('cloud_not_found', `No cloud with id ${id}.`);
-  return cloud;
+  return found(ports.catalog.getCloud(id), 'cloud_not_found', `No cloud with id ${id}.`);
 }
 
 export async function getCloud(ports: CloudPorts, subject: AuthzSubject, id: string): Promise<Cloud> {
@@ -159,15 +148,5 @@ export const CloudViewSchema = CloudSchema;
 export type CloudView = z.infer<typeof CloudViewSchema>;
 
 export function cloudView(c: Cloud): CloudView {
-  return {
-    id: c.id,
-    display_name: c.display_name,
-    slug: c.slug,
-    provider: c.provider,
-    endpoint: c.endpoint,
-    region_defaults: c.region_defaults,
-    external_id: c.external_id,
-    created_at: c.created_at,
-    updated_at: c.updated_at,
-  };
+  return pickView(CloudViewSchema, c);
 }

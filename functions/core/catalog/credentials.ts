@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import type { Authorizer, AuthzSubject } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';
-import { InvalidInputError, NotFoundError, UnprocessableError } from '../errors.ts';
+import { TIMESTAMPS } from '../entity.ts';
+import { found, InvalidInputError, UnprocessableError } from '../errors.ts';
 import { IdSchema, newId } from '../ids.ts';
 import type { Page, PageRequest } from '../pagination.ts';
 import type { Vault } from '../vault.ts';
@@ -24,8 +25,7 @@ export const CloudCredentialSchema = z.object({
   version: z.number().int().min(1),
   owner_id: IdSchema,
   expires_at: TimestampSchema,
-  created_at: TimestampSchema,
-  updated_at: TimestampSchema,
+  ...TIMESTAMPS,
   revoked_at: TimestampSchema.optional(),
   revoke_reason: z.string().optional(),
   /** Where the material lives; storage-internal, never on the wire. */
@@ -182,9 +182,7 @@ export async function listCredentials(
 }
 
 async function requireCredential(ports: Pick<CredentialPorts, 'catalog'>, id: string): Promise<CloudCredential> {
-  const credential = await ports.catalog.getCredential(id);
-  if (!credential) throw new NotFoundError('cloud_credential_not_found', `No cloud credential with id ${id}.`);
-  return credential;
+  return found(ports.catalog.getCredential(id), 'cloud_credential_not_found', `No cloud credential with id ${id}.`);
 }
 
 export async function getCredential(ports: CredentialPorts, subject: AuthzSubject, id: string): Promise<CloudCredential> {

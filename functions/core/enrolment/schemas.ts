@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { IdSchema } from '../ids.ts';
 import { EnrolledNodeSchema } from '../resources.ts';
 
 // The node API's wire schemas: what plexd sends (request bodies) and what it gets back (views).
@@ -24,8 +23,7 @@ export type Peer = z.infer<typeof PeerViewSchema>;
 
 /** The answer to POST /v1/register; `nsk` is shown this once. */
 export const RegistrationViewSchema = z.object({
-  node_id: IdSchema,
-  mesh_ip: z.string(),
+  ...EnrolledNodeSchema.pick({ node_id: true, mesh_ip: true }).shape,
   signing_public_key: z.string(),
   signing_key_id: z.string(),
   nsk: z.string(),
