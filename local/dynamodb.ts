@@ -10,20 +10,25 @@ import { Transactions } from './dynamo/transactions.ts';
 import { closeServer, listen } from './net.ts';
 import { readBodyText } from './state-file.ts';
 
-/** Requests the endpoint answered, in total and by operation (X-Amz-Target), and the bytes it answered, for `npm run bench`. */
+/** Requests the endpoint answered, in total and by operation (X-Amz-Target), for `npm run bench`. */
 export interface DynamoStats {
   requests: number;
   byOperation: Record<string, number>;
-  /** Response body bytes by operation: what a read cost on the wire. */
-  bytesByOperation: Record<string, number>;
 }
 
 // Keyed by endpoint URL: the stack hands out the URL, and the bench looks the counters up by it.
 const statsByUrl = new Map<string, DynamoStats>();
+/** Response body bytes by operation: what a read cost on the wire. */
+const bytesByUrl = new Map<string, Record<string, number>>();
 
 /** The request counters of the local DynamoDB listening at `url`, while it runs. */
 export function dynamoStatsFor(url: string): DynamoStats | undefined {
   return statsByUrl.get(url);
+}
+
+/** The bytes the local DynamoDB at `url` answered, by operation, while it runs. */
+export function dynamoBytesFor(url: string): Record<string, number> | undefined {
+  return bytesByUrl.get(url);
 }
 
 // Which lock an operation takes; the rest (describe, list, tags, TTL) take none.
@@ -61,14 +66,15 @@ export async function startDynamo(opts: { dataDir?: string; port?: number; now?:
   }
   const handle = store.listeners('request')[0] as RequestListener;
 
-  const stats: DynamoStats = { requests: 0, byOperation: {}, bytesByOperation: {} };
+  const stats: DynamoStats = { requests: 0, byOperation: {} };
+  const bytes: Record<string, number> = {};
   const front = createServer((req, res) => {
     const target = req.headers['x-amz-target'];
     const operation = (typeof target === 'string' && target.split('.').pop()) || 'unknown';
     stats.requests += 1;
     stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
-    countBytes(res, (bytes) => {
-      stats.bytesByOperation[operation] = (stats.bytesByOperation[operation] ?? 0) + bytes;
+    countBytes(res, (n) => {
+      bytes[operation] = (bytes[operation] ?? 0) + n;
     });
     if (target === 'DynamoDB_20120810.TransactWriteItems') return void answer(req, res, (body) => transactions.writeItems(body));
     if (target === 'DynamoDB_20120810.TransactGetItems') return void answer(req, res, (body) => transactions.getItems(body));
@@ -80,12 +86,14 @@ export async function startDynamo(opts: { dataDir?: string; port?: number; now?:
   const port = await listen(front, opts.port ?? 0);
   const url = `http://127.0.0.1:${port}`;
   statsByUrl.set(url, stats);
+  bytesByUrl.set(url, bytes);
   return {
     url,
     port,
     stats,
     close: async () => {
       statsByUrl.delete(url);
+      bytesByUrl.delete(url);
       await closeServer(front);
       client.close();
       await closeServer(store);

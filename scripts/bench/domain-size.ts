@@ -4,7 +4,7 @@ import { DynamoNodeStore } from '../../functions/adapters/node-store.ts';
 import { formatNskBearer } from '../../functions/core/enrolment/node-auth.ts';
 import { newId } from '../../functions/core/ids.ts';
 import { deps } from '../../functions/shared/composition.ts';
-import { dynamoStatsFor } from '../../local/dynamodb.ts';
+import { dynamoBytesFor, dynamoStatsFor } from '../../local/dynamodb.ts';
 import type { TestStack } from '../../test/support/stack.ts';
 import { nodeResource } from '../node-fixtures.ts';
 import { runConcurrent } from './client.ts';
@@ -41,8 +41,9 @@ export interface DomainSizeRow {
 
 async function costOf(stack: TestStack, work: () => Promise<unknown>, times = 1): Promise<ReadCost> {
   const stats = dynamoStatsFor(stack.dynamoUrl);
-  if (!stats) throw new Error('no DynamoDB counters');
-  const before = { ops: { ...stats.byOperation }, bytes: { ...stats.bytesByOperation } };
+  const answered = dynamoBytesFor(stack.dynamoUrl);
+  if (!stats || !answered) throw new Error('no DynamoDB counters');
+  const before = { ops: { ...stats.byOperation }, bytes: { ...answered } };
   await work();
   const delta = (now: Record<string, number>, then: Record<string, number>) =>
     Object.fromEntries(
@@ -51,7 +52,7 @@ async function costOf(stack: TestStack, work: () => Promise<unknown>, times = 1)
         .filter(([, v]) => v > 0),
     );
   const ops = delta(stats.byOperation, before.ops);
-  const bytes = delta(stats.bytesByOperation, before.bytes);
+  const bytes = delta(answered, before.bytes);
   const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
   const per = (x: number) => Math.round((x / times) * 100) / 100;
   return {

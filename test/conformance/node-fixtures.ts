@@ -1,5 +1,7 @@
-import type { DynamoResourceStore } from '../../functions/adapters/resource-store.ts';
-import type { DynamoTenancyStore } from '../../functions/adapters/tenancy-store.ts';
+import type { Table } from '../../functions/adapters/dynamo/table.ts';
+import { DynamoNodeStore } from '../../functions/adapters/node-store.ts';
+import { DynamoResourceStore } from '../../functions/adapters/resource-store.ts';
+import { DynamoTenancyStore } from '../../functions/adapters/tenancy-store.ts';
 import type { Enrolment } from '../../functions/core/enrolment/ports.ts';
 import { newId } from '../../functions/core/ids.ts';
 import type { EnrolledNode, Resource } from '../../functions/core/resources.ts';
@@ -7,6 +9,11 @@ import type { Project } from '../../functions/core/tenancy.ts';
 import { AT, LATER, project, resource } from './fixtures.ts';
 
 export const ENROLLED_AT = '2026-06-01T00:10:00.000Z';
+
+/** The stores a node suite drives, over one table. */
+export function openNodeStores(table: Table) {
+  return { table, tenancy: new DynamoTenancyStore(table), resources: new DynamoResourceStore(table), nodes: new DynamoNodeStore(table) };
+}
 
 /** Resources ready to enrol a node, and enrolments of them, for the node store suites. */
 export function nodeFixtures(stores: () => { tenancy: DynamoTenancyStore; resources: DynamoResourceStore }) {

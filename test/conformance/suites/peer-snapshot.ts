@@ -4,14 +4,12 @@ import { resourceKeys } from '../../../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../../../functions/adapters/dynamo/table.ts';
 import { DynamoNodeStore } from '../../../functions/adapters/node-store.ts';
 import { forgetPeerSnapshots, PEER_BUCKETS } from '../../../functions/adapters/peer-snapshot.ts';
-import { DynamoResourceStore } from '../../../functions/adapters/resource-store.ts';
-import { DynamoTenancyStore } from '../../../functions/adapters/tenancy-store.ts';
 import type { Enrolment } from '../../../functions/core/enrolment/ports.ts';
 import { newId } from '../../../functions/core/ids.ts';
 import type { Resource } from '../../../functions/core/resources.ts';
 import { type ConformanceSuite, suiteTable } from '../backend.ts';
 import { LATER } from '../fixtures.ts';
-import { nodeFixtures } from '../node-fixtures.ts';
+import { nodeFixtures, openNodeStores } from '../node-fixtures.ts';
 
 /** The DynamoDB commands `table` sends while `work` runs. */
 async function commandsDuring(table: Table, work: () => Promise<unknown>): Promise<string[]> {
@@ -37,17 +35,11 @@ const byNodeId = (a: { node_id: string }, b: { node_id: string }) => (a.node_id 
 
 export const peerSnapshotSuite: ConformanceSuite = (backend) => {
   describe('peer snapshot', () => {
-    let table: Table;
-    let tenancy: DynamoTenancyStore;
-    let resources: DynamoResourceStore;
-    let nodes: DynamoNodeStore;
-    const { tokenBound, enrolment } = nodeFixtures(() => ({ tenancy, resources }));
+    let s: ReturnType<typeof openNodeStores>;
+    const { tokenBound, enrolment } = nodeFixtures(() => s);
     const fresh = suiteTable(backend, 'peers');
-    beforeAll(async () => {
-      table = fresh();
-      tenancy = new DynamoTenancyStore(table);
-      resources = new DynamoResourceStore(table);
-      nodes = new DynamoNodeStore(table);
+    beforeAll(() => {
+      s = openNodeStores(fresh());
     });
 
     /** `count` nodes enrolled in a new domain, one project. */
@@ -58,7 +50,7 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
       for (let i = 0; i < count; i++) {
         const bound = i === 0 ? first : await tokenBound(domainId, first.project);
         const e = enrolment(bound.resource, bound.tokenHash, `100.64.0.${i + 1}`);
-        expect((await nodes.enrol(e)).status).toBe('enrolled');
+        expect((await s.nodes.enrol(e)).status).toBe('enrolled');
         all.push({ e, resource: bound.resource });
       }
       return { domainId, all, project: first.project };
@@ -66,38 +58,38 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
 
     it('holds the live peers by node id: an enrolment adds, a revocation and a release remove, each moving the version', async () => {
       const { domainId, all } = await enrolled(3);
-      const first = await nodes.peerSnapshot(domainId);
+      const first = await s.nodes.peerSnapshot(domainId);
       expect(first.peers).toEqual(all.map(({ e }) => peerOf(e)).sort(byNodeId));
       expect(first.version).not.toBeNull();
 
       const [revoked, released] = all;
-      await resources.revokeCredentials(revoked?.resource.id as string, LATER);
-      const afterRevoke = await nodes.peerSnapshot(domainId);
+      await s.resources.revokeCredentials(revoked?.resource.id as string, LATER);
+      const afterRevoke = await s.nodes.peerSnapshot(domainId);
       expect(afterRevoke.peers.map((p) => p.node_id)).not.toContain(revoked?.e.node.node_id);
       expect(afterRevoke.peers).toHaveLength(2);
       expect(afterRevoke.version).not.toBe(first.version);
 
-      await nodes.release(released?.e.pointer as Enrolment['pointer']);
-      const afterRelease = await nodes.peerSnapshot(domainId);
+      await s.nodes.release(released?.e.pointer as Enrolment['pointer']);
+      const afterRelease = await s.nodes.peerSnapshot(domainId);
       expect(afterRelease.peers).toEqual([peerOf(all[2]?.e as Enrolment)]);
       expect(afterRelease.version).not.toBe(afterRevoke.version);
       // Another domain's snapshot is its own.
-      expect((await nodes.peerSnapshot(newId())).peers).toEqual([]);
+      expect((await s.nodes.peerSnapshot(newId())).peers).toEqual([]);
     });
 
     it('costs one read while unchanged, and one consistent read of head and buckets after a change', async () => {
       const { domainId, project } = await enrolled(2);
-      await nodes.peerSnapshot(domainId);
-      expect(await commandsDuring(table, () => nodes.peerSnapshot(domainId))).toEqual(['GetItemCommand']);
+      await s.nodes.peerSnapshot(domainId);
+      expect(await commandsDuring(s.table, () => s.nodes.peerSnapshot(domainId))).toEqual(['GetItemCommand']);
       // A second store in the same container shares what the first one read.
-      expect(await commandsDuring(table, () => new DynamoNodeStore(table).peerSnapshot(domainId))).toEqual(['GetItemCommand']);
+      expect(await commandsDuring(s.table, () => new DynamoNodeStore(s.table).peerSnapshot(domainId))).toEqual(['GetItemCommand']);
 
       const bound = await tokenBound(domainId, project);
-      expect((await nodes.enrol(enrolment(bound.resource, bound.tokenHash, '100.64.0.9'))).status).toBe('enrolled');
+      expect((await s.nodes.enrol(enrolment(bound.resource, bound.tokenHash, '100.64.0.9'))).status).toBe('enrolled');
       let changed: Awaited<ReturnType<DynamoNodeStore['peerSnapshot']>> | undefined;
       expect(
-        await commandsDuring(table, async () => {
-          changed = await nodes.peerSnapshot(domainId);
+        await commandsDuring(s.table, async () => {
+          changed = await s.nodes.peerSnapshot(domainId);
         }),
       ).toEqual(['GetItemCommand', 'TransactGetItemsCommand']);
       expect(changed?.peers).toHaveLength(3);
@@ -107,15 +99,15 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
       const { domainId, all } = await enrolled(3);
       // As a table written before snapshots: nodes and pointers, no head and no buckets.
       for (const key of [resourceKeys.peerHead(domainId), ...Array.from({ length: PEER_BUCKETS }, (_, i) => resourceKeys.peerBucket(domainId, i))]) {
-        await table.delete(key);
+        await s.table.delete(key);
       }
       forgetPeerSnapshots();
-      const completed = await nodes.peerSnapshot(domainId);
+      const completed = await s.nodes.peerSnapshot(domainId);
       expect(completed.peers).toEqual(all.map(({ e }) => peerOf(e)).sort(byNodeId));
-      expect(await table.getRaw(resourceKeys.peerHead(domainId))).toMatchObject({ complete: true });
+      expect(await s.table.getRaw(resourceKeys.peerHead(domainId))).toMatchObject({ complete: true });
       forgetPeerSnapshots();
       // Complete now: read from the snapshot, not the node list.
-      expect(await commandsDuring(table, () => nodes.peerSnapshot(domainId))).toEqual(['GetItemCommand', 'TransactGetItemsCommand']);
+      expect(await commandsDuring(s.table, () => s.nodes.peerSnapshot(domainId))).toEqual(['GetItemCommand', 'TransactGetItemsCommand']);
     });
   });
 };
