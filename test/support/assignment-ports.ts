@@ -28,16 +28,18 @@ export const allowAll: Authorizer = { decide: async () => ({ allowed: true }) };
 export const subjectOf = (userId: string): AuthzSubject => ({ userId, domainId: IDS.DOMAIN, platformOperator: false, adminOf: [], auditorOf: [] });
 export const actorOf = (userId: string) => ({ subject: subjectOf(userId), correlationId: 'test' });
 
-const project: Project = {
+/** The one project, owned by the requester, as written at `at`. */
+export const projectAt = (at: string): Project => ({
   id: IDS.PROJECT,
   domain_id: IDS.DOMAIN,
   name: 'p',
   slug: 'p',
   owner_id: IDS.REQUESTER,
   resource_count: 0,
-  created_at: SEEDED_AT,
-  updated_at: SEEDED_AT,
-};
+  created_at: at,
+  updated_at: at,
+});
+const project = projectAt(SEEDED_AT);
 
 const credential: AssignableCredential = {
   id: IDS.CREDENTIAL,

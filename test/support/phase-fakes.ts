@@ -18,6 +18,7 @@ import type { LaunchSpec, SubstrateTarget } from '../../functions/adapters/aws/e
 import { AwsSubstrateResolver } from '../../functions/adapters/aws/substrate-resolver.ts';
 import type { Vault } from '../../functions/core/vault.ts';
 import { freshTableResources, type ReleasedNode, type TestResources } from './table-resources.ts';
+import { nodeResource } from '../../scripts/node-fixtures.ts';
 
 // Ports for the phase steps and the reconciler: in memory, with the Resources either in memory
 // too (MemoryResources keeps the DynamoDB store's contract: each write is one conditional update on
@@ -328,15 +329,7 @@ export function seedResource(
   const node: EnrolledNode | undefined =
     opts.node === false ? undefined : opts.node ? { node_id: newId(), mesh_ip: '100.64.0.7', public_key: 'k', nsk_hash: 'h', registered_at: at, ...opts.node } : undefined;
   return env.resources.put({
-    id,
-    project_id: PROJECT,
-    domain_id: DOMAIN,
-    kind: 'node',
-    origin: 'provisioned',
-    external_ref: id,
-    created_at: at,
-    updated_at: at,
-    created_by: USER,
+    ...nodeResource({ id, projectId: PROJECT, domainId: DOMAIN, createdBy: USER }, at),
     cloud_id: env.cloud.id,
     cloud_credential_id: newId(),
     parameters: {},

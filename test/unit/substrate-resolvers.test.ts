@@ -8,9 +8,8 @@ import type { CatalogStore } from '../../functions/core/catalog/store.ts';
 import type { TenancyStore } from '../../functions/core/ports.ts';
 import { createResource, type ProvisioningPorts } from '../../functions/core/provisioning.ts';
 import { resolverFor } from '../../functions/core/substrate.ts';
-import type { Project } from '../../functions/core/tenancy.ts';
 import { CLOUDLESS_RECIPE, plexdInstallRecipe } from '../../functions/core/user-data.ts';
-import { allowAll, IDS, subjectOf } from '../support/assignment-ports.ts';
+import { allowAll, IDS, projectAt, subjectOf } from '../support/assignment-ports.ts';
 import { DEMO_KEYS, FakeClock, FakeOrchestrator, fakeCatalogAndVault, MemoryResources } from '../support/phase-fakes.ts';
 
 // The substrate behind a Resource is chosen by its Cloud's provider: the aws resolver plans EC2
@@ -38,16 +37,7 @@ function world(provider: CloudProvider) {
   const { vault, cloud: awsCloud, secretArn } = fakeCatalogAndVault(clock);
   const cloud: Cloud = provider === 'aws' ? awsCloud : { ...awsCloud, provider, endpoint: {} };
   const at = clock.now().toISOString();
-  const project: Project = {
-    id: IDS.PROJECT,
-    domain_id: IDS.DOMAIN,
-    name: 'p',
-    slug: 'p',
-    owner_id: IDS.REQUESTER,
-    resource_count: 0,
-    created_at: at,
-    updated_at: at,
-  };
+  const project = projectAt(at);
   const assignment: Assignment = {
     id: '019100a0-1200-7000-8000-000000000001',
     project_id: IDS.PROJECT,
