@@ -99,6 +99,8 @@ class Agent implements RunningAgent {
   private nodeId: string | undefined;
   private meshIp: string | undefined;
   private lastError: string | undefined;
+  /** The ETag of the last state pull answered 200, sent back as If-None-Match. */
+  private stateTag: string | undefined;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
@@ -216,7 +218,11 @@ class Agent implements RunningAgent {
 
   // ---- calls -----------------------------------------------------------------------------
 
-  private async call(method: string, path: string, opts: { body?: unknown; bearer?: string; abortable: boolean }): Promise<{ status: number; body: unknown }> {
+  private async call(
+    method: string,
+    path: string,
+    opts: { body?: unknown; bearer?: string; abortable: boolean; ifNoneMatch?: string },
+  ): Promise<{ status: number; body: unknown; etag?: string }> {
     const signal = opts.abortable ? AbortSignal.any([this.aborter.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     const res = await fetch(`${this.boot.apiUrl.replace(/\/+$/, '')}${path}`, {
       method,
@@ -225,11 +231,13 @@ class Agent implements RunningAgent {
         'user-agent': AGENT_VERSION,
         ...(opts.body !== undefined && { 'content-type': 'application/json' }),
         ...(opts.bearer && { authorization: `Bearer ${opts.bearer}` }),
+        ...(opts.ifNoneMatch && { 'if-none-match': opts.ifNoneMatch }),
       },
       ...(opts.body !== undefined && { body: JSON.stringify(opts.body) }),
       signal,
     });
-    return { status: res.status, body: jsonOrUndefined(await res.text()) };
+    const etag = res.headers.get('etag') ?? undefined;
+    return { status: res.status, body: jsonOrUndefined(await res.text()), ...(etag && { etag }) };
   }
 
   /**
@@ -310,8 +318,15 @@ class Agent implements RunningAgent {
   }
 
   private async pullState(identity: Identity): Promise<void> {
-    const res = await this.call('GET', `/v1/nodes/${identity.node_id}/state`, { bearer: this.bearer(identity), abortable: true });
+    // As plexd would: send back the last validator, so an unchanged state costs no body.
+    const res = await this.call('GET', `/v1/nodes/${identity.node_id}/state`, {
+      bearer: this.bearer(identity),
+      abortable: true,
+      ...(this.stateTag && { ifNoneMatch: this.stateTag }),
+    });
+    if (res.status === 304) return;
     this.check(res, 200);
+    this.stateTag = res.etag;
   }
 
   private async reportCapabilities(identity: Identity): Promise<void> {
