@@ -66,7 +66,10 @@ export class DynamoNodeStore implements NodeStore {
   private readonly snapshots: PeerSnapshots;
 
   constructor(private readonly table: Table) {
-    this.snapshots = new PeerSnapshots(table, async (domainId) => livePeersOf(await this.domainNodes(domainId)));
+    this.snapshots = new PeerSnapshots(table, {
+      livePeers: async (domainId) => livePeersOf(await this.domainNodes(domainId)),
+      stillLive: async (nodeIds) => new Set(livePeersOf(await this.withResources(await this.pointersOf(nodeIds))).map((p) => p.node_id)),
+    });
   }
 
   async resourceForToken(tokenHash: string): Promise<Resource | undefined> {
@@ -226,7 +229,29 @@ export class DynamoNodeStore implements NodeStore {
     return updated && ResourceSchema.parse(entityOf(updated));
   }
 
-  /** Every node pointer of the domain with its Resource: the slow way, for a snapshot that is not complete yet. */
+  /** These nodes' pointers, read consistently; a node with none is absent. */
+  private async pointersOf(nodeIds: readonly string[]): Promise<NodePointer[]> {
+    return [
+      ...(
+        await this.table.batchGet(
+          nodeIds.map((id) => resourceKeys.node(id)),
+          PointerSchema,
+        )
+      ).values(),
+    ];
+  }
+
+  /** Each pointer with its Resource, read consistently in batches. */
+  private async withResources(pointers: readonly NodePointer[]): Promise<Array<{ pointer: NodePointer; resource: Resource | undefined }>> {
+    const keys = [...new Set(pointers.map((p) => p.resource_id))].map((id) => resourceKeys.resource(id));
+    const resources = await this.table.batchGet(keys, ResourceSchema);
+    return pointers.map((pointer) => {
+      const key = resourceKeys.resource(pointer.resource_id);
+      return { pointer, resource: resources.get(`${key.PK}|${key.SK}`) };
+    });
+  }
+
+  /** Every node pointer of the domain with its Resource: the slow way, for checking the snapshot against the truth. */
   async domainNodes(domainId: string): Promise<Array<{ pointer: NodePointer; resource: Resource | undefined }>> {
     // The list index only finds candidates; liveness is decided on the Resource items, read consistently.
     const pointers: NodePointer[] = [];
@@ -239,13 +264,7 @@ export class DynamoNodeStore implements NodeStore {
       pointers.push(...page.items.map(({ id: _id, ...pointer }) => pointer));
       afterId = page.lastId;
     } while (afterId);
-    // One batched read for all of them: a read per peer made every state pull cost as many requests as the domain has nodes.
-    const keys = [...new Set(pointers.map((p) => p.resource_id))].map((id) => resourceKeys.resource(id));
-    const resources = await this.table.batchGet(keys, ResourceSchema);
-    return pointers.map((pointer) => {
-      const key = resourceKeys.resource(pointer.resource_id);
-      return { pointer, resource: resources.get(`${key.PK}|${key.SK}`) };
-    });
+    return this.withResources(pointers);
   }
 
   async getCapabilities(nodeId: string): Promise<StoredCapabilities | undefined> {

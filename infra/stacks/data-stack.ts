@@ -27,8 +27,8 @@ export function secondaryIndexes(): IndexKeys[] {
 /**
  * Everything the table adapter (functions/adapters/dynamo/table.ts) sends: single-item reads and
  * writes, consistent batch reads, queries, and all-or-nothing transactions of those reads and writes
- * (IAM authorizes TransactWriteItems and TransactGetItems by the action of each item, a condition
- * check included). Never a scan.
+ * (IAM authorizes TransactWriteItems and TransactGetItems by the action of each item; no action
+ * is a bare ConditionCheck, so that one is not granted). Never a scan.
  */
 export const TABLE_ACTIONS = [
   'dynamodb:GetItem',
@@ -36,7 +36,6 @@ export const TABLE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
   'dynamodb:Query',
 ] as const;
 

@@ -1,3 +1,4 @@
+import { fromBase64 } from '../../core/base64.ts';
 import { z } from 'zod';
 import type { Cloud } from '../../core/catalog/clouds.ts';
 import {
@@ -48,7 +49,7 @@ export function awsEndpointOf(cloud: Pick<Cloud, 'id' | 'provider' | 'endpoint'>
 /** Reads an aws credential's keys back from its vaulted envelope. */
 export function awsKeysFromSecret(secretValue: string): AwsCredentialPayload {
   const secret = CredentialSecretSchema.parse(JSON.parse(secretValue));
-  const bytes = Uint8Array.from(atob(secret.payload), (c) => c.charCodeAt(0));
+  const bytes = fromBase64(secret.payload);
   return AwsCredentialPayloadSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
 }
 

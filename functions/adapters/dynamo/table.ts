@@ -126,15 +126,27 @@ export class Table {
     return out.Item;
   }
 
-  /** Puts an item that must not exist yet; returns false when it does. */
-  async putNew(item: Key & Item): Promise<boolean> {
+  /** Puts an item if `condition` holds; returns false when it did not. */
+  async putIf(item: Key & Item, condition: string, values?: Item): Promise<boolean> {
     try {
-      await this.client.send(new PutCommand({ TableName: this.name, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.name,
+          Item: item,
+          ConditionExpression: condition,
+          ...(values && { ExpressionAttributeValues: values }),
+        }),
+      );
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
       throw err;
     }
+  }
+
+  /** Puts an item that must not exist yet; returns false when it does. */
+  putNew(item: Key & Item): Promise<boolean> {
+    return this.putIf(item, 'attribute_not_exists(PK)');
   }
 
   async put(item: Key & Item): Promise<void> {

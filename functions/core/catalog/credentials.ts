@@ -1,5 +1,6 @@
 // Cloud credentials: their metadata lives in the catalog, their material in the vault. Only the
 // platform operator reads or manages them, and the wire never carries the material.
+import { fromBase64, isStandardBase64 } from '../base64.ts';
 import { z } from 'zod';
 import type { Authorizer, AuthzSubject } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';
@@ -79,8 +80,6 @@ export interface CredentialPorts {
   config: CatalogConfig;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** Decodes standard, padded base64; InvalidInputError `invalid_payload` on anything else. */
 export function decodePayload(payload: string): Uint8Array {
   if (payload.length === 0)
@@ -92,12 +91,12 @@ export function decodePayload(payload: string): Uint8Array {
       errors: [{ path: 'payload', message: `at most ${MAX_PAYLOAD_CHARS} characters` }],
     });
   }
-  if (!BASE64.test(payload)) {
+  if (!isStandardBase64(payload)) {
     throw new InvalidInputError('invalid_payload', 'payload must be standard base64 (RFC 4648, with padding).', {
       errors: [{ path: 'payload', message: 'not standard base64' }],
     });
   }
-  return Uint8Array.from(atob(payload), (c) => c.charCodeAt(0));
+  return fromBase64(payload);
 }
 
 export function credentialStatus(c: Pick<CloudCredential, 'revoked_at' | 'expires_at'>, now: Date): CredentialStatus {

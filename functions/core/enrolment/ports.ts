@@ -55,15 +55,19 @@ export interface NodeStore {
    * The one all-or-nothing write that enrols a node: the nonce is taken within the project (or
    * found taken by this very registration: same token and key, a retry), the mesh IP is taken for
    * the node, the node's pointer is written, the domain's mesh-IP counter moves past the addresses
-   * the search skipped (`meshCounterAdvance`), and the token is redeemed on the Resource (only if its hash matches and
-   * it is unconsumed, unrevoked and unexpired, and no node is recorded yet).
+   * the search skipped (`meshCounterAdvance`), the token is redeemed on the Resource (only if its hash matches and
+   * it is unconsumed, unrevoked and unexpired, and no node is recorded yet), and the node joins its domain's peer snapshot.
    * When any of these is refused nothing is written, and the outcome says which were refused
    * (with the Resource as it was, when the token was).
    */
   enrol(enrolment: Enrolment): Promise<EnrolOutcome>;
-  /** Releases the node's pointer and its mesh IP (only if still its own), together. Idempotent. */
+  /** Releases the node's pointer and its mesh IP (only if still its own), and takes it out of the peer snapshot, together. Idempotent. */
   release(pointer: Pick<NodePointer, 'node_id' | 'domain_id' | 'mesh_ip'>): Promise<void>;
-  /** The node's pointer and its Resource (both read consistently). */
+  /**
+   * The node's pointer and its Resource. The Resource is read consistently; the pointer, which never
+   * changes while it exists, may come from what the container remembers, and is read again whenever
+   * the Resource no longer vouches for the node (revoked, gone), so a released node is not found.
+   */
   find(nodeId: string): Promise<{ pointer: NodePointer; resource: Resource } | undefined>;
   /** Records, once, that a revoked node was refused (teardown waits on this fact). */
   markRefused(resourceId: string, nodeId: string, at: string): Promise<void>;

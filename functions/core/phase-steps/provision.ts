@@ -1,6 +1,6 @@
+import { isEnrolled } from '../enrolment/heartbeat.ts';
 import { PROJECT_TAG, RESOURCE_TAG } from '../substrate.ts';
 import { renderCloudInit } from '../user-data.ts';
-import type { Resource } from '../resources.ts';
 import type { StepInput, StepOutcome, StepPorts, SubstratePorts, TaskCallbacks, TokenMinter } from './config.ts';
 import { current, done, later, pastDeadline, substratePlan, superseded } from './run.ts';
 
@@ -114,11 +114,6 @@ export async function checkSubstrate(ports: StepPorts & SubstratePorts, input: S
   return { status: 'waiting', waiting_on: 'substrate-running' };
 }
 
-/** True once the node registered, was not revoked, and had a heartbeat accepted. */
-export function nodeEnrolled(r: Resource): boolean {
-  return Boolean(r.node && !r.node.revoked_at && r.node.first_heartbeat_at);
-}
-
 /**
  * Enrolling: stores the wait's task token on the Resource (the first heartbeat completes it). A
  * node that was faster than this step is already enrolled: then the step completes the wait itself.
@@ -142,7 +137,7 @@ export async function awaitEnrolment(
     await ports.callbacks.succeed(input.task_token, superseded);
     return superseded;
   }
-  if (nodeEnrolled(stored)) await ports.callbacks.succeed(input.task_token, done);
+  if (isEnrolled(stored)) await ports.callbacks.succeed(input.task_token, done);
   return { status: 'waiting', waiting_on: 'node-enrolment' };
 }
 

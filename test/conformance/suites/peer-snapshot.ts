@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resourceKeys } from '../../../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../../../functions/adapters/dynamo/table.ts';
 import { DynamoNodeStore } from '../../../functions/adapters/node-store.ts';
-import { forgetPeerSnapshots, PEER_BUCKETS } from '../../../functions/adapters/peer-snapshot.ts';
+import { bucketOf, forgetPeerSnapshots, PEER_BUCKETS, PeerSnapshots, VERIFY_EVERY_MS } from '../../../functions/adapters/peer-snapshot.ts';
+import { livePeersOf } from '../../../functions/core/enrolment/state.ts';
 import type { Enrolment } from '../../../functions/core/enrolment/ports.ts';
 import { newId } from '../../../functions/core/ids.ts';
 import type { Resource } from '../../../functions/core/resources.ts';
@@ -77,7 +78,7 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
       expect((await s.nodes.peerSnapshot(newId())).peers).toEqual([]);
     });
 
-    it('costs one read while unchanged, and one consistent read of head and buckets after a change', async () => {
+    it('costs one read while unchanged, and one consistent read of head and buckets (three groups) after a change', async () => {
       const { domainId, project } = await enrolled(2);
       await s.nodes.peerSnapshot(domainId);
       expect(await commandsDuring(s.table, () => s.nodes.peerSnapshot(domainId))).toEqual(['GetItemCommand']);
@@ -91,7 +92,7 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
         await commandsDuring(s.table, async () => {
           changed = await s.nodes.peerSnapshot(domainId);
         }),
-      ).toEqual(['GetItemCommand', 'TransactGetItemsCommand']);
+      ).toEqual(['GetItemCommand', ...SNAPSHOT_READ]);
       expect(changed?.peers).toHaveLength(3);
     });
 
@@ -107,7 +108,76 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
       expect(await s.table.getRaw(resourceKeys.peerHead(domainId))).toMatchObject({ complete: true });
       forgetPeerSnapshots();
       // Complete now: read from the snapshot, not the node list.
-      expect(await commandsDuring(s.table, () => s.nodes.peerSnapshot(domainId))).toEqual(['GetItemCommand', 'TransactGetItemsCommand']);
+      expect(await commandsDuring(s.table, () => s.nodes.peerSnapshot(domainId))).toEqual(['GetItemCommand', ...SNAPSHOT_READ]);
+    });
+
+    it('is brought back to the truth when its check is due: what a writer that kept no snapshot changed is repaired', async () => {
+      const { domainId, all, project } = await enrolled(3);
+      await s.nodes.peerSnapshot(domainId);
+      // An older writer: revokes a node and enrols another without touching the snapshot.
+      const [revoked] = all;
+      const at = new Date().toISOString();
+      await s.table.update({
+        Key: resourceKeys.resource(revoked?.resource.id as string),
+        UpdateExpression: 'SET #node.revoked_at = :at',
+        ExpressionAttributeNames: { '#node': 'node' },
+        ExpressionAttributeValues: { ':at': at },
+      });
+      const bound = await tokenBound(domainId, project);
+      const unseen = enrolment(bound.resource, bound.tokenHash, '100.64.0.40');
+      expect((await s.nodes.enrol(unseen)).status).toBe('enrolled');
+      for (let b = 0; b < PEER_BUCKETS; b++) {
+        await s.table.update({
+          Key: resourceKeys.peerBucket(domainId, b),
+          UpdateExpression: 'REMOVE #peer',
+          ExpressionAttributeNames: { '#peer': `n_${unseen.node.node_id}` },
+        });
+      }
+      // Not due yet: another container serves the snapshot as it is stored.
+      forgetPeerSnapshots();
+      const stale = await s.nodes.peerSnapshot(domainId);
+      expect(stale.peers.map((p) => p.node_id)).toContain(revoked?.e.node.node_id);
+      expect(stale.peers.map((p) => p.node_id)).not.toContain(unseen.node.node_id);
+      // Due: the next pull takes the lease and repairs.
+      await s.table.update({
+        Key: resourceKeys.peerHead(domainId),
+        UpdateExpression: 'SET verified_at = :long_ago',
+        ExpressionAttributeValues: { ':long_ago': Date.now() - VERIFY_EVERY_MS - 1 },
+      });
+      const repaired = await s.nodes.peerSnapshot(domainId);
+      const expected = [...all.slice(1).map(({ e }) => peerOf(e)), peerOf(unseen)].sort(byNodeId);
+      expect(repaired.peers).toEqual(expected);
+      expect(repaired.version).not.toBe(stale.version);
+      expect(await s.table.getRaw(resourceKeys.peerHead(domainId))).not.toHaveProperty('verifying_until');
+      forgetPeerSnapshots();
+      expect((await s.nodes.peerSnapshot(domainId)).peers).toEqual(expected);
+    });
+
+    it('never overwrites a change that lands while it repairs: the repair starts again', async () => {
+      const { domainId, project, all } = await enrolled(2);
+      let landed: Enrolment | undefined;
+      let ghost: string | undefined;
+      const snapshots = new PeerSnapshots(s.table, {
+        livePeers: async (id) => {
+          // The node list lags (as a GSI does): the node that lands is never in it.
+          const truth = livePeersOf(await s.nodes.domainNodes(id)).filter((p) => p.node_id !== landed?.node.node_id);
+          if (landed) return truth;
+          // A registration commits between the truth being read and the repair writing; the truth
+          // also names a peer in the same bucket, so the repair rewrites that very bucket.
+          const bound = await tokenBound(domainId, project);
+          landed = enrolment(bound.resource, bound.tokenHash, '100.64.0.50');
+          expect((await s.nodes.enrol(landed)).status).toBe('enrolled');
+          do ghost = newId();
+          while (bucketOf(ghost) !== bucketOf(landed.node.node_id));
+          return [...truth, { node_id: ghost, mesh_ip: '100.64.0.51', public_key: 'ghost' }];
+        },
+        stillLive: async (ids) => new Set(ids.filter((id) => id !== ghost)),
+      });
+      const snapshot = await snapshots.current(domainId);
+      expect(snapshot.peers.map((p) => p.node_id).sort()).toEqual([...all.map(({ e }) => e.node.node_id), landed?.node.node_id].sort());
     });
   });
 };
+
+/** A snapshot read: head and buckets in three groups, each one TransactGetItems. */
+const SNAPSHOT_READ = Array.from({ length: PEER_BUCKETS / 8 }, () => 'TransactGetItemsCommand');
