@@ -203,13 +203,13 @@ export class PeerSnapshots {
     const unlisted = [...read.peers.keys()].filter((id) => !truth.has(id));
     const live = await this.truth.stillLive(unlisted);
     for (const id of unlisted) if (live.has(id)) truth.set(id, read.peers.get(id) as Peer);
+    const want = byBucket(truth.values());
+    const have = byBucket(read.peers.values());
     let changed = false;
     for (let b = 0; b < PEER_BUCKETS; b++) {
-      const want = [...truth.values()].filter((p) => bucketOf(p.node_id) === b);
-      const have = [...read.peers.values()].filter((p) => bucketOf(p.node_id) === b);
-      if (samePeers(want, have)) continue;
+      if (samePeers(want[b] ?? [], have[b] ?? [])) continue;
       changed = true;
-      if (!(await this.writeBucket(domainId, b, read.versions[b] ?? 0, want))) return undefined;
+      if (!(await this.writeBucket(domainId, b, read.versions[b] ?? 0, want[b] ?? []))) return undefined;
     }
     const seen = read.head?.version;
     const version = changed || seen === undefined ? (seen ?? 0) + 1 : seen;
@@ -233,6 +233,13 @@ export class PeerSnapshots {
 
 function snapshotOf(version: number, peers: ReadonlyMap<string, Peer>): PeerSnapshot {
   return { version: String(version), peers: [...peers.values()].sort(byNodeId) };
+}
+
+/** Peers sorted into their buckets, each hashed once. */
+function byBucket(peers: Iterable<Peer>): Peer[][] {
+  const buckets: Peer[][] = Array.from({ length: PEER_BUCKETS }, () => []);
+  for (const peer of peers) buckets[bucketOf(peer.node_id)]?.push(peer);
+  return buckets;
 }
 
 function samePeers(a: readonly Peer[], b: readonly Peer[]): boolean {

@@ -1,4 +1,4 @@
-import { dynamoStatsFor } from '../../local/dynamodb.ts';
+import { dynamoBytesFor, dynamoStatsFor } from '../../local/dynamodb.ts';
 import type { RunningStack } from '../../local/stack.ts';
 
 /** What the local cloud counted: state transitions, handler invocations, DynamoDB and EC2 requests. */
@@ -11,6 +11,8 @@ export interface CloudCounters {
   stepInvocations: Record<string, number>;
   dynamoRequests: number;
   dynamoByOperation: Record<string, number>;
+  /** Response bytes by operation: what the reads cost on the wire (when the endpoint counted them). */
+  dynamoBytesByOperation?: Record<string, number>;
   ec2Requests: number;
 }
 
@@ -24,6 +26,7 @@ export function snapshot(stack: RunningStack): CloudCounters {
     stepInvocations: { ...stack.stats.stepInvocations },
     dynamoRequests: dynamo.requests,
     dynamoByOperation: { ...dynamo.byOperation },
+    dynamoBytesByOperation: { ...dynamoBytesFor(stack.dynamoUrl) },
     ec2Requests: stack.stats.ec2Requests(),
   };
 }
@@ -46,6 +49,7 @@ export function diff(a: CloudCounters, b: CloudCounters): CloudCounters {
     stepInvocations: diffRecord(a.stepInvocations, b.stepInvocations),
     dynamoRequests: b.dynamoRequests - a.dynamoRequests,
     dynamoByOperation: diffRecord(a.dynamoByOperation, b.dynamoByOperation),
+    dynamoBytesByOperation: diffRecord(a.dynamoBytesByOperation ?? {}, b.dynamoBytesByOperation ?? {}),
     ec2Requests: b.ec2Requests - a.ec2Requests,
   };
 }

@@ -4,10 +4,10 @@ import { DynamoNodeStore } from '../../functions/adapters/node-store.ts';
 import { formatNskBearer } from '../../functions/core/enrolment/node-auth.ts';
 import { newId } from '../../functions/core/ids.ts';
 import { deps } from '../../functions/shared/composition.ts';
-import { dynamoBytesFor, dynamoStatsFor } from '../../local/dynamodb.ts';
 import type { TestStack } from '../../test/support/stack.ts';
 import { nodeResource } from '../node-fixtures.ts';
 import { runConcurrent } from './client.ts';
+import { diff, snapshot, sum } from './counters.ts';
 import { type Summary, summarize } from './stats.ts';
 
 // The "domain size" figures: what one node's state pull costs in a domain of N nodes. The nodes
@@ -40,24 +40,13 @@ export interface DomainSizeRow {
 }
 
 async function costOf(stack: TestStack, work: () => Promise<unknown>, times = 1): Promise<ReadCost> {
-  const stats = dynamoStatsFor(stack.dynamoUrl);
-  const answered = dynamoBytesFor(stack.dynamoUrl);
-  if (!stats || !answered) throw new Error('no DynamoDB counters');
-  const before = { ops: { ...stats.byOperation }, bytes: { ...answered } };
+  const before = snapshot(stack);
   await work();
-  const delta = (now: Record<string, number>, then: Record<string, number>) =>
-    Object.fromEntries(
-      Object.entries(now)
-        .map(([k, v]) => [k, v - (then[k] ?? 0)] as const)
-        .filter(([, v]) => v > 0),
-    );
-  const ops = delta(stats.byOperation, before.ops);
-  const bytes = delta(answered, before.bytes);
-  const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  const { dynamoByOperation: ops, dynamoBytesByOperation: bytes } = diff(before, snapshot(stack));
   const per = (x: number) => Math.round((x / times) * 100) / 100;
   return {
-    requests: per(total(ops)),
-    bytes: per(total(bytes)),
+    requests: per(sum(ops)),
+    bytes: per(sum(bytes ?? {})),
     byOperation: Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, per(v)])),
   };
 }

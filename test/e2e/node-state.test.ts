@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNskBearer } from '../../functions/core/enrolment/node-auth.ts';
 import { deps } from '../../functions/shared/composition.ts';
-import { dynamoStatsFor } from '../../local/dynamodb.ts';
+import { diff, snapshot } from '../../scripts/bench/counters.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { enrollingResource, heartbeatBody, wireguardKey } from '../support/nodes.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -51,15 +51,9 @@ async function enrolled(): Promise<Node> {
 
 /** The DynamoDB requests, by operation, the local table answered while `work` ran. */
 async function requestsDuring(work: () => Promise<unknown>): Promise<Record<string, number>> {
-  const stats = dynamoStatsFor(stack.dynamoUrl);
-  if (!stats) throw new Error('no DynamoDB counters');
-  const before = { ...stats.byOperation };
+  const before = snapshot(stack);
   await work();
-  return Object.fromEntries(
-    Object.entries(stats.byOperation)
-      .map(([op, n]) => [op, n - (before[op] ?? 0)] as const)
-      .filter(([, n]) => n > 0),
-  );
+  return diff(before, snapshot(stack)).dynamoByOperation;
 }
 
 describe('GET /v1/nodes/{id}/state', () => {

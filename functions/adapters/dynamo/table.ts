@@ -75,6 +75,16 @@ export function setFields(
 const TRANSIENT_CANCELLATION = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
 const TRANSACT_ATTEMPTS = 5;
 
+/** A cancelled transaction, however the SDK build names its class. */
+function isCancellation(err: unknown): err is TransactionCanceledException {
+  return err instanceof TransactionCanceledException || (err as { name?: string })?.name === 'TransactionCanceledException';
+}
+
+/** Waits before attempt `attempt + 1`: exponential, with full jitter so contenders spread out. */
+function backOff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
+}
+
 let sharedClient: DynamoDBDocumentClient | undefined;
 
 /** One document client per container; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB when set. */
@@ -200,9 +210,8 @@ export class Table {
         await this.client.send(new TransactWriteCommand({ TransactItems }));
         return undefined;
       } catch (err) {
-        if (!(err instanceof TransactionCanceledException || (err as { name?: string })?.name === 'TransactionCanceledException'))
-          throw err;
-        const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
+        if (!isCancellation(err)) throw err;
+        const reasons = err.CancellationReasons ?? [];
         if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
           return actions.map((_, i) => {
             const reason = reasons[i];
@@ -212,7 +221,7 @@ export class Table {
         }
         const transient = reasons.length > 0 && reasons.every((r) => !r.Code || r.Code === 'None' || TRANSIENT_CANCELLATION.has(r.Code));
         if (!transient || attempt >= TRANSACT_ATTEMPTS) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
+        await backOff(attempt);
       }
     }
   }
@@ -229,10 +238,8 @@ export class Table {
         return keys.map((_, i) => out.Responses?.[i]?.Item);
       } catch (err) {
         // Cancelled because a write transaction held one of the items: read again.
-        const cancelled =
-          err instanceof TransactionCanceledException || (err as { name?: string })?.name === 'TransactionCanceledException';
-        if (!cancelled || attempt >= TRANSACT_ATTEMPTS) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
+        if (!isCancellation(err) || attempt >= TRANSACT_ATTEMPTS) throw err;
+        await backOff(attempt);
       }
     }
   }
