@@ -6,6 +6,7 @@ import {
   type AssignmentStore,
   type AssignmentTransition,
 } from '../core/assignments/assignment.ts';
+import type { Terms } from '../core/assignments/terms.ts';
 import { ConflictError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { assignmentKeys } from './dynamo/keys.ts';
@@ -103,6 +104,10 @@ export class DynamoAssignmentStore implements AssignmentStore {
       sets.push('handle = :handle');
       values[':handle'] = change.handle;
     }
+    if (change.terms) {
+      sets.push('terms = :terms');
+      values[':terms'] = change.terms;
+    }
     return this.changeState(id, change.to, {
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: conditions.join(' AND '),
@@ -149,6 +154,17 @@ export class DynamoAssignmentStore implements AssignmentStore {
     // assignment's own condition is the one that decides.
     if (cancelled) return undefined;
     return this.get(id);
+  }
+
+  async setTerms(id: string, terms: Terms, seenUpdatedAt: string, at: string): Promise<Assignment | undefined> {
+    const updated = await this.table.update({
+      Key: assignmentKeys.assignment(id),
+      UpdateExpression: 'SET terms = :terms, updated_at = :at',
+      ConditionExpression: '#state = :approved AND updated_at = :seen',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':terms': terms, ':approved': 'approved', ':seen': seenUpdatedAt, ':at': at },
+    });
+    return updated && AssignmentSchema.parse(entityOf(updated));
   }
 
   async findLive(projectId: string, credentialId: string): Promise<Assignment | undefined> {

@@ -17,11 +17,14 @@ import { keys, resourceKeys } from './dynamo/keys.ts';
 import { entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
 import { DynamoNodeStore } from './node-store.ts';
 import { removePeerActions } from './peer-snapshot.ts';
+import { releaseSlotAction, slotRefusal, takeSlotAction } from './quota-slots.ts';
 
 const RecordSchema = z.object({ id: z.string(), request_hash: z.string() });
 // `provisioning` is a DynamoDB reserved word, so expressions name it through a placeholder.
 const PROV = { '#prov': 'provisioning' };
 const ACTIVE_PHASES = new Set<Phase>([...PROVISION_PHASES, ...TEARDOWN_PHASES]);
+/** Phases whose lease may still be moved: after these the teardown has begun. */
+const LEASED_PHASES: readonly Phase[] = [...PROVISION_PHASES, 'Ready', 'Failed'];
 
 /** Builds `:p0, :p1 …` placeholders for an IN list. */
 function inList(prefix: string, values: readonly string[]): { expr: string; values: Record<string, string> } {
@@ -50,6 +53,8 @@ export class DynamoResourceStore implements ResourceStore {
       }),
       countAction(resource.project_id, +1),
     ];
+    // The slot goes last so its cancellation reason has a fixed place whatever else is written.
+    const slot = resource.quota_slot && resource.blueprint_version_id;
     if (idempotency) {
       actions.push(
         putNewAction({
@@ -59,9 +64,11 @@ export class DynamoResourceStore implements ResourceStore {
         }),
       );
     }
+    if (slot) actions.push(takeSlotAction(resource.quota_slot as string, slot));
     const cancelled = await this.table.transact(actions);
     if (!cancelled) return { resource, replayed: false };
-    const [resourceSeen, projectSeen, keySeen] = cancelled;
+    const [resourceSeen, projectSeen] = cancelled;
+    const keySeen = idempotency ? cancelled[2] : undefined;
     if (keySeen?.failed && keySeen.item) {
       // A concurrent request with the same key won: the same body replays its Resource.
       const record = RecordSchema.parse(keySeen.item);
@@ -72,6 +79,8 @@ export class DynamoResourceStore implements ResourceStore {
       if (existing) return { resource: existing, replayed: true };
     }
     if (projectSeen?.failed) throw new NotFoundError('project_not_found', 'The project does not exist.');
+    const slotSeen = slot ? cancelled[cancelled.length - 1] : undefined;
+    if (slot && slotSeen?.failed) throw slotRefusal(slotSeen.item, slot);
     if (resourceSeen?.failed) throw new ConflictError('resource_exists', 'A resource with this id already exists.');
     throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key is held by a resource that no longer exists.');
   }
@@ -168,21 +177,49 @@ export class DynamoResourceStore implements ResourceStore {
       ExpressionAttributeNames: PROV,
       ExpressionAttributeValues: values,
     };
-    if (change.to !== 'Deleted') {
+    if (change.to !== 'Deleted' && change.to !== 'Failed') {
       const updated = await this.table.update(write);
       return updated && ResourceSchema.parse(entityOf(updated));
     }
-    // Deleted frees the Resource's place in its project's count in the same transaction.
     const before = await this.get(id);
     if (!before) return undefined;
-    const cancelled = await this.table.transact([{ Update: write }, countAction(before.project_id, -1)]);
+    // Deleted frees the Resource's place in its project's count, and its quota slot, in the same
+    // transaction; Failed frees the slot when no machine can exist (no launch was ever recorded).
+    const freesSlot =
+      before.quota_slot !== undefined && (change.to === 'Deleted' || (!before.provisioning?.substrate && !change.substrate));
+    const actions: WriteAction[] = [];
+    if (freesSlot) {
+      write.UpdateExpression += ', quota_slot';
+      write.ConditionExpression += ' AND quota_slot = :slot';
+      values[':slot'] = before.quota_slot;
+      actions.push(releaseSlotAction(before.quota_slot as string));
+    }
+    if (change.to === 'Deleted') actions.push(countAction(before.project_id, -1));
+    if (actions.length === 0) {
+      const updated = await this.table.update(write);
+      return updated && ResourceSchema.parse(entityOf(updated));
+    }
+    const cancelled = await this.table.transact([{ Update: write }, ...actions]);
     if (cancelled?.[0]?.failed) return undefined;
     if (cancelled) {
-      // Only the project's item was missing: there is no count to free, and teardown must not stall on it.
+      // Only the project's or the assignment's item was missing: there is nothing to give back
+      // there, and teardown must not stall on it.
       const updated = await this.table.update(write);
       return updated && ResourceSchema.parse(entityOf(updated));
     }
     return this.get(id);
+  }
+
+  async setLease(id: string, expiresAt: string, seenExpiresAt: string, at: string) {
+    const live = inList('live', LEASED_PHASES);
+    const updated = await this.table.update({
+      Key: resourceKeys.resource(id),
+      UpdateExpression: 'SET lease.expires_at = :expires, updated_at = :at',
+      ConditionExpression: `lease.expires_at = :seen AND #prov.phase IN (${live.expr})`,
+      ExpressionAttributeNames: PROV,
+      ExpressionAttributeValues: { ...live.values, ':expires': expiresAt, ':seen': seenExpiresAt, ':at': at },
+    });
+    return updated && ResourceSchema.parse(entityOf(updated));
   }
 
   async annotate(
@@ -210,6 +247,7 @@ export class DynamoResourceStore implements ResourceStore {
       UpdateExpression: [
         'SET #prov.generation = :next, #prov.run = :run, #prov.phase = :phase, #prov.reason = :reason,',
         'updated_at = :at, GSI2PK = :active, GSI2SK = :id',
+        change.reasonCode ? ', #prov.reason_code = :code' : '',
         phaseChanges ? ', #prov.transitions = list_append(#prov.transitions, :transition)' : '',
         'REMOVE #prov.enrol_task_token, #prov.deadline',
       ].join(' '),
@@ -226,6 +264,7 @@ export class DynamoResourceStore implements ResourceStore {
         ':active': resourceKeys.active().GSI2PK,
         ':id': id,
         ...(phaseChanges && { ':transition': [{ phase: change.phase, at: change.at }] }),
+        ...(change.reasonCode && { ':code': change.reasonCode }),
       },
     });
     return updated && ResourceSchema.parse(entityOf(updated));

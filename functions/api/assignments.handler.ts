@@ -2,7 +2,9 @@ import * as assignments from '../core/assignments/use-cases.ts';
 import { requireAllowed } from '../core/access.ts';
 import { parseId } from '../core/ids.ts';
 import { approvalView, listApprovals } from '../core/assignments/approvals.ts';
-import { type Assignment, assignmentView, type Decision } from '../core/assignments/assignment.ts';
+import { type Assignment, assignmentView } from '../core/assignments/assignment.ts';
+import { narrowTerms } from '../core/assignments/terms-change.ts';
+import { revokeAssignment } from '../core/revocation.ts';
 import type { Actor } from '../core/assignments/use-cases.ts';
 import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
 import type { Deps } from '../shared/composition.ts';
@@ -14,21 +16,16 @@ import { InvalidInputError } from '../core/errors.ts';
 
 const actor = (req: AuthedRequest): Actor => ({ subject: req.subject, correlationId: req.correlationId });
 
-/** approve takes no body (an empty object is tolerated); reject and revoke need a reason. */
-function noBody(body: unknown): void {
-  if (body !== undefined && !(typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)) {
-    throw new InvalidInputError('invalid_body', 'This call takes no body.');
-  }
+/** An empty body (or none) approves what was proposed. */
+function approveBody(req: AuthedRequest, op: typeof spec.approveAssignment) {
+  return bodyOf(op, { body: req.body ?? {} });
 }
 
-/** `withReason`: the spec entry whose reason body a reject or revoke reads; approve has none. */
-function decideWith(decision: Decision, view: 'assignment' | 'approval', withReason?: typeof spec.rejectAssignment) {
+function decideWith(decision: 'approve' | 'reject', view: 'assignment' | 'approval') {
   return async (req: AuthedRequest, d: Deps) => {
     const id = parseId(req.pathParams.id, view === 'approval' ? 'approval' : 'credential_assignment');
-    let reason: string | undefined;
-    if (withReason) reason = bodyOf(withReason, req).reason;
-    else noBody(req.body);
-    const updated = await assignments.decide(d, actor(req), id, decision, reason);
+    const opts = decision === 'approve' ? approveBody(req, spec.approveAssignment) : bodyOf(spec.rejectAssignment, req);
+    const updated = await assignments.decide(d, actor(req), id, decision, opts);
     return ok(render(updated, view, d));
   };
 }
@@ -60,8 +57,16 @@ export const handler = createApiHandler('assignments', spec, {
     ok(render(await assignments.getAssignment(d, req.subject, parseId(req.pathParams.id, 'credential_assignment')), 'assignment', d)),
 
   approveAssignment: decideWith('approve', 'assignment'),
-  rejectAssignment: decideWith('reject', 'assignment', spec.rejectAssignment),
-  revokeAssignment: decideWith('revoke', 'assignment', spec.revokeAssignment),
+  rejectAssignment: decideWith('reject', 'assignment'),
+  revokeAssignment: async (req: AuthedRequest, d: Deps) => {
+    const body = bodyOf(spec.revokeAssignment, req);
+    const { assignment } = await revokeAssignment(d, actor(req), parseId(req.pathParams.id, 'credential_assignment'), body);
+    return ok(render(assignment, 'assignment', d));
+  },
+  narrowTerms: async (req: AuthedRequest, d: Deps) => {
+    const { terms } = bodyOf(spec.narrowTerms, req);
+    return ok(render(await narrowTerms(d, actor(req), parseId(req.pathParams.id, 'credential_assignment'), terms), 'assignment', d));
+  },
 
   listApprovals: (req: AuthedRequest, d: Deps) => {
     const filters = {
@@ -85,7 +90,7 @@ export const handler = createApiHandler('assignments', spec, {
     ok(render(await assignments.getAssignment(d, req.subject, parseId(req.pathParams.id, 'approval')), 'approval', d)),
 
   approveApproval: decideWith('approve', 'approval'),
-  rejectApproval: decideWith('reject', 'approval', spec.rejectApproval),
+  rejectApproval: decideWith('reject', 'approval'),
 
   listAuditEntries: async (req: AuthedRequest, d: Deps) => {
     const domainId = parseId(req.pathParams.id, 'domain');

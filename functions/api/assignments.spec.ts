@@ -1,8 +1,9 @@
 import { ApprovalViewSchema } from '../core/assignments/approvals.ts';
 import { AssignmentViewSchema } from '../core/assignments/assignment.ts';
 import { AuditEntryViewSchema } from '../core/assignments/audit.ts';
-import { ReasonBodySchema, RequestAssignmentBodySchema } from '../core/assignments/use-cases.ts';
-import { can, creates, domainFilter, type GroupSpec, lists, named, OK, reads, withBody } from './spec.ts';
+import { TermsBodySchema } from '../core/assignments/terms.ts';
+import { ApproveBodySchema, ReasonBodySchema, RequestAssignmentBodySchema, RevokeBodySchema } from '../core/assignments/use-cases.ts';
+import { can, creates, domainFilter, type GroupSpec, lists, named, reads, withBody } from './spec.ts';
 
 // Reads of one assignment or approval need read on its project, except for its requester and its
 // credential's owner. Approve and reject are `decide` (never on one's own request); revoke is
@@ -11,7 +12,7 @@ import { can, creates, domainFilter, type GroupSpec, lists, named, OK, reads, wi
 const ASSIGNMENT = named('AssignmentView', AssignmentViewSchema);
 const APPROVAL = named('ApprovalView', ApprovalViewSchema);
 const REASON = named('ReasonBody', ReasonBodySchema);
-const NO_DECISION_BODY = 'approving takes no body (an empty object is tolerated)';
+const APPROVE = named('ApproveBody', ApproveBodySchema);
 const READ_PROJECT = can('read', 'Project');
 const DECIDE = can('decide', 'CredentialAssignment');
 
@@ -24,9 +25,20 @@ export const assignmentsSpec = {
   ),
   listAssignments: lists("List a project's credential assignments", READ_PROJECT, ASSIGNMENT),
   getAssignment: reads('Get a credential assignment', READ_PROJECT, ASSIGNMENT),
-  approveAssignment: { summary: 'Approve an assignment', authorization: DECIDE, noBody: NO_DECISION_BODY, answers: OK(ASSIGNMENT) },
+  approveAssignment: withBody('Approve an assignment, with terms (optional; no body grants what was proposed)', DECIDE, APPROVE, ASSIGNMENT),
   rejectAssignment: withBody('Reject an assignment', DECIDE, REASON, ASSIGNMENT),
-  revokeAssignment: withBody('Revoke an approved assignment', can('assign', 'CloudCredential'), REASON, ASSIGNMENT),
+  revokeAssignment: withBody(
+    'Revoke an approved assignment (teardown: true also tears its running Resources down)',
+    can('assign', 'CloudCredential'),
+    named('RevokeBody', RevokeBodySchema),
+    ASSIGNMENT,
+  ),
+  narrowTerms: withBody(
+    "Narrow an approved assignment's terms (never widens them)",
+    can('assign', 'CloudCredential'),
+    named('TermsBody', TermsBodySchema.required()),
+    ASSIGNMENT,
+  ),
   // The queue keeps the rows the caller may read rather than refusing.
   listApprovals: lists('The approvals queue', READ_PROJECT, APPROVAL, {
     status: {
@@ -37,7 +49,7 @@ export const assignmentsSpec = {
     domain_id: domainFilter('Only approvals of this domain.'),
   }),
   getApproval: reads('Get an approval (its id is the assignment id)', READ_PROJECT, APPROVAL),
-  approveApproval: { summary: 'Approve from the queue', authorization: DECIDE, noBody: NO_DECISION_BODY, answers: OK(APPROVAL) },
+  approveApproval: withBody('Approve from the queue, with terms (optional)', DECIDE, APPROVE, APPROVAL),
   rejectApproval: withBody('Reject from the queue', DECIDE, REASON, APPROVAL),
   listAuditEntries: lists("A domain's audit trail", can('read', 'Domain'), named('AuditEntryView', AuditEntryViewSchema)),
 } satisfies GroupSpec;

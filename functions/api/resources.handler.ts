@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../core/errors.ts';
 import { parseId } from '../core/ids.ts';
+import { moveLease } from '../core/leases.ts';
 import * as provisioning from '../core/provisioning.ts';
 import { resourceView } from '../core/resources.ts';
 import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
@@ -34,6 +35,13 @@ function idempotencyOf(req: AuthedRequest): { key: string; requestHash: string }
   return { key, requestHash: createHash('sha256').update(canonical(req.body)).digest('hex') };
 }
 
+function dryRunOf(req: AuthedRequest): boolean {
+  const raw = req.query.dry_run;
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true' || raw === '') return true;
+  throw new InvalidInputError('invalid_dry_run', 'dry_run must be true or false.');
+}
+
 export const handler = createApiHandler('resources', spec, {
   createResource: async (req: AuthedRequest, d: Deps) => {
     const projectId = parseId(req.pathParams.id, 'project');
@@ -42,7 +50,14 @@ export const handler = createApiHandler('resources', spec, {
       throw new InvalidInputError('invalid_resource_origin', 'origin must be "provisioned" or "adopted".');
     }
     const body = bodyOf(spec.createResource, req);
-    const { resource } = await provisioning.createResource(d, req.subject, projectId, body, idempotencyOf(req));
+    if (dryRunOf(req)) {
+      const plan = await provisioning.planResource(d, req.subject, projectId, body);
+      return ok({ ...plan, resource: resourceView(plan.resource) });
+    }
+    const { resource } = await provisioning.createResource(d, req.subject, projectId, body, {
+      idempotency: idempotencyOf(req),
+      correlationId: req.correlationId,
+    });
     const location = `/v1/resources/${resource.id}`;
     return resource.origin === 'provisioned'
       ? { status: 202, body: resourceView(resource), headers: { Location: location } }
@@ -56,6 +71,11 @@ export const handler = createApiHandler('resources', spec, {
 
   getResource: async (req: AuthedRequest, d: Deps) =>
     ok(resourceView(await provisioning.getResource(d, req.subject, parseId(req.pathParams.id, 'resource')))),
+
+  moveLease: async (req: AuthedRequest, d: Deps) => {
+    const { expires_at } = bodyOf(spec.moveLease, req);
+    return ok(resourceView(await moveLease(d, req.subject, parseId(req.pathParams.id, 'resource'), expires_at)));
+  },
 
   deleteResource: async (req: AuthedRequest, d: Deps) => {
     // A provisioned Resource is torn down asynchronously (202); an adopted one is gone at once (204).

@@ -88,6 +88,7 @@ export const ROUTES: readonly RouteDef[] = [
   route('POST', '/v1/projects/{id}/credential-assignments', 'assignments', 'requestAssignment'),
   route('GET', '/v1/projects/{id}/credential-assignments', 'assignments', 'listAssignments'),
   route('GET', '/v1/credential-assignments/{id}', 'assignments', 'getAssignment'),
+  route('PATCH', '/v1/credential-assignments/{id}', 'assignments', 'narrowTerms'),
   route('POST', '/v1/credential-assignments/{id}/approve', 'assignments', 'approveAssignment'),
   route('POST', '/v1/credential-assignments/{id}/reject', 'assignments', 'rejectAssignment'),
   route('POST', '/v1/credential-assignments/{id}/revoke', 'assignments', 'revokeAssignment'),
@@ -100,6 +101,7 @@ export const ROUTES: readonly RouteDef[] = [
   route('POST', '/v1/projects/{id}/resources', 'resources', 'createResource'),
   route('GET', '/v1/projects/{id}/resources', 'resources', 'listResources'),
   route('GET', '/v1/resources/{id}', 'resources', 'getResource'),
+  route('POST', '/v1/resources/{id}/lease', 'resources', 'moveLease'),
   route('DELETE', '/v1/resources/{id}', 'resources', 'deleteResource'),
 
   route('POST', '/v1/register', 'nodes', 'register', 'none'),

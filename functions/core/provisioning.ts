@@ -1,18 +1,20 @@
 import { requireAllowed } from './access.ts';
 import type { AssignmentStore } from './assignments/assignment.ts';
 import type { CredentialDirectory } from './assignments/credential-directory.ts';
-import { usableHandle } from './assignments/use-cases.ts';
+import type { AuditLog } from './assignments/audit.ts';
+import { type AdmissionConfig, admitProvisioned, auditRefusal } from './admission.ts';
 import type { AuthzSubject, Authorizer } from './authz/model.ts';
 import type { CatalogStore } from './catalog/store.ts';
 import type { Clock } from './clock.ts';
-import { ConflictError, NotFoundError, UnprocessableError } from './errors.ts';
+import { BrokerError, ConflictError, NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
 import type { Page, PageRequest } from './pagination.ts';
-import { validateParameters } from './parameters.ts';
+import type { LeaseTimers } from './lease-timers.ts';
 import type { TenancyStore } from './ports.ts';
 import { authorizedProject, projectResource } from './projects.ts';
-import { type CreateResourceBody, type Phase, type Resource, type ResourceStore, TEARDOWN_PHASES } from './resources.ts';
-import { resolverFor, type SubstrateResolvers } from './substrate.ts';
+import type { CreateResourceBody, Phase, Provisioning, Resource, ResourceStore } from './resources.ts';
+import type { SubstrateResolvers } from './substrate.ts';
+import type { Project } from './tenancy.ts';
 
 /** Starts and stops the phase arcs (Step Functions on AWS and locally). */
 export interface Orchestrator {
@@ -32,26 +34,77 @@ export interface ProvisioningPorts {
   orchestrator: Orchestrator;
   /** Only asked whether the Cloud's provider has one: the steps resolve the launch. */
   substrateResolvers: SubstrateResolvers;
+  leases: LeaseTimers;
+  audit: AuditLog;
   authorizer: Authorizer;
   clock: Clock;
+  config: AdmissionConfig;
+}
+
+export interface CreateOptions {
+  idempotency?: { key: string; requestHash: string } | undefined;
+  correlationId?: string | undefined;
+}
+
+/** What a dry run answers: the plan, and every reason it would be refused. */
+export interface CreatePlan {
+  allowed: boolean;
+  reasons: Array<{ code: string; message: string }>;
+  resource: Resource;
+  quota: { limit: number | null; live: number };
+}
+
+function baseOf(project: Project, subject: AuthzSubject, now: Date) {
+  const at = now.toISOString();
+  return {
+    id: newId(now.getTime()),
+    project_id: project.id,
+    domain_id: project.domain_id,
+    kind: '',
+    created_at: at,
+    updated_at: at,
+    created_by: subject.userId,
+  };
+}
+
+/**
+ * Plans a provisioned Resource's create without writing anything: every admission check runs,
+ * and each one that fails is a reason.
+ */
+export async function planResource(ports: ProvisioningPorts, subject: AuthzSubject, projectId: string, body: CreateResourceBody): Promise<CreatePlan> {
+  const project = await authorizedProject(ports, subject, projectId, 'deploy');
+  const base = { ...baseOf(project, subject, ports.clock.now()), kind: body.kind };
+  if (body.origin === 'adopted') {
+    return { allowed: true, reasons: [], resource: adopted(base, body), quota: { limit: null, live: 0 } };
+  }
+  const { resource, refusals, quota } = await admitProvisioned(ports, project, base, body);
+  return { allowed: refusals.length === 0, reasons: refusals.map((r) => ({ code: r.code, message: r.message })), resource, quota };
+}
+
+function adopted(base: ReturnType<typeof baseOf>, body: Extract<CreateResourceBody, { origin: 'adopted' }>): Resource {
+  return { ...base, origin: 'adopted', ...(body.external_ref && { external_ref: body.external_ref }) };
 }
 
 /**
  * Declares a Resource. Primary course:
  * 1. the caller may deploy in the project;
- * 2. for a provisioned Resource: the blueprint version exists and the parameters fit its schema,
- *    the project has an approved assignment of the named credential (its handle is pinned), and
- *    the broker can provision on its Cloud's provider (422 provider_not_supported otherwise);
- * 3. the Resource is written at phase Pending (behind its Idempotency-Key, if any);
- * 4. the provision run is started. If that start is lost, the reconciler starts it.
+ * 2. for a provisioned Resource, admission (./admission.ts): the blueprint version and its
+ *    parameters' constraints, an approved assignment of the named credential (its handle is
+ *    pinned), the Cloud's provider, the assignment's terms and quota; a refusal is audited;
+ * 3. the lease's timer is armed (before the write: a timer for a Resource never stored finds
+ *    nothing to do, while a stored Resource with no timer would never expire);
+ * 4. the Resource is written at phase Pending with its quota slot (behind its Idempotency-Key,
+ *    if any), in one transaction;
+ * 5. the provision run is started. If that start is lost, the reconciler starts it.
  */
 export async function createResource(
   ports: ProvisioningPorts,
   subject: AuthzSubject,
   projectId: string,
   body: CreateResourceBody,
-  idempotency?: { key: string; requestHash: string },
+  opts: CreateOptions = {},
 ): Promise<{ resource: Resource; replayed: boolean }> {
+  const { idempotency } = opts;
   const project = await authorizedProject(ports, subject, projectId, 'deploy');
   if (idempotency) {
     const reserved = await ports.resources.reservedId(project.id, idempotency.key);
@@ -61,51 +114,31 @@ export async function createResource(
     const existing = reserved && (await ports.resources.get(reserved.id));
     if (existing) return { resource: existing, replayed: true };
   }
-  const now = ports.clock.now();
-  const at = now.toISOString();
-  const base = {
-    id: newId(now.getTime()),
-    project_id: project.id,
-    domain_id: project.domain_id,
-    kind: body.kind,
-    created_at: at,
-    updated_at: at,
-    created_by: subject.userId,
-  };
+  const base = { ...baseOf(project, subject, ports.clock.now()), kind: body.kind };
+  const actor = { userId: subject.userId, correlationId: opts.correlationId ?? '' };
   let resource: Resource;
-  if (body.origin === 'adopted') {
-    resource = { ...base, origin: 'adopted', ...(body.external_ref && { external_ref: body.external_ref }) };
-  } else {
-    const version = await ports.catalog.getVersionById(body.blueprint_version_id);
-    if (!version) throw new UnprocessableError('blueprint_version_not_found', 'No blueprint version has that id.');
-    const parameters = validateParameters(version.parameter_schema, body.parameters as Record<string, unknown> | undefined);
-    const { handle, credential } = await usableHandle(ports, project.id, body.cloud_credential_id);
-    const cloud = await ports.catalog.getCloud(credential.cloud_id);
-    if (!cloud) throw new UnprocessableError('cloud_not_found', "The credential's cloud no longer exists.");
-    resolverFor(ports.substrateResolvers, cloud);
-    resource = {
-      ...base,
-      origin: 'provisioned',
-      external_ref: base.id,
-      blueprint_id: version.blueprint_id,
-      blueprint_version_id: version.id,
-      cloud_id: credential.cloud_id,
-      cloud_credential_id: credential.id,
-      parameters,
-      credential_handle: handle,
-      provisioning: {
-        phase: 'Pending',
-        generation: 1,
-        run: 'provision',
-        provisioned_resource_id: newId(now.getTime()),
-        reason: 'Accepted; waiting for the broker to apply the substrate.',
-        waiting_on: 'substrate-apply',
-        transitions: [{ phase: 'Pending', at }],
-      },
-    };
+  if (body.origin === 'adopted') resource = adopted(base, body);
+  else {
+    const admission = await admitProvisioned(ports, project, base, body);
+    const [refusal] = admission.refusals;
+    if (refusal) {
+      await auditRefusal(ports, actor, project, refusal);
+      throw refusal;
+    }
+    resource = admission.resource;
+    if (resource.lease) await ports.leases.arm(resource.id, new Date(resource.lease.expires_at));
   }
   if (idempotency) resource.request_hash = idempotency.requestHash;
-  const result = await ports.resources.create(resource, idempotency);
+  let result: { resource: Resource; replayed: boolean };
+  try {
+    result = await ports.resources.create(resource, idempotency);
+  } catch (err) {
+    // Lost the race for the last slot (or a revoke or a narrowing landed first).
+    if (err instanceof BrokerError && ['quota_exceeded', 'credential_not_approved', 'blueprint_version_not_allowed'].includes(err.code)) {
+      await auditRefusal(ports, actor, project, err);
+    }
+    throw err;
+  }
   const p = result.resource.provisioning;
   if (p && p.phase === 'Pending') await ports.orchestrator.start('provision', result.resource.id, p.generation);
   return result;
@@ -123,7 +156,7 @@ export async function getResource(
 }
 
 /** The Resource, deleted or not, when the caller may read it. */
-async function readableResource(
+export async function readableResource(
   ports: Pick<ProvisioningPorts, 'tenancy' | 'resources' | 'authorizer'>,
   subject: AuthzSubject,
   id: string,
@@ -146,14 +179,13 @@ export async function listResources(
   return ports.resources.listByProject(projectId, page);
 }
 
-const DELETABLE: readonly Phase[] = ['Pending', 'Provisioning', 'Enrolling', 'Ready', 'Failed'];
+/** The phases a teardown may start from. */
+export const DELETABLE: readonly Phase[] = ['Pending', 'Provisioning', 'Enrolling', 'Ready', 'Failed'];
 
 /**
  * Deletes a Resource. A provisioned one: its teardown arc starts. Primary course:
  * 1. the caller may deploy in (and so tear down from) the project;
- * 2. one conditional write bumps the generation and enters Deregistering (which fences every
- *    late step of the provision run);
- * 3. the provision run is stopped, the teardown run started.
+ * 2. its teardown starts (startTeardown).
  * Deleting while a teardown runs, or after Deleted, starts nothing; after a failed teardown it
  * starts a new one.
  * An adopted one has nothing the broker tears down (no substrate, token or node): one conditional
@@ -169,21 +201,37 @@ export async function deleteResource(ports: ProvisioningPorts, subject: AuthzSub
     if (!retired) throw new NotFoundError('resource_not_found', 'The resource does not exist.');
     return 'removed';
   }
+  if (!resource.provisioning) throw new ConflictError('resource_not_provisioned', 'Only provisioned resources are torn down by the broker.');
+  await startTeardown(ports, resource, 'delete_requested', 'Delete requested; draining the node out of the mesh.');
+  return 'teardown';
+}
+
+/**
+ * Starts a provisioned Resource's teardown (delete, an expired lease, a revoke that asks for it):
+ * one conditional write bumps the generation and enters Deregistering, which fences every late
+ * step of the provision run; then the provision run is stopped and the teardown run started.
+ * False when there was nothing to start: already tearing down, Deleted, or someone moved first
+ * (whose run does the work).
+ */
+export async function startTeardown(
+  ports: Pick<ProvisioningPorts, 'resources' | 'orchestrator' | 'clock'>,
+  resource: Resource,
+  reasonCode: NonNullable<Provisioning['reason_code']>,
+  reason: string,
+): Promise<boolean> {
   const p = resource.provisioning;
-  if (!p) throw new ConflictError('resource_not_provisioned', 'Only provisioned resources are torn down by the broker.');
-  if (p.phase === 'Deleted' || TEARDOWN_PHASES.includes(p.phase)) return 'teardown';
-  if (!DELETABLE.includes(p.phase)) return 'teardown';
-  const at = ports.clock.now().toISOString();
+  if (!p || !DELETABLE.includes(p.phase)) return false;
   const started = await ports.resources.startRun(resource.id, {
     expectedGeneration: p.generation,
     run: 'teardown',
     phase: 'Deregistering',
     fromPhases: DELETABLE,
-    at,
-    reason: 'Delete requested; draining the node out of the mesh.',
+    at: ports.clock.now().toISOString(),
+    reason,
+    reasonCode,
   });
-  if (!started?.provisioning) return 'teardown'; // someone else moved first; their run does the work
+  if (!started?.provisioning) return false;
   if (p.run === 'provision') await ports.orchestrator.stop('provision', resource.id, p.generation);
   await ports.orchestrator.start('teardown', resource.id, started.provisioning.generation);
-  return 'teardown';
+  return true;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CredentialHandleSchema } from './assignments/assignment.ts';
+import { MAX_LEASE_SECONDS, MIN_LEASE_SECONDS } from './assignments/terms.ts';
 import { CloudProviderSchema } from './catalog/provider-keys.ts';
 import { IN_PROJECT, TIMESTAMPS } from './entity.ts';
 import { IdSchema } from './ids.ts';
@@ -89,8 +90,17 @@ export const ProvisioningSchema = z.object({
   substrate: SubstrateRefSchema.optional(),
   /** The Enrolling wait's Step Functions task token (completed by the first heartbeat). */
   enrol_task_token: z.string().optional(),
+  /** Why the current run started, as a stable code (a teardown's cause). */
+  reason_code: z.enum(['delete_requested', 'lease_expired', 'assignment_revoked']).optional(),
 });
 export type Provisioning = z.infer<typeof ProvisioningSchema>;
+
+/**
+ * How long a provisioned Resource may live. `expires_at` may be moved (POST …/lease) up to
+ * `max_expires_at`, which the assignment's terms fixed at creation (null: no ceiling).
+ */
+export const LeaseSchema = z.object({ expires_at: z.string(), max_expires_at: z.string().nullable() });
+export type Lease = z.infer<typeof LeaseSchema>;
 
 export const ResourceSchema = z.object({
   ...IN_PROJECT,
@@ -107,6 +117,11 @@ export const ResourceSchema = z.object({
   /** The credential handle pinned at creation; teardown uses it even after a revoke. */
   credential_handle: CredentialHandleSchema.optional(),
   provisioning: ProvisioningSchema.optional(),
+  lease: LeaseSchema.optional(),
+  /** The approved assignment the Resource was admitted under. */
+  assignment_id: IdSchema.optional(),
+  /** The assignment whose quota slot the Resource holds; removed when the slot is given back. */
+  quota_slot: IdSchema.optional(),
   bootstrap: BootstrapTokenStateSchema.optional(),
   node: EnrolledNodeSchema.optional(),
   /** Hash of the create request, for Idempotency-Key replays. */
@@ -129,6 +144,8 @@ export const CreateResourceBodySchema = z.discriminatedUnion('origin', [
     blueprint_version_id: IdSchema,
     cloud_credential_id: IdSchema,
     parameters: z.record(z.string(), z.unknown()).optional(),
+    /** Default and ceiling from the assignment's terms; else the stage's default lease. */
+    lease_seconds: z.number().int().min(MIN_LEASE_SECONDS).max(MAX_LEASE_SECONDS).optional(),
   }),
   z.strictObject({
     origin: z.literal('adopted'),
@@ -153,6 +170,7 @@ export const ResourceViewSchema = ResourceSchema.pick({
   updated_at: true,
   blueprint_version_id: true,
   cloud_credential_id: true,
+  lease: true,
 }).extend({
   /** Absent on an adopted Resource: the broker drives no phases for it. */
   provisioning: ProvisioningSchema.pick({
@@ -160,6 +178,7 @@ export const ResourceViewSchema = ResourceSchema.pick({
     provisioned_resource_id: true,
     generation: true,
     reason: true,
+    reason_code: true,
     waiting_on: true,
     deadline: true,
     last_error: true,
@@ -188,12 +207,14 @@ export function resourceView(r: Resource): ResourceView {
     updated_at: r.updated_at,
     ...(r.blueprint_version_id && { blueprint_version_id: r.blueprint_version_id }),
     ...(r.cloud_credential_id && { cloud_credential_id: r.cloud_credential_id }),
+    ...(r.lease && { lease: r.lease }),
     ...(p && {
       provisioning: {
         phase: p.phase,
         provisioned_resource_id: p.provisioned_resource_id,
         generation: p.generation,
         reason: p.reason,
+        ...(p.reason_code && { reason_code: p.reason_code }),
         ...(p.waiting_on && { waiting_on: p.waiting_on }),
         ...(p.deadline && { deadline: p.deadline }),
         ...(p.last_error && { last_error: p.last_error }),
@@ -227,6 +248,7 @@ export interface RunStart {
   fromPhases: readonly Phase[];
   at: string;
   reason: string;
+  reasonCode?: Provisioning['reason_code'];
 }
 
 export interface PhaseChange {
@@ -245,9 +267,11 @@ export interface PhaseChange {
 
 export interface ResourceStore {
   /**
-   * Writes a new Resource, the project's resource counter and the Idempotency-Key's record (when a
-   * key is given) in one transaction. Returns the stored Resource, or the earlier one on a
-   * replay; ConflictError `idempotency_key_reused` when the key came with another body.
+   * Writes a new Resource, the project's resource counter, the Idempotency-Key's record (when a
+   * key is given) and, when the Resource has a `quota_slot`, that assignment's slot, in one
+   * transaction. Returns the stored Resource, or the earlier one on a replay; ConflictError
+   * `idempotency_key_reused` when the key came with another body; `quota_exceeded` (or the
+   * terms' other refusals) when the slot's condition failed.
    */
   create(resource: Resource, idempotency?: { key: string; requestHash: string }): Promise<{ resource: Resource; replayed: boolean }>;
   /** The id an Idempotency-Key reserved, if any (so a replay reuses it). */
@@ -276,6 +300,11 @@ export interface ResourceStore {
     generation: number,
     token: { hash: string; issued_at: string; expires_at: string },
   ): Promise<Resource | undefined>;
+  /**
+   * Moves the lease's `expires_at`, in one write conditioned on the lease read (`seenExpiresAt`)
+   * and on a phase that a lease still governs. Undefined when either moved.
+   */
+  setLease(id: string, expiresAt: string, seenExpiresAt: string, at: string): Promise<Resource | undefined>;
   /** Revokes the bootstrap token and the node's NSK (teardown). */
   revokeCredentials(id: string, at: string): Promise<Resource | undefined>;
   /**

@@ -9,6 +9,8 @@ import type { AssignmentConfig } from '../core/assignments/use-cases.ts';
 import { type AuthConfig, type AuthStore, DEFAULT_SESSION_TTL_SECONDS, DEFAULT_THROTTLE } from '../core/auth/ports.ts';
 import type { CatalogConfig } from '../core/catalog/credentials.ts';
 import type { CatalogStore } from '../core/catalog/store.ts';
+import type { AdmissionConfig } from '../core/admission.ts';
+import type { LeaseTimers } from '../core/lease-timers.ts';
 import type { Orchestrator } from '../core/provisioning.ts';
 import type { ResourceStore } from '../core/resources.ts';
 import type { SubstrateResolvers } from '../core/substrate.ts';
@@ -18,6 +20,7 @@ import type { AccessTokens, CursorSealer, PasswordHasher, TenancyStore } from '.
 import type { Vault } from '../core/vault.ts';
 import { DynamoAssignmentStore } from '../adapters/assignment-store.ts';
 import { DynamoResourceStore } from '../adapters/resource-store.ts';
+import { SchedulerLeaseTimers } from '../adapters/scheduler-lease-timers.ts';
 import { StepFunctionsOrchestrator } from '../adapters/sfn-orchestrator.ts';
 import { HmacBootstrapTokenMinter } from '../adapters/bootstrap-token-minter.ts';
 import { DynamoNodeStore } from '../adapters/node-store.ts';
@@ -42,7 +45,7 @@ export interface HttpConfig {
 }
 
 /** Every use case's settings in one object: each port bag's `config` is its slice of it. */
-export type ApiConfig = AuthConfig & CatalogConfig & AssignmentConfig & EnrolmentConfig & HttpConfig;
+export type ApiConfig = AuthConfig & CatalogConfig & AssignmentConfig & EnrolmentConfig & AdmissionConfig & HttpConfig;
 
 /** The only reading of the environment into settings; handlers and the core see `config`. */
 export function apiConfig(env: ApiEnv): ApiConfig {
@@ -55,6 +58,7 @@ export function apiConfig(env: ApiEnv): ApiConfig {
     throttle: DEFAULT_THROTTLE,
     credentialSecretPrefix: env.CREDENTIAL_SECRET_PREFIX,
     requestTtlSeconds: env.ASSIGNMENT_REQUEST_TTL_SECONDS,
+    defaultLeaseSeconds: env.DEFAULT_LEASE_SECONDS,
     credentialEnv: credentialEnv(env.STAGE),
     publicOrigin: publicUrl.origin,
     secureCookies: publicUrl.protocol === 'https:',
@@ -78,6 +82,7 @@ export interface Deps {
   credentials: CredentialDirectory;
   resources: ResourceStore;
   orchestrator: Orchestrator;
+  leases: LeaseTimers;
   substrateResolvers: SubstrateResolvers;
   bootstrapTokens: BootstrapTokenMinter;
   nodes: NodeStore;
@@ -113,12 +118,27 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
     credentials: credentialDirectory(catalog, clock),
     resources: new DynamoResourceStore(table),
     orchestrator: new StepFunctionsOrchestrator({ provision: env.PROVISION_STATE_MACHINE_ARN, teardown: env.TEARDOWN_STATE_MACHINE_ARN }),
+    leases: leaseTimers(env),
     substrateResolvers: substrateResolvers(vault),
     bootstrapTokens: new HmacBootstrapTokenMinter(vault, env.STAGE),
     nodes: new DynamoNodeStore(table),
     nodeSecrets: new VaultNodeSecrets(vault, env.STAGE),
     enrolmentNotifier: new SfnTaskNotifier(),
     ...overrides,
+  };
+}
+
+/**
+ * The lease timers. A function the deployment gave no lease wiring (a group that starts no
+ * Resource) gets one that refuses, so a missing grant shows as an error, not a lease never enforced.
+ */
+function leaseTimers(env: ApiEnv): LeaseTimers {
+  const { LEASE_SCHEDULE_GROUP: groupName, LEASE_EXPIRY_FUNCTION_ARN: targetArn, LEASE_SCHEDULER_ROLE_ARN: roleArn } = env;
+  if (groupName && targetArn && roleArn) return new SchedulerLeaseTimers({ groupName, targetArn, roleArn });
+  return {
+    arm: async () => {
+      throw new Error('This function has no lease timers configured (LEASE_SCHEDULE_GROUP, LEASE_EXPIRY_FUNCTION_ARN, LEASE_SCHEDULER_ROLE_ARN).');
+    },
   };
 }
 

@@ -18,6 +18,12 @@ export const ApiEnvSchema = z.object({
     .int()
     .positive()
     .default(7 * 24 * 3600),
+  /** The lease of a Resource whose assignment's terms set none (default 7 days). */
+  DEFAULT_LEASE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 24 * 3600),
   /** The phase arcs' state machines; required by the resources group (checked where used). */
   PROVISION_STATE_MACHINE_ARN: z.string().optional(),
   TEARDOWN_STATE_MACHINE_ARN: z.string().optional(),

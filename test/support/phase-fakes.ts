@@ -135,6 +135,11 @@ export class MemoryResources implements TestResources {
     next.updated_at = at;
     return clone(this.keep(next));
   }
+  async setLease(id: string, expiresAt: string, seenExpiresAt: string, at: string) {
+    const r = this.items.get(id);
+    if (!r?.lease || r.lease.expires_at !== seenExpiresAt) return this.refuse();
+    return clone(this.keep({ ...r, lease: { ...r.lease, expires_at: expiresAt }, updated_at: at }));
+  }
   async recordLaunchIntent(id: string, generation: number, substrate: SubstrateRef, at: string) {
     const r = this.items.get(id);
     if (!r?.provisioning || r.provisioning.generation !== generation || r.provisioning.phase !== 'Pending') return this.refuse();

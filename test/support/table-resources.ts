@@ -120,6 +120,9 @@ export class TableResources implements TestResources {
   revokeCredentials(id: string, at: string) {
     return this.store.revokeCredentials(id, at);
   }
+  async setLease(id: string, expiresAt: string, seenExpiresAt: string, at: string) {
+    return this.counted(await this.store.setLease(id, expiresAt, seenExpiresAt, at));
+  }
   async recordLaunchIntent(id: string, generation: number, substrate: SubstrateRef, at: string) {
     return this.counted(await this.store.recordLaunchIntent(id, generation, substrate, at));
   }

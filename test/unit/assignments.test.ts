@@ -52,7 +52,7 @@ describe('credential assignments (allow-all authorizer)', () => {
     const approved = await decide(ports, actorOf(OWNER), a.id, 'approve');
     expect(approved.handle).toEqual({ secret_arn: 'arn:secret', version_id: 'v1' });
     expect(assignmentView(approved, now).materialised).toBe(true);
-    const revoked = await decide(ports, actorOf(OWNER), a.id, 'revoke', 'rotation');
+    const revoked = await decide(ports, actorOf(OWNER), a.id, 'revoke', { reason: 'rotation' });
     expect(assignmentView(revoked, now).materialised).toBe(false);
   });
 
@@ -76,7 +76,7 @@ describe('credential assignments (allow-all authorizer)', () => {
 
   it('lets only one of two concurrent decisions land', async () => {
     const a = await requestAssignment(ports, actorOf(REQUESTER), PROJECT, { cloud_credential_id: CREDENTIAL });
-    const results = await Promise.allSettled([decide(ports, actorOf(OWNER), a.id, 'approve'), decide(ports, actorOf(OWNER), a.id, 'reject', 'race')]);
+    const results = await Promise.allSettled([decide(ports, actorOf(OWNER), a.id, 'approve'), decide(ports, actorOf(OWNER), a.id, 'reject', { reason: 'race' })]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(failed.reason).toMatchObject({ code: 'illegal_transition' });

@@ -1,3 +1,4 @@
+import { MemoryAuditLog, RecordingLeaseTimers } from '../support/lease-fakes.ts';
 import { describe, expect, it } from 'vitest';
 import { AwsSubstrateResolver } from '../../functions/adapters/aws/substrate-resolver.ts';
 import type { Assignment, AssignmentStore } from '../../functions/core/assignments/assignment.ts';
@@ -70,8 +71,11 @@ function world(provider: CloudProvider) {
     resources,
     orchestrator,
     substrateResolvers: { aws: new AwsSubstrateResolver(vault) },
+    leases: new RecordingLeaseTimers(),
+    audit: new MemoryAuditLog(),
     authorizer: allowAll,
     clock,
+    config: { defaultLeaseSeconds: 7 * 24 * 3600 },
   };
   const declare = () =>
     createResource(ports, subjectOf(IDS.REQUESTER), IDS.PROJECT, {

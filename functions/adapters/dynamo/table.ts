@@ -23,7 +23,7 @@ import type { Page } from '../../core/pagination.ts';
 import { TABLE_KEYS } from './table-def.ts';
 
 type Key = { PK: string; SK: string };
-type Item = Record<string, unknown>;
+export type Item = Record<string, unknown>;
 
 const BATCH_GET_LIMIT = 100;
 

@@ -29,6 +29,9 @@ export const ApprovalViewSchema = AssignmentSchema.pick({ id: true, domain_id: t
   ...AssignmentSchema.pick({ created_at: true, expires_at: true, decided_at: true }).shape,
   decided_by_subject: shape.decided_by,
   decision_reason: shape.decision_reason,
+  proposed_terms: shape.proposed_terms,
+  terms: shape.terms,
+  usage: z.object({ live_resources: z.number().int() }),
 });
 export type ApprovalView = z.infer<typeof ApprovalViewSchema>;
 
@@ -47,6 +50,9 @@ export function approvalView(a: Assignment, now: Date): ApprovalView {
     ...(e.decided_at && { decided_at: e.decided_at }),
     ...(e.decided_by && { decided_by_subject: e.decided_by }),
     ...(e.decision_reason && { decision_reason: e.decision_reason }),
+    ...(e.proposed_terms && { proposed_terms: e.proposed_terms }),
+    ...(e.terms && { terms: e.terms }),
+    usage: { live_resources: e.live_resources ?? 0 },
   };
 }
 

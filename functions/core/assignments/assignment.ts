@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IN_PROJECT, pickView, TIMESTAMPS } from '../entity.ts';
 import { IdSchema } from '../ids.ts';
 import type { Page, PageRequest } from '../pagination.ts';
+import { type Terms, TermsSchema } from './terms.ts';
 
 // Two-party credential assignment: a project's deployer requests a cloud credential, and only
 // that credential's owner may grant it; nobody decides their own request.
@@ -33,6 +34,16 @@ export const AssignmentSchema = z.object({
   decided_by: z.string().optional(),
   decision_reason: z.string().optional(),
   handle: CredentialHandleSchema.optional(),
+  /** What the requester asked for; the approver may only narrow it. */
+  proposed_terms: TermsSchema.optional(),
+  /** What the approval granted (absent: no limits). Narrowed later, never widened. */
+  terms: TermsSchema.optional(),
+  /**
+   * Provisioned Resources holding one of this assignment's quota slots: taken in the transaction
+   * that stores a Resource, given back in the one that marks it Deleted (or Failed before it had
+   * a machine). Absent reads as 0.
+   */
+  live_resources: z.number().int().optional(),
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;
 
@@ -44,6 +55,8 @@ export interface AssignmentTransition {
   at: string;
   reason?: string;
   handle?: CredentialHandle;
+  /** What an approval grants. */
+  terms?: Terms;
   notRequestedBy?: string;
 }
 
@@ -66,6 +79,11 @@ export interface AssignmentStore {
   expire(id: string, at: string): Promise<Assignment | undefined>;
   /** The live assignment of a credential in a project, read consistently through its slot. */
   findLive(projectId: string, credentialId: string): Promise<Assignment | undefined>;
+  /**
+   * Replaces an approved assignment's terms, in one write conditioned on the state and on the
+   * terms read (`seenUpdatedAt`), so two narrowings cannot undo each other. Undefined when either moved.
+   */
+  setTerms(id: string, terms: Terms, seenUpdatedAt: string, at: string): Promise<Assignment | undefined>;
 }
 
 export function isExpired(a: Assignment, now: Date): boolean {
@@ -89,11 +107,18 @@ export const AssignmentViewSchema = AssignmentSchema.pick({ id: true, project_id
     decided_at: true,
     decided_by: true,
     decision_reason: true,
+    proposed_terms: true,
+    terms: true,
   }).shape,
+  usage: z.object({ live_resources: z.number().int() }),
 });
 export type AssignmentView = z.infer<typeof AssignmentViewSchema>;
 
 export function assignmentView(a: Assignment, now: Date): AssignmentView {
   const e = effective(a, now);
-  return pickView(AssignmentViewSchema, { ...e, materialised: e.state === 'approved' && e.handle !== undefined });
+  return pickView(AssignmentViewSchema, {
+    ...e,
+    materialised: e.state === 'approved' && e.handle !== undefined,
+    usage: { live_resources: e.live_resources ?? 0 },
+  });
 }

@@ -19,14 +19,20 @@ import {
 } from './assignment.ts';
 import type { AuditEntry, AuditLog } from './audit.ts';
 import type { CredentialDirectory } from './credential-directory.ts';
+import { hasTerms, narrowed, type Terms, TermsSchema } from './terms.ts';
 
 // Request, read, decide (approve, reject, revoke) an assignment, and the handle an approval grants.
 
 export const RequestAssignmentBodySchema = z
-  .strictObject({ cloud_credential_id: IdSchema.optional(), cloud_id: IdSchema.optional() })
+  .strictObject({ cloud_credential_id: IdSchema.optional(), cloud_id: IdSchema.optional(), terms: TermsSchema.optional() })
   .refine((b) => b.cloud_credential_id !== undefined || b.cloud_id !== undefined, 'name cloud_credential_id (or cloud_id)');
 
-export const ReasonBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
+const ReasonSchema = z.string().trim().min(1).max(1000);
+export const ReasonBodySchema = z.strictObject({ reason: ReasonSchema });
+/** Approve: optional terms (narrowing what was proposed) and an optional reason. */
+export const ApproveBodySchema = z.strictObject({ terms: TermsSchema.optional(), reason: ReasonSchema.optional() });
+/** Revoke: a reason, and whether the assignment's running Resources are torn down too. */
+export const RevokeBodySchema = z.strictObject({ reason: ReasonSchema, teardown: z.boolean().optional() });
 
 export interface AssignmentConfig {
   /** How long a request waits for a decision. */
@@ -58,8 +64,8 @@ const assignmentResource = (a: Assignment): AuthzResource => ({
   credentialOwnerId: a.credential_owner_id,
 });
 
-async function audit(
-  ports: AssignmentPorts,
+export async function audit(
+  ports: Pick<AssignmentPorts, 'audit' | 'clock'>,
   actor: Actor,
   a: Pick<Assignment, 'id' | 'domain_id'>,
   action: string,
@@ -115,7 +121,7 @@ export async function requestAssignment(
   ports: AssignmentPorts,
   actor: Actor,
   projectId: string,
-  body: { cloud_credential_id?: string | undefined; cloud_id?: string | undefined },
+  body: { cloud_credential_id?: string | undefined; cloud_id?: string | undefined; terms?: Terms | undefined },
 ): Promise<Assignment> {
   const project = await authorizedProject(ports, actor.subject, projectId, 'deploy');
   const credential = await resolveCredential(ports, body);
@@ -131,6 +137,7 @@ export async function requestAssignment(
     created_at: now.toISOString(),
     updated_at: now.toISOString(),
     expires_at: new Date(now.getTime() + ports.config.requestTtlSeconds * 1000).toISOString(),
+    ...(hasTerms(body.terms) && { proposed_terms: body.terms }),
   };
   await ports.assignments.create(assignment, async (holder) => {
     const current = effective(holder, ports.clock.now());
@@ -169,9 +176,18 @@ export async function getAssignment(ports: AssignmentPorts, subject: AuthzSubjec
  * Decides an assignment. Primary course:
  * 1. the caller may decide it (the credential's owner; never its requester);
  * 2. on approve, the vaulted secret is checked readable and its version pinned as the handle;
- * 3. one conditional write moves the state, refusing self-decisions and lost races in the write.
+ * 3. on approve, the terms granted are the ones proposed, or narrower ones the approver sets
+ *    (422 terms_not_narrower otherwise);
+ * 4. one conditional write moves the state, refusing self-decisions and lost races in the write.
  */
-export async function decide(ports: AssignmentPorts, actor: Actor, id: string, decision: Decision, reason?: string): Promise<Assignment> {
+export async function decide(
+  ports: AssignmentPorts,
+  actor: Actor,
+  id: string,
+  decision: Decision,
+  opts: { reason?: string | undefined; terms?: Terms | undefined } = {},
+): Promise<Assignment> {
+  const { reason } = opts;
   const a = await loadAssignment(ports, id);
   const now = ports.clock.now();
   if (isExpired(a, now)) {
@@ -195,7 +211,11 @@ export async function decide(ports: AssignmentPorts, actor: Actor, id: string, d
   const { from, to } = ASSIGNMENT_TRANSITIONS[decision];
   if (a.state !== from) throw illegal(a, decision);
   let handle: CredentialHandle | undefined;
-  if (decision === 'approve') handle = await materialise(ports, a);
+  let terms: Terms | undefined;
+  if (decision === 'approve') {
+    terms = opts.terms === undefined ? a.proposed_terms : narrowed(a.proposed_terms ?? {}, opts.terms);
+    handle = await materialise(ports, a);
+  }
   const updated = await ports.assignments.transition(a.id, {
     from,
     to,
@@ -203,6 +223,7 @@ export async function decide(ports: AssignmentPorts, actor: Actor, id: string, d
     at: now.toISOString(),
     ...(reason && { reason }),
     ...(handle && { handle }),
+    ...(hasTerms(terms) && { terms }),
     ...(decision !== 'revoke' && { notRequestedBy: actor.subject.userId }),
   });
   if (!updated) {

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { Assignment } from './assignments/assignment.ts';
+import { versionNotAllowed, quotaExceeded } from './assignments/terms.ts';
+import { usableHandle } from './assignments/use-cases.ts';
+import type { AuditLog } from './assignments/audit.ts';
+import type { Clock } from './clock.ts';
+import { BrokerError, UnprocessableError } from './errors.ts';
+import { newId } from './ids.ts';
+import { parameterContext, validateParameters } from './parameters.ts';
+import type { Project } from './tenancy.ts';
+import { type CreateResourceBody, type Lease, type Resource, ResourceViewSchema } from './resources.ts';
+import { resolverFor } from './substrate.ts';
+import type { ProvisioningPorts } from './provisioning.ts';
+
+// Admission: every check a create runs before it spends anything, in one place, so that a create
+// and its dry run cannot disagree. Checks that need nothing written (the blueprint version, its
+// parameters' constraints, the credential's approval, the Cloud's provider, the terms' versions and
+// lease ceiling, the quota as read) are collected here; the quota is then taken atomically with
+// the Resource's write (ResourceStore.create), which re-checks the terms that can change under us.
+
+export interface AdmissionConfig {
+  /** The lease of a Resource whose assignment sets no terms on it (seven days by default). */
+  defaultLeaseSeconds: number;
+}
+
+export const QuotaViewSchema = z.object({ limit: z.number().int().nullable(), live: z.number().int() });
+
+/** A dry run's answer: would the create be admitted, why not, and what it would store. */
+export const CreatePlanViewSchema = z.object({
+  allowed: z.boolean(),
+  reasons: z.array(z.object({ code: z.string(), message: z.string() })),
+  resource: ResourceViewSchema,
+  quota: QuotaViewSchema,
+});
+
+type ProvisionedBody = Extract<CreateResourceBody, { origin: 'provisioned' }>;
+
+export interface Admission {
+  /** The Resource as it would be stored. */
+  resource: Resource;
+  /** Every check that failed, in the order a create answers them (the first is the one it throws). */
+  refusals: BrokerError[];
+  quota: { limit: number | null; live: number };
+}
+
+/** A refusal is data here: a create throws the first, a dry run lists them all. */
+async function check<T>(refusals: BrokerError[], run: () => T | Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof BrokerError)) throw err;
+    refusals.push(err);
+    return undefined;
+  }
+}
+
+function leaseOf(now: Date, seconds: number, ceilingSeconds: number | undefined): Lease {
+  const after = (s: number) => new Date(now.getTime() + s * 1000).toISOString();
+  return { expires_at: after(seconds), max_expires_at: ceilingSeconds === undefined ? null : after(ceilingSeconds) };
+}
+
+/**
+ * Judges a provisioned Resource's create. Authorization on the project comes first (the caller's
+ * business, not a refusal of the plan) and is done by the caller.
+ */
+export async function admitProvisioned(
+  ports: ProvisioningPorts & { config: AdmissionConfig },
+  project: Project,
+  base: Pick<Resource, 'id' | 'project_id' | 'domain_id' | 'kind' | 'created_at' | 'updated_at' | 'created_by'>,
+  body: ProvisionedBody,
+): Promise<Admission> {
+  const refusals: BrokerError[] = [];
+  const now = new Date(base.created_at);
+  const version = await ports.catalog.getVersionById(body.blueprint_version_id);
+  if (!version) refusals.push(new UnprocessableError('blueprint_version_not_found', 'No blueprint version has that id.'));
+  const credential = await ports.credentials.getCredential(body.cloud_credential_id);
+  const cloud = credential && (await ports.catalog.getCloud(credential.cloud_id));
+  const given = body.parameters as Record<string, unknown> | undefined;
+  const parameters =
+    version && (await check(refusals, () => validateParameters(version.parameter_schema, given, cloud ? parameterContext(cloud) : {})));
+  const usable = await check(refusals, () => usableHandle(ports, project.id, body.cloud_credential_id));
+  if (usable) {
+    if (!cloud) refusals.push(new UnprocessableError('cloud_not_found', "The credential's cloud no longer exists."));
+    else await check(refusals, () => resolverFor(ports.substrateResolvers, cloud));
+  }
+  const assignment: Assignment | undefined = usable?.assignment;
+  const terms = assignment?.terms;
+  if (terms?.allowed_blueprint_version_ids && !terms.allowed_blueprint_version_ids.includes(body.blueprint_version_id)) {
+    refusals.push(versionNotAllowed(body.blueprint_version_id));
+  }
+  const ceiling = terms?.max_lease_seconds;
+  const leaseSeconds = body.lease_seconds ?? ceiling ?? ports.config.defaultLeaseSeconds;
+  if (ceiling !== undefined && leaseSeconds > ceiling) {
+    refusals.push(
+      new UnprocessableError(
+        'lease_beyond_terms',
+        `A lease of ${leaseSeconds} s is longer than the ${ceiling} s the assignment's terms allow.`,
+        { max_lease_seconds: ceiling },
+      ),
+    );
+  }
+  const quota = { limit: terms?.max_live_resources ?? null, live: assignment?.live_resources ?? 0 };
+  if (quota.limit !== null && quota.live >= quota.limit) refusals.push(quotaExceeded(quota.limit, quota.live));
+  const at = base.created_at;
+  const resource: Resource = {
+    ...base,
+    origin: 'provisioned',
+    external_ref: base.id,
+    blueprint_id: version?.blueprint_id ?? body.blueprint_version_id,
+    blueprint_version_id: body.blueprint_version_id,
+    cloud_id: credential?.cloud_id ?? '',
+    cloud_credential_id: body.cloud_credential_id,
+    parameters: parameters ?? {},
+    ...(usable && { credential_handle: usable.handle, assignment_id: usable.assignment.id, quota_slot: usable.assignment.id }),
+    lease: leaseOf(now, Math.min(leaseSeconds, ceiling ?? leaseSeconds), ceiling),
+    provisioning: {
+      phase: 'Pending',
+      generation: 1,
+      run: 'provision',
+      provisioned_resource_id: newId(now.getTime()),
+      reason: 'Accepted; waiting for the broker to apply the substrate.',
+      waiting_on: 'substrate-apply',
+      transitions: [{ phase: 'Pending', at }],
+    },
+  };
+  return { resource, refusals, quota };
+}
+
+/** Writes a refused create into the domain's audit trail (the refusal itself stores nothing else). */
+export async function auditRefusal(
+  ports: { audit: AuditLog; clock: Clock },
+  actor: { userId: string; correlationId: string },
+  project: Pick<Project, 'id' | 'domain_id'>,
+  refusal: BrokerError,
+): Promise<void> {
+  const now = ports.clock.now();
+  await ports.audit.append({
+    id: newId(now.getTime()),
+    domain_id: project.domain_id,
+    at: now.toISOString(),
+    actor_subject: actor.userId,
+    action: 'resource.create',
+    target: `projects/${project.id}`,
+    outcome: 'denied',
+    reason: refusal.code,
+    correlation_id: actor.correlationId,
+  });
+}
