@@ -8,6 +8,8 @@ export interface FlagSpec {
   /** Shown in help as `--flag <placeholder>`. */
   placeholder?: string;
   required?: boolean;
+  /** A string flag that may be given more than once; its value is every one given, in order. */
+  multiple?: boolean;
 }
 
 export interface PositionalSpec {
@@ -16,7 +18,7 @@ export interface PositionalSpec {
 }
 
 export interface Args {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | string[] | boolean | undefined>;
   positionals: string[];
 }
 
@@ -44,4 +46,10 @@ export function stringFlag(args: Args, name: string): string | undefined {
 
 export function boolFlag(args: Args, name: string): boolean {
   return args.values[name] === true;
+}
+
+/** Every value of a repeatable flag, in the order given (none: empty). */
+export function listFlag(args: Args, name: string): string[] {
+  const v = args.values[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 }

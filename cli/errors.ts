@@ -16,6 +16,8 @@ export const EXIT = {
   waitFailed: 6,
   /** resource wait: the phase was not reached before --timeout. */
   waitTimeout: 7,
+  /** resource create --dry-run: the broker would refuse the create (the plan says why). */
+  planRefused: 8,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -30,6 +32,7 @@ export const EXIT_CODE_HELP: ReadonlyArray<[ExitCode, string]> = [
   [EXIT.conflict, 'conflict with the current state (409)'],
   [EXIT.waitFailed, 'resource wait: the Resource reached Failed, or can no longer reach the phase'],
   [EXIT.waitTimeout, 'resource wait: timed out'],
+  [EXIT.planRefused, 'resource create --dry-run: the create would be refused (the plan printed says why)'],
 ];
 
 /** A failure plexctl explains in one line and maps to an exit code. */

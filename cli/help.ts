@@ -27,7 +27,7 @@ function flagSyntax(name: string, spec: FlagSpec): string {
 function flagLines(flags: Readonly<Record<string, FlagSpec>>): string[] {
   const rows = Object.entries(flags).map(([name, spec]) => {
     const left = `${spec.short ? `-${spec.short}, ` : '    '}${flagSyntax(name, spec)}`;
-    return [left, `${spec.required ? '(required) ' : ''}${spec.description}`] as const;
+    return [left, `${spec.required ? '(required) ' : ''}${spec.description}${spec.multiple ? ' (repeatable)' : ''}`] as const;
   });
   return aligned(rows);
 }

@@ -49,6 +49,10 @@ export class ApiClient {
     return this.request<T>('POST', path, opts);
   }
 
+  patch<T = unknown>(path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+    return this.request<T>('PATCH', path, opts);
+  }
+
   delete<T = unknown>(path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
     return this.request<T>('DELETE', path, opts);
   }

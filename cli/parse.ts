@@ -81,10 +81,12 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   const name = command.path.join(' ');
   if (wantsHelp) return { kind: 'help', path, command };
   const flags = { ...GLOBAL_FLAGS, ...command.flags };
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const [flag, spec] of Object.entries(flags)) options[flag] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [flag, spec] of Object.entries(flags)) {
+    options[flag] = { type: spec.type, ...(spec.short && { short: spec.short }), ...(spec.multiple && { multiple: true }) };
+  }
 
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  let parsed: { values: Record<string, string | string[] | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (err) {
@@ -119,22 +121,4 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
 function firstSentence(message: string): string {
   const cut = message.indexOf('. ');
   return cut > 0 ? message.slice(0, cut) : message.replace(/\.$/, '');
-}
-
-/** "10m", "90s", "1h30m", "1m30s" or plain seconds → milliseconds. */
-export function parseDuration(text: string, flag: string, command?: string): number {
-  const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
-  let total = 0;
-  let matched = 0;
-  for (const m of trimmed.matchAll(re)) {
-    const n = Number(m[1]);
-    total += m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
-    matched += m[0].length;
-  }
-  if (!trimmed || matched !== trimmed.length || total <= 0) {
-    throw new UsageError(`${flag} takes a duration such as 30s, 10m or 1h30m, not "${text}"`, command);
-  }
-  return total;
 }

@@ -2,37 +2,49 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { STEP_GROUPS, type StepGroup } from '../functions/steps/step-groups.ts';
 
-// Plays Lambda for the Task states: a function ARN names a step group, whose handler module is
-// loaded once and called in process.
+// Plays Lambda for what invokes functions by ARN: the Task states (a function ARN names a step
+// group) and the lease timers (the lease-expiry function). Each handler module is loaded once and
+// called in process.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ACCOUNT = '000000000000';
 
-export function stepFunctionArn(group: StepGroup, region = 'us-east-1'): string {
-  return `arn:aws:lambda:${region}:${ACCOUNT}:function:plexsphere-local-${group}`;
+/** The function the lease timers invoke (infra/constructs/leases.ts deploys the same entry). */
+export const LEASE_EXPIRY = 'lease-expiry';
+
+/** Every local function: one per step group, and the lease-expiry function. */
+export type LocalFunction = StepGroup | typeof LEASE_EXPIRY;
+
+const ENTRIES: Record<LocalFunction, string> = {
+  ...(Object.fromEntries(Object.entries(STEP_GROUPS).map(([group, def]) => [group, def.entry])) as Record<StepGroup, string>),
+  [LEASE_EXPIRY]: 'functions/steps/lease-expiry.handler.ts',
+};
+
+export function stepFunctionArn(fn: LocalFunction, region = 'us-east-1'): string {
+  return `arn:aws:lambda:${region}:${ACCOUNT}:function:plexsphere-local-${fn}`;
 }
 
-type StepHandler = (event: unknown) => Promise<unknown>;
+type Handler = (event: unknown) => Promise<unknown>;
 
 export class LocalStepFunctions {
-  private readonly handlers = new Map<string, Promise<StepHandler>>();
-  readonly invocations: Partial<Record<StepGroup, number>> = {};
+  private readonly handlers = new Map<LocalFunction, Promise<Handler>>();
+  readonly invocations: Partial<Record<LocalFunction, number>> = {};
 
-  private groupOf(arn: string): StepGroup {
+  private functionOf(arn: string): LocalFunction {
     const name = arn.split(':').pop() ?? '';
-    const group = (Object.keys(STEP_GROUPS) as StepGroup[]).find((g) => name === `plexsphere-local-${g}`);
-    if (!group) throw Object.assign(new Error(`No local function ${arn}`), { name: 'Lambda.ResourceNotFoundException' });
-    return group;
+    const fn = (Object.keys(ENTRIES) as LocalFunction[]).find((f) => name === `plexsphere-local-${f}`);
+    if (!fn) throw Object.assign(new Error(`No local function ${arn}`), { name: 'Lambda.ResourceNotFoundException' });
+    return fn;
   }
 
   async invoke(arn: string, input: unknown): Promise<unknown> {
-    const group = this.groupOf(arn);
-    let handler = this.handlers.get(group);
+    const fn = this.functionOf(arn);
+    let handler = this.handlers.get(fn);
     if (!handler) {
-      handler = import(pathToFileURL(resolve(ROOT, STEP_GROUPS[group].entry)).href).then((m: { handler: StepHandler }) => m.handler);
-      this.handlers.set(group, handler);
+      handler = import(pathToFileURL(resolve(ROOT, ENTRIES[fn])).href).then((m: { handler: Handler }) => m.handler);
+      this.handlers.set(fn, handler);
     }
-    this.invocations[group] = (this.invocations[group] ?? 0) + 1;
+    this.invocations[fn] = (this.invocations[fn] ?? 0) + 1;
     return (await handler)(input);
   }
 }

@@ -23,6 +23,7 @@ console.log(`Plexsphere broker (embedded local stack)
   DynamoDB     ${stack.dynamoUrl} (dynalite, data in ${dataDir})
   Secrets      ${stack.secretsUrl}
   EC2          ${stack.ec2Url} (the demo Cloud's endpoint; instances are local node agents)
+  Scheduler    ${stack.schedulerUrl} (lease timers)
   ${seeded}
   Domain ${FIXTURES.domain.name}: DOMAIN_ID=${FIXTURES.domain.id} BINDING_ID=${FIXTURES.binding.id}
   Identities: ${FIXTURES.operator.email}, ${FIXTURES.admin.email} (password "${FIXTURES.devPassword}")

@@ -1,10 +1,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { resetDocumentClient, Table } from '../functions/adapters/dynamo/table.ts';
+import type { Clock } from '../functions/core/clock.ts';
 import { reconcile } from '../functions/core/reconcile.ts';
-import { deps, setDeps } from '../functions/shared/composition.ts';
+import { buildDeps, deps, setDeps } from '../functions/shared/composition.ts';
 import { resetEnvCache } from '../functions/shared/env.ts';
 import { resetStepDeps } from '../functions/shared/step-composition.ts';
 import { STATE_MACHINES, STEP_GROUPS, type StepGroup } from '../functions/steps/step-groups.ts';
@@ -13,8 +15,9 @@ import { type SeedReport, seedFixtures } from '../scripts/seed.ts';
 import { startAgent } from './agent.ts';
 import { ensureTable, startDynamo } from './dynamodb.ts';
 import { startEc2 } from './ec2/service.ts';
-import { LocalStepFunctions, stepFunctionArn } from './functions.ts';
+import { LEASE_EXPIRY, LocalStepFunctions, stepFunctionArn } from './functions.ts';
 import { startGateway } from './gateway.ts';
+import { type LocalScheduler, startScheduler } from './scheduler/api.ts';
 import { startSecretsManager } from './secrets-manager/api.ts';
 import { startStepFunctions, substitute } from './stepfunctions/api.ts';
 
@@ -38,6 +41,11 @@ export interface StackOptions {
   timings?: Partial<typeof LOCAL_TIMINGS>;
   /** Tests only: false boots instances with no node agent (a machine whose node never registers). */
   startAgents?: boolean;
+  /**
+   * Tests only: the time of the lease timers, as the local scheduler fires them and the API
+   * functions (the lease-expiry function among them) judge them. Advance it, then scheduler.wake().
+   */
+  clock?: Clock;
 }
 
 export interface RunningStack {
@@ -47,17 +55,23 @@ export interface RunningStack {
   secretsUrl: string;
   sfnUrl: string;
   ec2Url: string;
+  schedulerUrl: string;
   tableName: string;
   seed: SeedReport;
   gateway: Awaited<ReturnType<typeof startGateway>>['gateway'];
   stats: { stateTransitions: () => number; executionsStarted: () => number; stepInvocations: LocalStepFunctions['invocations']; ec2Requests: () => number };
   ec2: Awaited<ReturnType<typeof startEc2>>;
+  /** The local EventBridge Scheduler: wake() fires every lease timer due by the clock, and resolves once each was delivered once. */
+  scheduler: Pick<LocalScheduler, 'wake' | 'stats'>;
   /** Runs one reconciler pass now. */
   reconcileNow(): Promise<void>;
   close(): Promise<void>;
 }
 
 export const LOCAL_TABLE = 'plexsphere-local';
+/** The lease timers' schedule group, and the role Scheduler would assume to invoke the lease-expiry function. */
+export const LOCAL_LEASE_GROUP = 'plexsphere-local-leases';
+const LOCAL_LEASE_ROLE = 'arn:aws:iam::000000000000:role/plexsphere-local-lease-scheduler';
 // Local runs keep the arcs brisk; AWS deployments use the schema's defaults.
 const LOCAL_TIMINGS = { SubstratePollSeconds: '1', DrainPollSeconds: '1', EnrolTimeoutSeconds: '300' };
 
@@ -74,6 +88,12 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const secrets = await startSecretsManager({ dataDir: join(opts.dataDir, 'secrets') });
   const lambdas = new LocalStepFunctions();
   const sfn = await startStepFunctions({ invokeTask: (arn, input) => lambdas.invoke(arn, input) });
+  // Scheduler hands a Lambda target its Input as the event.
+  const scheduler = await startScheduler({
+    dataDir: join(opts.dataDir, 'scheduler'),
+    ...(opts.clock && { clock: opts.clock }),
+    invoke: (target) => lambdas.invoke(target.Arn, JSON.parse(target.Input ?? '{}')),
+  });
   const ec2 = await startEc2({
     dataDir: join(opts.dataDir, 'ec2'),
     acceptedKeys: [{ accessKeyId: DEMO_CREDENTIAL_KEYS.access_key_id }],
@@ -94,6 +114,10 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SFN: sfn.url,
+    AWS_ENDPOINT_URL_SCHEDULER: scheduler.url,
+    LEASE_SCHEDULE_GROUP: LOCAL_LEASE_GROUP,
+    LEASE_EXPIRY_FUNCTION_ARN: stepFunctionArn(LEASE_EXPIRY),
+    LEASE_SCHEDULER_ROLE_ARN: LOCAL_LEASE_ROLE,
     LOCAL_EC2_ENDPOINT: ec2.url,
     STAGE: 'local',
     TABLE_NAME: LOCAL_TABLE,
@@ -105,7 +129,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     LAUNCH_GRACE_SECONDS: '10',
     ...opts.env,
   });
-  const [, machines] = await Promise.all([ensureTable(dynamo.url, LOCAL_TABLE), createStateMachines(sfn.url, { ...LOCAL_TIMINGS, ...opts.timings })]);
+  const [, machines] = await Promise.all([
+    ensureTable(dynamo.url, LOCAL_TABLE),
+    createStateMachines(sfn.url, { ...LOCAL_TIMINGS, ...opts.timings }),
+    ensureScheduleGroup(scheduler.url, LOCAL_LEASE_GROUP),
+  ]);
   Object.assign(process.env, { PROVISION_STATE_MACHINE_ARN: machines.provision, TEARDOWN_STATE_MACHINE_ARN: machines.teardown });
   // A stack started again in this process has new endpoints: no client may keep the old one.
   resetDocumentClient();
@@ -114,7 +142,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   // PUBLIC_URL needs the bound port, so it is set before any function first runs.
   process.env.PUBLIC_URL = opts.env?.PUBLIC_URL ?? gw.url;
   resetEnvCache();
-  setDeps(undefined);
+  setDeps(opts.clock && buildDeps(undefined, { clock: opts.clock }));
   resetStepDeps();
 
   const reconcileNow = async () => {
@@ -142,10 +170,12 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     secretsUrl: secrets.url,
     sfnUrl: sfn.url,
     ec2Url: ec2.url,
+    schedulerUrl: scheduler.url,
     tableName: LOCAL_TABLE,
     seed,
     gateway: gw.gateway,
     ec2,
+    scheduler: { wake: () => scheduler.wake(), stats: scheduler.stats },
     stats: {
       stateTransitions: () => sfn.stats.stateTransitions,
       executionsStarted: () => sfn.stats.executionsStarted,
@@ -157,7 +187,9 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       clearTimeout(timer);
       timer = undefined;
       await pass;
-      // Agents first (they call the gateway), then the engines, then storage.
+      // The timers first (a delivery in flight finishes), agents next (they call the gateway), then
+      // the engines, then storage.
+      await scheduler.close();
       await ec2.close();
       await sfn.close();
       await gw.close();
@@ -167,6 +199,18 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       resetStepDeps();
     },
   };
+}
+
+/** Creates the lease timers' schedule group, as the CDK app does; a restart finds it there. */
+async function ensureScheduleGroup(url: string, name: string): Promise<void> {
+  const client = new SchedulerClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await client.send(new CreateScheduleGroupCommand({ Name: name }));
+  } catch (err) {
+    if ((err as { name?: unknown }).name !== 'ConflictException') throw err;
+  } finally {
+    client.destroy();
+  }
 }
 
 /** Creates both state machines from the one set of ASL files, substituted as CDK would. */

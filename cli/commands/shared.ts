@@ -80,8 +80,8 @@ export function idArg(noun: Noun): PositionalSpec[] {
   return [{ name: `${noun.words.at(-1)}-id`, description: `the ${noun.label}` }];
 }
 
-/** `<noun> get <id>`: fetch one and show it. */
-export function getCommand<T>(noun: Noun, summary: string, render: (item: T) => string, examples?: readonly string[]): Command {
+/** `<noun> get <id>`: fetch one and show it (as of `now`, for what counts down, like a lease). */
+export function getCommand<T>(noun: Noun, summary: string, render: (item: T, now: Date) => string, examples?: readonly string[]): Command {
   return {
     path: [...noun.words, 'get'],
     summary,
@@ -89,7 +89,7 @@ export function getCommand<T>(noun: Noun, summary: string, render: (item: T) => 
     ...(examples && { examples }),
     async run(ctx, args) {
       const item = (await ctx.api().get<T>(`${noun.endpoint}/${seg(args.positionals[0] ?? '')}`)).body;
-      return result(item, render(item));
+      return result(item, render(item, new Date(ctx.now())));
     },
   };
 }

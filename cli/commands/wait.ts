@@ -3,8 +3,8 @@
 import type { Phase } from '../../functions/core/resources.ts';
 import { type Command, stringFlag } from '../command.ts';
 import type { Stream } from '../context.ts';
+import { parseDuration } from '../duration.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
-import { parseDuration } from '../parse.ts';
 import { duration, json } from '../render.ts';
 import type { ResourceView } from './resources.ts';
 import { result, seg } from './shared.ts';

@@ -22,9 +22,9 @@ const ATTEMPTS = 3;
  * 2. the Resource is provisioned and not yet tearing down (409 resource_not_leasable);
  * 3. the new end is at least a minute away (422 lease_too_short) and not past `max_expires_at`
  *    (422 lease_beyond_terms);
- * 4. the timer is armed for the earlier of the old and new ends, the lease written (conditioned on
- *    the end read), then the timer armed for the new end: whichever step is lost, the timer fires
- *    no later than the stored end, and an early firing re-arms itself (expireLease).
+ * 4. a shorter lease arms its timer before the write, a longer one after it (the write is
+ *    conditioned on the end read): whichever step is lost, the timer fires no later than the
+ *    stored end, and an early firing re-arms itself (expireLease).
  */
 export async function moveLease(ports: ProvisioningPorts, subject: AuthzSubject, id: string, expiresAt: string): Promise<Resource> {
   for (let attempt = 1; ; attempt++) {
@@ -50,11 +50,11 @@ export async function moveLease(ports: ProvisioningPorts, subject: AuthzSubject,
         { max_expires_at: lease.max_expires_at },
       );
     }
-    const next = wanted.toISOString();
-    await ports.leases.arm(id, new Date(Math.min(wanted.getTime(), Date.parse(lease.expires_at))));
-    const updated = await ports.resources.setLease(id, next, lease.expires_at, now.toISOString());
+    const extends_ = wanted.getTime() > Date.parse(lease.expires_at);
+    if (!extends_) await ports.leases.arm(id, wanted);
+    const updated = await ports.resources.setLease(id, wanted.toISOString(), lease.expires_at, now.toISOString());
     if (updated) {
-      if (next !== lease.expires_at) await ports.leases.arm(id, wanted);
+      if (extends_) await ports.leases.arm(id, wanted);
       return updated;
     }
     if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'The Resource kept changing; read it again and retry.');

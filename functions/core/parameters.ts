@@ -1,20 +1,35 @@
-import type { BlueprintParameter } from './catalog/parameter-schema.ts';
+import { type Cloud, cloudRegions } from './catalog/clouds.ts';
+import {
+  type BlueprintParameter,
+  constraintBreach,
+  isOfType,
+  type ParameterContext,
+  type ParameterValue,
+} from './catalog/parameter-schema.ts';
 import type { FieldError } from './errors.ts';
 import { UnprocessableError } from './errors.ts';
 
-type Value = string | number | boolean;
+export type { ParameterContext } from './catalog/parameter-schema.ts';
 
-function matches(type: BlueprintParameter['type'], value: unknown): value is Value {
-  if (type === 'boolean') return typeof value === 'boolean';
-  // Safe integers only: a larger one (1e200) is not exactly representable, and DynamoDB (through
-  // the document client) refuses it, so it must be refused here, before anything is written.
-  if (type === 'integer') return typeof value === 'number' && Number.isSafeInteger(value);
-  return typeof value === 'string';
+/** One refused parameter: the wire's path and message, and which parameter and why, for people. */
+export interface ParameterError extends FieldError {
+  name: string;
+  reason: string;
+}
+
+function refused(name: string, message: string): ParameterError {
+  return { path: `parameters.${name}`, message, name, reason: `Parameter "${name}" ${message}.` };
+}
+
+/** What the values of a Resource on `cloud` are checked against. */
+export function parameterContext(cloud: Cloud): ParameterContext {
+  return { cloudRegions: cloudRegions(cloud) };
 }
 
 /**
  * Validates a Resource's parameters against its blueprint version's schema and fills defaults.
- * Every problem is reported at once, each with its field path.
+ * Every refused parameter is reported at once, each once (its first problem), with its path. A
+ * parameter drawing its values from the cloud's regions needs them in `context`.
  *
  * Names are looked up as own properties only (a parameter named `constructor` or `toString` must
  * not read an inherited function when it is not supplied) and the result is built from a Map
@@ -24,36 +39,38 @@ function matches(type: BlueprintParameter['type'], value: unknown): value is Val
 export function validateParameters(
   schema: readonly BlueprintParameter[],
   given: Record<string, unknown> | undefined,
-): Record<string, Value> {
-  const errors: FieldError[] = [];
+  context: ParameterContext = {},
+): Record<string, ParameterValue> {
+  const errors: ParameterError[] = [];
   const input = given ?? {};
-  const out = new Map<string, Value>();
+  const out = new Map<string, ParameterValue>();
   const declared = new Map(schema.map((p) => [p.name, p]));
   for (const name of Object.keys(input)) {
-    if (!declared.has(name)) errors.push({ path: `parameters.${name}`, message: 'is not a parameter of this blueprint version' });
+    if (!declared.has(name)) errors.push(refused(name, 'is not a parameter of this blueprint version'));
   }
   for (const param of schema) {
-    const value = Object.hasOwn(input, param.name) ? input[param.name] : undefined;
-    if (value === undefined || value === null) {
-      if (param.default !== undefined) out.set(param.name, param.default);
-      else if (param.required) errors.push({ path: `parameters.${param.name}`, message: `is required (${param.type})` });
+    const supplied = Object.hasOwn(input, param.name) ? input[param.name] : undefined;
+    const value = supplied ?? param.default;
+    if (value === undefined) {
+      if (param.required) errors.push(refused(param.name, `is required (${param.type})`));
       continue;
     }
-    if (!matches(param.type, value)) {
+    if (!isOfType(param.type, value)) {
       const expected =
         param.type === 'integer' ? `an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}` : `a ${param.type}`;
-      errors.push({ path: `parameters.${param.name}`, message: `must be ${expected}` });
+      errors.push(refused(param.name, `must be ${expected}`));
       continue;
     }
-    out.set(param.name, value);
+    // Defaults too: one drawn from the cloud's regions is known to fit only once the cloud is.
+    const breach = constraintBreach(param, value, context);
+    if (breach) errors.push(refused(param.name, breach));
+    else out.set(param.name, value);
   }
   if (errors.length) {
     throw new UnprocessableError(
       'invalid_parameters',
       `The parameters do not match the blueprint version: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
-      {
-        errors,
-      },
+      { errors },
     );
   }
   return Object.fromEntries(out);

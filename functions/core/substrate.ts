@@ -32,6 +32,8 @@ export interface Substrate {
   /** Machines carrying the Resource's tag, whatever their state (includes launches still in flight). */
   findByResource(target: unknown, resourceId: string): Promise<Machine[]>;
   terminate(target: unknown, instanceIds: string[]): Promise<void>;
+  /** The account that owns an image; undefined when the cloud does not know it or does not show it to this account. */
+  imageOwner(target: unknown, imageId: string): Promise<string | undefined>;
 }
 
 /** What a resolver reads to plan a Resource's machines. */
@@ -54,6 +56,8 @@ export interface SubstratePlan {
   machine: Record<string, unknown>;
   /** How plexd gets onto the machine. */
   install: InstallRecipe;
+  /** An image the Resource's parameters chose: launched only when one of `allowedOwners` owns it. */
+  image?: { id: string; allowedOwners: readonly string[] };
 }
 
 export interface SubstrateRefusal {

@@ -27,6 +27,10 @@ export const ApiEnvSchema = z.object({
   /** The phase arcs' state machines; required by the resources group (checked where used). */
   PROVISION_STATE_MACHINE_ARN: z.string().optional(),
   TEARDOWN_STATE_MACHINE_ARN: z.string().optional(),
+  /** The lease timers (EventBridge Scheduler): set for the functions that arm one (resources, lease expiry). */
+  LEASE_SCHEDULE_GROUP: z.string().min(1).optional(),
+  LEASE_EXPIRY_FUNCTION_ARN: z.string().min(1).optional(),
+  LEASE_SCHEDULER_ROLE_ARN: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;

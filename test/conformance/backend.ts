@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -16,6 +17,7 @@ export interface Backend {
   secretsEndpoint: string;
   ec2Endpoint: string;
   sfnEndpoint: string;
+  schedulerEndpoint: string;
   region: string;
   /** Keys the backend's EC2 accepts: our local EC2 only the demo credential's, moto any. */
   ec2Credentials: { accessKeyId: string; secretAccessKey: string };
@@ -47,6 +49,10 @@ export function secretsClient(backend: Backend): SecretsManagerClient {
 
 export function sfnClient(backend: Backend): SFNClient {
   return new SFNClient({ endpoint: backend.sfnEndpoint, region: backend.region, credentials: CREDENTIALS });
+}
+
+export function schedulerClient(backend: Backend): SchedulerClient {
+  return new SchedulerClient({ endpoint: backend.schedulerEndpoint, region: backend.region, credentials: CREDENTIALS });
 }
 
 /** The SDK settings of a conformance test process: ensureTable and friends take region and keys from here. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { startDynamo } from '../../local/dynamodb.ts';
 import { startEc2 } from '../../local/ec2/service.ts';
+import { startScheduler } from '../../local/scheduler/api.ts';
 import { startSecretsManager } from '../../local/secrets-manager/api.ts';
 import { startStepFunctions } from '../../local/stepfunctions/api.ts';
 import { DEMO_CLOUD_REGION, DEMO_CREDENTIAL_KEYS } from '../../scripts/seed-catalog.ts';
@@ -11,7 +12,7 @@ import { type Backend, useBackendEnv } from './backend.ts';
 import { CONFORMANCE_SUITES } from './suites/index.ts';
 
 // The conformance suites against the embedded local cloud: dynalite, and our Secrets Manager,
-// EC2 and Step Functions emulators. moto.test.ts runs the same suites against moto.
+// EC2, Step Functions and Scheduler emulators. moto.test.ts runs the same suites against moto.
 
 let backend: Backend | undefined;
 const closers: Array<() => Promise<void>> = [];
@@ -36,12 +37,21 @@ beforeAll(async () => {
     },
   });
   closers.push(() => sfn.close());
+  // Nothing fires here: moto never does, so what is compared is what the schedules say.
+  const scheduler = await startScheduler({
+    dataDir: join(dataDir, 'scheduler'),
+    invoke: async () => {
+      throw new Error('no schedule fires in the conformance suites');
+    },
+  });
+  closers.push(() => scheduler.close());
   backend = {
     name: 'local',
     dynamoEndpoint: dynamo.url,
     secretsEndpoint: secrets.url,
     ec2Endpoint: ec2.url,
     sfnEndpoint: sfn.url,
+    schedulerEndpoint: scheduler.url,
     region: DEMO_CLOUD_REGION,
     ec2Credentials: { accessKeyId: DEMO_CREDENTIAL_KEYS.access_key_id, secretAccessKey: DEMO_CREDENTIAL_KEYS.secret_access_key },
   };

@@ -20,6 +20,7 @@ beforeAll(async () => {
     secretsEndpoint: moto.url,
     ec2Endpoint: moto.url,
     sfnEndpoint: moto.url,
+    schedulerEndpoint: moto.url,
     region: 'us-east-1',
     ec2Credentials: { accessKeyId: 'AKIACONFORMANCE00001', secretAccessKey: 'conformance' },
   };

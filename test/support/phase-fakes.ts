@@ -11,6 +11,7 @@ import {
   type PhaseChange,
   type Provisioning,
   type Resource,
+  type RunStart,
   type SubstrateRef,
 } from '../../functions/core/resources.ts';
 import type { Machine, MachineState, Substrate } from '../../functions/core/substrate.ts';
@@ -104,7 +105,7 @@ export class MemoryResources implements TestResources {
     const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
     return clone(this.keep({ ...r, provisioning: { ...r.provisioning, ...defined }, updated_at: at }));
   }
-  async startRun(id: string, change: { expectedGeneration: number; run: 'provision' | 'teardown'; phase: Phase; fromPhases: readonly Phase[]; at: string; reason: string }) {
+  async startRun(id: string, change: RunStart) {
     const r = this.items.get(id);
     const p = r?.provisioning;
     if (!r || !p || p.generation !== change.expectedGeneration || !change.fromPhases.includes(p.phase)) return this.refuse();
@@ -115,6 +116,7 @@ export class MemoryResources implements TestResources {
       run: change.run,
       phase: change.phase,
       reason: change.reason,
+      ...(change.reasonCode && { reason_code: change.reasonCode }),
       transitions: moves ? [...p.transitions, { phase: change.phase, at: change.at }] : p.transitions,
     };
     delete next.enrol_task_token;

@@ -4,6 +4,7 @@ import { formatNskBearer } from '../../functions/core/enrolment/node-auth.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { enrollingResource, heartbeatBody, wireguardKey } from './nodes.ts';
 import { type Catalog, approvedProject, createResource, issueCredential, seededCatalog, untilPhase } from './resources.ts';
+import { governanceCases, mergeCases } from './governance-route-cases.ts';
 import { signInSession } from './sign-in.ts';
 import { type ApiResponse, startTestStack, type TestStack } from './stack.ts';
 
@@ -78,9 +79,9 @@ export function journeyCases(j: Journey) {
   };
   const newCloud = () => created(call('operator', 'POST', '/v1/clouds', cloudBody()));
   /** A fresh credential, so the journey project can hold one more live assignment of it. */
-  const requested = async (project = projectId) => {
+  const requested = async (project = projectId, terms?: Record<string, unknown>) => {
     const credentialId = await issueCredential(stack, DEMO_KEYS);
-    return created(call('admin', 'POST', `/v1/projects/${project}/credential-assignments`, { cloud_credential_id: credentialId }));
+    return created(call('admin', 'POST', `/v1/projects/${project}/credential-assignments`, { cloud_credential_id: credentialId, ...(terms && { terms }) }));
   };
   const approved = async () => {
     const id = await requested();
@@ -116,7 +117,7 @@ export function journeyCases(j: Journey) {
   const ok = (name: string, status: number, run: () => Promise<ApiResponse>): Case => ({ name, status, run });
   const err = ok;
 
-  const cases: Record<string, Case[]> = {
+  const routeCases: Record<string, Case[]> = {
     'GET /v1/auth/idp-bindings': [
       ok('the domain’s bindings', 200, () => call(null, 'GET', `/v1/auth/idp-bindings?domain_id=${DOMAIN}`)),
       err('a malformed domain id', 400, () => call(null, 'GET', '/v1/auth/idp-bindings?domain_id=nope')),
@@ -387,5 +388,6 @@ export function journeyCases(j: Journey) {
       ),
     ],
   };
+  const cases = mergeCases(routeCases, governanceCases({ call, created, requested, resourceBody, projectId, unknownId: UNKNOWN_ID }));
   return { cases, call, asNode, created, fresh, requested, approved };
 }

@@ -23,19 +23,34 @@ export const MachineTemplateSchema = z.object({
   instance_type: z.string().default('t3.micro'),
   recipe: z.enum(['cloudless', 'plexd-download']).default('cloudless'),
   plexd_url: z.string().optional(),
+  /**
+   * The accounts whose AMIs a Resource's `ami` parameter may name (checked with DescribeImages
+   * before the launch). Absent: no AMI chosen by a parameter is launched.
+   */
+  allowed_image_owners: z.array(z.string().regex(/^\d{12}$/)).optional(),
 });
 export type MachineTemplate = z.infer<typeof MachineTemplateSchema>;
 
-export function machineTemplate(template: string | undefined, parameters: Record<string, string | number | boolean> = {}): MachineTemplate {
+type Parameters = Record<string, string | number | boolean>;
+
+/** A non-empty string parameter, or undefined. */
+function text(parameters: Parameters, name: string): string | undefined {
+  const value = parameters[name];
+  return typeof value === 'string' && value ? value : undefined;
+}
+
+export function machineTemplate(template: string | undefined, parameters: Parameters = {}): MachineTemplate {
   const base = MachineTemplateSchema.parse(template ? JSON.parse(template) : {});
   // Parameters named like the template's knobs override it (the aws-ec2-instance blueprint's).
+  const ssm = text(parameters, 'ssmParameterName');
+  const ami = text(parameters, 'ami');
+  const instanceType = text(parameters, 'instanceType');
   return {
     ...base,
     // An AMI id wins; else an SSM parameter that names one, which EC2 resolves at launch.
-    ...(typeof parameters.ssmParameterName === 'string' &&
-      parameters.ssmParameterName && { image_id: `resolve:ssm:${parameters.ssmParameterName}` }),
-    ...(typeof parameters.ami === 'string' && parameters.ami && { image_id: parameters.ami }),
-    ...(typeof parameters.instanceType === 'string' && { instance_type: parameters.instanceType }),
+    ...(ssm && { image_id: `resolve:ssm:${ssm}` }),
+    ...(ami && { image_id: ami }),
+    ...(instanceType && { instance_type: instanceType }),
   };
 }
 
@@ -63,8 +78,9 @@ export class AwsSubstrateResolver implements SubstrateResolver {
     const secret = await this.vault.read(credential.secret_arn, credential.version_id);
     const keys = awsKeysFromSecret(secret.value);
     const target: SubstrateTarget = {
-      region: typeof parameters.region === 'string' ? parameters.region : endpoint.region,
+      region: text(parameters, 'region') ?? endpoint.region,
       ...(endpoint.url && { endpoint: endpoint.url }),
+      secretRef: { arn: credential.secret_arn, versionId: credential.version_id },
       credentials: {
         accessKeyId: keys.access_key_id,
         secretAccessKey: keys.secret_access_key,
@@ -72,12 +88,16 @@ export class AwsSubstrateResolver implements SubstrateResolver {
       },
     };
     const template = machineTemplate(version?.template, parameters);
+    // An AMI the Resource chose is vouched for by its owner; an SSM public parameter (or the
+    // version's own image) is not the Resource's choice of account.
+    const chosenAmi = text(parameters, 'ami');
     return {
       provider: 'aws',
       region: target.region,
       target,
       machine: { imageId: template.image_id, instanceType: template.instance_type },
       install: recipeFor(template),
+      ...(chosenAmi && { image: { id: chosenAmi, allowedOwners: template.allowed_image_owners ?? [] } }),
     };
   }
 }

@@ -7,7 +7,14 @@ import { pickView, TIMESTAMPS } from '../entity.ts';
 import { found, InvalidInputError } from '../errors.ts';
 import { IdSchema, newId } from '../ids.ts';
 import type { Page, PageRequest } from '../pagination.ts';
-import { CloudProviderSchema, type CloudProvider, ENDPOINT_SCHEMAS, REGION_DEFAULTS_SCHEMAS } from './provider-keys.ts';
+import {
+  AwsEndpointSchema,
+  AwsRegionDefaultsSchema,
+  CloudProviderSchema,
+  type CloudProvider,
+  ENDPOINT_SCHEMAS,
+  REGION_DEFAULTS_SCHEMAS,
+} from './provider-keys.ts';
 import { CatalogSlugSchema, DisplayNameSchema, field, type Input, JsonObjectSchema, mayManage, mayRead } from './shared.ts';
 import { StorableJsonObjectSchema } from './storable-json.ts';
 
@@ -71,6 +78,18 @@ function checkEndpoint(provider: CloudProvider, endpoint: Record<string, unknown
 function checkRegionDefaults(provider: CloudProvider, regionDefaults: Record<string, unknown>): Record<string, unknown> {
   field(REGION_DEFAULTS_SCHEMAS[provider], regionDefaults, 'region_defaults', 'invalid_cloud_region_defaults');
   return regionDefaults;
+}
+
+/**
+ * The regions Resources on the cloud may run in: for aws, `region_defaults.allowed_regions` when
+ * set, else the endpoint's region. Other providers declare none yet.
+ */
+export function cloudRegions(cloud: Pick<Cloud, 'provider' | 'endpoint' | 'region_defaults'>): string[] {
+  if (cloud.provider !== 'aws') return [];
+  const allowed = AwsRegionDefaultsSchema.safeParse(cloud.region_defaults).data?.allowed_regions;
+  if (allowed) return allowed;
+  const endpoint = AwsEndpointSchema.safeParse(cloud.endpoint);
+  return endpoint.success ? [endpoint.data.region] : [];
 }
 
 /**

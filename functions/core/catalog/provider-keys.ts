@@ -17,8 +17,17 @@ export const ENDPOINT_SCHEMAS: Record<CloudProvider, z.ZodType> = {
   aws: AwsEndpointSchema,
   azure: z.looseObject({ url: HttpUrlSchema.optional() }),
 };
+/** `allowed_regions`: where Resources on the cloud may run (a blueprint's cloud-region parameter); else the endpoint's region. */
+export const AwsRegionDefaultsSchema = z.looseObject({
+  region: AwsRegionSchema.optional(),
+  allowed_regions: z
+    .array(AwsRegionSchema)
+    .min(1, 'must list at least one region')
+    .refine((r) => new Set(r).size === r.length, 'must not repeat a region')
+    .optional(),
+});
 export const REGION_DEFAULTS_SCHEMAS: Record<CloudProvider, z.ZodType> = {
-  aws: z.looseObject({ region: AwsRegionSchema.optional() }),
+  aws: AwsRegionDefaultsSchema,
   azure: z.looseObject({}),
 };
 

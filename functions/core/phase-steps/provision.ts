@@ -1,15 +1,47 @@
+import type { BlueprintVersion } from '../catalog/blueprints.ts';
 import { isEnrolled } from '../enrolment/heartbeat.ts';
-import { PROJECT_TAG, RESOURCE_TAG } from '../substrate.ts';
+import { UnprocessableError } from '../errors.ts';
+import { parameterContext, validateParameters } from '../parameters.ts';
+import type { ErrorInfo, Resource } from '../resources.ts';
+import { PROJECT_TAG, RESOURCE_TAG, type SubstratePlan } from '../substrate.ts';
 import { renderCloudInit } from '../user-data.ts';
 import type { StepInput, StepOutcome, StepPorts, SubstratePorts, TaskCallbacks, TokenMinter } from './config.ts';
 import { current, done, later, pastDeadline, substratePlan, superseded } from './run.ts';
 
 // The provision arc: Pending → Provisioning → Enrolling → Ready.
 
+/** The stored parameters against the version's constraints and the Cloud as it is now; a refusal, or undefined. */
+async function parameterRefusal(ports: StepPorts, r: Resource, version: BlueprintVersion | undefined): Promise<ErrorInfo | undefined> {
+  const cloud = version && r.cloud_id ? await ports.catalog.getCloud(r.cloud_id) : undefined;
+  if (!version || !cloud) return undefined; // nothing to check against; planning reports a missing cloud
+  try {
+    validateParameters(version.parameter_schema, r.parameters, parameterContext(cloud));
+    return undefined;
+  } catch (err) {
+    if (err instanceof UnprocessableError) return { code: err.code, message: err.message };
+    throw err;
+  }
+}
+
+/** An image the parameters chose must belong to an owner the version allows. */
+async function imageRefusal(ports: SubstratePorts, plan: SubstratePlan): Promise<ErrorInfo | undefined> {
+  if (!plan.image) return undefined;
+  const { id, allowedOwners } = plan.image;
+  const owner = await ports.substrate.imageOwner(plan.target, id);
+  if (owner && allowedOwners.includes(owner)) return undefined;
+  const allowed = `this blueprint version allows images of ${allowedOwners.join(', ') || 'no account'} only`;
+  return {
+    code: 'image_owner_not_allowed',
+    message: owner ? `Image ${id} belongs to account ${owner}; ${allowed}.` : `Image ${id} is not visible to the credential's account; ${allowed}.`,
+  };
+}
+
 /**
  * Pending → Provisioning: the pinned credential resolves, a bootstrap token is minted and bound
  * to the Resource, and the machine is launched (idempotent through its client token, tagged with
- * the Resource id at creation).
+ * the Resource id at creation). Before anything is written, the parameters are checked again
+ * (defence in depth: a Resource written past the API, a Cloud whose regions narrowed since) and so
+ * is the owner of an image they chose; a refusal fails the run without launching.
  */
 export async function applySubstrate(ports: StepPorts & SubstratePorts & { minter: TokenMinter }, input: StepInput): Promise<StepOutcome> {
   const r = await current(ports, input, ['Pending', 'Provisioning', 'Enrolling']);
@@ -17,7 +49,11 @@ export async function applySubstrate(ports: StepPorts & SubstratePorts & { minte
   if (!r || !p) return superseded;
   if (p.phase !== 'Pending') return done; // a resumed run: the machine was launched already
   const version = r.blueprint_version_id ? await ports.catalog.getVersionById(r.blueprint_version_id) : undefined;
+  const badParameters = await parameterRefusal(ports, r, version);
+  if (badParameters) return { status: 'failed', error: badParameters };
   const plan = await substratePlan(ports, r, version);
+  const badImage = await imageRefusal(ports, plan);
+  if (badImage) return { status: 'failed', error: badImage };
   // Deterministic for this Resource: a retried step renders the same user data, which the
   // launch's client-token idempotency requires.
   const { token, hash } = await ports.minter.mint({ projectId: r.project_id, resourceId: r.id, salt: p.provisioned_resource_id });

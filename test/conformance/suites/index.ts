@@ -2,9 +2,11 @@ import type { ConformanceSuite } from '../backend.ts';
 import { assignmentStoreSuite, auditLogSuite } from './assignments-audit.ts';
 import { authStoreSuite } from './auth.ts';
 import { ec2SubstrateSuite } from './ec2-substrate.ts';
+import { leaseTimersSuite } from './lease-timers.ts';
 import { peerSnapshotSuite } from './peer-snapshot.ts';
 import { resourceStoreSuite, nodeStoreSuite } from './resources-nodes.ts';
 import { secretsVaultSuite } from './secrets-vault.ts';
+import { quotaSlotsSuite } from './quota-slots.ts';
 import { storeRaces } from './store-races.ts';
 import { stateMachinesSuite } from './state-machines.ts';
 import { tableSuite } from './table.ts';
@@ -26,8 +28,10 @@ export const CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   nodeStoreSuite,
   peerSnapshotSuite,
   storeRaces,
+  quotaSlotsSuite,
   authStoreSuite,
   secretsVaultSuite,
   ec2SubstrateSuite,
   stateMachinesSuite,
+  leaseTimersSuite,
 ];

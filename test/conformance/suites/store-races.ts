@@ -12,38 +12,13 @@ import { type Resource, ResourceSchema } from '../../../functions/core/resources
 import type { Project } from '../../../functions/core/tenancy.ts';
 import { type Backend, type ConformanceSuite, dynamoClient, freshTable } from '../backend.ts';
 import { AT, assignment, LATER, project, rejectionOf, resource } from '../fixtures.ts';
+import { contend, tally, values } from './contention.ts';
 
 // Each invariant that spans items is one TransactWriteItems. Many writers race for it at once,
 // and exactly one may win; every loser leaves nothing behind. Against a backend that ignored a
 // transaction's conditions (or applied half of one), these fail: two winners, or debris.
 
 const RACERS = 8;
-
-/**
- * Runs the contenders all at once, except on moto: its TransactWriteItems keeps a deep copy of the
- * whole table and puts it back when a condition fails, with no lock, so a failing transaction can
- * undo a concurrent one that committed (two winners, or a Resource without its count, seen here).
- * AWS isolates transactions serializably, as our local front does. On moto the contenders go one
- * after another, which still catches a missing condition: the later ones see the first one's items.
- */
-async function contend<T>(backend: Backend, tasks: Array<() => Promise<T>>): Promise<PromiseSettledResult<T>[]> {
-  if (backend.name !== 'moto') return Promise.allSettled(tasks.map((task) => task()));
-  const outcomes: PromiseSettledResult<T>[] = [];
-  for (const task of tasks) outcomes.push(await task().then((value) => ({ status: 'fulfilled' as const, value }), (reason: unknown) => ({ status: 'rejected' as const, reason })));
-  return outcomes;
-}
-
-const values = <T>(outcomes: PromiseSettledResult<T>[]): T[] =>
-  outcomes.map((o) => {
-    if (o.status === 'rejected') throw o.reason;
-    return o.value;
-  });
-
-/** The codes of the rejected outcomes, sorted, and how many were fulfilled. */
-function tally(outcomes: PromiseSettledResult<unknown>[]) {
-  const codes = outcomes.flatMap((o) => (o.status === 'rejected' ? [String((o.reason as { code?: string }).code ?? o.reason)] : []));
-  return { won: outcomes.length - codes.length, codes: codes.sort() };
-}
 
 export const storeRaces: ConformanceSuite = (backend) => {
   describe('races on the invariants that span items', () => {
