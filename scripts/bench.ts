@@ -9,6 +9,7 @@ import { buildBundles, coldInits } from './bench/bundles.ts';
 import { BenchClient, runConcurrent } from './bench/client.ts';
 import { coldRequests } from './bench/cold-requests.ts';
 import { domainSizeTable } from './bench/domain-size.ts';
+import { governanceTable } from './bench/governance.ts';
 import { type CloudCounters, diff, snapshot, sum } from './bench/counters.ts';
 import { approvedProject, catalog, createResource, deleteResource, enteredAt, untilAll, untilPhase } from './bench/lifecycle.ts';
 import { parseArgs } from './bench/options.ts';
@@ -272,6 +273,13 @@ try {
   );
   for (const c of cold) if (c.unavailable) console.log(`  ${c.group}: cold init unavailable: ${c.unavailable}`);
   const domainSize = await domainSizeTable(stack, args.domainSizes, args.domainSamples, progress, table);
+  const governance = await governanceTable(
+    client,
+    cat,
+    { suffix, creates: args.createRequests, dryRuns: args.dryRuns, concurrency: args.concurrency, leased: args.leased, leaseSeconds: 60 },
+    progress,
+    table,
+  );
 
   const list: Verdict[] = [];
   for (const l of latency.filter((x) => x.concurrency === 16 && x.route.startsWith('GET'))) {
@@ -317,6 +325,7 @@ try {
     bundles,
     coldInit: cold,
     domainSize,
+    governance,
     budgets: list,
     durationSeconds: Math.round((performance.now() - t0) / 100) / 10,
   });

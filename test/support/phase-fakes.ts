@@ -167,7 +167,9 @@ interface FakeMachine extends Machine {
 /** An EC2 of one account: launches are idempotent on the client token; errors can be queued per call. */
 export class FakeSubstrate implements Substrate {
   readonly machines: FakeMachine[] = [];
-  readonly calls: Array<{ op: 'launch' | 'find' | 'terminate'; target: SubstrateTarget; ids?: string[] }> = [];
+  readonly calls: Array<{ op: 'launch' | 'find' | 'terminate' | 'image'; target: SubstrateTarget; ids?: string[] }> = [];
+  /** The images the account can see, by id: their owners. */
+  readonly images = new Map<string, string>();
   /** Thrown, in order, by the next calls (any operation). */
   readonly failures: Error[] = [];
   /** The state a new machine starts in. */
@@ -205,6 +207,11 @@ export class FakeSubstrate implements Substrate {
     this.calls.push({ op: 'terminate', target, ids: instanceIds });
     this.maybeFail();
     for (const m of this.machines) if (instanceIds.includes(m.instanceId) && m.state !== 'terminated') m.state = 'shutting-down';
+  }
+  async imageOwner(target: SubstrateTarget, imageId: string): Promise<string | undefined> {
+    this.calls.push({ op: 'image', target, ids: [imageId] });
+    this.maybeFail();
+    return this.images.get(imageId);
   }
   set(instanceId: string, state: MachineState, stateReason?: string): void {
     const m = this.machines.find((x) => x.instanceId === instanceId);

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import {
+  DescribeImagesCommand,
   DescribeInstancesCommand,
   EC2Client,
+  type EC2ClientConfig,
   EC2ServiceException,
   type Instance,
   RunInstancesCommand,
@@ -21,6 +24,8 @@ export interface SubstrateTarget {
   region: string;
   /** Overrides the provider's public endpoint (the local EC2 emulator, LocalStack). */
   endpoint?: string;
+  /** The vaulted credential version the keys were read from: what the client cache is keyed by. */
+  secretRef?: { arn: string; versionId: string };
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
@@ -46,6 +51,9 @@ const PERMANENT = new Set([
   'Blocked',
 ]);
 
+/** What DescribeImages answers for an image this account cannot use. */
+const IMAGE_UNKNOWN = new Set(['InvalidAMIID.NotFound', 'InvalidAMIID.Malformed', 'InvalidAMIID.Unavailable']);
+
 function translate(err: unknown): never {
   if (err instanceof EC2ServiceException || (err as { name?: string })?.name) {
     const name = (err as { name: string }).name;
@@ -65,22 +73,48 @@ function machineOf(instance: Instance): Machine {
   };
 }
 
+/** How many EC2 clients one container keeps: one per credential version, region and endpoint in use. */
+export const MAX_CACHED_CLIENTS = 32;
+
+/** A target's client: the same credential version (or, without one, the same keys) in the same place. */
+function clientKey(target: SubstrateTarget): string {
+  const who = target.secretRef
+    ? `secret:${target.secretRef.arn}:${target.secretRef.versionId}`
+    : `keys:${createHash('sha256').update(JSON.stringify(target.credentials)).digest('hex')}`;
+  return JSON.stringify([target.region, target.endpoint ?? '', who]);
+}
+
 /** One adapter for every aws cloud: the endpoint and keys come from the Cloud and its vaulted credential. */
 export class Ec2Substrate implements Substrate {
+  // Least recently used first (a Map keeps insertion order; a hit moves the entry to the end).
   private readonly clients = new Map<string, EC2Client>();
+  private readonly maxClients: number;
+  private readonly newClient: (config: EC2ClientConfig) => EC2Client;
+
+  constructor(opts: { maxClients?: number; newClient?: (config: EC2ClientConfig) => EC2Client } = {}) {
+    this.maxClients = opts.maxClients ?? MAX_CACHED_CLIENTS;
+    this.newClient = opts.newClient ?? ((config) => new EC2Client(config));
+  }
 
   private client(target: SubstrateTarget): EC2Client {
-    const key = `${target.region}|${target.endpoint ?? ''}|${target.credentials.accessKeyId}`;
+    const key = clientKey(target);
     let client = this.clients.get(key);
-    if (!client) {
-      client = new EC2Client({
+    if (client) this.clients.delete(key);
+    else {
+      client = this.newClient({
         region: target.region,
         credentials: target.credentials,
         maxAttempts: 2,
         ...(target.endpoint && { endpoint: target.endpoint }),
       });
-      this.clients.set(key, client);
+      const [oldest] = this.clients.entries();
+      // A call still in flight on the evicted client fails as transient and is retried.
+      if (oldest && this.clients.size >= this.maxClients) {
+        this.clients.delete(oldest[0]);
+        oldest[1].destroy();
+      }
     }
+    this.clients.set(key, client);
     return client;
   }
 
@@ -131,6 +165,16 @@ export class Ec2Substrate implements Substrate {
       await this.client(target).send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
     } catch (err) {
       if ((err as { name?: string })?.name === 'InvalidInstanceID.NotFound') return;
+      translate(err);
+    }
+  }
+
+  async imageOwner(target: SubstrateTarget, imageId: string): Promise<string | undefined> {
+    try {
+      const out = await this.client(target).send(new DescribeImagesCommand({ ImageIds: [imageId] }));
+      return out.Images?.find((i) => i.ImageId === imageId)?.OwnerId;
+    } catch (err) {
+      if (IMAGE_UNKNOWN.has((err as { name?: string })?.name ?? '')) return undefined;
       translate(err);
     }
   }
