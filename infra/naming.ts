@@ -42,6 +42,23 @@ export function stateMachineName(stage: string, run: Run): string {
   return `${PROJECT}-${stage}-${run}`;
 }
 
+/**
+ * The lease timers' schedule group, the function they invoke and the role Scheduler assumes to invoke
+ * it. Fixed for the same reason as the state machines: the API stack arms timers (and passes the
+ * role) without a reference to the workflows stack, which deploys them.
+ */
+export function leaseScheduleGroupName(stage: string): string {
+  return `${PROJECT}-${stage}-leases`;
+}
+
+export function leaseExpiryFunctionName(stage: string): string {
+  return `${PROJECT}-${stage}-lease-expiry`;
+}
+
+export function leaseSchedulerRoleName(stage: string): string {
+  return `${PROJECT}-${stage}-lease-scheduler`;
+}
+
 /** The Secrets Manager keys of a stage that hold one secret each (the functions create them on first use). */
 export type StageKey = 'token-signing-key' | 'bootstrap-token-key' | 'node-signing-key';
 

@@ -298,6 +298,7 @@ try {
     const coldNote = [note, c?.coldInitMs === undefined && 'unavailable, see above'].filter(Boolean).join('; ');
     list.push(check(`${b.group} cold init`, c?.coldInitMs, substrate ? BUDGETS.substrateColdInitMs : BUDGETS.apiColdInitMs, 'ms', coldNote || undefined));
   }
+  list.push(check(`lease end → Deregistering p99 (${args.leased} together)`, governance.leaseExpiry.lagMs.p99, BUDGETS.leaseExpiryLagMs, 'ms'));
   verdicts(list);
 
   const path = writeJson(outDir, {

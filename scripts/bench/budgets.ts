@@ -17,6 +17,8 @@ export const BUDGETS = {
   apiColdInitMs: 300,
   substrateBundleBytes: 2 * 1024 * 1024,
   substrateColdInitMs: 700,
+  /** Issue 11: a Resource's teardown starts within 60 s of its lease's end. */
+  leaseExpiryLagMs: 60_000,
 } as const;
 
 export function check(figure: string, value: number | undefined, budget: number, unit: string, note?: string): Verdict {
