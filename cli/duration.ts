@@ -7,19 +7,22 @@ const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as co
 /** "10m", "90s", "7d", "1h30m", "1m30s" or plain seconds → milliseconds. */
 export function parseDuration(text: string, flag: string, command?: string): number {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  const total = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : unitsMs(trimmed);
+  if (!(total > 0)) throw new UsageError(`${flag} takes a duration such as 30s, 10m, 1h30m or 7d, not "${text}"`, command);
+  return total;
+}
+
+/** "1h30m" → ms; NaN unless the whole text is numbers with units. */
+function unitsMs(text: string): number {
   // `ms` before `m`, so "500ms" is not read as 500 minutes followed by junk.
   const re = /(\d+(?:\.\d+)?)(ms|d|h|m|s)/gy;
   let total = 0;
   let matched = 0;
-  for (const m of trimmed.matchAll(re)) {
+  for (const m of text.matchAll(re)) {
     total += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
     matched += m[0].length;
   }
-  if (!trimmed || matched !== trimmed.length || total <= 0) {
-    throw new UsageError(`${flag} takes a duration such as 30s, 10m, 1h30m or 7d, not "${text}"`, command);
-  }
-  return total;
+  return text && matched === text.length ? total : Number.NaN;
 }
 
 /** A duration the broker takes in whole seconds (a lease, a lease ceiling). */

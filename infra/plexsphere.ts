@@ -1,5 +1,6 @@
 import type { App, Environment } from 'aws-cdk-lib';
 import { ApiEnvSchema } from '../functions/shared/env.ts';
+import { acknowledgeLeaseTimers } from './constructs/leases.ts';
 import { acknowledgeApi, acknowledgeWorkflows } from './nag-acknowledgements.ts';
 import { stackDescription, stackName, stageTags } from './naming.ts';
 import { ApiStack } from './stacks/api-stack.ts';
@@ -39,12 +40,13 @@ export function addPlexsphere(app: App, stage: string, env?: Environment): Plexs
     stage,
     data,
     api,
-    description: stackDescription(stage, 'state machines, step functions, reconciler'),
+    description: stackDescription(stage, 'state machines, step functions, reconciler, lease timers'),
   });
   // The table is named, not referenced: the order is declared.
   api.addStackDependency(data, 'the API functions use the table by name');
   workflows.addStackDependency(data, 'the step functions use the table by name');
   acknowledgeApi(api, stage);
   acknowledgeWorkflows(workflows, stage);
+  for (const stack of [api, workflows]) acknowledgeLeaseTimers(stack, stage);
   return { stage, data, api, workflows };
 }

@@ -9,13 +9,14 @@ import { STEP_GROUPS, type StepGroup } from '../functions/steps/step-groups.ts';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ACCOUNT = '000000000000';
 
-/** The function the lease timers invoke (infra/constructs/leases.ts deploys the same entry). */
+/** The function the lease timers invoke. */
 export const LEASE_EXPIRY = 'lease-expiry';
 
 /** Every local function: one per step group, and the lease-expiry function. */
 export type LocalFunction = StepGroup | typeof LEASE_EXPIRY;
 
-const ENTRIES: Record<LocalFunction, string> = {
+/** Each function's handler module (test/infra/leases.test.ts holds the lease-expiry one to the CDK app's). */
+export const LOCAL_FUNCTION_ENTRIES: Record<LocalFunction, string> = {
   ...(Object.fromEntries(Object.entries(STEP_GROUPS).map(([group, def]) => [group, def.entry])) as Record<StepGroup, string>),
   [LEASE_EXPIRY]: 'functions/steps/lease-expiry.handler.ts',
 };
@@ -32,7 +33,7 @@ export class LocalStepFunctions {
 
   private functionOf(arn: string): LocalFunction {
     const name = arn.split(':').pop() ?? '';
-    const fn = (Object.keys(ENTRIES) as LocalFunction[]).find((f) => name === `plexsphere-local-${f}`);
+    const fn = (Object.keys(LOCAL_FUNCTION_ENTRIES) as LocalFunction[]).find((f) => name === `plexsphere-local-${f}`);
     if (!fn) throw Object.assign(new Error(`No local function ${arn}`), { name: 'Lambda.ResourceNotFoundException' });
     return fn;
   }
@@ -41,7 +42,7 @@ export class LocalStepFunctions {
     const fn = this.functionOf(arn);
     let handler = this.handlers.get(fn);
     if (!handler) {
-      handler = import(pathToFileURL(resolve(ROOT, ENTRIES[fn])).href).then((m: { handler: Handler }) => m.handler);
+      handler = import(pathToFileURL(resolve(ROOT, LOCAL_FUNCTION_ENTRIES[fn])).href).then((m: { handler: Handler }) => m.handler);
       this.handlers.set(fn, handler);
     }
     this.invocations[fn] = (this.invocations[fn] ?? 0) + 1;

@@ -4,12 +4,13 @@ import { keys } from '../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../functions/adapters/dynamo/table.ts';
 import type { MachineTemplate } from '../functions/adapters/aws/substrate-resolver.ts';
 import { SecretsManagerVault } from '../functions/adapters/secrets-vault.ts';
-import type { BlueprintParameter } from '../functions/core/catalog/parameter-schema.ts';
+import { type BlueprintParameter, parseParameterSchema } from '../functions/core/catalog/parameter-schema.ts';
 import type { CredentialSecret } from '../functions/core/catalog/provider-keys.ts';
 import { type Clock, systemClock } from '../functions/core/clock.ts';
 import { ConflictError } from '../functions/core/errors.ts';
 import { IdSchema, newId } from '../functions/core/ids.ts';
 import type { Vault } from '../functions/core/vault.ts';
+import { LOCAL_IMAGE_OWNER } from '../local/ec2/images.ts';
 import { FIXTURES } from './fixtures.ts';
 
 /**
@@ -169,7 +170,8 @@ async function seedBlueprint(store: DynamoCatalogStore, table: Table, report: { 
     version: b.version,
     provider_kinds: ['aws'],
     injection_strategy: 'cloud-init-user-data',
-    parameter_schema: seed.parameterSchema,
+    // Checked as a published one would be: a seed is no exception to the rules.
+    parameter_schema: parseParameterSchema(seed.parameterSchema),
     ...(seed.template && { template: JSON.stringify(seed.template) }),
     created_at: clock.now().toISOString(),
   });
@@ -180,11 +182,19 @@ async function seedBlueprint(store: DynamoCatalogStore, table: Table, report: { 
 export const DEFAULT_PLEXD_URL = 'https://downloads.plexsphere.dev/plexd/stable/linux-amd64/plexd';
 /** Amazon Linux 2023's public SSM parameter: the AMI EC2 resolves at launch when none is given. */
 export const DEFAULT_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+/** The account that publishes Amazon Linux AMIs. */
+export const AMAZON_IMAGE_OWNER = '137112412989';
+/**
+ * x86_64 only: the default image and the plexd download are amd64. Burstable sizes for nodes, one
+ * general-purpose size above them.
+ */
+export const AWS_EC2_INSTANCE_TYPES = ['t3.micro', 't3.small', 't3.medium', 't3.large', 't3a.micro', 't3a.small', 't3a.medium', 'm7i.large'];
 
 /**
  * The real-cloud blueprint `aws-ec2-instance`: a machine in the Cloud's account whose user data
- * downloads plexd, installs it as a unit and starts it. Parameters: region (else the Cloud's),
- * instanceType, and an AMI id or an SSM parameter naming one.
+ * downloads plexd, installs it as a unit and starts it. Parameters: region (one of the Cloud's),
+ * instanceType (from an allowlist), and an AMI id of an allowed owner or an AWS public SSM
+ * parameter naming one. A stack seeded before keeps the version it has: versions are immutable.
  */
 export async function seedAwsEc2Blueprint(table: Table, report: { created: string[]; kept: string[] }, opts: { clock?: Clock; plexdUrl?: string } = {}): Promise<void> {
   const clock = opts.clock ?? systemClock;
@@ -194,16 +204,44 @@ export async function seedAwsEc2Blueprint(table: Table, report: { created: strin
     description: "An EC2 instance in the Cloud's account, enrolled by plexd installed from cloud-init user data.",
     versionClaim: 'aws-ec2-blueprint-version',
     parameterSchema: [
-      { name: 'region', type: 'string', required: false },
-      { name: 'instanceType', type: 'string', required: false, default: 't3.small' },
-      { name: 'ami', type: 'string', required: false },
-      { name: 'ssmParameterName', type: 'string', required: false, default: DEFAULT_AMI_PARAMETER },
+      {
+        name: 'region',
+        type: 'string',
+        required: false,
+        allowed_values_from: 'cloud_regions',
+        description: "The AWS region to launch in, one of the Cloud's allowed regions (default: the Cloud's endpoint region).",
+      },
+      {
+        name: 'instanceType',
+        type: 'string',
+        required: false,
+        default: 't3.small',
+        allowed_values: AWS_EC2_INSTANCE_TYPES,
+        description: 'The EC2 instance type, from the allowlist (x86_64 sizes).',
+      },
+      {
+        name: 'ami',
+        type: 'string',
+        required: false,
+        pattern: 'ami-(?:[0-9a-f]{8}|[0-9a-f]{17})',
+        description: 'An AMI id, owned by an account this blueprint allows; takes precedence over ssmParameterName.',
+      },
+      {
+        name: 'ssmParameterName',
+        type: 'string',
+        required: false,
+        default: DEFAULT_AMI_PARAMETER,
+        // AWS's public parameters only, each path segment starting with a letter, digit, _ or - (no `.` or `..` segments).
+        pattern: '/aws/service(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]*)+',
+        description: 'An AWS public SSM parameter (under /aws/service/) naming the AMI, which EC2 resolves at launch.',
+      },
     ],
     template: {
       image_id: `resolve:ssm:${DEFAULT_AMI_PARAMETER}`,
       instance_type: 't3.small',
       recipe: 'plexd-download',
       plexd_url: opts.plexdUrl ?? process.env.PLEXD_DOWNLOAD_URL ?? DEFAULT_PLEXD_URL,
+      allowed_image_owners: [AMAZON_IMAGE_OWNER, LOCAL_IMAGE_OWNER],
     },
   });
 }

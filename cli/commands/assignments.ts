@@ -52,7 +52,7 @@ const approvalDetails = detailsOf<ApprovalView>([
 const REASON = { reason: { type: 'string' as const, placeholder: 'text', required: true, description: 'why (recorded in the audit trail)' } };
 
 /** How given terms flags combine with the terms already there, said once for every command that takes them. */
-const OVERLAY_HELP = "Terms flags replace only the limits they name; the others stay as they are (limits can only narrow).";
+const OVERLAY_HELP = 'Terms flags replace only the limits they name; the others stay as they are (limits can only narrow).';
 
 /** The reason body, checked with the broker's schema. */
 async function reasonBody(args: Args, command: string): Promise<{ reason: string }> {
@@ -68,7 +68,7 @@ const request: Command = {
     'cloud-credential-id': { type: 'string', placeholder: 'id', required: true, description: 'the CloudCredential' },
     ...TERMS_FLAGS,
   },
-  description: "Terms flags propose limits on what the Project may spend; the owner grants them or narrower ones.",
+  description: 'Terms flags propose limits on what the Project may spend; the owner grants them or narrower ones.',
   examples: [
     'ASSIGNMENT_ID=$(plexctl credential assignment request --project-id "$PROJECT_ID" --cloud-credential-id "$CREDENTIAL_ID" --output json | jq -r \'.id\')',
     'plexctl credential assignment request --project-id "$PROJECT_ID" --cloud-credential-id "$CREDENTIAL_ID" --max-live 5 --max-lease 7d',
@@ -123,7 +123,7 @@ function approve<T extends WithTerms>(noun: Noun, summary: string, render: (item
   return {
     path: [...noun.words, 'approve'],
     summary,
-    description: `Without terms flags it grants the terms the request proposed (none: no limits). ${OVERLAY_HELP}`,
+    description: `Without terms flags it grants the terms the request proposed (none: no limits).\n${OVERLAY_HELP}`,
     positionals: idArg(noun),
     flags: { ...TERMS_FLAGS, reason: { type: 'string', placeholder: 'text', description: 'why (recorded in the audit trail)' } },
     examples: [`plexctl ${name} "$ASSIGNMENT_ID" --profile operator`, `plexctl ${name} "$ASSIGNMENT_ID" --max-live 2 --max-lease 8h --profile operator`],

@@ -13,7 +13,7 @@ export const TERMS_FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: 'string',
     placeholder: 'id',
     multiple: true,
-    description: 'a BlueprintVersion its Resources may use (the ids given make the whole list)',
+    description: 'a BlueprintVersion its Resources may use; the ids given make the whole list',
   },
 };
 

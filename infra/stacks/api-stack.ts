@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS, type FunctionGroup, ROUTES } from '../../functions/api/routes.ts';
 import type { ApiEnvInput } from '../../functions/shared/env.ts';
 import { type BrokerFunction, groupFunctions, stageLogs } from '../constructs/broker-function.ts';
+import { grantLeaseTimers, leaseTimerEnvironment } from '../constructs/leases.ts';
 import type { SecretGrantee } from '../constructs/stage-secrets.ts';
 import { executionsArn, stateMachineArn } from '../constructs/state-machine-arns.ts';
 import { ConstructIds, httpApiName, RUNS } from '../naming.ts';
@@ -56,6 +57,8 @@ const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
       actions: ['states:StopExecution', 'states:DescribeExecution'],
       resourceArns: RUNS.map((r) => executionsArn(ctx.fn, ctx.stage, r)),
     });
+    // Declaring a provisioned Resource, and moving its lease, arm its lease timer.
+    grantLeaseTimers(ctx.fn, ctx.stage);
   },
   // Node routes authenticate with NSKs, never access tokens: no signing key here.
   nodes: (ctx) => {
@@ -107,6 +110,8 @@ export class ApiStack extends Stack {
         GROUP_GRANTS[group]({ stage, data, fn });
       },
     });
+    // Only the group that arms lease timers is told where they live (the others' composition refuses to arm).
+    for (const [name, value] of Object.entries(leaseTimerEnvironment(this, stage))) this.functions.resources.fn.addEnvironment(name, value);
     const groups = Object.keys(FUNCTION_GROUPS) as FunctionGroup[];
 
     const integrations = Object.fromEntries(

@@ -6,6 +6,7 @@ import type { StepGroup } from '../../functions/steps/step-groups.ts';
 import { type BrokerFunction, stageLogs } from '../constructs/broker-function.ts';
 import { ConcernStack } from '../constructs/concern.ts';
 import { FailureAlarms } from '../constructs/failure-alarms.ts';
+import { Leases } from '../constructs/leases.ts';
 import { PhaseArcs, type Timings } from '../constructs/phase-arcs.ts';
 import { Reconciler } from '../constructs/reconciler.ts';
 import type { Run } from '../naming.ts';
@@ -32,12 +33,14 @@ export const TIMINGS: Timings = {
 
 /**
  * The workflows of one stage, a construct per concern: the phase arcs (state machines and their step
- * functions), the reconciler on its schedule, and the alarms on failures. Their resources keep the
+ * functions), the reconciler on its schedule, the lease timers, and the alarms on failures. Their resources keep the
  * logical ids they had when this stack built them inline (ConcernStack).
  */
 export class WorkflowsStack extends ConcernStack {
   readonly phaseArcs: PhaseArcs;
   readonly reconciler: Reconciler;
+  /** The lease timers' schedule group, the lease-expiry function and the role Scheduler invokes it with. */
+  readonly leases: Leases;
   /** Their topic is where every alarm notifies: subscribe what your operations use (`-c alarmEmail=…` adds an email). */
   readonly failureAlarms: FailureAlarms;
 
@@ -55,6 +58,7 @@ export class WorkflowsStack extends ConcernStack {
       email: alarmEmailOf(this),
     });
     this.reconciler = new Reconciler(this, 'Reconciliation', { stage, data, publicUrl, machines: this.machines, ...logs });
+    this.leases = new Leases(this, 'LeaseTimers', { stage, data, publicUrl, machines: this.machines, ...logs });
   }
 
   /** The step functions, one per step group. */

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { itemSet, leaf, node } from './query-protocol.ts';
 
-const OWNER_ID = '000000000000';
+/** The account the emulator stands in for: its instances' reservations and its own images belong to it. */
+export const OWNER_ID = '000000000000';
 /** The first addresses of a subnet are reserved on AWS; private IPs start after them. */
 export const FIRST_HOST = 4;
 

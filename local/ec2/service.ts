@@ -1,5 +1,5 @@
 // In-process emulator of the EC2 Query API, enough for the broker's substrate: RunInstances,
-// DescribeInstances, TerminateInstances, CreateTags. Instances persist in one JSON file under
+// DescribeInstances, TerminateInstances, CreateTags, and DescribeImages of the images it knows. Instances persist in one JSON file under
 // dataDir and are relaunched on restart (lifecycle.ts runs them); user data is kept but never
 // logged, returned, or put in an error.
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { closeIdleServer, endpointUrl, listen } from '../net.ts';
 import { readState, StateFile } from '../state-file.ts';
+import { describeImages } from './images.ts';
 import { InstanceLifecycle, logFailure } from './lifecycle.ts';
 import {
   FIRST_HOST,
@@ -94,6 +95,8 @@ class Ec2Service {
         return this.terminateInstances(params);
       case 'CreateTags':
         return this.createTags(params);
+      case 'DescribeImages':
+        return describeImages(params, () => this.dryRun(params));
       default:
         return fail('InvalidAction', `The action ${action} is not valid for this web service.`);
     }

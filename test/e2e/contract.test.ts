@@ -44,9 +44,9 @@ afterAll(async () => {
 });
 
 describe('the case table', () => {
-  it('documents most of what we serve, and has cases only for documented routes we serve', () => {
+  it('documents most of what we serve, and has cases only for routes we serve', () => {
     expect(documented.length).toBeGreaterThan(40);
-    const served = new Set(documented.map(routeKey));
+    const served = new Set(ROUTES.map(routeKey));
     expect(Object.keys(CASES).filter((key) => !served.has(key))).toEqual([]);
   });
 });
@@ -93,7 +93,12 @@ describe.each(documented.map((r) => [routeKey(r), r] as const))('%s', (key, r) =
     expect(cases, `no conformance cases for the documented route ${key}: add them to CASES`).toBeDefined();
     if (!NO_SUCCESS_CASE[key]) expect(cases?.some((c) => c.status < 300), `${key} needs a success case`).toBe(true);
     if (!NO_ERROR_CASE[key]) expect(cases?.some((c) => c.status >= 400), `${key} needs an error case`).toBe(true);
-    for (const c of cases ?? []) expectConforms(r.method, r.path, c, await c.run());
+    for (const c of cases ?? []) {
+      const res = await c.run();
+      // Our extensions (terms, dry runs) are checked against our own document (openapi-responses.test.ts).
+      if (c.beyondContract) expect(res.status, `${key} (${c.name}): ${res.text}`).toBe(c.status);
+      else expectConforms(r.method, r.path, c, res);
+    }
   });
 });
 

@@ -59,6 +59,13 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
   const credentials = secret(`plexsphere/${stage}/credentials/*`);
   const machine = (run: Run) => arn('states', `stateMachine:plexsphere-${stage}-${run}`);
   const executions = (run: Run) => arn('states', `execution:plexsphere-${stage}-${run}:*`);
+  // The lease timers' grants (test/infra/leases.test.ts checks them and the timers' own resources).
+  const leaseSchedules = arn('scheduler', `schedule/plexsphere-${stage}-leases/lease-*`);
+  const armLeases = [
+    `scheduler:CreateSchedule ${leaseSchedules}`,
+    `scheduler:UpdateSchedule ${leaseSchedules}`,
+    `iam:PassRole arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/plexsphere-${stage}-lease-scheduler`,
+  ];
   const apiFnId = (g: FunctionGroup) => logicalId(s.plexsphere.api, s.plexsphere.api.functions[g].fn.node.defaultChild as CfnElement);
   const stepFnId = (g: StepGroup) => logicalId(s.plexsphere.workflows, s.plexsphere.workflows.steps[g].fn.node.defaultChild as CfnElement);
   const machineId = (run: Run) => logicalId(s.plexsphere.workflows, s.plexsphere.workflows.machines[run].node.defaultChild as CfnElement);
@@ -172,6 +179,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
         const plain = rs.filter((r) => !r.includes('*'));
         const allowed = [
           credentials,
+          leaseSchedules,
           ...RUNS.map(executions),
           // A table grant adds its table's indexes; a function grant adds its versions and aliases.
           ...plain.map((r) => `${r}/index/*`),
@@ -214,6 +222,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
         ...loadOrCreate(signingKey),
         ...RUNS.map((r) => `states:StartExecution ${machine(r)}`),
         ...RUNS.flatMap((r) => [`states:StopExecution ${executions(r)}`, `states:DescribeExecution ${executions(r)}`]),
+        ...armLeases,
       ],
       nodes: [...loadOrCreate(nodeKey), `states:SendTaskSuccess ${machine('provision')}`],
     };
@@ -269,7 +278,9 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
       }
     }
     const machineRoles = RUNS.map(roleOfMachine);
-    for (const [role, targets] of invokers) if (!machineRoles.includes(role)) expect(targets, role).toEqual([]);
+    // The lease timers' role invokes the lease-expiry function only (test/infra/leases.test.ts).
+    const leaseRole = logicalId(s.plexsphere.workflows, s.plexsphere.workflows.leases.role.node.defaultChild as CfnElement);
+    for (const [role, targets] of invokers) if (!machineRoles.includes(role) && role !== leaseRole) expect(targets, role).toEqual([]);
     for (const run of RUNS) {
       const fns = groupsOf(ASL[run]).map(stepFnId);
       expect(fns.length).toBeGreaterThan(0);

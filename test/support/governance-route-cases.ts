@@ -19,6 +19,8 @@ export function governanceCases(h: GovernanceHelpers): Record<string, Case[]> {
   const { call, created, requested, resourceBody, projectId, unknownId } = h;
   const ok = (name: string, status: number, run: () => Promise<ApiResponse>): Case => ({ name, status, run });
   const err = ok;
+  /** Terms and dry runs are ours: the published contract knows neither. */
+  const ours = (c: Case, why: string): Case => ({ ...c, beyondContract: why });
   const soon = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
   /** A fresh credential approved for the journey project with `terms`; answers the assignment and its credential. */
   const approvedWith = async (terms: Record<string, unknown>) => {
@@ -37,10 +39,13 @@ export function governanceCases(h: GovernanceHelpers): Record<string, Case[]> {
           reason: 'two is plenty',
         }),
       ),
-      err('with terms wider than proposed', 422, async () =>
-        call('operator', 'POST', `/v1/credential-assignments/${await requested(projectId, { max_live_resources: 1 })}/approve`, {
-          terms: { max_live_resources: 5 },
-        }),
+      ours(
+        err('with terms wider than proposed', 422, async () =>
+          call('operator', 'POST', `/v1/credential-assignments/${await requested(projectId, { max_live_resources: 1 })}/approve`, {
+            terms: { max_live_resources: 5 },
+          }),
+        ),
+        'the contract has no terms, so no 422 terms_not_narrower',
       ),
     ],
     'PATCH /v1/credential-assignments/{id}': [
@@ -58,7 +63,10 @@ export function governanceCases(h: GovernanceHelpers): Record<string, Case[]> {
       err('an unknown assignment', 404, () => call('operator', 'PATCH', `/v1/credential-assignments/${unknownId}`, { terms: {} })),
     ],
     'POST /v1/projects/{id}/resources': [
-      ok('a dry run', 200, () => call('admin', 'POST', `/v1/projects/${projectId}/resources?dry_run=true`, resourceBody({ lease_seconds: 3600 }))),
+      ours(
+        ok('a dry run', 200, () => call('admin', 'POST', `/v1/projects/${projectId}/resources?dry_run=true`, resourceBody({ lease_seconds: 3600 }))),
+        'the contract has no dry run, so no 200 plan',
+      ),
       err('over the quota', 409, async () => {
         const { credentialId } = await approvedWith({ max_live_resources: 0 });
         return call('admin', 'POST', `/v1/projects/${projectId}/resources`, resourceBody({ cloud_credential_id: credentialId }));

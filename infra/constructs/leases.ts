@@ -1,0 +1,132 @@
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Grant, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct, IConstruct } from 'constructs';
+import type { ApiEnvInput } from '../../functions/shared/env.ts';
+import { description, leaseExpiryFunctionName, leaseScheduleGroupName, leaseSchedulerRoleName, type Run } from '../naming.ts';
+import type { DataStack } from '../stacks/data-stack.ts';
+import { BrokerFunction, type StageLogs } from './broker-function.ts';
+import { Concern } from './concern.ts';
+import { executionsArn } from './state-machine-arns.ts';
+
+// The lease timers: one EventBridge Scheduler one-time schedule per Resource (`lease-<id>` in the
+// stage's group), invoking the lease-expiry function through a role only Scheduler may assume. Who
+// arms a timer (the resources API group, and the lease-expiry function when a lease moved) gets
+// leaseTimerEnvironment and grantLeaseTimers; both name things by their fixed names (naming.ts),
+// so the API stack needs no reference to the workflows stack.
+
+/** The lease-expiry function's entry (local/functions.ts routes the same file). */
+export const LEASE_EXPIRY_ENTRY = 'functions/steps/lease-expiry.handler.ts';
+
+type LeaseEnvironment = Required<Pick<ApiEnvInput, 'LEASE_SCHEDULE_GROUP' | 'LEASE_EXPIRY_FUNCTION_ARN' | 'LEASE_SCHEDULER_ROLE_ARN'>>;
+
+function arns(scope: IConstruct, stage: string) {
+  const stack = Stack.of(scope);
+  const group = leaseScheduleGroupName(stage);
+  return {
+    group: stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: group }),
+    schedules: stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group}/lease-*` }),
+    fn: stack.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: leaseExpiryFunctionName(stage),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+    role: stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: leaseSchedulerRoleName(stage) }),
+  };
+}
+
+/** What SchedulerLeaseTimers is configured by (functions/shared/composition.ts). */
+export function leaseTimerEnvironment(scope: IConstruct, stage: string): LeaseEnvironment {
+  const { fn, role } = arns(scope, stage);
+  return { LEASE_SCHEDULE_GROUP: leaseScheduleGroupName(stage), LEASE_EXPIRY_FUNCTION_ARN: fn, LEASE_SCHEDULER_ROLE_ARN: role };
+}
+
+/** Arming a timer: create or replace a `lease-*` schedule of the stage's group, handing Scheduler its role. */
+export function grantLeaseTimers(grantee: IGrantable & IConstruct, stage: string): void {
+  const { schedules, role } = arns(grantee, stage);
+  Grant.addToPrincipal({ grantee, actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'], resourceArns: [schedules] });
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [role],
+      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    }),
+  );
+}
+
+/** The cdk-nag finding a stack that arms timers accepts: its wildcard is the timers' name prefix. */
+export function acknowledgeLeaseTimers(stack: Stack, stage: string): void {
+  const resource = `arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${leaseScheduleGroupName(stage)}/lease-*`;
+  Validations.of(stack).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${resource}]`,
+    reason: 'One schedule per Resource, named lease-<resource id> when its lease is armed: the name is known only by prefix, in the stage`s group only.',
+  });
+}
+
+export interface LeasesProps extends StageLogs {
+  stage: string;
+  data: DataStack;
+  /** The API's URL (PUBLIC_URL, as the API functions have it). */
+  publicUrl: string;
+  /** The machines a lease expiry stops (provision) and starts (teardown). */
+  machines: Record<Run, IStateMachine>;
+}
+
+/**
+ * The schedule group, the lease-expiry function, and the role Scheduler assumes to invoke it. The
+ * function is wired like the API's (functions/shared/composition.ts), so it has their environment.
+ */
+export class Leases extends Concern {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly group: CfnScheduleGroup;
+
+  constructor(scope: Construct, id: string, props: LeasesProps) {
+    super(scope, id);
+    const { stage, data, publicUrl, machines, ...logs } = props;
+    const names = arns(this, stage);
+
+    this.group = new CfnScheduleGroup(this, 'LeaseSchedules', { name: leaseScheduleGroupName(stage) });
+
+    const { fn } = new BrokerFunction<ApiEnvInput>(this, 'LeaseExpiry', {
+      entry: LEASE_EXPIRY_ENTRY,
+      description: description(stage, 'tears down a Resource whose lease ran out', 'lease-expiry'),
+      ...logs,
+      timeout: Duration.seconds(30),
+      environment: {
+        STAGE: stage,
+        TABLE_NAME: data.tableName,
+        PUBLIC_URL: publicUrl,
+        SIGNING_KEY_SECRET_ID: data.secrets.signingKeyName,
+        CREDENTIAL_SECRET_PREFIX: data.secrets.credentialPrefix,
+        PROVISION_STATE_MACHINE_ARN: machines.provision.stateMachineArn,
+        TEARDOWN_STATE_MACHINE_ARN: machines.teardown.stateMachineArn,
+        // A timer that fires before its lease ends (the lease moved later) is armed again.
+        ...leaseTimerEnvironment(this, stage),
+      },
+    });
+    // Named, so the API stack can name it (leaseTimerEnvironment) without a reference here.
+    (fn.node.defaultChild as CfnFunction).functionName = leaseExpiryFunctionName(stage);
+    this.fn = fn;
+    data.grantTableUse(fn);
+    // An expiry stops the provision run in flight, if any, and starts the teardown.
+    Grant.addToPrincipal({ grantee: fn, actions: ['states:StartExecution'], resourceArns: [machines.teardown.stateMachineArn] });
+    Grant.addToPrincipal({ grantee: fn, actions: ['states:StopExecution'], resourceArns: [executionsArn(this, stage, 'provision')] });
+    grantLeaseTimers(fn, stage);
+
+    // Only Scheduler, acting for this account's lease group, may assume it; it may only invoke the function.
+    this.role = new Role(this, 'LeaseScheduler', {
+      roleName: leaseSchedulerRoleName(stage),
+      description: description(stage, 'EventBridge Scheduler invokes the lease-expiry function', 'lease-timers'),
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        ArnEquals: { 'aws:SourceArn': names.group },
+      }),
+    });
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+  }
+}
