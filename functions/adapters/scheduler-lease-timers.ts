@@ -2,12 +2,7 @@
 // the stage's schedule group, invoking the lease-expiry function. The client takes its endpoint from
 // the environment (AWS_ENDPOINT_URL_SCHEDULER), so the same code talks to AWS, LocalStack or the
 // local emulator (local/scheduler).
-import {
-  type CreateScheduleCommandInput,
-  CreateScheduleCommand,
-  SchedulerClient,
-  UpdateScheduleCommand,
-} from '@aws-sdk/client-scheduler';
+import { type CreateScheduleCommandInput, CreateScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { LeaseTimerEvent, LeaseTimers } from '../core/lease-timers.ts';
 

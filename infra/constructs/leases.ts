@@ -63,7 +63,8 @@ export function acknowledgeLeaseTimers(stack: Stack, stage: string): void {
   const resource = `arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${leaseScheduleGroupName(stage)}/lease-*`;
   Validations.of(stack).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${resource}]`,
-    reason: 'One schedule per Resource, named lease-<resource id> when its lease is armed: the name is known only by prefix, in the stage`s group only.',
+    reason:
+      'One schedule per Resource, named lease-<resource id> when its lease is armed: the name is known only by prefix, in the stage`s group only.',
   });
 }
 

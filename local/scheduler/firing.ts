@@ -92,7 +92,7 @@ export class ScheduleFiring {
 
   private async fire(key: string): Promise<void> {
     const schedule = this.store.schedule(key);
-    if (!schedule || schedule.state !== 'ENABLED' || schedule.due === undefined) return;
+    if (schedule?.state !== 'ENABLED' || schedule.due === undefined) return;
     const firedAt = this.opts.clock.now().getTime();
     await this.attempt(key, schedule, firedAt, 0);
   }

@@ -33,6 +33,7 @@ const ACCEPTED: Record<(typeof STACKS)[number], Array<[rule: string, resource: s
     ['W3005', 'Provision0F7F188D'],
     ['W3005', 'Teardown0042FE15'],
     ['W3005', 'ReconcilerFunction0432B6FF'],
+    ['W3005', 'LeaseExpiryFunctionF45D560E'],
   ],
 };
 

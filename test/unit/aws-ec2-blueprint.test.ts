@@ -9,7 +9,8 @@ import { machineTemplate } from '../../functions/adapters/aws/substrate-resolver
 import { parseCloudInit, PLEXD_BINARY, recipeFor, renderCloudInit } from '../../functions/core/user-data.ts';
 import { startSecretsManager } from '../../local/secrets-manager/api.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { DEFAULT_AMI_PARAMETER, seedAwsEc2Blueprint } from '../../scripts/seed-catalog.ts';
+import { LOCAL_IMAGE_OWNER } from '../../local/ec2/images.ts';
+import { AMAZON_IMAGE_OWNER, DEFAULT_AMI_PARAMETER, seedAwsEc2Blueprint } from '../../scripts/seed-catalog.ts';
 import { seedFixtures } from '../../scripts/seed.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 
@@ -59,16 +60,45 @@ describe('the aws-ec2-instance blueprint', () => {
 
     const defaults = machineTemplate(version.template, validateParameters(version.parameter_schema, {}));
     expect(defaults).toMatchObject({ image_id: `resolve:ssm:${DEFAULT_AMI_PARAMETER}`, instance_type: 't3.small' });
-    const chosen = machineTemplate(version.template, validateParameters(version.parameter_schema, { ami: 'ami-0123456789abcdef0', instanceType: 'm7g.large' }));
-    expect(chosen).toMatchObject({ image_id: 'ami-0123456789abcdef0', instance_type: 'm7g.large' });
-    const viaParameter = machineTemplate(version.template, validateParameters(version.parameter_schema, { ssmParameterName: '/golden/plexd-node' }));
-    expect(viaParameter.image_id).toBe('resolve:ssm:/golden/plexd-node');
+    const chosen = machineTemplate(version.template, validateParameters(version.parameter_schema, { ami: 'ami-0123456789abcdef0', instanceType: 'm7i.large' }));
+    expect(chosen).toMatchObject({ image_id: 'ami-0123456789abcdef0', instance_type: 'm7i.large' });
+    const ubuntu = '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id';
+    const viaParameter = machineTemplate(version.template, validateParameters(version.parameter_schema, { ssmParameterName: ubuntu }));
+    expect(viaParameter.image_id).toBe(`resolve:ssm:${ubuntu}`);
 
     const boot = { apiUrl: 'https://api.example.com', projectId: FIXTURES.domain.id, resourceHandle: 'r-1', bootstrapToken: 'psb_dev_x_node_y' };
     const userData = renderCloudInit(boot, recipeFor(defaults));
     expect(userData).toContain(`https://downloads.example.com/plexd`);
     expect(userData).toContain(PLEXD_BINARY);
     expect(parseCloudInit(userData)).toEqual(boot);
+  });
+
+  it("constrains what a Resource may ask for: allowlisted sizes, AMI ids, AWS public SSM parameters, the Cloud's regions", async () => {
+    const table = await freshTable();
+    await seedAwsEc2Blueprint(table, { created: [], kept: [] });
+    const { version } = await seededVersion(table);
+    if (!version) throw new Error('no version seeded');
+    const context = { cloudRegions: ['eu-west-1', 'us-east-1'] };
+    const refused = (parameters: Record<string, unknown>) => {
+      try {
+        validateParameters(version.parameter_schema, parameters, context);
+      } catch (err) {
+        return ((err as { extra: { errors: Array<{ name: string }> } }).extra.errors ?? []).map((e) => e.name);
+      }
+      return [];
+    };
+    expect(refused({ region: 'us-east-1', instanceType: 't3.large', ami: 'ami-0123abcd' })).toEqual([]);
+    expect(refused({ ssmParameterName: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64' })).toEqual([]);
+    for (const instanceType of ['m7g.large', 'p5.48xlarge', 'T3.SMALL']) expect(refused({ instanceType })).toEqual(['instanceType']);
+    for (const ami of ['ami-xyz', 'ami-0123', 'ami-0123456789abcdef0 ', 'resolve:ssm:/golden']) expect(refused({ ami })).toEqual(['ami']);
+    for (const ssmParameterName of ['/golden/plexd-node', '/aws/service/', '/aws/service/../../golden/ami', '/aws/service/./x', '/aws/servicex/a', '/aws/service//a']) {
+      expect(refused({ ssmParameterName }), ssmParameterName).toEqual(['ssmParameterName']);
+    }
+    expect(refused({ region: 'ap-south-1' })).toEqual(['region']);
+    expect(refused({ region: 'ap-south-1', instanceType: 'x1.huge', ami: 'x' })).toEqual(['region', 'instanceType', 'ami']);
+    expect(version.parameter_schema.every((p) => p.description)).toBe(true);
+    // Amazon's AMIs, and the local EC2 emulator's own (its DescribeImages answers for them).
+    expect(machineTemplate(version.template).allowed_image_owners).toEqual([AMAZON_IMAGE_OWNER, LOCAL_IMAGE_OWNER]);
   });
 
   it('is registered for stages other than the embedded local stack only', async () => {

@@ -12,14 +12,16 @@ import {
   SchedulerClient,
   ValidationException,
 } from '@aws-sdk/client-scheduler';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { atExpression, leaseScheduleName, MIN_LEAD_MS, SchedulerLeaseTimers } from '../../functions/adapters/scheduler-lease-timers.ts';
 import type { Clock } from '../../functions/core/clock.ts';
 import { newId } from '../../functions/core/ids.ts';
+import { LEASE_EXPIRY } from '../../local/functions.ts';
 import { DueQueue } from '../../local/scheduler/queue.ts';
 import { type LocalScheduler, startScheduler } from '../../local/scheduler/api.ts';
 import type { Target } from '../../local/scheduler/store.ts';
 import { rejection } from '../support/sdk-rejection.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
 
 // The local EventBridge Scheduler: its API as the SDK sees it, and when it fires, by a clock of the
@@ -76,23 +78,28 @@ async function restart(opts: { maxTimerMs?: number } = {}): Promise<void> {
 
 const get = (id: string) => client.send(new GetScheduleCommand({ Name: leaseScheduleName(id), GroupName: GROUP }));
 
-beforeEach(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'local-scheduler-'));
-  clock = new TestClock();
-  delivered = [];
-  failing = 0;
-  await start();
-  await client.send(new CreateScheduleGroupCommand({ Name: GROUP }));
-});
+/** A fresh emulator, data dir, client and adapter for each test of the calling describe. */
+function useLocalScheduler(): void {
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'local-scheduler-'));
+    clock = new TestClock();
+    delivered = [];
+    failing = 0;
+    await start();
+    await client.send(new CreateScheduleGroupCommand({ Name: GROUP }));
+  });
 
-afterEach(async () => {
-  vi.restoreAllMocks();
-  client.destroy();
-  await scheduler.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    client.destroy();
+    await scheduler.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+}
 
 describe('local Scheduler: firing lease timers by the clock', () => {
+  useLocalScheduler();
+
   it('fires a timer once its time has come, exactly once, with the resource id, and deletes it', async () => {
     const id = newId();
     await timers.arm(id, new Date(START + 10 * MINUTE));
@@ -199,6 +206,8 @@ describe('local Scheduler: firing lease timers by the clock', () => {
 });
 
 describe('local Scheduler: the API as the SDK reads it', () => {
+  useLocalScheduler();
+
   it('answers a taken name with ConflictException, a missing schedule or group with ResourceNotFoundException', async () => {
     const id = newId();
     await client.send(new CreateScheduleCommand(definition(id, 'at(2026-07-01T00:00:00)')));
@@ -232,6 +241,36 @@ describe('local Scheduler: the API as the SDK reads it', () => {
       expect(error).toBeInstanceOf(ValidationException);
       expect(error.message).toMatch(field);
     }
+  });
+});
+
+describe('the embedded stack: lease timers', () => {
+  let stack: TestStack;
+  // A whole second, as at() is: the timer is due exactly 10 minutes on.
+  const stackClock = new TestClock(Math.floor(Date.now() / 1000) * 1000);
+  beforeAll(async () => {
+    stack = await startTestStack({}, { clock: stackClock });
+  });
+  afterAll(() => stack?.close());
+
+  it('arms through the functions’ environment and delivers to the lease-expiry function the local router maps', async () => {
+    const { LEASE_SCHEDULE_GROUP, LEASE_EXPIRY_FUNCTION_ARN, LEASE_SCHEDULER_ROLE_ARN } = process.env;
+    const config = { groupName: LEASE_SCHEDULE_GROUP ?? '', targetArn: LEASE_EXPIRY_FUNCTION_ARN ?? '', roleArn: LEASE_SCHEDULER_ROLE_ARN ?? '' };
+    expect(config.targetArn).toMatch(/:function:plexsphere-local-lease-expiry$/);
+    // Its endpoint from AWS_ENDPOINT_URL_SCHEDULER, as the functions' client has it.
+    const sdk = new SchedulerClient({});
+    try {
+      await new SchedulerLeaseTimers(config, sdk, stackClock).arm(newId(), new Date(stackClock.ms + 10 * MINUTE));
+    } finally {
+      sdk.destroy();
+    }
+    await stack.scheduler.wake();
+    expect(stack.stats.stepInvocations[LEASE_EXPIRY]).toBeUndefined();
+    stackClock.advance(10 * MINUTE);
+    await stack.scheduler.wake();
+    // A Resource that does not exist needs nothing: the handler answers, and the timer is spent.
+    expect(stack.stats.stepInvocations[LEASE_EXPIRY]).toBe(1);
+    expect(stack.scheduler.stats).toMatchObject({ deliveries: 1, failures: 0 });
   });
 });
 

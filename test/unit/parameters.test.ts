@@ -25,7 +25,7 @@ describe('validateParameters: integers', () => {
   it.each([1e200, 2 ** 53, -(2 ** 53), 1.5])('refuses %d with 422 invalid_parameters and the path', (count) => {
     const r = refusal(() => validateParameters(schema, { count }));
     expect(r).toMatchObject({ name: 'UnprocessableError', code: 'invalid_parameters' });
-    expect(r.errors).toEqual([{ path: 'parameters.count', message: expect.stringContaining('integer') }]);
+    expect(r.errors).toEqual([{ path: 'parameters.count', name: 'count', message: expect.stringContaining('integer'), reason: expect.stringContaining('"count"') }]);
   });
 });
 
@@ -42,7 +42,7 @@ describe('validateParameters: names every object inherits', () => {
 
   it('still requires a required one that is not supplied', () => {
     const r = refusal(() => validateParameters([{ name: 'valueOf', type: 'integer', required: true }], {}));
-    expect(r.errors).toEqual([{ path: 'parameters.valueOf', message: 'is required (integer)' }]);
+    expect(r.errors).toEqual([{ path: 'parameters.valueOf', name: 'valueOf', message: 'is required (integer)', reason: 'Parameter "valueOf" is required (integer).' }]);
   });
 
   it('keeps a supplied __proto__ as a value (own property), not as the prototype', () => {

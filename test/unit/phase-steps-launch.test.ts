@@ -40,6 +40,7 @@ describe.each(STORE_KINDS)('applySubstrate (Pending → Provisioning) (%s store)
     expect(env.substrate.calls[0]?.target).toEqual({
       region: 'eu-west-1',
       endpoint: 'http://ec2.fake',
+      secretRef: { arn: env.secretArn, versionId: 'v1' },
       credentials: { accessKeyId: DEMO_KEYS.access_key_id, secretAccessKey: DEMO_KEYS.secret_access_key },
     });
     // The user data carries the token bound (by hash) to the Resource, and where to redeem it.

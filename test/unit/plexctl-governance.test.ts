@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type CreatePlanView, planDetails } from '../../cli/commands/leases.ts';
 import { type ResourceView, resourceDetails } from '../../cli/commands/resources.ts';
 import { liveUsage, overlay, termsText } from '../../cli/commands/terms.ts';
@@ -133,9 +133,15 @@ interface Sent {
   body: unknown;
 }
 
-/** plexctl against a fetch that answers each request with `answer`; what it sent and printed. */
-async function offline(answer: (req: Sent) => { status?: number; body: unknown }, ...argv: string[]) {
+const configDirs: string[] = [];
+afterAll(() => {
+  for (const dir of configDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** plexctl (argv as typed after `plexctl`) against a fetch answering with `answer`; what it sent and printed. */
+async function offline(argv: string[], answer: (req: Sent) => { status?: number; body: unknown }) {
   const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'plexctl-governance-')), PLEXSPHERE_URL: 'http://broker.test' };
+  configDirs.push(env.XDG_CONFIG_HOME);
   saveConfig({ profiles: { default: { url: 'http://broker.test', token: 't', token_expires_at: at(3_600_000) } } }, env);
   const sent: Sent[] = [];
   let stdout = '';
@@ -160,7 +166,7 @@ const CREATE = ['resource', 'create', '--project-id', ID, '--kind', 'node', '--b
 describe('what the commands send', () => {
   it('resource create --lease sends lease_seconds; --dry-run asks with ?dry_run=true and exits 0 when allowed', async () => {
     const allowed = { allowed: true, reasons: [], resource: resource(), quota: { limit: null, live: 0 } };
-    const out = await offline(() => ({ body: allowed }), ...CREATE, '--lease', '2h', '--dry-run');
+    const out = await offline([...CREATE, '--lease', '2h', '--dry-run'], () => ({ body: allowed }));
     expect(out.code, out.stderr).toBe(EXIT.ok);
     expect(out.sent).toHaveLength(1);
     expect(out.sent[0]?.url).toBe(`http://broker.test/v1/projects/${ID}/resources?dry_run=true`);
@@ -175,7 +181,7 @@ describe('what the commands send', () => {
       resource: resource(),
       quota: { limit: 1, live: 1 },
     };
-    const out = await offline(() => ({ body: refused }), ...CREATE, '--dry-run', '--output', 'json');
+    const out = await offline([...CREATE, '--dry-run', '--output', 'json'], () => ({ body: refused }));
     expect(out.code).toBe(EXIT.planRefused);
     expect(JSON.parse(out.stdout)).toEqual(refused);
     expect(out.stderr).toBe('error: create_refused: the broker would refuse this create (quota_exceeded); nothing was stored\n');
@@ -183,7 +189,7 @@ describe('what the commands send', () => {
 
   it('refuses a malformed --lease before anything is sent', async () => {
     for (const lease of ['soon', '30s', '1500ms']) {
-      const out = await offline(() => ({ body: {} }), ...CREATE, '--lease', lease);
+      const out = await offline([...CREATE, '--lease', lease], () => ({ body: {} }));
       expect(out.code).toBe(EXIT.usage);
       expect(out.stderr).toContain('--lease');
       expect(out.sent).toEqual([]);
@@ -192,16 +198,9 @@ describe('what the commands send', () => {
 
   it('resource extend --by adds to the lease end read; --to sends the time given', async () => {
     const current = resource();
-    const by = await offline(
-      (req) => ({
-        body: req.method === 'GET' ? current : resource({ lease: { ...current.lease, ...(req.body as object) } } as Partial<ResourceView>),
-      }),
-      'resource',
-      'extend',
-      ID,
-      '--by',
-      '1h',
-    );
+    // The broker's answer to the POST: the Resource with the lease end it was sent.
+    const moved = (req: Sent) => resource({ lease: { ...current.lease, ...(req.body as object) } } as Partial<ResourceView>);
+    const by = await offline(['resource', 'extend', ID, '--by', '1h'], (req) => ({ body: req.method === 'GET' ? current : moved(req) }));
     expect(by.code, by.stderr).toBe(EXIT.ok);
     expect(by.sent.map((r) => `${r.method} ${r.url}`)).toEqual([
       `GET http://broker.test/v1/resources/${ID}`,
@@ -210,25 +209,20 @@ describe('what the commands send', () => {
     expect(by.sent[1]?.body).toEqual({ expires_at: at(3 * 3_600_000 - 60_000) });
     expect(by.stdout).toContain('expires in 2h 59m');
 
-    const to = await offline(() => ({ body: current }), 'resource', 'extend', ID, '--to', '2030-01-01T15:00:00Z');
+    const to = await offline(['resource', 'extend', ID, '--to', '2030-01-01T15:00:00Z'], () => ({ body: current }));
     expect(to.sent.map((r) => r.method)).toEqual(['POST']);
     expect(to.sent[0]?.body).toEqual({ expires_at: '2030-01-01T15:00:00Z' });
   });
 
   it('resource extend needs exactly one of --by and --to, and shows the broker refusal as it came', async () => {
     for (const flags of [[], ['--by', '1h', '--to', '2030-01-01T15:00:00Z'], ['--to', 'tomorrow']]) {
-      const out = await offline(() => ({ body: {} }), 'resource', 'extend', ID, ...flags);
+      const out = await offline(['resource', 'extend', ID, ...flags], () => ({ body: {} }));
       expect(out.code).toBe(EXIT.usage);
       expect(out.sent).toEqual([]);
     }
     const problem = { code: 'lease_beyond_terms', detail: 'Ends at X at the latest.', status: 422, max_expires_at: 'X' };
-    const out = await offline(
-      (req) => (req.method === 'GET' ? { body: resource() } : { status: 422, body: problem }),
-      'resource',
-      'extend',
-      ID,
-      '--by',
-      '9h',
+    const out = await offline(['resource', 'extend', ID, '--by', '9h'], (req) =>
+      req.method === 'GET' ? { body: resource() } : { status: 422, body: problem },
     );
     expect(out.code).toBe(EXIT.usage);
     expect(out.stderr).toBe('error: lease_beyond_terms: Ends at X at the latest. (422)\n');
@@ -241,21 +235,9 @@ describe('what the commands send', () => {
       proposed_terms: { max_live_resources: 5, max_lease_seconds: 604_800 },
       usage: { live_resources: 0 },
     };
-    const out = await offline(
-      () => ({ body: proposed }),
-      'credential',
-      'assignment',
-      'approve',
-      ID,
-      '--max-live',
-      '2',
-      '--allow-version',
-      VERSION,
-      '--allow-version',
-      OTHER_VERSION,
-      '--reason',
-      'ok',
-    );
+    const versions = ['--allow-version', VERSION, '--allow-version', OTHER_VERSION];
+    const argv = ['credential', 'assignment', 'approve', ID, '--max-live', '2', ...versions, '--reason', 'ok'];
+    const out = await offline(argv, () => ({ body: proposed }));
     expect(out.code, out.stderr).toBe(EXIT.ok);
     expect(out.sent[1]).toMatchObject({ method: 'POST', url: `http://broker.test/v1/credential-assignments/${ID}/approve` });
     expect(out.sent[1]?.body).toEqual({
@@ -263,18 +245,19 @@ describe('what the commands send', () => {
       reason: 'ok',
     });
 
-    const plain = await offline(() => ({ body: proposed }), 'approval', 'approve', ID);
+    const plain = await offline(['approval', 'approve', ID], () => ({ body: proposed }));
     expect(plain.sent).toEqual([{ method: 'POST', url: `http://broker.test/v1/approvals/${ID}/approve`, body: undefined }]);
   });
 
   it('narrow sends the current terms with the flags laid over, by PATCH', async () => {
+    const NARROW = ['credential', 'assignment', 'narrow', ID];
     const approved = {
       id: ID,
       state: 'approved',
       terms: { max_live_resources: 2, max_lease_seconds: 14_400 },
       usage: { live_resources: 1 },
     };
-    const out = await offline(() => ({ body: approved }), 'credential', 'assignment', 'narrow', ID, '--max-lease', '2h');
+    const out = await offline([...NARROW, '--max-lease', '2h'], () => ({ body: approved }));
     expect(out.code, out.stderr).toBe(EXIT.ok);
     expect(out.sent[1]).toEqual({
       method: 'PATCH',
@@ -283,24 +266,16 @@ describe('what the commands send', () => {
     });
     expect(line(out.stdout, 'Live resources')).toBe('1 of 2');
 
-    const none = await offline(() => ({ body: approved }), 'credential', 'assignment', 'narrow', ID);
+    const none = await offline(NARROW, () => ({ body: approved }));
     expect(none.code).toBe(EXIT.usage);
-    const bad = await offline(() => ({ body: approved }), 'credential', 'assignment', 'narrow', ID, '--max-live', 'two');
+    const bad = await offline([...NARROW, '--max-live', 'two'], () => ({ body: approved }));
     expect(bad.stderr).toContain('--max-live');
     expect([...none.sent, ...bad.sent]).toEqual([]);
   });
 
   it('revoke --teardown says so in its body', async () => {
-    const out = await offline(
-      () => ({ body: { id: ID, state: 'revoked', usage: { live_resources: 1 } } }),
-      'credential',
-      'assignment',
-      'revoke',
-      ID,
-      '--reason',
-      'closed',
-      '--teardown',
-    );
+    const revoked = { id: ID, state: 'revoked', usage: { live_resources: 1 } };
+    const out = await offline(['credential', 'assignment', 'revoke', ID, '--reason', 'closed', '--teardown'], () => ({ body: revoked }));
     expect(out.code, out.stderr).toBe(EXIT.ok);
     expect(out.sent[0]?.body).toEqual({ reason: 'closed', teardown: true });
     expect(out.stdout).toContain('torn down');

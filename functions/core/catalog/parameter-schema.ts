@@ -77,7 +77,8 @@ function declarationErrors(p: BlueprintParameter): Array<[string, string]> {
   const errors: Array<[string, string]> = [];
   for (const [key, types] of Object.entries(CONSTRAINT_TYPES)) {
     const fits = (types as readonly ParameterType[]).includes(p.type);
-    if (!fits && p[key as keyof typeof CONSTRAINT_TYPES] !== undefined) errors.push([key, `applies to ${types.join(' or ')} parameters only`]);
+    if (!fits && p[key as keyof typeof CONSTRAINT_TYPES] !== undefined)
+      errors.push([key, `applies to ${types.join(' or ')} parameters only`]);
   }
   p.allowed_values?.forEach((v, j) => {
     if (!isOfType(p.type, v)) errors.push([`allowed_values.${j}`, `must be of type ${p.type}`]);
@@ -88,7 +89,8 @@ function declarationErrors(p: BlueprintParameter): Array<[string, string]> {
     const bound = p[key];
     if (bound !== undefined && !Number.isSafeInteger(bound)) errors.push([key, 'must be an integer']);
   }
-  if (p.minimum !== undefined && p.maximum !== undefined && p.minimum > p.maximum) errors.push(['maximum', 'must not be less than minimum']);
+  if (p.minimum !== undefined && p.maximum !== undefined && p.minimum > p.maximum)
+    errors.push(['maximum', 'must not be less than minimum']);
   const problem = p.pattern === undefined ? undefined : patternProblem(p.pattern);
   if (problem) errors.push(['pattern', `the pattern ${problem}`]);
   if (p.default !== undefined) {
@@ -134,7 +136,8 @@ export function parseParameterSchema(raw: unknown): BlueprintParameter[] {
   const seen = new Map<string, number>();
   const params: BlueprintParameter[] = [];
   items.forEach((item, i) => {
-    const error = (path: string, message: string) => errors.push({ path: `${base}.${i}${path && `.${path}`}`, message: named(item, message) });
+    const error = (path: string, message: string) =>
+      errors.push({ path: `${base}.${i}${path && `.${path}`}`, message: named(item, message) });
     const parsed = BlueprintParameterSchema.safeParse(item);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) error(issue.path.map(String).join('.'), issue.message);

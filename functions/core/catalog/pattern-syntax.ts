@@ -58,7 +58,12 @@ export function overlaps(a: CharSet, b: CharSet): boolean {
 
 const cp = (c: string) => c.codePointAt(0) as number;
 const DIGIT = charSet([[cp('0'), cp('9')]]);
-const WORD = charSet([[cp('0'), cp('9')], [cp('A'), cp('Z')], [cp('_'), cp('_')], [cp('a'), cp('z')]]);
+const WORD = charSet([
+  [cp('0'), cp('9')],
+  [cp('A'), cp('Z')],
+  [cp('_'), cp('_')],
+  [cp('a'), cp('z')],
+]);
 // ECMAScript WhiteSpace and LineTerminator.
 const SPACE = charSet(
   [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff]
@@ -198,7 +203,13 @@ class Reader {
     }
     const unit = Number.parseInt(this.take() + this.take() + this.take() + this.take(), 16);
     // In u mode a surrogate pair written as two escapes is one code point.
-    if (unit >= 0xd800 && unit <= 0xdbff && this.peek() === '\\' && this.peek(1) === 'u' && [2, 3, 4, 5].every((k) => isHex(this.peek(k)))) {
+    if (
+      unit >= 0xd800 &&
+      unit <= 0xdbff &&
+      this.peek() === '\\' &&
+      this.peek(1) === 'u' &&
+      [2, 3, 4, 5].every((k) => isHex(this.peek(k)))
+    ) {
       const low = Number.parseInt(this.cs.slice(this.i + 2, this.i + 6).join(''), 16);
       if (low >= 0xdc00 && low <= 0xdfff) {
         this.i += 6;

@@ -32,7 +32,9 @@ async function imageRefusal(ports: SubstratePorts, plan: SubstratePlan): Promise
   const allowed = `this blueprint version allows images of ${allowedOwners.join(', ') || 'no account'} only`;
   return {
     code: 'image_owner_not_allowed',
-    message: owner ? `Image ${id} belongs to account ${owner}; ${allowed}.` : `Image ${id} is not visible to the credential's account; ${allowed}.`,
+    message: owner
+      ? `Image ${id} belongs to account ${owner}; ${allowed}.`
+      : `Image ${id} is not visible to the credential's account; ${allowed}.`,
   };
 }
 
