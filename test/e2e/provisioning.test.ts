@@ -8,7 +8,7 @@ import { newId } from '../../functions/core/ids.ts';
 import type { Resource } from '../../functions/core/resources.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { tableSnapshot } from '../support/table-snapshot.ts';
+import { tableSnapshotButAudit } from '../support/table-snapshot.ts';
 import { waitFor } from '../support/wait.ts';
 
 let stack: TestStack;
@@ -92,11 +92,11 @@ describe('create → Ready → delete → Deleted', () => {
 describe('create: checks before anything is applied', () => {
   it('refuses a credential the project has no approved assignment of, and stores nothing', async () => {
     const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Unassigned', slug: `unassigned-${++counter}` });
-    const before = await tableSnapshot(stack.dynamoUrl, stack.tableName);
+    const before = await tableSnapshotButAudit(stack.dynamoUrl, stack.tableName);
     const res = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/resources`, createBody());
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('credential_not_approved');
-    expect(await tableSnapshot(stack.dynamoUrl, stack.tableName)).toEqual(before);
+    expect(await tableSnapshotButAudit(stack.dynamoUrl, stack.tableName)).toEqual(before);
   });
 
   it('refuses a caller without deploy on the project', async () => {
@@ -108,12 +108,12 @@ describe('create: checks before anything is applied', () => {
 
   it('validates parameters against the version schema with field paths (422)', async () => {
     const projectId = await approvedProject();
-    const before = await tableSnapshot(stack.dynamoUrl, stack.tableName);
+    const before = await tableSnapshotButAudit(stack.dynamoUrl, stack.tableName);
     const res = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, createBody({ parameters: { size: 'large' } }));
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('invalid_parameters');
-    expect(res.body.errors).toEqual([{ path: 'parameters.size', message: expect.any(String) }]);
-    expect(await tableSnapshot(stack.dynamoUrl, stack.tableName)).toEqual(before);
+    expect(res.body.errors).toEqual([{ path: 'parameters.size', message: expect.any(String), name: 'size', reason: expect.any(String) }]);
+    expect(await tableSnapshotButAudit(stack.dynamoUrl, stack.tableName)).toEqual(before);
   });
 
   it('refuses a Resource on a cloud whose provider has no substrate (azure) with 422 provider_not_supported, and stores nothing', async () => {
@@ -142,11 +142,11 @@ describe('create: checks before anything is applied', () => {
     const approved = await stack.call('operator', 'POST', `/v1/credential-assignments/${assignment.body.id}/approve`);
     expect(approved.body.state).toBe('approved');
 
-    const before = await tableSnapshot(stack.dynamoUrl, stack.tableName);
+    const before = await tableSnapshotButAudit(stack.dynamoUrl, stack.tableName);
     const res = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/resources`, createBody({ blueprint_version_id: version.body.id, cloud_credential_id: credential.body.id }));
     expect([res.status, res.body.code], res.text).toEqual([422, 'provider_not_supported']);
     expect(res.body.detail).toContain('"azure"');
-    expect(await tableSnapshot(stack.dynamoUrl, stack.tableName)).toEqual(before);
+    expect(await tableSnapshotButAudit(stack.dynamoUrl, stack.tableName)).toEqual(before);
     expect((await stack.call('admin', 'GET', `/v1/projects/${project.body.id}/resources`)).body.items).toEqual([]);
   });
 
@@ -274,7 +274,7 @@ function pending(projectId: string): Resource {
  * tests' Resources keep heartbeating, so the whole table does not stand still.
  */
 async function projectSnapshot(projectId: string): Promise<string[]> {
-  return (await tableSnapshot(stack.dynamoUrl, stack.tableName)).filter((item) => item.includes(projectId));
+  return (await tableSnapshotButAudit(stack.dynamoUrl, stack.tableName)).filter((item) => item.includes(projectId));
 }
 
 async function emptyProject(): Promise<string> {
@@ -304,7 +304,7 @@ describe('create: a failed create leaves nothing behind', () => {
         { 'idempotency-key': `overflow-${counter}-${i}` },
       );
       expect([res.status, res.body.code], res.text).toEqual([422, 'invalid_parameters']);
-      expect(res.body.errors).toEqual([{ path: 'parameters.count', message: expect.any(String) }]);
+      expect(res.body.errors).toEqual([{ path: 'parameters.count', message: expect.any(String), name: 'count', reason: expect.any(String) }]);
     }
     expect(await projectSnapshot(projectId)).toEqual(before);
     expect((await stack.call('admin', 'DELETE', `/v1/projects/${projectId}`)).status).toBe(204);

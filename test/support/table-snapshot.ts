@@ -14,6 +14,14 @@ export async function tableSnapshot(endpoint: string, tableName: string): Promis
   return items.sort();
 }
 
+/**
+ * The same without the audit trail: a refused request stores nothing but its audit entry, which
+ * records the refusal by design.
+ */
+export async function tableSnapshotButAudit(endpoint: string, tableName: string): Promise<string[]> {
+  return (await tableSnapshot(endpoint, tableName)).filter((item) => !item.startsWith('{"GSI1PK":{"S":"AUDIT#') && !item.includes('"PK":{"S":"AUDIT#'));
+}
+
 /** JSON with keys sorted at every depth, so equal items serialize equally. */
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;

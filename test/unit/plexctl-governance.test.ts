@@ -16,6 +16,7 @@ import { run } from '../../cli/run.ts';
 const NOW = new Date('2030-01-01T12:00:00.000Z');
 const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
 const ID = '019100a0-0000-7000-8000-000000000001';
+const RUN = { provisioned_resource_id: '019100a0-0000-7000-8000-0000000000d1', generation: 1 };
 const VERSION = '019100a0-0000-7000-8000-0000000000a1';
 const OTHER_VERSION = '019100a0-0000-7000-8000-0000000000a2';
 
@@ -29,7 +30,7 @@ function resource(overrides: Partial<ResourceView> = {}): ResourceView {
     created_at: NOW.toISOString(),
     updated_at: NOW.toISOString(),
     lease: { expires_at: at(2 * 3_600_000 - 60_000), max_expires_at: at(4 * 3_600_000) },
-    provisioning: { phase: 'Ready', reason: 'Node enrolled.', transitions: [{ phase: 'Ready', at: NOW.toISOString() }] },
+    provisioning: { ...RUN, phase: 'Ready', reason: 'Node enrolled.', transitions: [{ phase: 'Ready', at: NOW.toISOString() }] },
     ...overrides,
   } as ResourceView;
 }
@@ -59,7 +60,7 @@ describe('lease and time left', () => {
 
     const tornDown = resource({
       lease: { expires_at: at(-3 * 60_000), max_expires_at: null },
-      provisioning: { phase: 'Deregistering', reason: 'Lease ran out.', reason_code: 'lease_expired', transitions: [] },
+      provisioning: { ...RUN, phase: 'Deregistering', reason: 'Lease ran out.', reason_code: 'lease_expired', transitions: [] },
     } as Partial<ResourceView>);
     const later = resourceDetails(tornDown, NOW);
     expect(line(later, 'Lease')).toBe(`${at(-3 * 60_000)} (expired 3m ago)`);
