@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { STEP_GROUPS, type StepGroup } from '../functions/steps/step-groups.ts';
+import { LEASE_EXPIRY_FUNCTION, STEP_GROUPS, type StepGroup } from '../functions/steps/step-groups.ts';
 
 // Plays Lambda for what invokes functions by ARN: the Task states (a function ARN names a step
 // group) and the lease timers (the lease-expiry function). Each handler module is loaded once and
@@ -10,15 +10,15 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ACCOUNT = '000000000000';
 
 /** The function the lease timers invoke. */
-export const LEASE_EXPIRY = 'lease-expiry';
+export const LEASE_EXPIRY = LEASE_EXPIRY_FUNCTION.name;
 
 /** Every local function: one per step group, and the lease-expiry function. */
 export type LocalFunction = StepGroup | typeof LEASE_EXPIRY;
 
-/** Each function's handler module (test/infra/leases.test.ts holds the lease-expiry one to the CDK app's). */
+/** Each function's handler module. */
 export const LOCAL_FUNCTION_ENTRIES: Record<LocalFunction, string> = {
   ...(Object.fromEntries(Object.entries(STEP_GROUPS).map(([group, def]) => [group, def.entry])) as Record<StepGroup, string>),
-  [LEASE_EXPIRY]: 'functions/steps/lease-expiry.handler.ts',
+  [LEASE_EXPIRY]: LEASE_EXPIRY_FUNCTION.entry,
 };
 
 export function stepFunctionArn(fn: LocalFunction, region = 'us-east-1'): string {

@@ -27,6 +27,9 @@ export const STEP_GROUPS: Record<StepGroup, StepGroupDef> = {
   },
 };
 
+/** The function the lease timers invoke (not a Task of any state machine). Infra and the local cloud both read it. */
+export const LEASE_EXPIRY_FUNCTION = { name: 'lease-expiry', entry: 'functions/steps/lease-expiry.handler.ts' } as const;
+
 /** The state machines, with the substitutions each ASL file uses besides the function ARNs. */
 export const STATE_MACHINES = {
   provision: { file: 'statemachines/provision.asl.json' },

@@ -7,6 +7,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import type { ApiEnvInput } from '../../functions/shared/env.ts';
 import { description, leaseExpiryFunctionName, leaseScheduleGroupName, leaseSchedulerRoleName, type Run } from '../naming.ts';
+import { LEASE_EXPIRY_FUNCTION } from '../../functions/steps/step-groups.ts';
 import type { DataStack } from '../stacks/data-stack.ts';
 import { BrokerFunction, type StageLogs } from './broker-function.ts';
 import { Concern } from './concern.ts';
@@ -18,8 +19,6 @@ import { executionsArn } from './state-machine-arns.ts';
 // leaseTimerEnvironment and grantLeaseTimers; both name things by their fixed names (naming.ts),
 // so the API stack needs no reference to the workflows stack.
 
-/** The lease-expiry function's entry (local/functions.ts routes the same file). */
-export const LEASE_EXPIRY_ENTRY = 'functions/steps/lease-expiry.handler.ts';
 
 type LeaseEnvironment = Required<Pick<ApiEnvInput, 'LEASE_SCHEDULE_GROUP' | 'LEASE_EXPIRY_FUNCTION_ARN' | 'LEASE_SCHEDULER_ROLE_ARN'>>;
 
@@ -94,7 +93,7 @@ export class Leases extends Concern {
     this.group = new CfnScheduleGroup(this, 'LeaseSchedules', { name: leaseScheduleGroupName(stage) });
 
     const { fn } = new BrokerFunction<ApiEnvInput>(this, 'LeaseExpiry', {
-      entry: LEASE_EXPIRY_ENTRY,
+      entry: LEASE_EXPIRY_FUNCTION.entry,
       description: description(stage, 'tears down a Resource whose lease ran out', 'lease-expiry'),
       ...logs,
       timeout: Duration.seconds(30),

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_GROUPS, type FunctionGroup } from '../../functions/api/routes.ts';
 import { ApiEnvSchema } from '../../functions/shared/env.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/broker-function.ts';
-import { LEASE_EXPIRY_ENTRY } from '../../infra/constructs/leases.ts';
+import { LEASE_EXPIRY_FUNCTION } from '../../functions/steps/step-groups.ts';
 import { leaseExpiryFunctionName, leaseScheduleGroupName, leaseSchedulerRoleName } from '../../infra/naming.ts';
 import { LEASE_EXPIRY, LOCAL_FUNCTION_ENTRIES } from '../../local/functions.ts';
 import { logicalId, permissionsOfRole, render, resources, roleOfFunction, type Synthesized, synth } from './synth.ts';
@@ -128,7 +128,7 @@ describe('lease timer names', () => {
   });
 
   it('deploy the handler the embedded stack routes the lease timers to', () => {
-    expect(existsSync(`${PROJECT_ROOT}${LEASE_EXPIRY_ENTRY}`)).toBe(true);
-    expect(LOCAL_FUNCTION_ENTRIES[LEASE_EXPIRY]).toBe(LEASE_EXPIRY_ENTRY);
+    expect(existsSync(`${PROJECT_ROOT}${LEASE_EXPIRY_FUNCTION.entry}`)).toBe(true);
+    expect(LOCAL_FUNCTION_ENTRIES[LEASE_EXPIRY]).toBe(LEASE_EXPIRY_FUNCTION.entry);
   });
 });

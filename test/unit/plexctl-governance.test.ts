@@ -32,7 +32,7 @@ function resource(overrides: Partial<ResourceView> = {}): ResourceView {
     lease: { expires_at: at(2 * 3_600_000 - 60_000), max_expires_at: at(4 * 3_600_000) },
     provisioning: { ...RUN, phase: 'Ready', reason: 'Node enrolled.', transitions: [{ phase: 'Ready', at: NOW.toISOString() }] },
     ...overrides,
-  } as ResourceView;
+  };
 }
 
 /** One detail line's value, e.g. "Lease". */
@@ -61,7 +61,7 @@ describe('lease and time left', () => {
     const tornDown = resource({
       lease: { expires_at: at(-3 * 60_000), max_expires_at: null },
       provisioning: { ...RUN, phase: 'Deregistering', reason: 'Lease ran out.', reason_code: 'lease_expired', transitions: [] },
-    } as Partial<ResourceView>);
+    });
     const later = resourceDetails(tornDown, NOW);
     expect(line(later, 'Lease')).toBe(`${at(-3 * 60_000)} (expired 3m ago)`);
     expect(line(later, 'Lease ceiling')).toBe('none');
