@@ -200,7 +200,8 @@ describe('what the commands send', () => {
   it('resource extend --by adds to the lease end read; --to sends the time given', async () => {
     const current = resource();
     // The broker's answer to the POST: the Resource with the lease end it was sent.
-    const moved = (req: Sent) => resource({ lease: { ...current.lease, ...(req.body as object) } } as Partial<ResourceView>);
+    const moved = (req: Sent) =>
+      resource({ lease: { expires_at: (req.body as { expires_at: string }).expires_at, max_expires_at: at(4 * 3_600_000) } });
     const by = await offline(['resource', 'extend', ID, '--by', '1h'], (req) => ({ body: req.method === 'GET' ? current : moved(req) }));
     expect(by.code, by.stderr).toBe(EXIT.ok);
     expect(by.sent.map((r) => `${r.method} ${r.url}`)).toEqual([
