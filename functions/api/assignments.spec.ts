@@ -25,7 +25,12 @@ export const assignmentsSpec = {
   ),
   listAssignments: lists("List a project's credential assignments", READ_PROJECT, ASSIGNMENT),
   getAssignment: reads('Get a credential assignment', READ_PROJECT, ASSIGNMENT),
-  approveAssignment: withBody('Approve an assignment, with terms (optional; no body grants what was proposed)', DECIDE, APPROVE, ASSIGNMENT),
+  approveAssignment: withBody(
+    'Approve an assignment, with terms (optional; no body grants what was proposed)',
+    DECIDE,
+    APPROVE,
+    ASSIGNMENT,
+  ),
   rejectAssignment: withBody('Reject an assignment', DECIDE, REASON, ASSIGNMENT),
   revokeAssignment: withBody(
     'Revoke an approved assignment (teardown: true also tears its running Resources down)',

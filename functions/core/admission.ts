@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { Assignment } from './assignments/assignment.ts';
+import type { Assignment, AssignmentStore } from './assignments/assignment.ts';
+import type { CredentialDirectory } from './assignments/credential-directory.ts';
+import type { CatalogStore } from './catalog/store.ts';
 import { versionNotAllowed, quotaExceeded } from './assignments/terms.ts';
 import { usableHandle } from './assignments/use-cases.ts';
 import type { AuditLog } from './assignments/audit.ts';
@@ -9,8 +11,7 @@ import { newId } from './ids.ts';
 import { parameterContext, validateParameters } from './parameters.ts';
 import type { Project } from './tenancy.ts';
 import { type CreateResourceBody, type Lease, type Resource, ResourceViewSchema } from './resources.ts';
-import { resolverFor } from './substrate.ts';
-import type { ProvisioningPorts } from './provisioning.ts';
+import { resolverFor, type SubstrateResolvers } from './substrate.ts';
 
 // Admission: every check a create runs before it spends anything, in one place, so that a create
 // and its dry run cannot disagree. Checks that need nothing written (the blueprint version, its
@@ -32,6 +33,16 @@ export const CreatePlanViewSchema = z.object({
   resource: ResourceViewSchema,
   quota: QuotaViewSchema,
 });
+
+/** What admission reads. */
+export interface AdmissionPorts {
+  catalog: CatalogStore;
+  credentials: CredentialDirectory;
+  assignments: AssignmentStore;
+  substrateResolvers: SubstrateResolvers;
+  clock: Clock;
+  config: AdmissionConfig;
+}
 
 type ProvisionedBody = Extract<CreateResourceBody, { origin: 'provisioned' }>;
 
@@ -64,7 +75,7 @@ function leaseOf(now: Date, seconds: number, ceilingSeconds: number | undefined)
  * business, not a refusal of the plan) and is done by the caller.
  */
 export async function admitProvisioned(
-  ports: ProvisioningPorts & { config: AdmissionConfig },
+  ports: AdmissionPorts,
   project: Project,
   base: Pick<Resource, 'id' | 'project_id' | 'domain_id' | 'kind' | 'created_at' | 'updated_at' | 'created_by'>,
   body: ProvisionedBody,

@@ -82,9 +82,11 @@ export async function expireLease(
       await ports.leases.arm(id, new Date(end));
       return 'rearmed';
     }
-    if (await startTeardown(ports, resource, 'lease_expired', `The lease ran out at ${lease.expires_at}; tearing down.`)) return 'torn_down';
+    if (await startTeardown(ports, resource, 'lease_expired', `The lease ran out at ${lease.expires_at}; tearing down.`))
+      return 'torn_down';
     // Someone moved the Resource meanwhile (a reconciler's resume, a step): judge it again. The
     // timer's own retries cover a Resource that keeps moving.
-    if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', `Resource ${id} kept changing; its lease expiry will be retried.`);
+    if (attempt >= ATTEMPTS)
+      throw new ConflictError('concurrent_change', `Resource ${id} kept changing; its lease expiry will be retried.`);
   }
 }

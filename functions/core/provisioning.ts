@@ -71,7 +71,12 @@ function baseOf(project: Project, subject: AuthzSubject, now: Date) {
  * Plans a provisioned Resource's create without writing anything: every admission check runs,
  * and each one that fails is a reason.
  */
-export async function planResource(ports: ProvisioningPorts, subject: AuthzSubject, projectId: string, body: CreateResourceBody): Promise<CreatePlan> {
+export async function planResource(
+  ports: ProvisioningPorts,
+  subject: AuthzSubject,
+  projectId: string,
+  body: CreateResourceBody,
+): Promise<CreatePlan> {
   const project = await authorizedProject(ports, subject, projectId, 'deploy');
   const base = { ...baseOf(project, subject, ports.clock.now()), kind: body.kind };
   if (body.origin === 'adopted') {
@@ -201,7 +206,8 @@ export async function deleteResource(ports: ProvisioningPorts, subject: AuthzSub
     if (!retired) throw new NotFoundError('resource_not_found', 'The resource does not exist.');
     return 'removed';
   }
-  if (!resource.provisioning) throw new ConflictError('resource_not_provisioned', 'Only provisioned resources are torn down by the broker.');
+  if (!resource.provisioning)
+    throw new ConflictError('resource_not_provisioned', 'Only provisioned resources are torn down by the broker.');
   await startTeardown(ports, resource, 'delete_requested', 'Delete requested; draining the node out of the mesh.');
   return 'teardown';
 }

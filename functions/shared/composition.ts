@@ -137,7 +137,9 @@ function leaseTimers(env: ApiEnv): LeaseTimers {
   if (groupName && targetArn && roleArn) return new SchedulerLeaseTimers({ groupName, targetArn, roleArn });
   return {
     arm: async () => {
-      throw new Error('This function has no lease timers configured (LEASE_SCHEDULE_GROUP, LEASE_EXPIRY_FUNCTION_ARN, LEASE_SCHEDULER_ROLE_ARN).');
+      throw new Error(
+        'This function has no lease timers configured (LEASE_SCHEDULE_GROUP, LEASE_EXPIRY_FUNCTION_ARN, LEASE_SCHEDULER_ROLE_ARN).',
+      );
     },
   };
 }

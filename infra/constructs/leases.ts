@@ -6,8 +6,8 @@ import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import type { ApiEnvInput } from '../../functions/shared/env.ts';
-import { description, leaseExpiryFunctionName, leaseScheduleGroupName, leaseSchedulerRoleName, type Run } from '../naming.ts';
 import { LEASE_EXPIRY_FUNCTION } from '../../functions/steps/step-groups.ts';
+import { description, leaseExpiryFunctionName, leaseScheduleGroupName, leaseSchedulerRoleName, type Run } from '../naming.ts';
 import type { DataStack } from '../stacks/data-stack.ts';
 import { BrokerFunction, type StageLogs } from './broker-function.ts';
 import { Concern } from './concern.ts';
@@ -18,7 +18,6 @@ import { executionsArn } from './state-machine-arns.ts';
 // arms a timer (the resources API group, and the lease-expiry function when a lease moved) gets
 // leaseTimerEnvironment and grantLeaseTimers; both name things by their fixed names (naming.ts),
 // so the API stack needs no reference to the workflows stack.
-
 
 type LeaseEnvironment = Required<Pick<ApiEnvInput, 'LEASE_SCHEDULE_GROUP' | 'LEASE_EXPIRY_FUNCTION_ARN' | 'LEASE_SCHEDULER_ROLE_ARN'>>;
 

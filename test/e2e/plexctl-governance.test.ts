@@ -50,7 +50,9 @@ describe('governed spend with plexctl', () => {
 
   it('a deployer proposes terms with the request; the owner grants narrower ones', async () => {
     projectId = (await json('project', 'create', '--domain', FIXTURES.domain.id, '--slug', 'governed', '--display-name', 'Governed')).id;
-    createFlags = ['--project-id', projectId, '--kind', 'node', '--blueprint-version-id', catalog.versionId, '--cloud-credential-id', catalog.demoCredentialId];
+    createFlags = [
+      '--project-id', projectId, '--kind', 'node', '--blueprint-version-id', catalog.versionId, '--cloud-credential-id', catalog.demoCredentialId,
+    ];
     const requested = await json(
       'credential', 'assignment', 'request', '--project-id', projectId, '--cloud-credential-id', catalog.demoCredentialId,
       '--max-live', '5', '--max-lease', '7d', '--allow-version', catalog.versionId,
@@ -61,7 +63,9 @@ describe('governed spend with plexctl', () => {
     expect(line(shown.stdout, 'Proposed terms')).toBe(`at most 5 live; leases up to 7d; versions ${catalog.versionId}`);
     expect(line(shown.stdout, 'Terms')).toBe('-');
 
-    const approved = await plexctl('credential', 'assignment', 'approve', assignmentId, '--max-live', '2', '--max-lease', '4h', '--reason', 'two will do', ...OPERATOR);
+    const approved = await plexctl(
+      'credential', 'assignment', 'approve', assignmentId, '--max-live', '2', '--max-lease', '4h', '--reason', 'two will do', ...OPERATOR,
+    );
     expect(approved.code, approved.stderr).toBe(EXIT.ok);
     expect(line(approved.stdout, 'State')).toBe('approved');
     expect(line(approved.stdout, 'Terms')).toBe(`at most 2 live; leases up to 4h; versions ${catalog.versionId}`);

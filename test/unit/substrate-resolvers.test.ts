@@ -125,6 +125,7 @@ describe('the aws substrate resolver', () => {
         region: 'eu-west-1',
         endpoint: 'http://ec2.fake',
         credentials: { accessKeyId: DEMO_KEYS.access_key_id, secretAccessKey: DEMO_KEYS.secret_access_key },
+        secretRef: { arn: secretArn, versionId: 'v1' },
       },
       machine: { imageId: 'ami-plexsphere-cloudless', instanceType: 't3.micro' },
       install: CLOUDLESS_RECIPE,

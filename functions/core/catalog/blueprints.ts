@@ -212,6 +212,9 @@ export async function publishVersion(
 }
 
 // The contract's read shape of a version: no blueprint id, manifests or substrate template.
+// Names stay plain strings, as the published document always had them; the name rule is checked on publish.
+const ParameterViewSchema = BlueprintParameterSchema.extend({ name: z.string() });
+
 export const BlueprintVersionViewSchema = BlueprintVersionSchema.pick({
   id: true,
   version: true,
@@ -219,8 +222,7 @@ export const BlueprintVersionViewSchema = BlueprintVersionSchema.pick({
   injection_strategy: true,
   created_at: true,
 }).extend({
-  // Names stay plain strings, as the published document always had them; the name rule is checked on publish.
-  parameter_schema: z.array(BlueprintParameterSchema.extend({ name: z.string() })),
+  parameter_schema: z.array(ParameterViewSchema),
 });
 export type BlueprintVersionView = z.infer<typeof BlueprintVersionViewSchema>;
 
@@ -230,12 +232,8 @@ export function versionView(v: BlueprintVersion): BlueprintVersionView {
     version: v.version,
     provider_kinds: v.provider_kinds,
     injection_strategy: v.injection_strategy,
-    parameter_schema: v.parameter_schema.map((p) => ({
-      name: p.name,
-      type: p.type,
-      required: p.required,
-      ...(p.default !== undefined && { default: p.default }),
-    })),
+    // With their constraints, so a client can offer what the server will accept.
+    parameter_schema: v.parameter_schema.map((p) => pickView(ParameterViewSchema, p)),
     created_at: v.created_at,
   };
 }
