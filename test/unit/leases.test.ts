@@ -5,7 +5,7 @@ import type { Phase } from '../../functions/core/resources.ts';
 import type { TenancyStore } from '../../functions/core/ports.ts';
 import { allowAll, subjectOf } from '../support/assignment-ports.ts';
 import { MemoryAuditLog, RecordingLeaseTimers } from '../support/lease-fakes.ts';
-import { FakeClock, FakeOrchestrator, fakeStepPorts, seedResource } from '../support/phase-fakes.ts';
+import { type FakeClock, FakeOrchestrator, fakeStepPorts, seedResource } from '../support/phase-fakes.ts';
 
 // A lease is moved within its ceiling and enforced by its one timer; the timer acts on what is
 // stored, so a lease moved later is never cut short by an earlier arming.

@@ -10,7 +10,7 @@ import type { Enrolment } from '../../../functions/core/enrolment/ports.ts';
 import { newId } from '../../../functions/core/ids.ts';
 import { type Resource, ResourceSchema } from '../../../functions/core/resources.ts';
 import type { Project } from '../../../functions/core/tenancy.ts';
-import { type Backend, type ConformanceSuite, dynamoClient, freshTable } from '../backend.ts';
+import { type ConformanceSuite, dynamoClient, freshTable } from '../backend.ts';
 import { AT, assignment, LATER, project, rejectionOf, resource } from '../fixtures.ts';
 import { contend, tally, values } from './contention.ts';
 
