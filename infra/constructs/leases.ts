@@ -9,6 +9,7 @@ import type { ApiEnvInput } from '../../functions/shared/env.ts';
 import { LEASE_EXPIRY_FUNCTION } from '../../functions/steps/step-groups.ts';
 import { description, leaseExpiryFunctionName, leaseScheduleGroupName, leaseSchedulerRoleName, type Run } from '../naming.ts';
 import type { DataStack } from '../stacks/data-stack.ts';
+import { apiEnvironment } from './api-environment.ts';
 import { BrokerFunction, type StageLogs } from './broker-function.ts';
 import { Concern } from './concern.ts';
 import { executionsArn } from './state-machine-arns.ts';
@@ -97,13 +98,10 @@ export class Leases extends Concern {
       ...logs,
       timeout: Duration.seconds(30),
       environment: {
-        STAGE: stage,
-        TABLE_NAME: data.tableName,
-        PUBLIC_URL: publicUrl,
-        SIGNING_KEY_SECRET_ID: data.secrets.signingKeyName,
-        CREDENTIAL_SECRET_PREFIX: data.secrets.credentialPrefix,
-        PROVISION_STATE_MACHINE_ARN: machines.provision.stateMachineArn,
-        TEARDOWN_STATE_MACHINE_ARN: machines.teardown.stateMachineArn,
+        ...apiEnvironment(stage, data, publicUrl, {
+          provision: machines.provision.stateMachineArn,
+          teardown: machines.teardown.stateMachineArn,
+        }),
         // A timer that fires before its lease ends (the lease moved later) is armed again.
         ...leaseTimerEnvironment(this, stage),
       },

@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import type { ApiEnvInput } from '../../functions/shared/env.ts';
 import { description, RUNS, type Run } from '../naming.ts';
 import type { DataStack } from '../stacks/data-stack.ts';
+import { apiEnvironment } from './api-environment.ts';
 import { BrokerFunction, type StageLogs } from './broker-function.ts';
 import { Concern } from './concern.ts';
 import { executionsArn } from './state-machine-arns.ts';
@@ -38,15 +39,10 @@ export class Reconciler extends Concern {
       description: description(stage, 'resumes Resources with no run in flight', 'reconciler'),
       ...logs,
       timeout: Duration.seconds(50),
-      environment: {
-        STAGE: stage,
-        TABLE_NAME: data.tableName,
-        PUBLIC_URL: publicUrl,
-        SIGNING_KEY_SECRET_ID: data.secrets.signingKeyName,
-        CREDENTIAL_SECRET_PREFIX: data.secrets.credentialPrefix,
-        PROVISION_STATE_MACHINE_ARN: machines.provision.stateMachineArn,
-        TEARDOWN_STATE_MACHINE_ARN: machines.teardown.stateMachineArn,
-      },
+      environment: apiEnvironment(stage, data, publicUrl, {
+        provision: machines.provision.stateMachineArn,
+        teardown: machines.teardown.stateMachineArn,
+      }),
     });
     this.fn = fn;
     data.grantTableUse(fn);

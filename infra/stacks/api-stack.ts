@@ -7,6 +7,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { FUNCTION_GROUPS, type FunctionGroup, ROUTES } from '../../functions/api/routes.ts';
 import type { ApiEnvInput } from '../../functions/shared/env.ts';
+import { apiEnvironment } from '../constructs/api-environment.ts';
 import { type BrokerFunction, groupFunctions, stageLogs } from '../constructs/broker-function.ts';
 import { grantLeaseTimers, leaseTimerEnvironment } from '../constructs/leases.ts';
 import type { SecretGrantee } from '../constructs/stage-secrets.ts';
@@ -95,15 +96,10 @@ export class ApiStack extends Stack {
       id: ConstructIds.apiFunction,
       props: {
         ...logs,
-        environment: {
-          STAGE: stage,
-          TABLE_NAME: data.tableName,
-          PUBLIC_URL: this.httpApi.apiEndpoint,
-          SIGNING_KEY_SECRET_ID: data.secrets.signingKeyName,
-          CREDENTIAL_SECRET_PREFIX: data.secrets.credentialPrefix,
-          PROVISION_STATE_MACHINE_ARN: stateMachineArn(this, stage, 'provision'),
-          TEARDOWN_STATE_MACHINE_ARN: stateMachineArn(this, stage, 'teardown'),
-        },
+        environment: apiEnvironment(stage, data, this.httpApi.apiEndpoint, {
+          provision: stateMachineArn(this, stage, 'provision'),
+          teardown: stateMachineArn(this, stage, 'teardown'),
+        }),
       },
       wire: (group, fn) => {
         data.grantTableUse(fn);

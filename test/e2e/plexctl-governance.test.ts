@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type Plexctl, signedInPlexctl } from '../support/plexctl.ts';
+import { detailLine, type Plexctl, signedInPlexctl } from '../support/plexctl.ts';
 import { type Catalog, seededCatalog } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
@@ -15,21 +15,9 @@ let catalog: Catalog;
 const plexctl = (...argv: string[]) => cli.run(...argv);
 const OPERATOR = ['--profile', 'operator'];
 
-/** Runs a command that must succeed with --output json; its wire form. */
-async function json(...argv: string[]) {
-  const out = await plexctl(...argv, '--output', 'json');
-  expect(out.code, out.stderr).toBe(EXIT.ok);
-  return JSON.parse(out.stdout);
-}
+const json = (...argv: string[]) => cli.json(...argv);
 
-/** One detail line's value, e.g. "Lease". */
-function line(text: string, label: string): string | undefined {
-  return text
-    .split('\n')
-    .find((l) => l.startsWith(`${label}:`))
-    ?.slice(label.length + 1)
-    .trim();
-}
+const line = detailLine;
 
 const HOUR = 3_600_000;
 

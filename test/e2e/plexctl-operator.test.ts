@@ -18,12 +18,7 @@ let files: string;
 const plexctl = (...argv: string[]) => cli.run(...argv);
 const OPERATOR = ['--profile', 'operator'];
 
-/** Runs a command that must succeed with --output json; its wire form. */
-async function json(...argv: string[]) {
-  const out = await plexctl(...argv, '--output', 'json');
-  expect(out.code, out.stderr).toBe(EXIT.ok);
-  return JSON.parse(out.stdout);
-}
+const json = (...argv: string[]) => cli.json(...argv);
 
 /** Runs a command whose requests are counted (and never reach the broker). */
 async function offline(...argv: string[]): Promise<Outcome & { requests: number }> {

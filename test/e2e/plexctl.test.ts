@@ -87,11 +87,7 @@ describe('plexctl for people and for scripts', () => {
   });
 
   it('waits for a Resource with a timeline, and exits with the timeout code when the phase is not reached in time', async () => {
-    const json = async (...argv: string[]) => {
-      const out = await plexctl(...argv, '--output', 'json');
-      expect(out.code, out.stderr).toBe(EXIT.ok);
-      return JSON.parse(out.stdout);
-    };
+    const json = (...argv: string[]) => cli.json(...argv);
     const credentials = await json('cloud', 'credential', 'list', '--cloud-id', FIXTURES.cloud.id, '--profile', 'operator');
     const credentialId = credentials.items.find((c: { display_name: string }) => c.display_name === 'demo-credential').id;
     const versionId = (await json('blueprint', 'get', FIXTURES.cloudlessBlueprint.id, '--profile', 'operator')).versions[0].id;

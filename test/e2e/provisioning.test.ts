@@ -7,6 +7,7 @@ import { DynamoResourceStore } from '../../functions/adapters/resource-store.ts'
 import { newId } from '../../functions/core/ids.ts';
 import type { Resource } from '../../functions/core/resources.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
+import { FULL_ARC } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshotButAudit } from '../support/table-snapshot.ts';
 import { waitFor } from '../support/wait.ts';
@@ -71,15 +72,7 @@ describe('create → Ready → delete → Deleted', () => {
     expect(deleted.status).toBe(202);
     expect(deleted.text).toBe('');
     const gone = await untilPhase(id, 'Deleted');
-    expect(gone.provisioning.transitions.map((t: { phase: string }) => t.phase)).toEqual([
-      'Pending',
-      'Provisioning',
-      'Enrolling',
-      'Ready',
-      'Deregistering',
-      'Deprovisioning',
-      'Deleted',
-    ]);
+    expect(gone.provisioning.transitions.map((t: { phase: string }) => t.phase)).toEqual(FULL_ARC);
     expect(stack.ec2.instances().find((i) => i.instanceId === instanceId)?.state).toBe('terminated');
     // A Deleted Resource stays readable, and deleting it again starts nothing.
     expect((await stack.call('admin', 'DELETE', `/v1/resources/${id}`)).status).toBe(202);

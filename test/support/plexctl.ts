@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { Io } from '../../cli/context.ts';
+import { EXIT } from '../../cli/errors.ts';
 import { run } from '../../cli/run.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import type { TestStack } from './stack.ts';
@@ -26,6 +28,17 @@ export interface Plexctl {
   writeProfiles(profiles: Record<string, unknown>): void;
   /** The tutorial's two profiles: the domain admin on default, the platform operator on operator. */
   writeSignedInProfiles(): Promise<void>;
+  /** Runs a command that must succeed, with --output json; its wire form. */
+  json(...argv: string[]): Promise<any>;
+}
+
+/** One line's value of a details view (`Label: value`), e.g. "Lease". */
+export function detailLine(text: string, label: string): string | undefined {
+  return text
+    .split('\n')
+    .find((l) => l.startsWith(`${label}:`))
+    ?.slice(label.length + 1)
+    .trim();
 }
 
 export async function signedInPlexctl(stack: TestStack): Promise<Plexctl> {
@@ -61,5 +74,11 @@ export async function signedInPlexctl(stack: TestStack): Promise<Plexctl> {
   };
 
   await writeSignedInProfiles();
-  return { env, run: (...argv) => runWith({}, ...argv), runWith, writeProfiles, writeSignedInProfiles };
+  const json = async (...argv: string[]) => {
+    const out = await runWith({}, ...argv, '--output', 'json');
+    expect(out.code, out.stderr).toBe(EXIT.ok);
+    return JSON.parse(out.stdout);
+  };
+
+  return { env, run: (...argv) => runWith({}, ...argv), runWith, writeProfiles, writeSignedInProfiles, json };
 }

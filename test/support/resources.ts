@@ -69,6 +69,9 @@ export function untilPhase(stack: TestStack, id: string, phase: string, timeoutM
   );
 }
 
+/** Every phase of a whole provision and teardown, in order. */
+export const FULL_ARC = ['Pending', 'Provisioning', 'Enrolling', 'Ready', 'Deregistering', 'Deprovisioning', 'Deleted'];
+
 /** The recorded phase order. */
 export function phasesOf(view: { provisioning: { transitions: Array<{ phase: string }> } }): string[] {
   return view.provisioning.transitions.map((t) => t.phase);

@@ -9,6 +9,7 @@ import { saveConfig } from '../../cli/config.ts';
 import { timeLeft } from '../../cli/duration.ts';
 import { EXIT } from '../../cli/errors.ts';
 import { run } from '../../cli/run.ts';
+import { detailLine } from '../support/plexctl.ts';
 
 // plexctl's side of governed spend, without a broker: how leases, plans, terms and usage read, and
 // what the lease, dry-run and terms commands send (against a fetch that answers like the broker).
@@ -35,14 +36,7 @@ function resource(overrides: Partial<ResourceView> = {}): ResourceView {
   };
 }
 
-/** One detail line's value, e.g. "Lease". */
-function line(text: string, label: string): string | undefined {
-  return text
-    .split('\n')
-    .find((l) => l.startsWith(`${label}:`))
-    ?.slice(label.length + 1)
-    .trim();
-}
+const line = detailLine;
 
 describe('lease and time left', () => {
   it('says how long is left, or how long ago it ran out', () => {
