@@ -134,6 +134,11 @@ const CASES: Record<string, Case> = {
     operator: 'allow',
     admin: 'deny',
   },
+  'PATCH /v1/credential-assignments/{id}': {
+    request: async (s) => ({ path: `/v1/credential-assignments/${await assignment(s, true)}`, body: { terms: { max_live_resources: 9 } } }),
+    operator: 'allow',
+    admin: 'deny',
+  },
   'POST /v1/credential-assignments/{id}/revoke': {
     request: async (s) => ({ path: `/v1/credential-assignments/${await assignment(s, true)}/revoke`, body: { reason: 'no' } }),
     operator: 'allow',
@@ -159,6 +164,11 @@ const CASES: Record<string, Case> = {
   },
   'GET /v1/projects/{id}/resources': { request: async (s) => ({ path: `/v1/projects/${await project(s)}/resources` }), operator: 'allow', admin: 'allow' },
   'GET /v1/resources/{id}': { request: async (s) => ({ path: `/v1/resources/${await resource(s)}` }), operator: 'allow', admin: 'allow' },
+  'POST /v1/resources/{id}/lease': {
+    request: async (s) => ({ path: `/v1/resources/${await resource(s)}/lease`, body: { expires_at: new Date(Date.now() + 3600_000).toISOString() } }),
+    operator: 'deny',
+    admin: 'allow',
+  },
   'DELETE /v1/resources/{id}': { request: async (s) => ({ path: `/v1/resources/${await resource(s)}` }), operator: 'deny', admin: 'allow' },
 
   'POST /v1/register': {

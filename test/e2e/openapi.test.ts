@@ -183,10 +183,14 @@ describe('the handlers parse their bodies with the schema of their spec', () => 
         body: { version: 'v9', provider_kinds: ['aws'], injection_strategy: 'cloud-init-user-data', parameter_schema: [] },
       },
       requestAssignment: { who: 'admin', path: `/v1/projects/${project.body.id}/credential-assignments`, body: { cloud_credential_id: UUID_B } },
+      approveAssignment: { who: 'operator', path: `/v1/credential-assignments/${UUID_A}/approve`, body: { terms: { max_live_resources: 1 } } },
+      approveApproval: { who: 'operator', path: `/v1/approvals/${UUID_A}/approve`, body: { reason: 'fine' } },
+      narrowTerms: { who: 'operator', path: `/v1/credential-assignments/${UUID_A}`, body: { terms: {} } },
       rejectAssignment: { who: 'operator', path: `/v1/credential-assignments/${UUID_A}/reject`, body: reason },
       revokeAssignment: { who: 'operator', path: `/v1/credential-assignments/${UUID_A}/revoke`, body: reason },
       rejectApproval: { who: 'operator', path: `/v1/approvals/${UUID_A}/reject`, body: reason },
       createResource: { who: 'admin', path: `/v1/projects/${project.body.id}/resources`, body: { origin: 'adopted', kind: 'node', external_ref: 'i-0abc' } },
+      moveLease: { who: 'admin', path: `/v1/resources/${UUID_A}/lease`, body: { expires_at: '2099-01-01T00:00:00Z' } },
       register: { path: '/v1/register', body: { ...registration, nonce: randomUUID(), public_key: wireguardKey() } },
       heartbeat: { path: `/v1/nodes/${node}/heartbeat`, body: heartbeatBody(), headers: asNode, code: 'malformed_heartbeat_request' },
       putCapabilities: {
@@ -314,7 +318,7 @@ describe('the document as a whole', () => {
   it('documents the success status each handler answers', () => {
     const successes = (method: string, path: string) => Object.keys(operationOf(served.doc, method, path).responses).filter((s) => /^\d+$/.test(s));
     expect(successes('POST', '/v1/projects')).toEqual(['201']);
-    expect(successes('POST', '/v1/projects/{id}/resources').sort()).toEqual(['201', '202']);
+    expect(successes('POST', '/v1/projects/{id}/resources').sort()).toEqual(['200', '201', '202']);
     expect(successes('DELETE', '/v1/resources/{id}').sort()).toEqual(['202', '204']);
     expect(successes('DELETE', '/v1/projects/{id}')).toEqual(['204']);
     expect(successes('POST', '/v1/register')).toEqual(['201']);
