@@ -251,10 +251,11 @@ export class DynamoResourceStore implements ResourceStore {
         phaseChanges ? ', #prov.transitions = list_append(#prov.transitions, :transition)' : '',
         'REMOVE #prov.enrol_task_token, #prov.deadline',
       ].join(' '),
-      ConditionExpression: `#prov.generation = :gen AND #prov.phase IN (${from.expr})`,
+      ConditionExpression: `#prov.generation = :gen AND #prov.phase IN (${from.expr})${change.leaseEnd ? ' AND lease.expires_at = :leaseEnd' : ''}`,
       ExpressionAttributeNames: PROV,
       ExpressionAttributeValues: {
         ...from.values,
+        ...(change.leaseEnd && { ':leaseEnd': change.leaseEnd }),
         ':gen': change.expectedGeneration,
         ':next': change.expectedGeneration + 1,
         ':run': change.run,

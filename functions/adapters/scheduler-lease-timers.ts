@@ -1,8 +1,24 @@
-// LeaseTimers on EventBridge Scheduler: one one-time schedule per Resource, `lease-<resource id>` in
-// the stage's schedule group, invoking the lease-expiry function. The client takes its endpoint from
-// the environment (AWS_ENDPOINT_URL_SCHEDULER), so the same code talks to AWS, LocalStack or the
-// local emulator (local/scheduler).
-import { type CreateScheduleCommandInput, CreateScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+// LeaseTimers on EventBridge Scheduler: one one-time schedule per Resource and end time,
+// `lease-<resource id>-<epoch seconds>` in the stage's schedule group, invoking the lease-expiry
+// function. A schedule is created and never moved: arming another time creates another schedule,
+// and arming a time already armed finds its schedule there (ConflictException) and is done.
+//
+// Why not one schedule per Resource, moved by UpdateSchedule: two moves racing (or an expiry
+// re-arm racing a shortening) leave it at whichever time was written last, which may be later
+// than the end stored on the Resource; and an update landing just after the schedule fired can be
+// lost to its pending self-delete (ActionAfterCompletion DELETE).
+//
+// Every timer that fires invokes the lease-expiry function, which re-reads the Resource and acts
+// on what is stored: it tears down a lease that has ended, and otherwise arms the stored end
+// (idempotent: the same end is the same name). So a stale, earlier timer is harmless, and the
+// invariant is: for the end E stored on a Resource there is always a pending timer due no later
+// than E's own (E rounded up to the second). A shortening arms its new end before writing it; an
+// extension keeps the earlier timer, which fires early and arms the new end then. No timer is
+// ever moved later, so a lease never outlives its end.
+//
+// The client takes its endpoint from the environment (AWS_ENDPOINT_URL_SCHEDULER), so the same
+// code talks to AWS, LocalStack or the local emulator (local/scheduler).
+import { type CreateScheduleCommandInput, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { LeaseTimerEvent, LeaseTimers } from '../core/lease-timers.ts';
 
@@ -15,7 +31,7 @@ export interface SchedulerLeaseTimersConfig {
   roleArn: string;
 }
 
-/** Schedule names are 1-64 of `[0-9a-zA-Z-_.]`; a UUIDv7 makes 42. */
+/** Schedule names are 1-64 of `[0-9a-zA-Z-_.]`; a UUIDv7 and a 10-digit time make 53. */
 const SCHEDULE_NAME = /^[0-9a-zA-Z\-_.]{1,64}$/;
 
 /**
@@ -25,26 +41,38 @@ const SCHEDULE_NAME = /^[0-9a-zA-Z\-_.]{1,64}$/;
 export const MIN_LEAD_MS = 5000;
 
 /**
- * A failed delivery is retried as Scheduler does by default (up to 185 times over 24 hours): the
- * expiry function re-reads the Resource, so a late delivery is still right, and a dropped one
- * would strand a machine past its lease.
+ * Scheduler's retries of delivering the event to Lambda, as Scheduler does by default (up to 185
+ * times over 24 hours): Scheduler invokes Lambda asynchronously, so these cover the invocation
+ * being refused or throttled, not the function failing. An error thrown by the expiry function is
+ * retried by Lambda's own asynchronous invocation (twice), not by Scheduler. A late delivery is
+ * still right (the expiry function re-reads the Resource); a dropped one would strand a machine
+ * past its lease.
  */
 const RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 };
 
-export function leaseScheduleName(resourceId: string): string {
-  const name = `lease-${resourceId}`;
+/** The name of the Resource's timer due at `atSeconds` (seconds since the epoch, as armed). */
+export function leaseScheduleName(resourceId: string, atSeconds: number): string {
+  if (!Number.isSafeInteger(atSeconds) || atSeconds < 0) throw new Error(`${atSeconds} is not a time in whole seconds.`);
+  const name = `lease-${resourceId}-${atSeconds}`;
   if (!SCHEDULE_NAME.test(name)) throw new Error(`Resource id ${JSON.stringify(resourceId)} cannot name a schedule.`);
   return name;
 }
 
 /**
- * The at() expression for `at`, in UTC to the second. Rounded up, never down: a timer that fired
- * before the lease ran out would find nothing to do.
+ * When a timer for `at` is armed: to the second, rounded up, never down (a timer that fired before
+ * the lease ran out would only re-arm), and never sooner than MIN_LEAD_MS from `now`.
  */
+export function timerSeconds(at: Date, now: Date): number {
+  return Math.ceil(Math.max(at.getTime(), now.getTime() + MIN_LEAD_MS) / 1000);
+}
+
+/** The at() expression of the timer for `at`, in UTC (see timerSeconds). */
 export function atExpression(at: Date, now: Date): string {
-  const ms = Math.max(at.getTime(), now.getTime() + MIN_LEAD_MS);
-  const seconds = new Date(Math.ceil(ms / 1000) * 1000);
-  return `at(${seconds.toISOString().slice(0, 19)})`;
+  return atOfSeconds(timerSeconds(at, now));
+}
+
+function atOfSeconds(seconds: number): string {
+  return `at(${new Date(seconds * 1000).toISOString().slice(0, 19)})`;
 }
 
 export class SchedulerLeaseTimers implements LeaseTimers {
@@ -55,31 +83,21 @@ export class SchedulerLeaseTimers implements LeaseTimers {
   ) {}
 
   async arm(resourceId: string, at: Date): Promise<void> {
-    const schedule = this.schedule(resourceId, at);
-    // Create, or replace the one there (UpdateSchedule takes the whole definition). A schedule may
-    // fire and delete itself between the two calls: then it is created again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.client.send(new CreateScheduleCommand(schedule));
-        return;
-      } catch (err) {
-        if (errorName(err) !== 'ConflictException') throw err;
-      }
-      try {
-        await this.client.send(new UpdateScheduleCommand(schedule));
-        return;
-      } catch (err) {
-        if (errorName(err) !== 'ResourceNotFoundException' || attempt >= 3) throw err;
-      }
+    try {
+      await this.client.send(new CreateScheduleCommand(this.schedule(resourceId, timerSeconds(at, this.clock.now()))));
+    } catch (err) {
+      // The name is the time: a schedule by that name is this very timer, armed already. (One that
+      // fired is due in the past, and a new arming is never named by a time in the past.)
+      if (errorName(err) !== 'ConflictException') throw err;
     }
   }
 
-  private schedule(resourceId: string, at: Date): CreateScheduleCommandInput {
+  private schedule(resourceId: string, atSeconds: number): CreateScheduleCommandInput {
     const event: LeaseTimerEvent = { resource_id: resourceId };
     return {
-      Name: leaseScheduleName(resourceId),
+      Name: leaseScheduleName(resourceId, atSeconds),
       GroupName: this.config.groupName,
-      ScheduleExpression: atExpression(at, this.clock.now()),
+      ScheduleExpression: atOfSeconds(atSeconds),
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',

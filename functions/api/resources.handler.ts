@@ -74,7 +74,8 @@ export const handler = createApiHandler('resources', spec, {
 
   moveLease: async (req: AuthedRequest, d: Deps) => {
     const { expires_at } = bodyOf(spec.moveLease, req);
-    return ok(resourceView(await moveLease(d, req.subject, parseId(req.pathParams.id, 'resource'), expires_at)));
+    const actor = { subject: req.subject, correlationId: req.correlationId };
+    return ok(resourceView(await moveLease(d, actor, parseId(req.pathParams.id, 'resource'), expires_at)));
   },
 
   deleteResource: async (req: AuthedRequest, d: Deps) => {

@@ -84,12 +84,16 @@ export async function admitProvisioned(
   const now = new Date(base.created_at);
   const version = await ports.catalog.getVersionById(body.blueprint_version_id);
   if (!version) refusals.push(new UnprocessableError('blueprint_version_not_found', 'No blueprint version has that id.'));
-  const credential = await ports.credentials.getCredential(body.cloud_credential_id);
-  const cloud = credential && (await ports.catalog.getCloud(credential.cloud_id));
+  // The Cloud is read only through an approved assignment: its regions are catalog data, which a
+  // project may see only for a credential it was granted (else the same answer whether or not the
+  // credential exists).
+  const approval: BrokerError[] = [];
+  const usable = await check(approval, () => usableHandle(ports, project.id, body.cloud_credential_id));
+  const cloud = usable && (await ports.catalog.getCloud(usable.credential.cloud_id));
   const given = body.parameters as Record<string, unknown> | undefined;
   const parameters =
     version && (await check(refusals, () => validateParameters(version.parameter_schema, given, cloud ? parameterContext(cloud) : {})));
-  const usable = await check(refusals, () => usableHandle(ports, project.id, body.cloud_credential_id));
+  refusals.push(...approval);
   if (usable) {
     if (!cloud) refusals.push(new UnprocessableError('cloud_not_found', "The credential's cloud no longer exists."));
     else await check(refusals, () => resolverFor(ports.substrateResolvers, cloud));
@@ -119,7 +123,7 @@ export async function admitProvisioned(
     external_ref: base.id,
     blueprint_id: version?.blueprint_id ?? body.blueprint_version_id,
     blueprint_version_id: body.blueprint_version_id,
-    cloud_id: credential?.cloud_id ?? '',
+    cloud_id: usable?.credential.cloud_id ?? '',
     cloud_credential_id: body.cloud_credential_id,
     parameters: parameters ?? {},
     ...(usable && { credential_handle: usable.handle, assignment_id: usable.assignment.id, quota_slot: usable.assignment.id }),
@@ -137,21 +141,21 @@ export async function admitProvisioned(
   return { resource, refusals, quota };
 }
 
-/** Writes a refused create into the domain's audit trail (the refusal itself stores nothing else). */
+/** Writes a refusal into the domain's audit trail (the refusal itself stores nothing else). */
 export async function auditRefusal(
   ports: { audit: AuditLog; clock: Clock },
   actor: { userId: string; correlationId: string },
-  project: Pick<Project, 'id' | 'domain_id'>,
+  what: { domainId: string; action: string; target: string },
   refusal: BrokerError,
 ): Promise<void> {
   const now = ports.clock.now();
   await ports.audit.append({
     id: newId(now.getTime()),
-    domain_id: project.domain_id,
+    domain_id: what.domainId,
     at: now.toISOString(),
     actor_subject: actor.userId,
-    action: 'resource.create',
-    target: `projects/${project.id}`,
+    action: what.action,
+    target: what.target,
     outcome: 'denied',
     reason: refusal.code,
     correlation_id: actor.correlationId,

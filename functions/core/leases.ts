@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { requireAllowed } from './access.ts';
-import type { AuthzSubject } from './authz/model.ts';
-import { ConflictError, UnprocessableError } from './errors.ts';
+import { auditRefusal } from './admission.ts';
+import { effective } from './assignments/assignment.ts';
+import type { Actor } from './assignments/use-cases.ts';
+import { type BrokerError, ConflictError, ForbiddenError, UnprocessableError } from './errors.ts';
 import type { LeaseTimers } from './lease-timers.ts';
 import { MIN_LEASE_SECONDS } from './assignments/terms.ts';
 import { projectResource } from './projects.ts';
@@ -9,7 +11,7 @@ import { DELETABLE, type ProvisioningPorts, readableResource, startTeardown } fr
 import type { Resource } from './resources.ts';
 
 // A provisioned Resource's lease: moved by its project's deployers within the ceiling its terms
-// fixed, and enforced by its one timer, which tears the Resource down when the lease runs out.
+// fixed, and enforced by its timers, which tear the Resource down when the lease runs out.
 
 export const LeaseBodySchema = z.strictObject({ expires_at: z.iso.datetime({ offset: true }) });
 
@@ -21,44 +23,68 @@ const ATTEMPTS = 3;
  * 1. the caller may deploy in the Resource's project;
  * 2. the Resource is provisioned and not yet tearing down (409 resource_not_leasable);
  * 3. the new end is at least a minute away (422 lease_too_short) and not past `max_expires_at`
- *    (422 lease_beyond_terms);
+ *    (422 lease_beyond_terms); a longer lease also needs the assignment it was admitted under to
+ *    be approved still (403 credential_not_approved: after a revoke a lease may only shorten);
  * 4. a shorter lease arms its timer before the write, a longer one after it (the write is
- *    conditioned on the end read): whichever step is lost, the timer fires no later than the
- *    stored end, and an early firing re-arms itself (expireLease).
+ *    conditioned on the end read): whichever step is lost, a timer is pending no later than the
+ *    stored end, and an early one re-arms itself (expireLease).
+ * Each refusal after step 1 is written to the domain's audit trail.
  */
-export async function moveLease(ports: ProvisioningPorts, subject: AuthzSubject, id: string, expiresAt: string): Promise<Resource> {
+export async function moveLease(ports: ProvisioningPorts, actor: Actor, id: string, expiresAt: string): Promise<Resource> {
   for (let attempt = 1; ; attempt++) {
-    const resource = await readableResource(ports, subject, id);
+    const resource = await readableResource(ports, actor.subject, id);
     const project = await ports.tenancy.getProject(resource.project_id);
-    if (project) await requireAllowed(ports.authorizer, subject, 'deploy', projectResource(project));
+    if (project) await requireAllowed(ports.authorizer, actor.subject, 'deploy', projectResource(project));
     const lease = resource.lease;
-    const phase = resource.provisioning?.phase;
-    if (!lease || !phase || ['Deregistering', 'Deprovisioning', 'Deleted'].includes(phase)) {
-      throw new ConflictError('resource_not_leasable', `A ${phase ?? 'adopted'} Resource has no lease to move.`, {
-        ...(phase && { phase }),
-      });
-    }
     const wanted = new Date(expiresAt);
-    const now = ports.clock.now();
-    if (wanted.getTime() < now.getTime() + MIN_LEASE_SECONDS * 1000) {
-      throw new UnprocessableError('lease_too_short', `expires_at must be at least ${MIN_LEASE_SECONDS} s from now.`);
+    const refusal = await leaseRefusal(ports, resource, wanted);
+    if (refusal) {
+      const what = { domainId: resource.domain_id, action: 'resource.lease', target: `resources/${resource.id}` };
+      await auditRefusal(ports, { userId: actor.subject.userId, correlationId: actor.correlationId }, what, refusal);
+      throw refusal;
     }
-    if (lease.max_expires_at !== null && wanted.getTime() > Date.parse(lease.max_expires_at)) {
-      throw new UnprocessableError(
-        'lease_beyond_terms',
-        `The assignment's terms end this Resource's lease at ${lease.max_expires_at} at the latest.`,
-        { max_expires_at: lease.max_expires_at },
-      );
-    }
+    if (!lease) throw new Error('unreachable: a lease refusal covers a Resource without one');
     const extends_ = wanted.getTime() > Date.parse(lease.expires_at);
     if (!extends_) await ports.leases.arm(id, wanted);
-    const updated = await ports.resources.setLease(id, wanted.toISOString(), lease.expires_at, now.toISOString());
+    const updated = await ports.resources.setLease(id, wanted.toISOString(), lease.expires_at, ports.clock.now().toISOString());
     if (updated) {
       if (extends_) await ports.leases.arm(id, wanted);
       return updated;
     }
     if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'The Resource kept changing; read it again and retry.');
   }
+}
+
+/** Why the lease may not move to `wanted`, if it may not. */
+async function leaseRefusal(ports: ProvisioningPorts, resource: Resource, wanted: Date): Promise<BrokerError | undefined> {
+  const lease = resource.lease;
+  const phase = resource.provisioning?.phase;
+  if (!lease || !phase || ['Deregistering', 'Deprovisioning', 'Deleted'].includes(phase)) {
+    return new ConflictError('resource_not_leasable', `A ${phase ?? 'adopted'} Resource has no lease to move.`, {
+      ...(phase && { phase }),
+    });
+  }
+  if (wanted.getTime() < ports.clock.now().getTime() + MIN_LEASE_SECONDS * 1000) {
+    return new UnprocessableError('lease_too_short', `expires_at must be at least ${MIN_LEASE_SECONDS} s from now.`);
+  }
+  if (lease.max_expires_at !== null && wanted.getTime() > Date.parse(lease.max_expires_at)) {
+    return new UnprocessableError(
+      'lease_beyond_terms',
+      `The assignment's terms end this Resource's lease at ${lease.max_expires_at} at the latest.`,
+      { max_expires_at: lease.max_expires_at },
+    );
+  }
+  if (wanted.getTime() > Date.parse(lease.expires_at) && resource.assignment_id) {
+    const assignment = await ports.assignments.get(resource.assignment_id);
+    if (!assignment || effective(assignment, ports.clock.now()).state !== 'approved') {
+      return new ForbiddenError(
+        'credential_not_approved',
+        'The credential assignment this Resource was admitted under is no longer approved: its lease may be shortened, not extended.',
+        'insufficient_relation',
+      );
+    }
+  }
+  return undefined;
 }
 
 export type LeaseExpiry = 'torn_down' | 'rearmed' | 'nothing_to_do';
@@ -82,10 +108,10 @@ export async function expireLease(
       await ports.leases.arm(id, new Date(end));
       return 'rearmed';
     }
-    if (await startTeardown(ports, resource, 'lease_expired', `The lease ran out at ${lease.expires_at}; tearing down.`))
-      return 'torn_down';
-    // Someone moved the Resource meanwhile (a reconciler's resume, a step): judge it again. The
-    // timer's own retries cover a Resource that keeps moving.
+    const reason = `The lease ran out at ${lease.expires_at}; tearing down.`;
+    if (await startTeardown(ports, resource, 'lease_expired', reason, lease.expires_at)) return 'torn_down';
+    // Someone moved the Resource (a step, a reconciler's resume) or its lease (an extension that
+    // landed first) meanwhile: judge it again.
     if (attempt >= ATTEMPTS)
       throw new ConflictError('concurrent_change', `Resource ${id} kept changing; its lease expiry will be retried.`);
   }

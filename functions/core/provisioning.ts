@@ -86,6 +86,9 @@ export async function planResource(
   return { allowed: refusals.length === 0, reasons: refusals.map((r) => ({ code: r.code, message: r.message })), resource, quota };
 }
 
+/** What a refused create is audited as. */
+const createdIn = (project: Project) => ({ domainId: project.domain_id, action: 'resource.create', target: `projects/${project.id}` });
+
 function adopted(base: ReturnType<typeof baseOf>, body: Extract<CreateResourceBody, { origin: 'adopted' }>): Resource {
   return { ...base, origin: 'adopted', ...(body.external_ref && { external_ref: body.external_ref }) };
 }
@@ -127,7 +130,7 @@ export async function createResource(
     const admission = await admitProvisioned(ports, project, base, body);
     const [refusal] = admission.refusals;
     if (refusal) {
-      await auditRefusal(ports, actor, project, refusal);
+      await auditRefusal(ports, actor, createdIn(project), refusal);
       throw refusal;
     }
     resource = admission.resource;
@@ -140,7 +143,7 @@ export async function createResource(
   } catch (err) {
     // Lost the race for the last slot (or a revoke or a narrowing landed first).
     if (err instanceof BrokerError && ['quota_exceeded', 'credential_not_approved', 'blueprint_version_not_allowed'].includes(err.code)) {
-      await auditRefusal(ports, actor, project, err);
+      await auditRefusal(ports, actor, createdIn(project), err);
     }
     throw err;
   }
@@ -224,6 +227,7 @@ export async function startTeardown(
   resource: Resource,
   reasonCode: NonNullable<Provisioning['reason_code']>,
   reason: string,
+  leaseEnd?: string,
 ): Promise<boolean> {
   const p = resource.provisioning;
   if (!p || !DELETABLE.includes(p.phase)) return false;
@@ -235,6 +239,7 @@ export async function startTeardown(
     at: ports.clock.now().toISOString(),
     reason,
     reasonCode,
+    ...(leaseEnd && { leaseEnd }),
   });
   if (!started?.provisioning) return false;
   if (p.run === 'provision') await ports.orchestrator.stop('provision', resource.id, p.generation);

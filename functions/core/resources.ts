@@ -249,6 +249,8 @@ export interface RunStart {
   at: string;
   reason: string;
   reasonCode?: Provisioning['reason_code'];
+  /** Only while the lease still ends then (a lease expiry must not undo an extension that landed first). */
+  leaseEnd?: string;
 }
 
 export interface PhaseChange {

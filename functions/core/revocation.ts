@@ -7,6 +7,9 @@ import { type ProvisioningPorts, startTeardown } from './provisioning.ts';
 // approved assignment, in the same transaction). Running Resources keep their leases, unless the
 // revoke asks for them to be torn down too.
 
+/** How many times the project's list is read before the revoke answers with what it found. */
+const LIST_PASSES = 5;
+
 export type RevocationPorts = AssignmentPorts & Pick<ProvisioningPorts, 'resources' | 'orchestrator'>;
 
 export interface RevokeOutcome {
@@ -22,18 +25,26 @@ export async function revokeAssignment(
   opts: { reason: string; teardown?: boolean | undefined },
 ): Promise<RevokeOutcome> {
   const assignment = await decide(ports, actor, id, 'revoke', { reason: opts.reason });
-  const tornDown: string[] = [];
-  if (!opts.teardown) return { assignment, tornDown };
-  // The project's list nominates; each teardown is one conditional write on the Resource itself.
-  let afterId: string | undefined;
-  do {
-    const page = await ports.resources.listByProject(assignment.project_id, { limit: MAX_LIMIT, ...(afterId && { afterId }) });
-    for (const resource of page.items) {
-      if (resource.assignment_id !== assignment.id) continue;
-      const reason = `The credential assignment was revoked with teardown by ${actor.subject.userId}.`;
-      if (await startTeardown(ports, resource, 'assignment_revoked', reason)) tornDown.push(resource.id);
-    }
-    afterId = page.lastId;
-  } while (afterId);
-  return { assignment, tornDown };
+  const tornDown = new Set<string>();
+  if (!opts.teardown) return { assignment, tornDown: [] };
+  const reason = `The credential assignment was revoked with teardown by ${actor.subject.userId}.`;
+  // The project's list (an index, eventually consistent on AWS) nominates; each teardown is one
+  // conditional write on the Resource itself. The assignment's own slot count, read consistently,
+  // says how many Resources hold its slots: the list is read again until it shows them all.
+  for (let pass = 1; ; pass++) {
+    let holding = 0;
+    let afterId: string | undefined;
+    do {
+      const page = await ports.resources.listByProject(assignment.project_id, { limit: MAX_LIMIT, ...(afterId && { afterId }) });
+      for (const resource of page.items) {
+        if (resource.assignment_id !== assignment.id) continue;
+        if (resource.quota_slot === assignment.id) holding++;
+        if (!tornDown.has(resource.id) && (await startTeardown(ports, resource, 'assignment_revoked', reason))) tornDown.add(resource.id);
+      }
+      afterId = page.lastId;
+    } while (afterId);
+    const live = (await ports.assignments.get(assignment.id))?.live_resources ?? 0;
+    if (holding >= live || pass >= LIST_PASSES) return { assignment, tornDown: [...tornDown] };
+    await new Promise((resolve) => setTimeout(resolve, 200 * pass));
+  }
 }

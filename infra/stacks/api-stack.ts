@@ -33,6 +33,20 @@ const withSigningKey = ({ data, fn }: GrantContext) => data.secrets.grantSigning
  * What each group may do beyond its table actions, from what its use cases call. Keyed by
  * FunctionGroup so that a new group cannot be deployed without deciding what it may do.
  */
+/** Starting a Resource's runs, and stopping or reading its executions. */
+function withPhaseArcs(ctx: GrantContext): void {
+  Grant.addToPrincipal({
+    grantee: ctx.fn,
+    actions: ['states:StartExecution'],
+    resourceArns: RUNS.map((r) => stateMachineArn(ctx.fn, ctx.stage, r)),
+  });
+  Grant.addToPrincipal({
+    grantee: ctx.fn,
+    actions: ['states:StopExecution', 'states:DescribeExecution'],
+    resourceArns: RUNS.map((r) => executionsArn(ctx.fn, ctx.stage, r)),
+  });
+}
+
 const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
   auth: withSigningKey,
   tenancy: withSigningKey,
@@ -44,20 +58,13 @@ const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
     withSigningKey(ctx);
     // Approving pins the credential's current version.
     ctx.data.secrets.grantCredentialDescribe(ctx.fn);
+    // A revoke with teardown stops the provision arcs of the assignment's Resources and starts their teardown arcs.
+    withPhaseArcs(ctx);
   },
   resources: (ctx) => {
     withSigningKey(ctx);
     // Declaring starts the provision arc; deleting stops it and starts the teardown arc.
-    Grant.addToPrincipal({
-      grantee: ctx.fn,
-      actions: ['states:StartExecution'],
-      resourceArns: RUNS.map((r) => stateMachineArn(ctx.fn, ctx.stage, r)),
-    });
-    Grant.addToPrincipal({
-      grantee: ctx.fn,
-      actions: ['states:StopExecution', 'states:DescribeExecution'],
-      resourceArns: RUNS.map((r) => executionsArn(ctx.fn, ctx.stage, r)),
-    });
+    withPhaseArcs(ctx);
     // Declaring a provisioned Resource, and moving its lease, arm its lease timer.
     grantLeaseTimers(ctx.fn, ctx.stage);
   },

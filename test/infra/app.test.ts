@@ -213,17 +213,17 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
 
   it('gives each API group only the secrets and state machine actions its use cases call', () => {
     const loadOrCreate = (arn: string) => [`secretsmanager:CreateSecret ${arn}`, `secretsmanager:GetSecretValue ${arn}`];
+    // Declaring, deleting, and revoking with teardown start and stop a Resource's runs.
+    const phaseArcs = [
+      ...RUNS.map((r) => `states:StartExecution ${machine(r)}`),
+      ...RUNS.flatMap((r) => [`states:StopExecution ${executions(r)}`, `states:DescribeExecution ${executions(r)}`]),
+    ];
     const expected: Record<FunctionGroup, string[]> = {
       auth: loadOrCreate(signingKey),
       tenancy: loadOrCreate(signingKey),
       catalog: [...loadOrCreate(signingKey), `secretsmanager:CreateSecret ${credentials}`, `secretsmanager:DeleteSecret ${credentials}`],
-      assignments: [...loadOrCreate(signingKey), `secretsmanager:DescribeSecret ${credentials}`],
-      resources: [
-        ...loadOrCreate(signingKey),
-        ...RUNS.map((r) => `states:StartExecution ${machine(r)}`),
-        ...RUNS.flatMap((r) => [`states:StopExecution ${executions(r)}`, `states:DescribeExecution ${executions(r)}`]),
-        ...armLeases,
-      ],
+      assignments: [...loadOrCreate(signingKey), `secretsmanager:DescribeSecret ${credentials}`, ...phaseArcs],
+      resources: [...loadOrCreate(signingKey), ...phaseArcs, ...armLeases],
       nodes: [...loadOrCreate(nodeKey), `states:SendTaskSuccess ${machine('provision')}`],
     };
     for (const group of GROUPS) expect(appPermissions(s.api, apiFnId(group)), group).toEqual(expected[group].toSorted());

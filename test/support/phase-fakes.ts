@@ -109,6 +109,7 @@ export class MemoryResources implements TestResources {
     const r = this.items.get(id);
     const p = r?.provisioning;
     if (!r || !p || p.generation !== change.expectedGeneration || !change.fromPhases.includes(p.phase)) return this.refuse();
+    if (change.leaseEnd && r.lease?.expires_at !== change.leaseEnd) return this.refuse();
     const moves = p.phase !== change.phase;
     const next: Provisioning = {
       ...p,

@@ -13,7 +13,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-scheduler';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { atExpression, leaseScheduleName, MIN_LEAD_MS, SchedulerLeaseTimers } from '../../functions/adapters/scheduler-lease-timers.ts';
+import { atExpression, leaseScheduleName, MIN_LEAD_MS, SchedulerLeaseTimers, timerSeconds } from '../../functions/adapters/scheduler-lease-timers.ts';
 import type { Clock } from '../../functions/core/clock.ts';
 import { newId } from '../../functions/core/ids.ts';
 import { LEASE_EXPIRY } from '../../local/functions.ts';
@@ -76,7 +76,11 @@ async function restart(opts: { maxTimerMs?: number } = {}): Promise<void> {
   await start(opts);
 }
 
-const get = (id: string) => client.send(new GetScheduleCommand({ Name: leaseScheduleName(id), GroupName: GROUP }));
+/** The Resource's timer due at `ms` (a whole second). */
+const get = (id: string, ms: number) => client.send(new GetScheduleCommand({ Name: leaseScheduleName(id, ms / 1000), GroupName: GROUP }));
+/** The names of the Resource's schedules. */
+const namesOf = async (id: string) =>
+  ((await client.send(new ListSchedulesCommand({ GroupName: GROUP, NamePrefix: `lease-${id}-` }))).Schedules ?? []).map((s) => s.Name);
 
 /** A fresh emulator, data dir, client and adapter for each test of the calling describe. */
 function useLocalScheduler(): void {
@@ -111,21 +115,53 @@ describe('local Scheduler: firing lease timers by the clock', () => {
     clock.advance(1000);
     await scheduler.wake();
     expect(delivered).toEqual([{ resource_id: id }]);
-    expect(await rejection(get(id))).toBeInstanceOf(ResourceNotFoundException);
+    expect(await rejection(get(id, START + 10 * MINUTE))).toBeInstanceOf(ResourceNotFoundException);
     clock.advance(10 * MINUTE);
     await scheduler.wake();
     expect(delivered).toHaveLength(1);
   });
 
-  it('fires a re-armed timer at its new time only', async () => {
+  it('never moves a timer: a later arming adds one, and the earlier still fires first', async () => {
     const id = newId();
-    await timers.arm(id, new Date(START + 5 * MINUTE));
-    await timers.arm(id, new Date(START + 20 * MINUTE));
-    expect((await get(id)).ScheduleExpression).toBe('at(2026-06-01T00:20:00)');
+    const [early, late] = [START + 5 * MINUTE, START + 20 * MINUTE];
+    await timers.arm(id, new Date(early));
+    await timers.arm(id, new Date(late));
+    expect((await get(id, early)).ScheduleExpression).toBe('at(2026-06-01T00:05:00)');
+    expect((await get(id, late)).ScheduleExpression).toBe('at(2026-06-01T00:20:00)');
+    // The early timer fires (the expiry function finds the lease not ended and re-arms its end).
     clock.advance(10 * MINUTE);
     await scheduler.wake();
-    expect(delivered).toEqual([]);
+    expect(delivered).toEqual([{ resource_id: id }]);
+    expect(await namesOf(id)).toEqual([leaseScheduleName(id, late / 1000)]);
     clock.advance(10 * MINUTE);
+    await scheduler.wake();
+    expect(delivered).toEqual([{ resource_id: id }, { resource_id: id }]);
+    expect(await namesOf(id)).toEqual([]);
+  });
+
+  it('fires a shortened lease at its new end, before the end it had', async () => {
+    const id = newId();
+    await timers.arm(id, new Date(START + 20 * MINUTE));
+    await timers.arm(id, new Date(START + 5 * MINUTE));
+    clock.advance(5 * MINUTE);
+    await scheduler.wake();
+    expect(delivered).toEqual([{ resource_id: id }]);
+    clock.advance(15 * MINUTE);
+    await scheduler.wake();
+    expect(delivered).toHaveLength(2);
+  });
+
+  it('arms one timer for one time, however often and however it is rounded', async () => {
+    const id = newId();
+    const due = START + 10 * MINUTE;
+    await timers.arm(id, new Date(due));
+    const first = await get(id, due);
+    clock.advance(MINUTE);
+    // Each rounds up to the same second: the ConflictException is absorbed, nothing is rewritten.
+    await Promise.all([timers.arm(id, new Date(due)), timers.arm(id, new Date(due - 999)), timers.arm(id, new Date(due - 1))]);
+    expect(await namesOf(id)).toEqual([leaseScheduleName(id, due / 1000)]);
+    expect({ ...(await get(id, due)), $metadata: undefined }).toEqual({ ...first, $metadata: undefined });
+    clock.advance(9 * MINUTE);
     await scheduler.wake();
     expect(delivered).toEqual([{ resource_id: id }]);
   });
@@ -172,7 +208,7 @@ describe('local Scheduler: firing lease timers by the clock', () => {
     clock.advance(2 * MINUTE);
     await scheduler.wake();
     expect(delivered).toEqual([{ resource_id: soon }]);
-    expect((await get(later)).ScheduleExpression).toBe('at(2026-06-01T01:00:00)');
+    expect((await get(later, START + 60 * MINUTE)).ScheduleExpression).toBe('at(2026-06-01T01:00:00)');
   });
 
   it('retries a failed delivery with backoff, and delivers once the target answers', async () => {
@@ -184,7 +220,7 @@ describe('local Scheduler: firing lease timers by the clock', () => {
     await waitFor(async () => (delivered.length ? true : undefined), { what: 'a retried delivery', timeoutMs: 5000, intervalMs: 5 });
     expect(delivered).toEqual([{ resource_id: id }]);
     expect(scheduler.stats).toMatchObject({ failures: 2, deliveries: 1, dropped: 0 });
-    await waitFor(async () => ((await rejection(get(id))) instanceof ResourceNotFoundException ? true : undefined), {
+    await waitFor(async () => ((await rejection(get(id, START + MINUTE))) instanceof ResourceNotFoundException ? true : undefined), {
       what: 'the schedule to delete itself',
     });
   });
@@ -201,7 +237,7 @@ describe('local Scheduler: firing lease timers by the clock', () => {
     expect(scheduler.stats).toMatchObject({ failures: 4, deliveries: 0, dropped: 1 });
     const lines = errors.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
     expect(lines).toEqual([expect.objectContaining({ level: 'error', schedule: expect.stringContaining(`/${GROUP}/lease-${id}`), attempts: 4 })]);
-    expect(await rejection(get(id))).toBeInstanceOf(ResourceNotFoundException);
+    expect(await rejection(get(id, START + MINUTE))).toBeInstanceOf(ResourceNotFoundException);
   });
 });
 
@@ -213,7 +249,7 @@ describe('local Scheduler: the API as the SDK reads it', () => {
     await client.send(new CreateScheduleCommand(definition(id, 'at(2026-07-01T00:00:00)')));
     expect(await rejection(client.send(new CreateScheduleCommand(definition(id, 'at(2026-07-01T00:00:00)'))))).toBeInstanceOf(ConflictException);
     expect(await rejection(client.send(new CreateScheduleGroupCommand({ Name: GROUP })))).toBeInstanceOf(ConflictException);
-    expect(await rejection(get(newId()))).toBeInstanceOf(ResourceNotFoundException);
+    expect(await rejection(get(newId(), START))).toBeInstanceOf(ResourceNotFoundException);
     const elsewhere = { ...definition(newId(), 'at(2026-07-01T00:00:00)'), GroupName: 'no-such-group' };
     const missingGroup = await rejection(client.send(new CreateScheduleCommand(elsewhere)));
     expect(missingGroup).toBeInstanceOf(ResourceNotFoundException);
@@ -288,10 +324,21 @@ describe('lease timer expressions', () => {
     expect(atExpression(new Date(START + 1), now)).toBe(soon);
   });
 
-  it('names a schedule by its Resource within the 64 characters Scheduler allows', () => {
-    expect(leaseScheduleName('019100c0-0d00-7000-8000-000000000001')).toBe('lease-019100c0-0d00-7000-8000-000000000001');
-    expect(() => leaseScheduleName('a'.repeat(60))).toThrow(/cannot name a schedule/);
-    expect(() => leaseScheduleName('has space')).toThrow(/cannot name a schedule/);
+  it('names a schedule by its Resource and its time within the 64 characters Scheduler allows', () => {
+    const name = leaseScheduleName('019100c0-0d00-7000-8000-000000000001', 1767225600);
+    expect(name).toBe('lease-019100c0-0d00-7000-8000-000000000001-1767225600');
+    expect(name).toHaveLength(53);
+    expect(() => leaseScheduleName('a'.repeat(50), 1767225600)).toThrow(/cannot name a schedule/);
+    expect(() => leaseScheduleName('has space', 1767225600)).toThrow(/cannot name a schedule/);
+    expect(() => leaseScheduleName('019100c0-0d00-7000-8000-000000000001', 1767225600.5)).toThrow(/whole seconds/);
+  });
+
+  it('names the timer by the time its at() says', () => {
+    for (const at of [START + 10 * MINUTE, START + 10 * MINUTE + 1, START - MINUTE]) {
+      const seconds = timerSeconds(new Date(at), now);
+      expect(atExpression(new Date(at), now)).toBe(`at(${new Date(seconds * 1000).toISOString().slice(0, 19)})`);
+    }
+    expect(timerSeconds(new Date(START + 10 * MINUTE + 1), now)).toBe((START + 10 * MINUTE) / 1000 + 1);
   });
 });
 
@@ -313,9 +360,11 @@ describe('the due queue', () => {
   });
 });
 
+/** A lease timer's definition, named by its at() time (by START's for an expression that has none). */
 function definition(id: string, expression: string): CreateScheduleCommandInput {
+  const due = Date.parse(`${expression.slice(3, -1)}Z`);
   return {
-    Name: leaseScheduleName(id),
+    Name: leaseScheduleName(id, Number.isInteger(due / 1000) ? due / 1000 : START / 1000),
     GroupName: GROUP,
     ScheduleExpression: expression,
     FlexibleTimeWindow: { Mode: 'OFF' },

@@ -155,10 +155,9 @@ describe('validateParameters: constraints at creation (422 invalid_parameters)',
     for (const e of r.errors) expect(e).toMatchObject({ path: `parameters.${e.name}`, reason: expect.stringContaining(`"${e.name}"`) });
   });
 
-  it("refuses a cloud-region value when the cloud's regions are not given, and checks a default against them", () => {
-    expect(refusal(() => validateParameters(schema, { region: 'eu-west-1' })).errors).toEqual([
-      expect.objectContaining({ name: 'region', message: expect.stringMatching(/not known/) }),
-    ]);
+  it("leaves a cloud-region value to the substrate step when the cloud's regions are not given, and checks a default against them", () => {
+    // Admission without an approved assignment: no Cloud is read (the create is refused for that).
+    expect(validateParameters(schema, { region: 'eu-west-1' })).toMatchObject({ region: 'eu-west-1' });
     const defaulted: BlueprintParameter[] = [{ name: 'region', type: 'string', required: false, default: 'eu-west-1', allowed_values_from: 'cloud_regions' }];
     expect(validateParameters(defaulted, {}, { cloudRegions: ['eu-west-1'] })).toEqual({ region: 'eu-west-1' });
     expect(refusal(() => validateParameters(defaulted, {}, { cloudRegions: ['us-east-1'] })).errors).toEqual([
@@ -180,8 +179,10 @@ describe("a cloud's regions", () => {
     updated_at: '2026-03-01T00:00:00.000Z',
   });
 
-  it('are region_defaults.allowed_regions when set, else the endpoint region', () => {
-    expect(cloudRegions(cloud({ allowed_regions: ['eu-west-1', 'us-east-2'] }))).toEqual(['eu-west-1', 'us-east-2']);
+  it("are the endpoint's region and region_defaults.allowed_regions", () => {
+    // The Cloud's own region is always in: a Resource that names none launches there.
+    expect(cloudRegions(cloud({ allowed_regions: ['eu-west-1', 'us-east-2'] }))).toEqual(['eu-central-1', 'eu-west-1', 'us-east-2']);
+    expect(cloudRegions(cloud({ allowed_regions: ['eu-central-1', 'us-east-2'] }))).toEqual(['eu-central-1', 'us-east-2']);
     expect(cloudRegions(cloud({ region: 'eu-west-1' }))).toEqual(['eu-central-1']);
     expect(parameterContext(cloud({}))).toEqual({ cloudRegions: ['eu-central-1'] });
     expect(cloudRegions(cloud({}, 'azure'))).toEqual([]);

@@ -81,15 +81,16 @@ function checkRegionDefaults(provider: CloudProvider, regionDefaults: Record<str
 }
 
 /**
- * The regions Resources on the cloud may run in: for aws, `region_defaults.allowed_regions` when
- * set, else the endpoint's region. Other providers declare none yet.
+ * The regions Resources on the cloud may run in: for aws, the endpoint's region and any
+ * `region_defaults.allowed_regions`. Other providers declare none yet.
  */
 export function cloudRegions(cloud: Pick<Cloud, 'provider' | 'endpoint' | 'region_defaults'>): string[] {
   if (cloud.provider !== 'aws') return [];
-  const allowed = AwsRegionDefaultsSchema.safeParse(cloud.region_defaults).data?.allowed_regions;
-  if (allowed) return allowed;
+  const allowed = AwsRegionDefaultsSchema.safeParse(cloud.region_defaults).data?.allowed_regions ?? [];
   const endpoint = AwsEndpointSchema.safeParse(cloud.endpoint);
-  return endpoint.success ? [endpoint.data.region] : [];
+  // The Cloud's own region is always among them: a Resource that names no region launches there.
+  const home = endpoint.success ? [endpoint.data.region] : [];
+  return [...new Set([...home, ...allowed])];
 }
 
 /**

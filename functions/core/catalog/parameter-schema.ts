@@ -63,7 +63,9 @@ function listed(values: readonly ParameterValue[]): string {
 export function constraintBreach(p: BlueprintParameter, value: ParameterValue, context: ParameterContext): string | undefined {
   if (p.allowed_values && !p.allowed_values.includes(value)) return `must be one of ${listed(p.allowed_values)}`;
   if (p.allowed_values_from === 'cloud_regions') {
-    if (!context.cloudRegions) return "must be one of the cloud's regions, which are not known here";
+    // Unknown only at admission without an approved assignment (refused anyway, and a project may
+    // not learn a Cloud it was not granted); the substrate step always checks it.
+    if (!context.cloudRegions) return undefined;
     if (!context.cloudRegions.includes(String(value))) return `must be one of the cloud's regions (${listed(context.cloudRegions)})`;
   }
   if (p.pattern !== undefined && !anchoredPattern(p.pattern).test(String(value))) return `must match the pattern ${p.pattern}`;

@@ -6,7 +6,9 @@ import type { Backend } from '../backend.ts';
  * Runs the contenders all at once, except on moto: its TransactWriteItems keeps a deep copy of the
  * whole table and puts it back when a condition fails, with no lock, so a failing transaction can
  * undo a concurrent one that committed (two winners, or a Resource without its count, seen here).
- * AWS isolates transactions serializably, as our local front does. On moto the contenders go one
+ * Its UpdateItem is no better: concurrent ADDs on one counter can read the same value (seen on a
+ * loaded CI machine). AWS isolates writes and transactions serializably, as our local front does.
+ * On moto the contenders go one
  * after another, which still catches a missing condition: the later ones see the first one's items.
  */
 export async function contend<T>(backend: Backend, tasks: Array<() => Promise<T>>): Promise<PromiseSettledResult<T>[]> {

@@ -13,7 +13,8 @@ import { type ConformanceSuite, schedulerClient } from '../backend.ts';
 import { rejectionOf } from '../fixtures.ts';
 
 // The lease timers' adapter against each backend's EventBridge Scheduler: what a schedule says once
-// armed and re-armed. Neither moto nor this suite fires anything; when the local scheduler fires is
+// armed, armed again for the same time, and armed for another (one schedule per Resource and time,
+// never moved). Neither moto nor this suite fires anything; when the local scheduler fires is
 // tested in test/unit/local-scheduler.test.ts.
 
 const ACCOUNT = '123456789012';
@@ -33,7 +34,16 @@ export const leaseTimersSuite: ConformanceSuite = (backend) => {
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/plexsphere-conformance-lease-scheduler`;
     // Whole seconds, hours ahead: nothing comes due while the suite runs.
     const base = Math.ceil(Date.now() / 1000) * 1000 + 24 * HOUR;
-    const get = (id: string) => client.send(new GetScheduleCommand({ Name: leaseScheduleName(id), GroupName: groupName }));
+    /** The Resource's timer due at `ms` (a whole second). */
+    const nameOf = (id: string, ms: number) => leaseScheduleName(id, ms / 1000);
+    const get = (id: string, ms: number) => client.send(new GetScheduleCommand({ Name: nameOf(id, ms), GroupName: groupName }));
+    const listed = async (id: string) =>
+      (await client.send(new ListSchedulesCommand({ GroupName: groupName, NamePrefix: `lease-${id}-` }))).Schedules?.map((s) => s.Name).sort();
+    /** A schedule as read, but for the request's metadata. */
+    const definitionOf = (schedule: object) => ({ ...schedule, $metadata: undefined });
+    /** What a schedule does, but for which timer it is and when it was made. */
+    const armedAs = (schedule: object) =>
+      definitionOf({ ...schedule, Arn: undefined, Name: undefined, ScheduleExpression: undefined, CreationDate: undefined, LastModificationDate: undefined });
 
     beforeAll(async () => {
       client = schedulerClient(backend());
@@ -42,13 +52,13 @@ export const leaseTimersSuite: ConformanceSuite = (backend) => {
     });
     afterAll(() => client.destroy());
 
-    it('arms a one-time UTC schedule named by the Resource, deleting itself, invoking the lease-expiry function with the id', async () => {
+    it('arms a one-time UTC schedule named by the Resource and its time, deleting itself, invoking the lease-expiry function with the id', async () => {
       const id = newId();
       await timers.arm(id, new Date(base));
-      const schedule = await get(id);
-      expect(schedule.Arn).toMatch(new RegExp(`^arn:aws:scheduler:${backend().region}:\\d{12}:schedule/${groupName}/lease-${id}$`));
+      const schedule = await get(id, base);
+      expect(schedule.Arn).toMatch(new RegExp(`^arn:aws:scheduler:${backend().region}:\\d{12}:schedule/${groupName}/lease-${id}-${base / 1000}$`));
       expect(schedule).toMatchObject({
-        Name: `lease-${id}`,
+        Name: `lease-${id}-${base / 1000}`,
         GroupName: groupName,
         ScheduleExpression: at(base),
         ScheduleExpressionTimezone: 'UTC',
@@ -60,39 +70,53 @@ export const leaseTimersSuite: ConformanceSuite = (backend) => {
       expect(JSON.parse(schedule.Target?.Input ?? '')).toEqual({ resource_id: id });
     });
 
-    it('re-arms in place: one schedule, at the new time, the rest unchanged', async () => {
+    it('arms the same time twice as one schedule, left as it was (the ConflictException absorbed)', async () => {
       const id = newId();
       await timers.arm(id, new Date(base + HOUR));
-      const first = await get(id);
+      const first = await get(id, base + HOUR);
+      // A time within the second before rounds up to the same timer.
+      await timers.arm(id, new Date(base + HOUR));
+      await timers.arm(id, new Date(base + HOUR - 500));
+      expect(definitionOf(await get(id, base + HOUR))).toEqual(definitionOf(first));
+      const schedules = await client.send(new ListSchedulesCommand({ GroupName: groupName, NamePrefix: `lease-${id}-` }));
+      expect(schedules.Schedules?.map((s) => [s.Name, s.GroupName, s.State, s.Target?.Arn])).toEqual([
+        [nameOf(id, base + HOUR), groupName, 'ENABLED', targetArn],
+      ]);
+    });
+
+    it('never moves a timer: another time is another schedule, the earlier left in place', async () => {
+      const id = newId();
+      await timers.arm(id, new Date(base + HOUR));
+      const first = await get(id, base + HOUR);
       await timers.arm(id, new Date(base + 2 * HOUR));
-      const second = await get(id);
-      expect(second.ScheduleExpression).toBe(at(base + 2 * HOUR));
-      expect({ ...second, ScheduleExpression: undefined, LastModificationDate: undefined, $metadata: undefined }).toEqual({
-        ...first,
-        ScheduleExpression: undefined,
-        LastModificationDate: undefined,
-        $metadata: undefined,
-      });
-      const listed = await client.send(new ListSchedulesCommand({ GroupName: groupName, NamePrefix: `lease-${id}` }));
-      expect(listed.Schedules?.map((s) => [s.Name, s.GroupName, s.State, s.Target?.Arn])).toEqual([[`lease-${id}`, groupName, 'ENABLED', targetArn]]);
+      await timers.arm(id, new Date(base + HOUR / 2));
+      expect(definitionOf(await get(id, base + HOUR))).toEqual(definitionOf(first));
+      const later = await get(id, base + 2 * HOUR);
+      expect(later.ScheduleExpression).toBe(at(base + 2 * HOUR));
+      // Alike but for the name and the time.
+      expect(armedAs(later)).toEqual(armedAs(first));
+      expect(await listed(id)).toEqual([nameOf(id, base + HOUR / 2), nameOf(id, base + HOUR), nameOf(id, base + 2 * HOUR)].sort());
     });
 
     it('arms a lease end already past a few seconds ahead, never in the past', async () => {
       const id = newId();
       const before = Date.now();
       await timers.arm(id, new Date(before - HOUR));
-      const expression = (await get(id)).ScheduleExpression ?? '';
+      const [name] = (await listed(id)) ?? [];
+      const seconds = Number(name?.slice(`lease-${id}-`.length));
+      const expression = (await get(id, seconds * 1000)).ScheduleExpression ?? '';
       const armedFor = Date.parse(`${expression.slice(3, -1)}Z`);
-      expect(armedFor).toBeGreaterThanOrEqual(before + MIN_LEAD_MS - 1000);
+      expect(armedFor).toBe(seconds * 1000);
+      expect(armedFor).toBeGreaterThanOrEqual(before + MIN_LEAD_MS);
       expect(armedFor).toBeLessThanOrEqual(Date.now() + MIN_LEAD_MS + 1000);
-      await client.send(new DeleteScheduleCommand({ Name: leaseScheduleName(id), GroupName: groupName }));
+      await client.send(new DeleteScheduleCommand({ Name: nameOf(id, armedFor), GroupName: groupName }));
     });
 
     it('answers a taken name with ConflictException, and a deleted schedule with ResourceNotFoundException', async () => {
       const id = newId();
       await timers.arm(id, new Date(base));
       const input = {
-        Name: leaseScheduleName(id),
+        Name: nameOf(id, base),
         GroupName: groupName,
         ScheduleExpression: at(base),
         FlexibleTimeWindow: { Mode: 'OFF' as const },
@@ -103,13 +127,13 @@ export const leaseTimersSuite: ConformanceSuite = (backend) => {
         name: 'ConflictException',
         $metadata: { httpStatusCode: backend().name === 'moto' ? 400 : 409 },
       });
-      await client.send(new DeleteScheduleCommand({ Name: leaseScheduleName(id), GroupName: groupName }));
-      for (const call of [get(id), client.send(new DeleteScheduleCommand({ Name: leaseScheduleName(id), GroupName: groupName }))]) {
+      await client.send(new DeleteScheduleCommand({ Name: nameOf(id, base), GroupName: groupName }));
+      for (const call of [get(id, base), client.send(new DeleteScheduleCommand({ Name: nameOf(id, base), GroupName: groupName }))]) {
         expect(await rejectionOf(call)).toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
       }
-      // Arming again after the schedule is gone (it fired and deleted itself) creates it anew.
-      await timers.arm(id, new Date(base + HOUR));
-      expect((await get(id)).ScheduleExpression).toBe(at(base + HOUR));
+      // Arming the same time again once its schedule is gone creates it anew.
+      await timers.arm(id, new Date(base));
+      expect((await get(id, base)).ScheduleExpression).toBe(at(base));
     });
 
     it('answers a schedule in a group that does not exist as the backend does', async () => {
