@@ -181,33 +181,40 @@ export class DynamoResourceStore implements ResourceStore {
       const updated = await this.table.update(write);
       return updated && ResourceSchema.parse(entityOf(updated));
     }
-    const before = await this.get(id);
-    if (!before) return undefined;
     // Deleted frees the Resource's place in its project's count, and its quota slot, in the same
-    // transaction; Failed frees the slot when no machine can exist (no launch was ever recorded).
-    const freesSlot =
-      before.quota_slot !== undefined && (change.to === 'Deleted' || (!before.provisioning?.substrate && !change.substrate));
-    const actions: WriteAction[] = [];
-    if (freesSlot) {
-      write.UpdateExpression += ', quota_slot';
-      write.ConditionExpression += ' AND quota_slot = :slot';
-      values[':slot'] = before.quota_slot;
-      actions.push(releaseSlotAction(before.quota_slot as string));
-    }
-    if (change.to === 'Deleted') actions.push(countAction(before.project_id, -1));
-    if (actions.length === 0) {
-      const updated = await this.table.update(write);
-      return updated && ResourceSchema.parse(entityOf(updated));
-    }
-    const cancelled = await this.table.transact([{ Update: write }, ...actions]);
-    if (cancelled?.[0]?.failed) return undefined;
-    if (cancelled) {
+    // transaction; Failed frees the slot when no machine can exist: no launch was ever recorded,
+    // which the write's own condition re-checks (a launch intent landing meanwhile keeps the slot).
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.get(id);
+      if (!before) return undefined;
+      const failedEarly = change.to === 'Failed' && !before.provisioning?.substrate && !change.substrate;
+      const freesSlot = before.quota_slot !== undefined && (change.to === 'Deleted' || failedEarly);
+      const final = { ...write, ExpressionAttributeValues: { ...values } };
+      const actions: WriteAction[] = [];
+      if (freesSlot) {
+        final.UpdateExpression += ', quota_slot';
+        final.ConditionExpression += ` AND quota_slot = :slot${failedEarly ? ' AND attribute_not_exists(#prov.substrate)' : ''}`;
+        final.ExpressionAttributeValues[':slot'] = before.quota_slot;
+        actions.push(releaseSlotAction(before.quota_slot as string));
+      }
+      if (change.to === 'Deleted') actions.push(countAction(before.project_id, -1));
+      if (actions.length === 0) {
+        const updated = await this.table.update(final);
+        return updated && ResourceSchema.parse(entityOf(updated));
+      }
+      const cancelled = await this.table.transact([{ Update: final }, ...actions]);
+      if (!cancelled) return this.get(id);
+      // The Resource's own condition failed: moved on (the answer), or only the slot's part of it
+      // changed under us (judge again, once).
+      if (cancelled[0]?.failed) {
+        if (freesSlot && attempt === 1) continue;
+        return undefined;
+      }
       // Only the project's or the assignment's item was missing: there is nothing to give back
       // there, and teardown must not stall on it.
-      const updated = await this.table.update(write);
+      const updated = await this.table.update(final);
       return updated && ResourceSchema.parse(entityOf(updated));
     }
-    return this.get(id);
   }
 
   async setLease(id: string, expiresAt: string, seenExpiresAt: string, at: string) {

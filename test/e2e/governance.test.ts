@@ -98,6 +98,10 @@ describe('terms on an approval', () => {
     expect(widened.headers.get('content-type')).toContain('application/problem+json');
     expect(widened.body.code).toBe('terms_not_narrower');
     expect(await snapshotButAudit()).toEqual(before);
+    const audit = await stack.call('operator', 'GET', `/v1/domains/${FIXTURES.domain.id}/audit/entries?limit=200`);
+    expect(audit.body.items).toContainEqual(
+      expect.objectContaining({ action: 'credential_assignment.approve', target: request.body.id, outcome: 'denied', reason: 'terms_not_narrower' }),
+    );
   });
 });
 

@@ -213,7 +213,12 @@ export async function decide(
   let handle: CredentialHandle | undefined;
   let terms: Terms | undefined;
   if (decision === 'approve') {
-    terms = opts.terms === undefined ? a.proposed_terms : narrowed(a.proposed_terms ?? {}, opts.terms);
+    try {
+      terms = opts.terms === undefined ? a.proposed_terms : narrowed(a.proposed_terms ?? {}, opts.terms);
+    } catch (err) {
+      await audit(ports, actor, a, decision, 'denied', 'terms_not_narrower');
+      throw err;
+    }
     handle = await materialise(ports, a);
   }
   const updated = await ports.assignments.transition(a.id, {
