@@ -1,12 +1,13 @@
-// The one timer each Resource's lease has. On AWS it is an EventBridge Scheduler one-time
-// schedule; on the embedded stack, the local scheduler of local/scheduler. When it fires, the
-// lease-expiry function (functions/steps/lease-expiry.handler.ts) gets `{"resource_id": id}`.
+// A Resource's lease timers. On AWS each is an EventBridge Scheduler one-time schedule; on the
+// embedded stack, one of the local scheduler (local/scheduler). When one fires, the lease-expiry
+// function (functions/steps/lease-expiry.handler.ts) gets `{"resource_id": id}`.
 
 export interface LeaseTimers {
   /**
-   * Arms the Resource's timer for `at`, replacing any earlier arming (one timer per Resource).
-   * Idempotent. A timer may fire for a Resource that is gone or whose lease moved: the expiry
-   * function re-reads the Resource and acts on what is stored, never on the timer's own time.
+   * Arms a timer of the Resource for `at` (one per Resource and time; arming the same time again
+   * is a no-op). A timer is never moved: an earlier one stays and fires early. That is harmless,
+   * because the expiry function re-reads the Resource and acts on what is stored (tears it down
+   * if its lease ended, else arms the stored end), never on the timer's own time.
    */
   arm(resourceId: string, at: Date): Promise<void>;
 }

@@ -44,10 +44,10 @@ export function leaseTimerEnvironment(scope: IConstruct, stage: string): LeaseEn
   return { LEASE_SCHEDULE_GROUP: leaseScheduleGroupName(stage), LEASE_EXPIRY_FUNCTION_ARN: fn, LEASE_SCHEDULER_ROLE_ARN: role };
 }
 
-/** Arming a timer: create or replace a `lease-*` schedule of the stage's group, handing Scheduler its role. */
+/** Arming a timer: create a `lease-*` schedule of the stage's group (never replaced), handing Scheduler its role. */
 export function grantLeaseTimers(grantee: IGrantable & IConstruct, stage: string): void {
   const { schedules, role } = arns(grantee, stage);
-  Grant.addToPrincipal({ grantee, actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'], resourceArns: [schedules] });
+  Grant.addToPrincipal({ grantee, actions: ['scheduler:CreateSchedule'], resourceArns: [schedules] });
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({
       actions: ['iam:PassRole'],

@@ -63,7 +63,6 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
   const leaseSchedules = arn('scheduler', `schedule/plexsphere-${stage}-leases/lease-*`);
   const armLeases = [
     `scheduler:CreateSchedule ${leaseSchedules}`,
-    `scheduler:UpdateSchedule ${leaseSchedules}`,
     `iam:PassRole arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/plexsphere-${stage}-lease-scheduler`,
   ];
   const apiFnId = (g: FunctionGroup) => logicalId(s.plexsphere.api, s.plexsphere.api.functions[g].fn.node.defaultChild as CfnElement);

@@ -35,7 +35,6 @@ describe.each(['dev', 'prod'])('lease timers, stage %s', (stage) => {
   const armLeases = () => [
     `iam:PassRole ${roleArn()}`,
     `scheduler:CreateSchedule ${schedules()}`,
-    `scheduler:UpdateSchedule ${schedules()}`,
   ];
   const leaseEnv = () => ({ LEASE_SCHEDULE_GROUP: group(), LEASE_EXPIRY_FUNCTION_ARN: functionArn(), LEASE_SCHEDULER_ROLE_ARN: roleArn() });
   const rendered = (env: Env) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, render(v)]));
