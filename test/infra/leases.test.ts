@@ -32,10 +32,7 @@ describe.each(['dev', 'prod'])('lease timers, stage %s', (stage) => {
   const schedules = () => arn('scheduler', `schedule/${group()}/lease-*`);
   const functionArn = () => arn('lambda', `function:${leaseExpiryFunctionName(stage)}`);
   const roleArn = () => arn('iam', `role/${leaseSchedulerRoleName(stage)}`, '');
-  const armLeases = () => [
-    `iam:PassRole ${roleArn()}`,
-    `scheduler:CreateSchedule ${schedules()}`,
-  ];
+  const armLeases = () => [`iam:PassRole ${roleArn()}`, `scheduler:CreateSchedule ${schedules()}`];
   const leaseEnv = () => ({ LEASE_SCHEDULE_GROUP: group(), LEASE_EXPIRY_FUNCTION_ARN: functionArn(), LEASE_SCHEDULER_ROLE_ARN: roleArn() });
   const rendered = (env: Env) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, render(v)]));
 
