@@ -59,7 +59,6 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
   const credentials = secret(`plexsphere/${stage}/credentials/*`);
   const machine = (run: Run) => arn('states', `stateMachine:plexsphere-${stage}-${run}`);
   const executions = (run: Run) => arn('states', `execution:plexsphere-${stage}-${run}:*`);
-  // The lease timers' grants (test/infra/leases.test.ts checks them and the timers' own resources).
   const leaseSchedules = arn('scheduler', `schedule/plexsphere-${stage}-leases/lease-*`);
   const armLeases = [
     `scheduler:CreateSchedule ${leaseSchedules}`,
