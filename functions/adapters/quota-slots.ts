@@ -1,6 +1,6 @@
 import { type Assignment, AssignmentSchema } from '../core/assignments/assignment.ts';
-import { quotaExceeded, versionNotAllowed } from '../core/assignments/terms.ts';
-import { type BrokerError, ForbiddenError } from '../core/errors.ts';
+import { notApproved, quotaExceeded, versionNotAllowed } from '../core/assignments/terms.ts';
+import type { BrokerError } from '../core/errors.ts';
 import { assignmentKeys } from './dynamo/keys.ts';
 import { entityOf, type Item, type WriteAction } from './dynamo/table.ts';
 
@@ -46,13 +46,7 @@ export function releaseSlotAction(assignmentId: string): WriteAction {
 /** Why a slot could not be taken, from the assignment item the failed condition saw. */
 export function slotRefusal(seen: Item | undefined, blueprintVersionId: string): BrokerError {
   const a: Assignment | undefined = seen && AssignmentSchema.parse(entityOf(seen));
-  if (a?.state !== 'approved') {
-    return new ForbiddenError(
-      'credential_not_approved',
-      'The project has no approved assignment of this cloud credential.',
-      'insufficient_relation',
-    );
-  }
+  if (a?.state !== 'approved') return notApproved();
   const allowed = a.terms?.allowed_blueprint_version_ids;
   if (allowed && !allowed.includes(blueprintVersionId)) return versionNotAllowed(blueprintVersionId);
   return quotaExceeded(a.terms?.max_live_resources ?? 0, a.live_resources ?? 0);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import {
+  DELETABLE,
   type Phase,
   type PhaseChange,
   PROVISION_PHASES,
@@ -23,8 +24,6 @@ const RecordSchema = z.object({ id: z.string(), request_hash: z.string() });
 // `provisioning` is a DynamoDB reserved word, so expressions name it through a placeholder.
 const PROV = { '#prov': 'provisioning' };
 const ACTIVE_PHASES = new Set<Phase>([...PROVISION_PHASES, ...TEARDOWN_PHASES]);
-/** Phases whose lease may still be moved: after these the teardown has begun. */
-const LEASED_PHASES: readonly Phase[] = [...PROVISION_PHASES, 'Ready', 'Failed'];
 
 /** Builds `:p0, :p1 …` placeholders for an IN list. */
 function inList(prefix: string, values: readonly string[]): { expr: string; values: Record<string, string> } {
@@ -218,7 +217,7 @@ export class DynamoResourceStore implements ResourceStore {
   }
 
   async setLease(id: string, expiresAt: string, seenExpiresAt: string, at: string) {
-    const live = inList('live', LEASED_PHASES);
+    const live = inList('live', DELETABLE);
     const updated = await this.table.update({
       Key: resourceKeys.resource(id),
       UpdateExpression: 'SET lease.expires_at = :expires, updated_at = :at',

@@ -4,7 +4,6 @@ import type { CredentialDirectory } from './assignments/credential-directory.ts'
 import type { CatalogStore } from './catalog/store.ts';
 import { versionNotAllowed, quotaExceeded } from './assignments/terms.ts';
 import { usableHandle } from './assignments/use-cases.ts';
-import type { AuditLog } from './assignments/audit.ts';
 import type { Clock } from './clock.ts';
 import { BrokerError, UnprocessableError } from './errors.ts';
 import { newId } from './ids.ts';
@@ -139,25 +138,4 @@ export async function admitProvisioned(
     },
   };
   return { resource, refusals, quota };
-}
-
-/** Writes a refusal into the domain's audit trail (the refusal itself stores nothing else). */
-export async function auditRefusal(
-  ports: { audit: AuditLog; clock: Clock },
-  actor: { userId: string; correlationId: string },
-  what: { domainId: string; action: string; target: string },
-  refusal: BrokerError,
-): Promise<void> {
-  const now = ports.clock.now();
-  await ports.audit.append({
-    id: newId(now.getTime()),
-    domain_id: what.domainId,
-    at: now.toISOString(),
-    actor_subject: actor.userId,
-    action: what.action,
-    target: what.target,
-    outcome: 'denied',
-    reason: refusal.code,
-    correlation_id: actor.correlationId,
-  });
 }

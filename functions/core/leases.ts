@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { requireAllowed } from './access.ts';
-import { auditRefusal } from './admission.ts';
 import { effective } from './assignments/assignment.ts';
+import { auditRefusal } from './assignments/audit.ts';
 import type { Actor } from './assignments/use-cases.ts';
-import { type BrokerError, ConflictError, ForbiddenError, UnprocessableError } from './errors.ts';
+import { type BrokerError, ConflictError, UnprocessableError } from './errors.ts';
 import type { LeaseTimers } from './lease-timers.ts';
-import { MIN_LEASE_SECONDS } from './assignments/terms.ts';
+import { MIN_LEASE_SECONDS, notApproved } from './assignments/terms.ts';
 import { projectResource } from './projects.ts';
-import { DELETABLE, type ProvisioningPorts, readableResource, startTeardown } from './provisioning.ts';
-import type { Resource } from './resources.ts';
+import { type ProvisioningPorts, readableResource, startTeardown } from './provisioning.ts';
+import { DELETABLE, type Resource } from './resources.ts';
 
 // A provisioned Resource's lease: moved by its project's deployers within the ceiling its terms
 // fixed, and enforced by its timers, which tear the Resource down when the lease runs out.
@@ -40,7 +40,7 @@ export async function moveLease(ports: ProvisioningPorts, actor: Actor, id: stri
     const refusal = await leaseRefusal(ports, resource, wanted);
     if (refusal) {
       const what = { domainId: resource.domain_id, action: 'resource.lease', target: `resources/${resource.id}` };
-      await auditRefusal(ports, { userId: actor.subject.userId, correlationId: actor.correlationId }, what, refusal);
+      await auditRefusal(ports, actor, what, refusal);
       throw refusal;
     }
     if (!lease) throw new Error('unreachable: a lease refusal covers a Resource without one');
@@ -59,7 +59,7 @@ export async function moveLease(ports: ProvisioningPorts, actor: Actor, id: stri
 async function leaseRefusal(ports: ProvisioningPorts, resource: Resource, wanted: Date): Promise<BrokerError | undefined> {
   const lease = resource.lease;
   const phase = resource.provisioning?.phase;
-  if (!lease || !phase || ['Deregistering', 'Deprovisioning', 'Deleted'].includes(phase)) {
+  if (!lease || !phase || !DELETABLE.includes(phase)) {
     return new ConflictError('resource_not_leasable', `A ${phase ?? 'adopted'} Resource has no lease to move.`, {
       ...(phase && { phase }),
     });
@@ -77,10 +77,8 @@ async function leaseRefusal(ports: ProvisioningPorts, resource: Resource, wanted
   if (wanted.getTime() > Date.parse(lease.expires_at) && resource.assignment_id) {
     const assignment = await ports.assignments.get(resource.assignment_id);
     if (!assignment || effective(assignment, ports.clock.now()).state !== 'approved') {
-      return new ForbiddenError(
-        'credential_not_approved',
+      return notApproved(
         'The credential assignment this Resource was admitted under is no longer approved: its lease may be shortened, not extended.',
-        'insufficient_relation',
       );
     }
   }

@@ -1,8 +1,8 @@
 import { requireAllowed } from './access.ts';
 import type { AssignmentStore } from './assignments/assignment.ts';
 import type { CredentialDirectory } from './assignments/credential-directory.ts';
-import type { AuditLog } from './assignments/audit.ts';
-import { type AdmissionConfig, admitProvisioned, auditRefusal } from './admission.ts';
+import { type AuditLog, auditRefusal } from './assignments/audit.ts';
+import { type AdmissionConfig, admitProvisioned } from './admission.ts';
 import type { AuthzSubject, Authorizer } from './authz/model.ts';
 import type { CatalogStore } from './catalog/store.ts';
 import type { Clock } from './clock.ts';
@@ -12,7 +12,7 @@ import type { Page, PageRequest } from './pagination.ts';
 import type { LeaseTimers } from './lease-timers.ts';
 import type { TenancyStore } from './ports.ts';
 import { authorizedProject, projectResource } from './projects.ts';
-import type { CreateResourceBody, Phase, Provisioning, Resource, ResourceStore } from './resources.ts';
+import { type CreateResourceBody, DELETABLE, type Provisioning, type Resource, type ResourceStore } from './resources.ts';
 import type { SubstrateResolvers } from './substrate.ts';
 import type { Project } from './tenancy.ts';
 
@@ -54,13 +54,14 @@ export interface CreatePlan {
   quota: { limit: number | null; live: number };
 }
 
-function baseOf(project: Project, subject: AuthzSubject, now: Date) {
+/** The fields every new Resource has, whatever its origin. */
+function baseOf(project: Project, subject: AuthzSubject, now: Date, kind: string) {
   const at = now.toISOString();
   return {
     id: newId(now.getTime()),
     project_id: project.id,
     domain_id: project.domain_id,
-    kind: '',
+    kind,
     created_at: at,
     updated_at: at,
     created_by: subject.userId,
@@ -78,7 +79,7 @@ export async function planResource(
   body: CreateResourceBody,
 ): Promise<CreatePlan> {
   const project = await authorizedProject(ports, subject, projectId, 'deploy');
-  const base = { ...baseOf(project, subject, ports.clock.now()), kind: body.kind };
+  const base = baseOf(project, subject, ports.clock.now(), body.kind);
   if (body.origin === 'adopted') {
     return { allowed: true, reasons: [], resource: adopted(base, body), quota: { limit: null, live: 0 } };
   }
@@ -122,8 +123,8 @@ export async function createResource(
     const existing = reserved && (await ports.resources.get(reserved.id));
     if (existing) return { resource: existing, replayed: true };
   }
-  const base = { ...baseOf(project, subject, ports.clock.now()), kind: body.kind };
-  const actor = { userId: subject.userId, correlationId: opts.correlationId ?? '' };
+  const base = baseOf(project, subject, ports.clock.now(), body.kind);
+  const actor = { subject, correlationId: opts.correlationId ?? '' };
   let resource: Resource;
   if (body.origin === 'adopted') resource = adopted(base, body);
   else {
@@ -186,9 +187,6 @@ export async function listResources(
   await authorizedProject(ports, subject, projectId, 'read');
   return ports.resources.listByProject(projectId, page);
 }
-
-/** The phases a teardown may start from. */
-export const DELETABLE: readonly Phase[] = ['Pending', 'Provisioning', 'Enrolling', 'Ready', 'Failed'];
 
 /**
  * Deletes a Resource. A provisioned one: its teardown arc starts. Primary course:

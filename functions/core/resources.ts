@@ -26,6 +26,8 @@ export const PHASE_TRANSITIONS: Record<Phase, readonly Phase[]> = {
 
 export const PROVISION_PHASES: readonly Phase[] = ['Pending', 'Provisioning', 'Enrolling'];
 export const TEARDOWN_PHASES: readonly Phase[] = ['Deregistering', 'Deprovisioning'];
+/** The phases a teardown may start from; a lease governs a Resource only while it is in one. */
+export const DELETABLE: readonly Phase[] = [...PROVISION_PHASES, 'Ready', 'Failed'];
 
 export function canTransition(from: Phase, to: Phase): boolean {
   return PHASE_TRANSITIONS[from].includes(to);

@@ -1,6 +1,5 @@
-import { FIXTURES } from '../fixtures.ts';
 import { type BenchClient, runConcurrent } from './client.ts';
-import { type Catalog, createBody, enteredAt, type ResourceView, untilAll } from './lifecycle.ts';
+import { approvedProject, type Catalog, createBody, enteredAt, type ResourceView, untilAll } from './lifecycle.ts';
 import { type Summary, summarize } from './stats.ts';
 
 // Governed spend's figures: what admission costs when the assignment carries terms (the create's
@@ -20,17 +19,6 @@ interface LeasedView extends ResourceView {
   created_at: string;
 }
 
-/** A project with a demo-credential assignment approved under terms that every create of the bench meets. */
-async function governedProject(client: BenchClient, cat: Catalog, slug: string, terms: Record<string, unknown>): Promise<string> {
-  const project = await client.expect<{ id: string }>(201, 'admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: slug, slug });
-  const assignment = await client.expect<{ id: string }>(201, 'admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, {
-    cloud_credential_id: cat.credentialId,
-    terms,
-  });
-  await client.expect(200, 'operator', 'POST', `/v1/credential-assignments/${assignment.body.id}/approve`, { terms });
-  return project.body.id;
-}
-
 export async function governanceTable(
   client: BenchClient,
   cat: Catalog,
@@ -42,7 +30,7 @@ export async function governanceTable(
   const admission: GovernanceFigures['admission'] = [];
 
   progress('admission with terms: dry runs');
-  const planned = await governedProject(client, cat, `bench-terms-plan-${opts.suffix}`, terms);
+  const planned = (await approvedProject(client, cat, `bench-terms-plan-${opts.suffix}`, terms)).projectId;
   for (const c of opts.concurrency) {
     const samples = await runConcurrent(opts.dryRuns, c, async () => {
       const r = await client.expect<{ allowed: boolean }>(200, 'admin', 'POST', `/v1/projects/${planned}/resources?dry_run=true`, createBody(cat));
@@ -53,7 +41,7 @@ export async function governanceTable(
   }
 
   progress('admission with terms: creates');
-  const governed = await governedProject(client, cat, `bench-terms-create-${opts.suffix}`, terms);
+  const governed = (await approvedProject(client, cat, `bench-terms-create-${opts.suffix}`, terms)).projectId;
   const created: string[] = [];
   for (const c of opts.concurrency) {
     const samples = await runConcurrent(opts.creates, c, async () => {
@@ -68,7 +56,7 @@ export async function governanceTable(
   await untilAll(client, governed, created, 'Deleted', { intervalMs: 500, timeoutMs: 600_000 });
 
   progress(`lease expiry: ${opts.leased} Resources with a ${opts.leaseSeconds} s lease, created together`);
-  const leasedProject = await governedProject(client, cat, `bench-leases-${opts.suffix}`, terms);
+  const leasedProject = (await approvedProject(client, cat, `bench-leases-${opts.suffix}`, terms)).projectId;
   const leased = await Promise.all(
     Array.from({ length: opts.leased }, async () => {
       const r = await client.expect<LeasedView>(202, 'admin', 'POST', `/v1/projects/${leasedProject}/resources`, {

@@ -29,13 +29,22 @@ export async function catalog(client: BenchClient): Promise<Catalog> {
   return { credentialId: credential.id, versionId: version.id };
 }
 
-/** A project with an approved assignment of the demo credential; returns its id and the assignment's. */
-export async function approvedProject(client: BenchClient, cat: Catalog, slug: string): Promise<{ projectId: string; assignmentId: string }> {
+/**
+ * A project with an approved assignment of the demo credential (under `terms`, proposed and granted,
+ * when given); returns its id and the assignment's.
+ */
+export async function approvedProject(
+  client: BenchClient,
+  cat: Catalog,
+  slug: string,
+  terms?: Record<string, unknown>,
+): Promise<{ projectId: string; assignmentId: string }> {
   const project = await client.expect<{ id: string }>(201, 'admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: slug, slug });
   const assignment = await client.expect<{ id: string }>(201, 'admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, {
     cloud_credential_id: cat.credentialId,
+    ...(terms && { terms }),
   });
-  await client.expect(200, 'operator', 'POST', `/v1/credential-assignments/${assignment.body.id}/approve`);
+  await client.expect(200, 'operator', 'POST', `/v1/credential-assignments/${assignment.body.id}/approve`, terms && { terms });
   return { projectId: project.body.id, assignmentId: assignment.body.id };
 }
 

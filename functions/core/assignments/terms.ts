@@ -62,6 +62,11 @@ export function hasTerms(terms: Terms | undefined): terms is Terms {
   return terms !== undefined && Object.keys(terms).length > 0;
 }
 
+/** 403 credential_not_approved: what a grant lacks (by default, no approved assignment at all). */
+export function notApproved(detail = 'The project has no approved assignment of this cloud credential.'): ForbiddenError {
+  return new ForbiddenError('credential_not_approved', detail, 'insufficient_relation');
+}
+
 export function quotaExceeded(limit: number, live: number): ConflictError {
   return new ConflictError(
     'quota_exceeded',

@@ -17,9 +17,9 @@ import {
   effective,
   isExpired,
 } from './assignment.ts';
-import type { AuditEntry, AuditLog } from './audit.ts';
+import { type AuditEntry, type AuditLog, record } from './audit.ts';
 import type { CredentialDirectory } from './credential-directory.ts';
-import { hasTerms, narrowed, type Terms, TermsSchema } from './terms.ts';
+import { hasTerms, narrowed, notApproved, type Terms, TermsSchema } from './terms.ts';
 
 // Request, read, decide (approve, reject, revoke) an assignment, and the handle an approval grants.
 
@@ -72,18 +72,7 @@ export async function audit(
   outcome: AuditEntry['outcome'],
   reason?: string,
 ) {
-  const now = ports.clock.now();
-  await ports.audit.append({
-    id: newId(now.getTime()),
-    domain_id: a.domain_id,
-    at: now.toISOString(),
-    actor_subject: actor.subject.userId,
-    action: `credential_assignment.${action}`,
-    target: a.id,
-    outcome,
-    ...(reason && { reason }),
-    correlation_id: actor.correlationId,
-  });
+  await record(ports, actor, { domainId: a.domain_id, action: `credential_assignment.${action}`, target: a.id, outcome, reason });
 }
 
 async function resolveCredential(
@@ -266,20 +255,8 @@ export async function usableHandle(
   credentialId: string,
 ) {
   const live = await ports.assignments.findLive(projectId, credentialId);
-  if (!live || effective(live, ports.clock.now()).state !== 'approved' || !live.handle) {
-    throw new ForbiddenError(
-      'credential_not_approved',
-      'The project has no approved assignment of this cloud credential.',
-      'insufficient_relation',
-    );
-  }
+  if (!live || effective(live, ports.clock.now()).state !== 'approved' || !live.handle) throw notApproved();
   const credential = await ports.credentials.getCredential(credentialId);
-  if (credential?.status !== 'active') {
-    throw new ForbiddenError(
-      'credential_not_approved',
-      `The cloud credential is ${credential?.status ?? 'gone'}.`,
-      'insufficient_relation',
-    );
-  }
+  if (credential?.status !== 'active') throw notApproved(`The cloud credential is ${credential?.status ?? 'gone'}.`);
   return { assignment: live, handle: live.handle, credential };
 }
