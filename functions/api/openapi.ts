@@ -9,11 +9,13 @@ import { DEFAULT_LIMIT, MAX_LIMIT, pageViewSchema } from '../core/pagination.ts'
 import { assignmentsSpec } from './assignments.spec.ts';
 import { authSpec } from './auth.spec.ts';
 import { catalogSpec } from './catalog.spec.ts';
+import { eventsSpec } from './events.spec.ts';
 import { nodesSpec } from './nodes.spec.ts';
 import { resourcesSpec } from './resources.spec.ts';
 import { FUNCTION_GROUPS, type FunctionGroup, ROUTES, type RouteDef, routeKey } from './routes.ts';
 import { type Content, type GroupSpec, type Json, type Named, type OperationSpec, type QueryParam, uuid } from './spec.ts';
 import { tenancySpec } from './tenancy.spec.ts';
+import { webhooksSpec } from './webhooks.spec.ts';
 
 /** The document's own version; follows package.json (a test holds them together). */
 export const API_DOCUMENT_VERSION = '0.1.0';
@@ -26,6 +28,8 @@ export const SPECS: Record<FunctionGroup, GroupSpec> = {
   assignments: assignmentsSpec,
   resources: resourcesSpec,
   nodes: nodesSpec,
+  events: eventsSpec,
+  webhooks: webhooksSpec,
 };
 
 /** The spec of a route's operation; undefined when it has none. */

@@ -2,7 +2,7 @@
 // route cannot exist in one and not the other. It names handler entry files as strings so that
 // infra can read it without loading any runtime code.
 
-export type FunctionGroup = 'auth' | 'tenancy' | 'catalog' | 'assignments' | 'resources' | 'nodes';
+export type FunctionGroup = 'auth' | 'tenancy' | 'catalog' | 'assignments' | 'resources' | 'nodes' | 'events' | 'webhooks';
 
 /** How a route authenticates its caller. */
 export type RouteAuth =
@@ -40,6 +40,8 @@ export const FUNCTION_GROUPS: Record<FunctionGroup, FunctionGroupDef> = {
   },
   resources: { entry: 'functions/api/resources.handler.ts', description: 'Resources: declare, read, delete (starts the phase arcs)' },
   nodes: { entry: 'functions/api/nodes.handler.ts', description: 'Node enrolment and the node-side API (NSK envelope)' },
+  events: { entry: 'functions/api/events.handler.ts', description: "The domain event log: a domain's and a project's events, in seq order" },
+  webhooks: { entry: 'functions/api/webhooks.handler.ts', description: 'Signed webhooks: registrations, their deliveries, redelivery' },
 };
 
 const route = (method: HttpMethod, path: string, group: FunctionGroup, operation: string, auth: RouteAuth = 'user'): RouteDef => ({
@@ -103,6 +105,10 @@ export const ROUTES: readonly RouteDef[] = [
   route('GET', '/v1/resources/{id}', 'resources', 'getResource'),
   route('POST', '/v1/resources/{id}/lease', 'resources', 'moveLease'),
   route('DELETE', '/v1/resources/{id}', 'resources', 'deleteResource'),
+
+  // events routes
+
+  // webhooks routes
 
   route('POST', '/v1/register', 'nodes', 'register', 'none'),
   route('POST', '/v1/nodes/{id}/heartbeat', 'nodes', 'heartbeat', 'node'),

@@ -4,6 +4,7 @@ import type { Authorizer } from '../core/authz/model.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { AssignmentStore } from '../core/assignments/assignment.ts';
 import type { AuditLog } from '../core/assignments/audit.ts';
+import type { EventLog } from '../core/events/event.ts';
 import { type CredentialDirectory, credentialDirectory } from '../core/assignments/credential-directory.ts';
 import type { AssignmentConfig } from '../core/assignments/use-cases.ts';
 import { type AuthConfig, type AuthStore, DEFAULT_SESSION_TTL_SECONDS, DEFAULT_THROTTLE } from '../core/auth/ports.ts';
@@ -27,6 +28,7 @@ import { DynamoNodeStore } from '../adapters/node-store.ts';
 import { VaultNodeSecrets } from '../adapters/node-secrets.ts';
 import { SfnTaskNotifier } from '../adapters/sfn-task-notifier.ts';
 import { DynamoAuditLog } from '../adapters/audit-log.ts';
+import { DynamoEventLog } from '../adapters/event-log.ts';
 import { DynamoAuthStore } from '../adapters/auth-store.ts';
 import { DynamoCatalogStore } from '../adapters/catalog-store.ts';
 import { CedarAuthorizer } from '../adapters/cedar-authorizer.ts';
@@ -79,6 +81,7 @@ export interface Deps {
   passwords: PasswordHasher;
   assignments: AssignmentStore;
   audit: AuditLog;
+  events: EventLog;
   credentials: CredentialDirectory;
   resources: ResourceStore;
   orchestrator: Orchestrator;
@@ -115,6 +118,7 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
     passwords: scryptPasswordHasher,
     assignments: new DynamoAssignmentStore(table),
     audit: new DynamoAuditLog(table),
+    events: new DynamoEventLog(table),
     credentials: credentialDirectory(catalog, clock),
     resources: new DynamoResourceStore(table),
     orchestrator: new StepFunctionsOrchestrator({ provision: env.PROVISION_STATE_MACHINE_ARN, teardown: env.TEARDOWN_STATE_MACHINE_ARN }),

@@ -68,6 +68,8 @@ const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
     // Declaring a provisioned Resource, and moving its lease, arm its lease timer.
     grantLeaseTimers(ctx.fn, ctx.stage);
   },
+  events: withSigningKey,
+  webhooks: withSigningKey,
   // Node routes authenticate with NSKs, never access tokens: no signing key here.
   nodes: (ctx) => {
     ctx.data.secrets.grantNodeSigningKeyLoadOrCreate(ctx.fn);

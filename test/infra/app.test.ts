@@ -223,6 +223,8 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
       assignments: [...loadOrCreate(signingKey), `secretsmanager:DescribeSecret ${credentials}`, ...phaseArcs],
       resources: [...loadOrCreate(signingKey), ...phaseArcs, ...armLeases],
       nodes: [...loadOrCreate(nodeKey), `states:SendTaskSuccess ${machine('provision')}`],
+      events: loadOrCreate(signingKey),
+      webhooks: loadOrCreate(signingKey),
     };
     for (const group of GROUPS) expect(appPermissions(s.api, apiFnId(group)), group).toEqual(expected[group].toSorted());
   });

@@ -76,3 +76,18 @@ export const resourceKeys = {
   peerHead: (domainId: string) => ({ PK: `PEERS#${domainId}`, SK: 'HEAD' }),
   peerBucket: (domainId: string, bucket: number) => ({ PK: `PEERS#${domainId}`, SK: `BUCKET#${String(bucket).padStart(2, '0')}` }),
 };
+
+export const eventKeys = {
+  /** The domain's event counter: the seq of its last event. */
+  counter: (domainId: string) => ({ PK: `DOMAIN#${domainId}`, SK: 'EVENTSEQ' }),
+  /** Events live in one partition per domain, in seq order (zero-padded so text order is number order). */
+  event: (domainId: string, seq: number) => ({ PK: eventKeys.partition(domainId), SK: eventSortKey(seq) }),
+  partition: (domainId: string) => `EVENTS#${domainId}`,
+  /** A project's events, through the list index, in seq order too. */
+  projectList: (projectId: string) => ({ GSI1PK: `PROJECT#${projectId}#EVENTS` }),
+};
+
+/** Twelve digits: a trillion events per domain before the order breaks. */
+export function eventSortKey(seq: number): string {
+  return String(seq).padStart(12, '0');
+}

@@ -1,0 +1,4 @@
+import { createApiHandler } from '../shared/api-handler.ts';
+import { webhooksSpec as spec } from './webhooks.spec.ts';
+
+export const handler = createApiHandler('webhooks', spec, {});

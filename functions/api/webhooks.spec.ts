@@ -1,0 +1,3 @@
+import type { GroupSpec } from './spec.ts';
+
+export const webhooksSpec = {} satisfies GroupSpec;
