@@ -9,8 +9,11 @@ import {
 import type { Terms } from '../core/assignments/terms.ts';
 import { ConflictError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
+import { assignmentDecidedEvent, assignmentExpiredEvent, assignmentRequestedEvent, termsChangedEvent } from '../core/events/drafts.ts';
+import type { EventDraft } from '../core/events/event.ts';
 import { assignmentKeys } from './dynamo/keys.ts';
-import { entityOf, putNewAction, type Table } from './dynamo/table.ts';
+import { putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
+import { transactWithEvents } from './event-log.ts';
 import { releaseNameAction } from './dynamo/unique-names.ts';
 
 const SlotSchema = z.object({ id: z.string() });
@@ -45,7 +48,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
     };
     let slotAction = putNewAction({ ...slot, id: a.id });
     for (let round = 0; round < MAX_TAKEOVER_ROUNDS; round++) {
-      const cancelled = await this.table.transact([slotAction, putNewAction(item)]);
+      const { cancelled } = await transactWithEvents(this.table, [slotAction, putNewAction(item)], [assignmentRequestedEvent(a)]);
       if (!cancelled) return;
       const seen = cancelled[0];
       if (!seen?.failed) throw new ConflictError('assignment_exists', 'An assignment with this id already exists.');
@@ -108,7 +111,9 @@ export class DynamoAssignmentStore implements AssignmentStore {
       sets.push('terms = :terms');
       values[':terms'] = change.terms;
     }
-    return this.changeState(id, change.to, {
+    const event = (a: Assignment) =>
+      assignmentDecidedEvent(a, change.to, change.at, change.decidedBy, { reason: change.reason, terms: change.terms });
+    return this.changeState(id, change.to, event, {
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: { '#state': 'state' },
@@ -117,7 +122,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
   }
 
   expire(id: string, at: string): Promise<Assignment | undefined> {
-    return this.changeState(id, 'rejected', {
+    return this.changeState(id, 'rejected', (a) => assignmentExpiredEvent(a, at), {
       UpdateExpression: 'SET #state = :rejected, decision_reason = :expired, decided_at = expires_at, updated_at = :at',
       ConditionExpression: '#state = :requested AND expires_at <= :at',
       ExpressionAttributeNames: { '#state': 'state' },
@@ -132,6 +137,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
   private async changeState(
     id: string,
     to: AssignmentState,
+    event: (current: Assignment) => EventDraft,
     update: {
       UpdateExpression: string;
       ConditionExpression: string;
@@ -139,32 +145,30 @@ export class DynamoAssignmentStore implements AssignmentStore {
       ExpressionAttributeValues: Record<string, unknown>;
     },
   ): Promise<Assignment | undefined> {
-    const key = assignmentKeys.assignment(id);
-    if (LIVE_STATES.includes(to)) {
-      const updated = await this.table.update({ Key: key, ...update });
-      return updated && AssignmentSchema.parse(entityOf(updated));
-    }
     const current = await this.get(id);
     if (!current) return undefined;
-    const cancelled = await this.table.transact([
-      { Update: { Key: key, ...update } },
-      releaseNameAction(assignmentKeys.live(current.project_id, current.cloud_credential_id), id),
-    ]);
+    const actions: WriteAction[] = [{ Update: { Key: assignmentKeys.assignment(id), ...update } }];
+    if (!LIVE_STATES.includes(to)) actions.push(releaseNameAction(assignmentKeys.live(current.project_id, current.cloud_credential_id), id));
     // The slot's condition cannot fail while the assignment is live (the slot names it); the
     // assignment's own condition is the one that decides.
-    if (cancelled) return undefined;
-    return this.get(id);
+    const { cancelled } = await transactWithEvents(this.table, actions, [event(current)]);
+    return cancelled ? undefined : this.get(id);
   }
 
-  async setTerms(id: string, terms: Terms, seenUpdatedAt: string, at: string): Promise<Assignment | undefined> {
-    const updated = await this.table.update({
-      Key: assignmentKeys.assignment(id),
-      UpdateExpression: 'SET terms = :terms, updated_at = :at',
-      ConditionExpression: '#state = :approved AND updated_at = :seen',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':terms': terms, ':approved': 'approved', ':seen': seenUpdatedAt, ':at': at },
-    });
-    return updated && AssignmentSchema.parse(entityOf(updated));
+  async setTerms(id: string, terms: Terms, seenUpdatedAt: string, at: string, by?: string): Promise<Assignment | undefined> {
+    const current = await this.get(id);
+    if (!current) return undefined;
+    const write: WriteAction = {
+      Update: {
+        Key: assignmentKeys.assignment(id),
+        UpdateExpression: 'SET terms = :terms, updated_at = :at',
+        ConditionExpression: '#state = :approved AND updated_at = :seen',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':terms': terms, ':approved': 'approved', ':seen': seenUpdatedAt, ':at': at },
+      },
+    };
+    const { cancelled } = await transactWithEvents(this.table, [write], [termsChangedEvent(current, terms, at, by)]);
+    return cancelled ? undefined : this.get(id);
   }
 
   async findLive(projectId: string, credentialId: string): Promise<Assignment | undefined> {

@@ -14,7 +14,10 @@ import {
   type SubstrateRef,
   TEARDOWN_PHASES,
 } from '../core/resources.ts';
+import { leaseExpiredEvent, leaseExpiringEvent, leaseMovedEvent, phaseChangedEvent, resourceCreatedEvents } from '../core/events/drafts.ts';
+import type { EventActor, EventDraft } from '../core/events/event.ts';
 import { keys, resourceKeys } from './dynamo/keys.ts';
+import { transactWithEvents } from './event-log.ts';
 import { entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
 import { DynamoNodeStore } from './node-store.ts';
 import { removePeerActions } from './peer-snapshot.ts';
@@ -24,6 +27,8 @@ const RecordSchema = z.object({ id: z.string(), request_hash: z.string() });
 // `provisioning` is a DynamoDB reserved word, so expressions name it through a placeholder.
 const PROV = { '#prov': 'provisioning' };
 const ACTIVE_PHASES = new Set<Phase>([...PROVISION_PHASES, ...TEARDOWN_PHASES]);
+/** A phase write re-reads this often when the Resource changed between its read and its write. */
+const PHASE_ATTEMPTS = 3;
 
 /** Builds `:p0, :p1 …` placeholders for an IN list. */
 function inList(prefix: string, values: readonly string[]): { expr: string; values: Record<string, string> } {
@@ -64,7 +69,7 @@ export class DynamoResourceStore implements ResourceStore {
       );
     }
     if (slot) actions.push(takeSlotAction(resource.quota_slot as string, slot));
-    const cancelled = await this.table.transact(actions);
+    const { cancelled } = await transactWithEvents(this.table, actions, resourceCreatedEvents(resource));
     if (!cancelled) return { resource, replayed: false };
     const [resourceSeen, projectSeen] = cancelled;
     const keySeen = idempotency ? cancelled[2] : undefined;
@@ -169,26 +174,28 @@ export class DynamoResourceStore implements ResourceStore {
     } else {
       removes.push('GSI2PK', 'GSI2SK');
     }
+    // The write also holds the phase it read, so its event names the phase it really left; a
+    // phase that moved within `from` meanwhile is read again.
     const write = {
       Key: resourceKeys.resource(id),
       UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
-      ConditionExpression: `#prov.phase IN (${from.expr}) AND #prov.generation = :gen`,
+      ConditionExpression: `#prov.phase IN (${from.expr}) AND #prov.phase = :seen AND #prov.generation = :gen`,
       ExpressionAttributeNames: PROV,
       ExpressionAttributeValues: values,
     };
-    if (change.to !== 'Deleted' && change.to !== 'Failed') {
-      const updated = await this.table.update(write);
-      return updated && ResourceSchema.parse(entityOf(updated));
-    }
     // Deleted frees the Resource's place in its project's count, and its quota slot, in the same
     // transaction; Failed frees the slot when no machine can exist: no launch was ever recorded,
     // which the write's own condition re-checks (a launch intent landing meanwhile keeps the slot).
     for (let attempt = 1; ; attempt++) {
       const before = await this.get(id);
-      if (!before) return undefined;
+      const seenPhase = before?.provisioning?.phase;
+      if (!before || !seenPhase || !change.from.includes(seenPhase) || before.provisioning?.generation !== change.generation) {
+        return undefined;
+      }
+      const event = phaseChangedEvent(before, change);
       const failedEarly = change.to === 'Failed' && !before.provisioning?.substrate && !change.substrate;
       const freesSlot = before.quota_slot !== undefined && (change.to === 'Deleted' || failedEarly);
-      const final = { ...write, ExpressionAttributeValues: { ...values } };
+      const final = { ...write, ExpressionAttributeValues: { ...values, ':seen': seenPhase } as Record<string, unknown> };
       const actions: WriteAction[] = [];
       if (freesSlot) {
         final.UpdateExpression += ', quota_slot';
@@ -197,35 +204,58 @@ export class DynamoResourceStore implements ResourceStore {
         actions.push(releaseSlotAction(before.quota_slot as string));
       }
       if (change.to === 'Deleted') actions.push(countAction(before.project_id, -1));
-      if (actions.length === 0) {
-        const updated = await this.table.update(final);
-        return updated && ResourceSchema.parse(entityOf(updated));
-      }
-      const cancelled = await this.table.transact([{ Update: final }, ...actions]);
+      const { cancelled } = await transactWithEvents(this.table, [{ Update: final }, ...actions], [event]);
       if (!cancelled) return this.get(id);
-      // The Resource's own condition failed: moved on (the answer), or only the slot's part of it
-      // changed under us (judge again, once).
+      // The Resource's own condition failed: read it again (it moved on, which the next read
+      // answers, or only the phase or slot it was read with changed).
       if (cancelled[0]?.failed) {
-        if (freesSlot && attempt === 1) continue;
+        if (attempt < PHASE_ATTEMPTS) continue;
         return undefined;
       }
       // Only the project's or the assignment's item was missing: there is nothing to give back
       // there, and teardown must not stall on it.
-      const updated = await this.table.update(final);
-      return updated && ResourceSchema.parse(entityOf(updated));
+      const alone = await transactWithEvents(this.table, [{ Update: final }], [event]);
+      return alone.cancelled ? undefined : this.get(id);
     }
   }
 
-  async setLease(id: string, expiresAt: string, seenExpiresAt: string, at: string) {
+  async setLease(id: string, expiresAt: string, seenExpiresAt: string, at: string, actor?: EventActor) {
+    const before = await this.get(id);
+    if (!before) return undefined;
     const live = inList('live', DELETABLE);
-    const updated = await this.table.update({
-      Key: resourceKeys.resource(id),
-      UpdateExpression: 'SET lease.expires_at = :expires, updated_at = :at',
-      ConditionExpression: `lease.expires_at = :seen AND #prov.phase IN (${live.expr})`,
-      ExpressionAttributeNames: PROV,
-      ExpressionAttributeValues: { ...live.values, ':expires': expiresAt, ':seen': seenExpiresAt, ':at': at },
-    });
-    return updated && ResourceSchema.parse(entityOf(updated));
+    const write: WriteAction = {
+      Update: {
+        Key: resourceKeys.resource(id),
+        UpdateExpression: 'SET lease.expires_at = :expires, updated_at = :at',
+        ConditionExpression: `lease.expires_at = :seen AND #prov.phase IN (${live.expr})`,
+        ExpressionAttributeNames: PROV,
+        ExpressionAttributeValues: { ...live.values, ':expires': expiresAt, ':seen': seenExpiresAt, ':at': at },
+      },
+    };
+    return this.writeWithEvents(id, [write], [leaseMovedEvent(before, seenExpiresAt, expiresAt, at, actor)]);
+  }
+
+  async warnLeaseExpiring(id: string, expiresAt: string, at: string): Promise<boolean> {
+    const before = await this.get(id);
+    if (!before) return false;
+    const live = inList('live', DELETABLE);
+    // One warning per lease end: the mark and its event land together, and a second timer finds the mark.
+    const write: WriteAction = {
+      Update: {
+        Key: resourceKeys.resource(id),
+        UpdateExpression: 'SET lease.warned_for = :end',
+        ConditionExpression: `lease.expires_at = :end AND (attribute_not_exists(lease.warned_for) OR lease.warned_for <> :end) AND #prov.phase IN (${live.expr})`,
+        ExpressionAttributeNames: PROV,
+        ExpressionAttributeValues: { ...live.values, ':end': expiresAt },
+      },
+    };
+    return (await this.writeWithEvents(id, [write], [leaseExpiringEvent(before, expiresAt, at)])) !== undefined;
+  }
+
+  /** Commits the actions with their events; the Resource as stored then, or undefined when a condition failed. */
+  private async writeWithEvents(id: string, actions: WriteAction[], events: EventDraft[]): Promise<Resource | undefined> {
+    const { cancelled } = await transactWithEvents(this.table, actions, events);
+    return cancelled ? undefined : this.get(id);
   }
 
   async annotate(
@@ -248,7 +278,7 @@ export class DynamoResourceStore implements ResourceStore {
   async startRun(id: string, change: RunStart) {
     const from = inList('from', change.fromPhases);
     const phaseChanges = !change.fromPhases.every((p) => p === change.phase);
-    const updated = await this.table.update({
+    const write = {
       Key: resourceKeys.resource(id),
       UpdateExpression: [
         'SET #prov.generation = :next, #prov.run = :run, #prov.phase = :phase, #prov.reason = :reason,',
@@ -257,7 +287,8 @@ export class DynamoResourceStore implements ResourceStore {
         phaseChanges ? ', #prov.transitions = list_append(#prov.transitions, :transition)' : '',
         'REMOVE #prov.enrol_task_token, #prov.deadline',
       ].join(' '),
-      ConditionExpression: `#prov.generation = :gen AND #prov.phase IN (${from.expr})${change.leaseEnd ? ' AND lease.expires_at = :leaseEnd' : ''}`,
+      // The phase read is held too, so the event names the phase the run really started from.
+      ConditionExpression: `#prov.generation = :gen AND #prov.phase IN (${from.expr}) AND #prov.phase = :seen${change.leaseEnd ? ' AND lease.expires_at = :leaseEnd' : ''}`,
       ExpressionAttributeNames: PROV,
       ExpressionAttributeValues: {
         ...from.values,
@@ -273,8 +304,16 @@ export class DynamoResourceStore implements ResourceStore {
         ...(phaseChanges && { ':transition': [{ phase: change.phase, at: change.at }] }),
         ...(change.reasonCode && { ':code': change.reasonCode }),
       },
-    });
-    return updated && ResourceSchema.parse(entityOf(updated));
+    };
+    for (let attempt = 1; attempt <= PHASE_ATTEMPTS; attempt++) {
+      const before = await this.get(id);
+      const seen = before?.provisioning;
+      if (!before || !seen || seen.generation !== change.expectedGeneration || !change.fromPhases.includes(seen.phase)) return undefined;
+      const values = { ...write.ExpressionAttributeValues, ':seen': seen.phase };
+      const stored = await this.writeWithEvents(id, [{ Update: { ...write, ExpressionAttributeValues: values } }], runStartEvents(before, change));
+      if (stored) return stored;
+    }
+    return undefined;
   }
 
   async bindBootstrapToken(id: string, generation: number, token: { hash: string; issued_at: string; expires_at: string }) {
@@ -330,6 +369,16 @@ export class DynamoResourceStore implements ResourceStore {
   async releaseNode(resource: Resource): Promise<void> {
     if (resource.node) await new DynamoNodeStore(this.table).release({ ...resource.node, domain_id: resource.domain_id });
   }
+}
+
+/** A teardown for an ended lease says so first; a run entering another phase records the change. */
+function runStartEvents(before: Resource, change: RunStart): EventDraft[] {
+  const events: EventDraft[] = [];
+  if (change.reasonCode === 'lease_expired' && change.leaseEnd) events.push(leaseExpiredEvent(before, change.leaseEnd, change.at));
+  if (before.provisioning?.phase !== change.phase) {
+    events.push(phaseChangedEvent(before, { to: change.phase, at: change.at, reason: change.reason, reasonCode: change.reasonCode, actor: change.actor }));
+  }
+  return events;
 }
 
 /** The project's count of Resources it holds (the guard on its delete) moves by `by`. */

@@ -16,3 +16,16 @@ export interface LeaseTimers {
 export interface LeaseTimerEvent {
   resource_id: string;
 }
+
+/** How long before a lease ends its holders are warned (`resource.lease_expiring`). */
+export const LEASE_WARNING_MS = 15 * 60 * 1000;
+
+/**
+ * Arms a lease's timers: its warning, while that is still ahead, and its end. The warning timer
+ * goes to the same function, which warns (once per end) when the end is near and re-arms otherwise.
+ */
+export async function armLeaseTimers(timers: LeaseTimers, resourceId: string, end: Date, now: Date): Promise<void> {
+  const warnAt = end.getTime() - LEASE_WARNING_MS;
+  if (warnAt > now.getTime()) await timers.arm(resourceId, new Date(warnAt));
+  await timers.arm(resourceId, end);
+}

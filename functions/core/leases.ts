@@ -4,7 +4,8 @@ import { effective } from './assignments/assignment.ts';
 import { auditRefusal } from './assignments/audit.ts';
 import type { Actor } from './assignments/use-cases.ts';
 import { type BrokerError, ConflictError, UnprocessableError } from './errors.ts';
-import type { LeaseTimers } from './lease-timers.ts';
+import { armLeaseTimers, LEASE_WARNING_MS, type LeaseTimers } from './lease-timers.ts';
+import { userActor } from './events/event.ts';
 import { MIN_LEASE_SECONDS, notApproved } from './assignments/terms.ts';
 import { projectResource } from './projects.ts';
 import { type ProvisioningPorts, readableResource, startTeardown } from './provisioning.ts';
@@ -14,6 +15,9 @@ import { DELETABLE, type Resource } from './resources.ts';
 // fixed, and enforced by its timers, which tear the Resource down when the lease runs out.
 
 export const LeaseBodySchema = z.strictObject({ expires_at: z.iso.datetime({ offset: true }) });
+
+/** A warning timer firing a little before its time (a clock's skew) still warns rather than re-arming itself. */
+const WARNING_SLACK_MS = 5000;
 
 /** How many times a lease change re-reads when the lease moved under it. */
 const ATTEMPTS = 3;
@@ -45,10 +49,11 @@ export async function moveLease(ports: ProvisioningPorts, actor: Actor, id: stri
     }
     if (!lease) throw new Error('unreachable: a lease refusal covers a Resource without one');
     const extends_ = wanted.getTime() > Date.parse(lease.expires_at);
-    if (!extends_) await ports.leases.arm(id, wanted);
-    const updated = await ports.resources.setLease(id, wanted.toISOString(), lease.expires_at, ports.clock.now().toISOString());
+    const now = ports.clock.now();
+    if (!extends_) await armLeaseTimers(ports.leases, id, wanted, now);
+    const updated = await ports.resources.setLease(id, wanted.toISOString(), lease.expires_at, now.toISOString(), userActor(actor.subject.userId));
     if (updated) {
-      if (extends_) await ports.leases.arm(id, wanted);
+      if (extends_) await armLeaseTimers(ports.leases, id, wanted, now);
       return updated;
     }
     if (attempt >= ATTEMPTS) throw new ConflictError('concurrent_change', 'The Resource kept changing; read it again and retry.');
@@ -85,7 +90,7 @@ async function leaseRefusal(ports: ProvisioningPorts, resource: Resource, wanted
   return undefined;
 }
 
-export type LeaseExpiry = 'torn_down' | 'rearmed' | 'nothing_to_do';
+export type LeaseExpiry = 'torn_down' | 'warned' | 'rearmed' | 'nothing_to_do';
 
 /**
  * The lease timer fired. It acts on what is stored, not on the timer's time: a lease moved later
@@ -102,12 +107,18 @@ export async function expireLease(
     const phase = resource?.provisioning?.phase;
     if (!resource || !lease || !phase || !DELETABLE.includes(phase)) return 'nothing_to_do';
     const end = Date.parse(lease.expires_at);
-    if (end > ports.clock.now().getTime()) {
-      await ports.leases.arm(id, new Date(end));
+    const now = ports.clock.now();
+    if (end > now.getTime()) {
+      // A warning timer (or an early one, left by an extension): warn once when the end is near.
+      if (end - now.getTime() <= LEASE_WARNING_MS + WARNING_SLACK_MS && (await ports.resources.warnLeaseExpiring(id, lease.expires_at, now.toISOString()))) {
+        await ports.leases.arm(id, new Date(end));
+        return 'warned';
+      }
+      await armLeaseTimers(ports.leases, id, new Date(end), now);
       return 'rearmed';
     }
     const reason = `The lease ran out at ${lease.expires_at}; tearing down.`;
-    if (await startTeardown(ports, resource, 'lease_expired', reason, lease.expires_at)) return 'torn_down';
+    if (await startTeardown(ports, resource, { reasonCode: 'lease_expired', reason, leaseEnd: lease.expires_at })) return 'torn_down';
     // Someone moved the Resource (a step, a reconciler's resume) or its lease (an extension that
     // landed first) meanwhile: judge it again.
     if (attempt >= ATTEMPTS)

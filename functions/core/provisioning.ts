@@ -9,10 +9,12 @@ import type { Clock } from './clock.ts';
 import { BrokerError, ConflictError, NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
 import type { Page, PageRequest } from './pagination.ts';
-import type { LeaseTimers } from './lease-timers.ts';
+import { armLeaseTimers, type LeaseTimers } from './lease-timers.ts';
 import type { TenancyStore } from './ports.ts';
 import { authorizedProject, projectResource } from './projects.ts';
-import { type CreateResourceBody, DELETABLE, type Provisioning, type Resource, type ResourceStore } from './resources.ts';
+import { type CreateResourceBody, DELETABLE, type Provisioning, type Resource, type ResourceStore, type RunStart } from './resources.ts';
+import { createRefusedEvent } from './events/drafts.ts';
+import { type EventLog, userActor } from './events/event.ts';
 import type { SubstrateResolvers } from './substrate.ts';
 import type { Project } from './tenancy.ts';
 
@@ -36,6 +38,7 @@ export interface ProvisioningPorts {
   substrateResolvers: SubstrateResolvers;
   leases: LeaseTimers;
   audit: AuditLog;
+  events: EventLog;
   authorizer: Authorizer;
   clock: Clock;
   config: AdmissionConfig;
@@ -130,12 +133,9 @@ export async function createResource(
   else {
     const admission = await admitProvisioned(ports, project, base, body);
     const [refusal] = admission.refusals;
-    if (refusal) {
-      await auditRefusal(ports, actor, createdIn(project), refusal);
-      throw refusal;
-    }
+    if (refusal) throw await refusedCreate(ports, actor, project, refusal);
     resource = admission.resource;
-    if (resource.lease) await ports.leases.arm(resource.id, new Date(resource.lease.expires_at));
+    if (resource.lease) await armLeaseTimers(ports.leases, resource.id, new Date(resource.lease.expires_at), ports.clock.now());
   }
   if (idempotency) resource.request_hash = idempotency.requestHash;
   let result: { resource: Resource; replayed: boolean };
@@ -144,13 +144,27 @@ export async function createResource(
   } catch (err) {
     // Lost the race for the last slot (or a revoke or a narrowing landed first).
     if (err instanceof BrokerError && ['quota_exceeded', 'credential_not_approved', 'blueprint_version_not_allowed'].includes(err.code)) {
-      await auditRefusal(ports, actor, createdIn(project), err);
+      throw await refusedCreate(ports, actor, project, err);
     }
     throw err;
   }
   const p = result.resource.provisioning;
   if (p && p.phase === 'Pending') await ports.orchestrator.start('provision', result.resource.id, p.generation);
   return result;
+}
+
+/** A refused create leaves its trace in the audit trail and the event log (and nothing else); answers the refusal. */
+async function refusedCreate(
+  ports: Pick<ProvisioningPorts, 'audit' | 'events' | 'clock'>,
+  actor: { subject: AuthzSubject; correlationId: string },
+  project: Project,
+  refusal: BrokerError,
+): Promise<BrokerError> {
+  await auditRefusal(ports, actor, createdIn(project), refusal);
+  const where = { domain_id: project.domain_id, project_id: project.id };
+  const at = ports.clock.now().toISOString();
+  await ports.events.append([createRefusedEvent(where, { code: refusal.code, detail: { message: refusal.message, ...refusal.extra } }, at, userActor(actor.subject.userId))]);
+  return refusal;
 }
 
 export async function getResource(
@@ -209,7 +223,11 @@ export async function deleteResource(ports: ProvisioningPorts, subject: AuthzSub
   }
   if (!resource.provisioning)
     throw new ConflictError('resource_not_provisioned', 'Only provisioned resources are torn down by the broker.');
-  await startTeardown(ports, resource, 'delete_requested', 'Delete requested; draining the node out of the mesh.');
+  await startTeardown(ports, resource, {
+    reasonCode: 'delete_requested',
+    reason: 'Delete requested; draining the node out of the mesh.',
+    actor: userActor(subject.userId),
+  });
   return 'teardown';
 }
 
@@ -223,9 +241,7 @@ export async function deleteResource(ports: ProvisioningPorts, subject: AuthzSub
 export async function startTeardown(
   ports: Pick<ProvisioningPorts, 'resources' | 'orchestrator' | 'clock'>,
   resource: Resource,
-  reasonCode: NonNullable<Provisioning['reason_code']>,
-  reason: string,
-  leaseEnd?: string,
+  why: Pick<RunStart, 'reason' | 'leaseEnd' | 'actor'> & { reasonCode: NonNullable<Provisioning['reason_code']> },
 ): Promise<boolean> {
   const p = resource.provisioning;
   if (!p || !DELETABLE.includes(p.phase)) return false;
@@ -235,9 +251,7 @@ export async function startTeardown(
     phase: 'Deregistering',
     fromPhases: DELETABLE,
     at: ports.clock.now().toISOString(),
-    reason,
-    reasonCode,
-    ...(leaseEnd && { leaseEnd }),
+    ...why,
   });
   if (!started?.provisioning) return false;
   if (p.run === 'provision') await ports.orchestrator.stop('provision', resource.id, p.generation);

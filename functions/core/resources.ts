@@ -4,6 +4,7 @@ import { MAX_LEASE_SECONDS, MIN_LEASE_SECONDS } from './assignments/terms.ts';
 import { CloudProviderSchema } from './catalog/provider-keys.ts';
 import { IN_PROJECT, TIMESTAMPS } from './entity.ts';
 import { IdSchema } from './ids.ts';
+import type { EventActor } from './events/event.ts';
 
 // A Resource and the phase machine the broker drives it through. Phases only move forward; the
 // store enforces each step with one conditional write on the expected phase and generation.
@@ -253,6 +254,8 @@ export interface RunStart {
   reasonCode?: Provisioning['reason_code'];
   /** Only while the lease still ends then (a lease expiry must not undo an extension that landed first). */
   leaseEnd?: string;
+  /** The person who started it (a delete, a revoke); absent for the broker's own (a lease expiry, a resume). */
+  actor?: EventActor | undefined;
 }
 
 export interface PhaseChange {
@@ -308,7 +311,12 @@ export interface ResourceStore {
    * Moves the lease's `expires_at`, in one write conditioned on the lease read (`seenExpiresAt`)
    * and on a phase that a lease still governs. Undefined when either moved.
    */
-  setLease(id: string, expiresAt: string, seenExpiresAt: string, at: string): Promise<Resource | undefined>;
+  setLease(id: string, expiresAt: string, seenExpiresAt: string, at: string, actor?: EventActor): Promise<Resource | undefined>;
+  /**
+   * Marks the lease ending at `expiresAt` as warned, with its `resource.lease_expiring` event, once:
+   * false when it was warned already, or the lease or phase moved.
+   */
+  warnLeaseExpiring(id: string, expiresAt: string, at: string): Promise<boolean>;
   /** Revokes the bootstrap token and the node's NSK (teardown). */
   revokeCredentials(id: string, at: string): Promise<Resource | undefined>;
   /**

@@ -2,6 +2,7 @@ import type { Assignment } from './assignments/assignment.ts';
 import { type Actor, type AssignmentPorts, decide } from './assignments/use-cases.ts';
 import { MAX_LIMIT } from './pagination.ts';
 import { type ProvisioningPorts, startTeardown } from './provisioning.ts';
+import { userActor } from './events/event.ts';
 
 // Revoking an assignment blocks new Resources at once (a create takes its quota slot only from an
 // approved assignment, in the same transaction). Running Resources keep their leases, unless the
@@ -28,6 +29,7 @@ export async function revokeAssignment(
   const tornDown = new Set<string>();
   if (!opts.teardown) return { assignment, tornDown: [] };
   const reason = `The credential assignment was revoked with teardown by ${actor.subject.userId}.`;
+  const by = userActor(actor.subject.userId);
   // The project's list (an index, eventually consistent on AWS) nominates; each teardown is one
   // conditional write on the Resource itself. The assignment's own slot count, read consistently,
   // says how many Resources hold its slots: the list is read again until it shows them all.
@@ -39,7 +41,7 @@ export async function revokeAssignment(
       for (const resource of page.items) {
         if (resource.assignment_id !== assignment.id) continue;
         if (resource.quota_slot === assignment.id) holding++;
-        if (!tornDown.has(resource.id) && (await startTeardown(ports, resource, 'assignment_revoked', reason))) tornDown.add(resource.id);
+        if (!tornDown.has(resource.id) && (await startTeardown(ports, resource, { reasonCode: 'assignment_revoked', reason, actor: by }))) tornDown.add(resource.id);
       }
       afterId = page.lastId;
     } while (afterId);

@@ -1,3 +1,5 @@
+import type { DomainEvent, EventDraft, EventLog, EventPage, EventQuery } from '../../functions/core/events/event.ts';
+import { newId } from '../../functions/core/ids.ts';
 import type { AuditEntry, AuditLog } from '../../functions/core/assignments/audit.ts';
 import type { LeaseTimers } from '../../functions/core/lease-timers.ts';
 
@@ -19,5 +21,25 @@ export class MemoryAuditLog implements AuditLog {
   }
   async list(domainId: string) {
     return { items: this.entries.filter((e) => e.domain_id === domainId) };
+  }
+}
+
+/** The event log in memory: appended events in order, with the seqs the store would give them. */
+export class MemoryEventLog implements EventLog {
+  readonly events: DomainEvent[] = [];
+  async append(drafts: readonly EventDraft[]): Promise<DomainEvent[]> {
+    const added = drafts.map((d) => ({ ...d, id: newId(), seq: this.events.filter((e) => e.domain_id === d.domain_id).length + 1 }));
+    this.events.push(...added);
+    return added;
+  }
+  async listByDomain(domainId: string, q: EventQuery): Promise<EventPage> {
+    return this.page((e) => e.domain_id === domainId, q);
+  }
+  async listByProject(projectId: string, q: EventQuery): Promise<EventPage> {
+    return this.page((e) => e.project_id === projectId, q);
+  }
+  private page(where: (e: DomainEvent) => boolean, q: EventQuery): EventPage {
+    const items = this.events.filter((e) => where(e) && e.seq > q.afterSeq && (!q.types?.length || q.types.includes(e.type))).slice(0, q.limit);
+    return { items, lastSeq: items.at(-1)?.seq ?? q.afterSeq };
   }
 }

@@ -143,6 +143,15 @@ export class MemoryResources implements TestResources {
     if (!r?.lease || r.lease.expires_at !== seenExpiresAt) return this.refuse();
     return clone(this.keep({ ...r, lease: { ...r.lease, expires_at: expiresAt }, updated_at: at }));
   }
+  /** Lease ends warned of, as `<id>@<end>`. */
+  readonly warned: string[] = [];
+  async warnLeaseExpiring(id: string, expiresAt: string, _at: string) {
+    const r = this.items.get(id);
+    const mark = `${id}@${expiresAt}`;
+    if (r?.lease?.expires_at !== expiresAt || this.warned.includes(mark)) return false;
+    this.warned.push(mark);
+    return true;
+  }
   async recordLaunchIntent(id: string, generation: number, substrate: SubstrateRef, at: string) {
     const r = this.items.get(id);
     if (!r?.provisioning || r.provisioning.generation !== generation || r.provisioning.phase !== 'Pending') return this.refuse();

@@ -123,6 +123,9 @@ export class TableResources implements TestResources {
   async setLease(id: string, expiresAt: string, seenExpiresAt: string, at: string) {
     return this.counted(await this.store.setLease(id, expiresAt, seenExpiresAt, at));
   }
+  warnLeaseExpiring(id: string, expiresAt: string, at: string) {
+    return this.store.warnLeaseExpiring(id, expiresAt, at);
+  }
   async recordLaunchIntent(id: string, generation: number, substrate: SubstrateRef, at: string) {
     return this.counted(await this.store.recordLaunchIntent(id, generation, substrate, at));
   }

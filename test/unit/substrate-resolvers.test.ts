@@ -1,4 +1,4 @@
-import { MemoryAuditLog, RecordingLeaseTimers } from '../support/lease-fakes.ts';
+import { MemoryAuditLog, MemoryEventLog, RecordingLeaseTimers } from '../support/lease-fakes.ts';
 import { describe, expect, it } from 'vitest';
 import { AwsSubstrateResolver } from '../../functions/adapters/aws/substrate-resolver.ts';
 import type { Assignment, AssignmentStore } from '../../functions/core/assignments/assignment.ts';
@@ -73,6 +73,7 @@ function world(provider: CloudProvider) {
     substrateResolvers: { aws: new AwsSubstrateResolver(vault) },
     leases: new RecordingLeaseTimers(),
     audit: new MemoryAuditLog(),
+    events: new MemoryEventLog(),
     authorizer: allowAll,
     clock,
     config: { defaultLeaseSeconds: 7 * 24 * 3600 },

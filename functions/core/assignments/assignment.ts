@@ -83,7 +83,7 @@ export interface AssignmentStore {
    * Replaces an approved assignment's terms, in one write conditioned on the state and on the
    * terms read (`seenUpdatedAt`), so two narrowings cannot undo each other. Undefined when either moved.
    */
-  setTerms(id: string, terms: Terms, seenUpdatedAt: string, at: string): Promise<Assignment | undefined>;
+  setTerms(id: string, terms: Terms, seenUpdatedAt: string, at: string, by?: string): Promise<Assignment | undefined>;
 }
 
 export function isExpired(a: Assignment, now: Date): boolean {

@@ -41,7 +41,7 @@ export async function narrowTerms(ports: AssignmentPorts, actor: Actor, id: stri
       await audit(ports, actor, a, 'narrow_terms', 'denied', 'terms_not_narrower');
       throw err;
     }
-    const updated = await ports.assignments.setTerms(a.id, terms, a.updated_at, ports.clock.now().toISOString());
+    const updated = await ports.assignments.setTerms(a.id, terms, a.updated_at, ports.clock.now().toISOString(), actor.subject.userId);
     if (updated) {
       await audit(ports, actor, a, 'narrow_terms', 'succeeded');
       return updated;

@@ -1,0 +1,94 @@
+// Reading the event log: a domain's events for those who may read the domain (its admins and
+// auditors), a project's events for those who may read the project (its owner, and the domain's
+// admins and auditors, as every other read of a project). No new Cedar action: `read` on Domain
+// and on Project already name exactly these people.
+import { z } from 'zod';
+import type { Authorizer, AuthzSubject } from '../authz/model.ts';
+import type { Clock } from '../clock.ts';
+import { InvalidInputError } from '../errors.ts';
+import { parseLimit } from '../pagination.ts';
+import type { TenancyStore } from '../ports.ts';
+import { authorizedProject, getDomain } from '../projects.ts';
+import { DomainEventSchema, EVENT_TYPES, type EventLog, type EventPage, type EventQuery, type EventType, EventTypeSchema } from './event.ts';
+
+export interface EventReadPorts {
+  events: EventLog;
+  tenancy: TenancyStore;
+  authorizer: Authorizer;
+  clock: Clock;
+}
+
+/** The largest seq the log's 12-digit sort key can order. */
+export const MAX_SEQ = 999_999_999_999;
+
+/** One page on the wire: `next_after_seq` is where the next request starts (`after_seq=`). */
+export const EventListViewSchema = z
+  .object({
+    items: z.array(DomainEventSchema),
+    next_after_seq: z.number().int().nonnegative(),
+  })
+  .meta({
+    description:
+      'Events in seq order. seq counts 1, 2, 3 … per domain with no gaps; next_after_seq is the seq of the last event ' +
+      'read (also one the type filter skipped), or after_seq when nothing newer exists: resume with after_seq=next_after_seq.',
+  });
+export type EventListView = z.infer<typeof EventListViewSchema>;
+
+export const eventListView = (page: EventPage): EventListView => ({ items: page.items, next_after_seq: page.lastSeq });
+
+/** `?after_seq=`: a whole number from 0 (the default: from the first event). */
+export function parseAfterSeq(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  const seq = /^\d{1,12}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(seq) || seq > MAX_SEQ) {
+    throw new InvalidInputError('invalid_after_seq', `after_seq must be a whole number from 0 to ${MAX_SEQ}.`);
+  }
+  return seq;
+}
+
+/**
+ * `?type=`: one or more event types, repeated (`type=a&type=b`, which API Gateway hands over
+ * joined by commas) or comma-separated. An unknown or empty name is refused rather than dropped,
+ * so a typo never turns into an empty follow.
+ */
+export function parseEventTypes(raw: string | undefined): EventType[] | undefined {
+  if (raw === undefined) return undefined;
+  const types = new Set<EventType>();
+  for (const name of raw.split(',')) {
+    const parsed = EventTypeSchema.safeParse(name.trim());
+    if (!parsed.success) {
+      throw new InvalidInputError('invalid_event_type', `"${name.trim()}" is not an event type; use one of ${EVENT_TYPES.join(', ')}.`, {
+        allowed: [...EVENT_TYPES],
+      });
+    }
+    types.add(parsed.data);
+  }
+  return [...types];
+}
+
+/** The query string of both event routes. */
+export function parseEventQuery(query: Record<string, string | undefined>): EventQuery {
+  return { afterSeq: parseAfterSeq(query.after_seq), types: parseEventTypes(query.type), limit: parseLimit(query.limit) };
+}
+
+/**
+ * A domain's events. Primary course:
+ * 1. the domain exists (else 404 domain_not_found, whoever asks, as GET /v1/domains/{id});
+ * 2. the caller may read it (its admins and auditors; anyone else is refused with 403);
+ * 3. one page of its partition after `afterSeq`, read consistently.
+ */
+export async function listDomainEvents(ports: EventReadPorts, subject: AuthzSubject, domainId: string, query: EventQuery): Promise<EventPage> {
+  const domain = await getDomain(ports, subject, domainId);
+  return ports.events.listByDomain(domain.id, query);
+}
+
+/**
+ * A project's events. Primary course:
+ * 1. the project exists (else 404 project_not_found);
+ * 2. the caller may read it (its owner, the domain's admins and auditors);
+ * 3. one page of the project's events after `afterSeq`, through the project index.
+ */
+export async function listProjectEvents(ports: EventReadPorts, subject: AuthzSubject, projectId: string, query: EventQuery): Promise<EventPage> {
+  const project = await authorizedProject(ports, subject, projectId, 'read');
+  return ports.events.listByProject(project.id, query);
+}
