@@ -99,9 +99,15 @@ describe('a process killed half-way through a transaction leaves nothing behind'
       const stored = await table.get(resourceKeys.resource(r.id), ResourceSchema);
       expect(stored?.node).toBeUndefined();
       expect(stored?.bootstrap?.consumed_at).toBeUndefined();
-      // Only what the setup wrote is there: the project, its slug, the Resource. The nonce is free:
-      // the same registration now goes through.
-      expect((await tableSnapshot(dynamo.url, TABLE)).map((item) => JSON.parse(item).PK.S.split('#')[0]).sort()).toEqual(['PROJECT', 'PROJECTSLUG', 'RESOURCE']);
+      // Only what the setup wrote is there: the project, its slug, the Resource with its created
+      // event and the domain's event counter. The nonce is free: the same registration now goes through.
+      expect((await tableSnapshot(dynamo.url, TABLE)).map((item) => JSON.parse(item).PK.S.split('#')[0]).sort()).toEqual([
+        'DOMAIN',
+        'EVENTS',
+        'PROJECT',
+        'PROJECTSLUG',
+        'RESOURCE',
+      ]);
       expect(await nodes.enrol(enrolment)).toMatchObject({ status: 'enrolled', resource: { node: { node_id: nodeId } } });
     } finally {
       await dynamo.close();

@@ -7,7 +7,7 @@ import type { Assignment, AssignmentStore } from '../../functions/core/assignmen
 import { actorOf, allowAll } from '../support/assignment-ports.ts';
 import { assignment } from '../conformance/fixtures.ts';
 import { MemoryAuditLog, RecordingLeaseTimers } from '../support/lease-fakes.ts';
-import { type FakeClock, FakeOrchestrator, fakeStepPorts, seedResource } from '../support/phase-fakes.ts';
+import { type FakeClock, FakeOrchestrator, fakeStepPorts, type MemoryResources, seedResource } from '../support/phase-fakes.ts';
 
 // A lease is moved within its ceiling and enforced by its one timer; the timer acts on what is
 // stored, so a lease moved later is never cut short by an earlier arming.
@@ -41,11 +41,11 @@ async function world(lease: { seconds: number; ceilingSeconds?: number }, phase:
 }
 
 describe('moving a lease', () => {
-  it('extends it up to max_expires_at, arming the timer for the new end once it is stored', async () => {
+  it('extends it up to max_expires_at, arming the timers for the new end (its warning 15 min before) once it is stored', async () => {
     const w = await world({ seconds: 600, ceilingSeconds: 7200 });
     const moved = await moveLease(w.ports, w.actor, w.resource.id, w.at(7200));
     expect(moved.lease).toEqual({ expires_at: w.at(7200), max_expires_at: w.at(7200) });
-    expect(w.leases.calls.map((c) => c.at.toISOString())).toEqual([w.at(7200)]);
+    expect(w.leases.calls.map((c) => c.at.toISOString())).toEqual([w.at(6300), w.at(7200)]);
   });
 
   it('shortens it: the timer is armed for the new, earlier end before the write', async () => {
@@ -94,14 +94,24 @@ describe('the lease timer firing', () => {
     expect(await expireLease(racing, w.resource.id)).toBe('rearmed');
     expect((await w.env.resources.at(w.resource.id)).provisioning?.phase).toBe('Ready');
     expect(w.orchestrator.started).toEqual([]);
-    expect(w.leases.calls.map((c) => c.at.toISOString())).toEqual([w.at(7200)]);
+    expect(w.leases.calls.map((c) => c.at.toISOString())).toEqual([w.at(6300), w.at(7200)]);
   });
 
-  it('before the stored end (the lease was extended): re-arms for the stored end and tears nothing down', async () => {
-    const w = await world({ seconds: 600 });
+  it('before the stored end (the lease was extended): re-arms for the stored end and its warning, and tears nothing down', async () => {
+    const w = await world({ seconds: 3600 });
     w.clock.advance(300);
     expect(await expireLease(w.ports, w.resource.id)).toBe('rearmed');
-    expect(w.leases.calls.map((c) => c.at.toISOString())).toEqual([w.at(600)]);
+    expect(w.leases.calls.map((c) => c.at.toISOString())).toEqual([w.at(2700), w.at(3600)]);
+    expect(w.orchestrator.started).toEqual([]);
+  });
+
+  it('within 15 minutes of the end: warns once per end, then only re-arms the end', async () => {
+    const w = await world({ seconds: 600 });
+    w.clock.advance(300);
+    expect(await expireLease(w.ports, w.resource.id)).toBe('warned');
+    expect(await expireLease(w.ports, w.resource.id)).toBe('rearmed');
+    expect((w.env.resources as MemoryResources).warned).toEqual([`${w.resource.id}@${w.at(600)}`]);
+    expect(w.leases.calls.map((c) => c.at.toISOString())).toEqual([w.at(600), w.at(600)]);
     expect(w.orchestrator.started).toEqual([]);
   });
 
