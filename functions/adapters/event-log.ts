@@ -77,9 +77,17 @@ export async function transactWithEvents(table: Table, actions: readonly WriteAc
     const cancelled = await table.transact(actions);
     return cancelled ? { cancelled, events: [] } : { events: [] };
   }
-  const domains = [...new Set(drafts.map((d) => d.domain_id))];
+  const domains = [...new Set(drafts.map((d) => d.domain_id))].sort();
+  // Writers in this process take their turn per domain: racing each other for the counter would
+  // only burn attempts (the counter admits one writer at a time anyway). Other processes still
+  // race, and the counter's condition settles it.
+  return inTurn(domains.join(','), () => appendInOrder(table, actions, drafts, domains));
+}
+
+/** One writer's append, racing every other (exported so tests can play writers in other processes). */
+export async function appendInOrder(table: Table, actions: readonly WriteAction[], drafts: readonly EventDraft[], domains: string[]): Promise<EventfulOutcome> {
+  let seen = await Promise.all(domains.map((d) => readCounter(table, d)));
   for (let attempt = 1; ; attempt++) {
-    const seen = await Promise.all(domains.map((d) => readCounter(table, d)));
     const next = new Map(domains.map((d, i) => [d, seen[i] as number]));
     const events = drafts.map((draft) => {
       const seq = (next.get(draft.domain_id) as number) + 1;
@@ -93,15 +101,35 @@ export async function transactWithEvents(table: Table, actions: readonly WriteAc
     } catch (err) {
       if (!isConflict(err) || attempt >= SEQ_ATTEMPTS) throw err;
       await backOff(attempt);
+      seen = await Promise.all(domains.map((d) => readCounter(table, d)));
       continue;
     }
     if (!cancelled) return { events };
     const own = cancelled.slice(0, actions.length);
     if (own.some((c) => c.failed)) return { cancelled: own, events: [] };
-    // Only a counter moved: another change took those seqs. Ours is still to be made.
+    // Only a counter moved: another process took those seqs. Its cancellation says where the
+    // counter stands now, so the next attempt needs no read.
     if (attempt >= SEQ_ATTEMPTS) throw new Error(`Gave up taking an event seq in ${domains.join(', ')} after ${attempt} attempts.`);
+    seen = domains.map((_, i) => {
+      const c = cancelled[actions.length + i];
+      return c?.failed ? (c.item ? CounterSchema.parse(c.item).seq : 0) : (seen[i] as number);
+    });
     await backOff(attempt);
   }
+}
+
+const turns = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier piece of work under `key` in this process has settled. */
+function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const before = turns.get(key) ?? Promise.resolve();
+  const run = before.then(work, work);
+  const settled = run.catch(() => undefined);
+  turns.set(key, settled);
+  void settled.then(() => {
+    if (turns.get(key) === settled) turns.delete(key);
+  });
+  return run;
 }
 
 export class DynamoEventLog implements EventLog {

@@ -1,7 +1,9 @@
 import type { ConformanceSuite } from '../backend.ts';
 import { assignmentStoreSuite, auditLogSuite } from './assignments-audit.ts';
+import { auditChainSuite } from './audit-chain.ts';
 import { authStoreSuite } from './auth.ts';
 import { ec2SubstrateSuite } from './ec2-substrate.ts';
+import { eventLogSuite } from './event-log.ts';
 import { leaseTimersSuite } from './lease-timers.ts';
 import { peerSnapshotSuite } from './peer-snapshot.ts';
 import { resourceStoreSuite, nodeStoreSuite } from './resources-nodes.ts';
@@ -24,11 +26,13 @@ export const CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   catalogStoreSuite,
   assignmentStoreSuite,
   auditLogSuite,
+  auditChainSuite,
   resourceStoreSuite,
   nodeStoreSuite,
   peerSnapshotSuite,
   storeRaces,
   quotaSlotsSuite,
+  eventLogSuite,
   authStoreSuite,
   secretsVaultSuite,
   ec2SubstrateSuite,
