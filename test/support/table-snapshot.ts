@@ -15,11 +15,20 @@ export async function tableSnapshot(endpoint: string, tableName: string): Promis
 }
 
 /**
- * The same without the audit trail: a refused request stores nothing but its audit entry, which
- * records the refusal by design.
+ * The same without the trails a refusal leaves by design: the audit trail, and a refused create's
+ * event (with the domain's event counter it moved). Any other event still shows.
  */
 export async function tableSnapshotButAudit(endpoint: string, tableName: string): Promise<string[]> {
-  return (await tableSnapshot(endpoint, tableName)).filter((item) => !item.startsWith('{"GSI1PK":{"S":"AUDIT#') && !item.includes('"PK":{"S":"AUDIT#'));
+  return (await tableSnapshot(endpoint, tableName)).filter((item) => !isAuditItem(item) && !isRefusalTrail(item));
+}
+
+function isAuditItem(item: string): boolean {
+  return item.startsWith('{"GSI1PK":{"S":"AUDIT#') || item.includes('"PK":{"S":"AUDIT#');
+}
+
+function isRefusalTrail(item: string): boolean {
+  const refusalEvent = item.includes('"PK":{"S":"EVENTS#') && item.includes('"type":{"S":"resource.create_refused"}');
+  return refusalEvent || item.includes('"SK":{"S":"EVENTSEQ"}');
 }
 
 /** JSON with keys sorted at every depth, so equal items serialize equally. */
