@@ -10,6 +10,7 @@ import { BenchClient, runConcurrent } from './bench/client.ts';
 import { coldRequests } from './bench/cold-requests.ts';
 import { domainSizeTable } from './bench/domain-size.ts';
 import { governanceTable } from './bench/governance.ts';
+import { eventWriteTable } from './bench/events.ts';
 import { type CloudCounters, diff, snapshot, sum } from './bench/counters.ts';
 import { approvedProject, catalog, createResource, deleteResource, enteredAt, untilAll, untilPhase } from './bench/lifecycle.ts';
 import { parseArgs } from './bench/options.ts';
@@ -281,6 +282,9 @@ try {
     table,
   );
 
+  progress('event write overhead');
+  const eventWrites = await eventWriteTable(stack, args.quick ? 100 : 500, table);
+
   const list: Verdict[] = [];
   for (const l of latency.filter((x) => x.concurrency === 16 && x.route.startsWith('GET'))) {
     list.push(check(`${l.route} p99 @16`, l.p99, BUDGETS.getP99AtC16Ms, 'ms'));
@@ -327,6 +331,7 @@ try {
     coldInit: cold,
     domainSize,
     governance,
+    events: { writes: eventWrites },
     budgets: list,
     durationSeconds: Math.round((performance.now() - t0) / 100) / 10,
   });

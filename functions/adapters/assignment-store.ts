@@ -148,7 +148,8 @@ export class DynamoAssignmentStore implements AssignmentStore {
     const current = await this.get(id);
     if (!current) return undefined;
     const actions: WriteAction[] = [{ Update: { Key: assignmentKeys.assignment(id), ...update } }];
-    if (!LIVE_STATES.includes(to)) actions.push(releaseNameAction(assignmentKeys.live(current.project_id, current.cloud_credential_id), id));
+    if (!LIVE_STATES.includes(to))
+      actions.push(releaseNameAction(assignmentKeys.live(current.project_id, current.cloud_credential_id), id));
     // The slot's condition cannot fail while the assignment is live (the slot names it); the
     // assignment's own condition is the one that decides.
     const { cancelled } = await transactWithEvents(this.table, actions, [event(current)]);

@@ -72,7 +72,11 @@ export interface EventfulOutcome {
  * Commits `actions` together with `events` (at most 100 actions in all). Answers the change's own
  * cancellation when one of its conditions failed; nothing is written then, events included.
  */
-export async function transactWithEvents(table: Table, actions: readonly WriteAction[], drafts: readonly EventDraft[]): Promise<EventfulOutcome> {
+export async function transactWithEvents(
+  table: Table,
+  actions: readonly WriteAction[],
+  drafts: readonly EventDraft[],
+): Promise<EventfulOutcome> {
   if (drafts.length === 0) {
     const cancelled = await table.transact(actions);
     return cancelled ? { cancelled, events: [] } : { events: [] };
@@ -85,7 +89,12 @@ export async function transactWithEvents(table: Table, actions: readonly WriteAc
 }
 
 /** One writer's append, racing every other (exported so tests can play writers in other processes). */
-export async function appendInOrder(table: Table, actions: readonly WriteAction[], drafts: readonly EventDraft[], domains: string[]): Promise<EventfulOutcome> {
+export async function appendInOrder(
+  table: Table,
+  actions: readonly WriteAction[],
+  drafts: readonly EventDraft[],
+  domains: string[],
+): Promise<EventfulOutcome> {
   let seen = await Promise.all(domains.map((d) => readCounter(table, d)));
   for (let attempt = 1; ; attempt++) {
     const next = new Map(domains.map((d, i) => [d, seen[i] as number]));

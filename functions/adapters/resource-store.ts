@@ -310,7 +310,11 @@ export class DynamoResourceStore implements ResourceStore {
       const seen = before?.provisioning;
       if (!before || !seen || seen.generation !== change.expectedGeneration || !change.fromPhases.includes(seen.phase)) return undefined;
       const values = { ...write.ExpressionAttributeValues, ':seen': seen.phase };
-      const stored = await this.writeWithEvents(id, [{ Update: { ...write, ExpressionAttributeValues: values } }], runStartEvents(before, change));
+      const stored = await this.writeWithEvents(
+        id,
+        [{ Update: { ...write, ExpressionAttributeValues: values } }],
+        runStartEvents(before, change),
+      );
       if (stored) return stored;
     }
     return undefined;
@@ -376,7 +380,15 @@ function runStartEvents(before: Resource, change: RunStart): EventDraft[] {
   const events: EventDraft[] = [];
   if (change.reasonCode === 'lease_expired' && change.leaseEnd) events.push(leaseExpiredEvent(before, change.leaseEnd, change.at));
   if (before.provisioning?.phase !== change.phase) {
-    events.push(phaseChangedEvent(before, { to: change.phase, at: change.at, reason: change.reason, reasonCode: change.reasonCode, actor: change.actor }));
+    events.push(
+      phaseChangedEvent(before, {
+        to: change.phase,
+        at: change.at,
+        reason: change.reason,
+        reasonCode: change.reasonCode,
+        actor: change.actor,
+      }),
+    );
   }
   return events;
 }

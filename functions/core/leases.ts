@@ -51,7 +51,13 @@ export async function moveLease(ports: ProvisioningPorts, actor: Actor, id: stri
     const extends_ = wanted.getTime() > Date.parse(lease.expires_at);
     const now = ports.clock.now();
     if (!extends_) await armLeaseTimers(ports.leases, id, wanted, now);
-    const updated = await ports.resources.setLease(id, wanted.toISOString(), lease.expires_at, now.toISOString(), userActor(actor.subject.userId));
+    const updated = await ports.resources.setLease(
+      id,
+      wanted.toISOString(),
+      lease.expires_at,
+      now.toISOString(),
+      userActor(actor.subject.userId),
+    );
     if (updated) {
       if (extends_) await armLeaseTimers(ports.leases, id, wanted, now);
       return updated;
@@ -110,7 +116,10 @@ export async function expireLease(
     const now = ports.clock.now();
     if (end > now.getTime()) {
       // A warning timer (or an early one, left by an extension): warn once when the end is near.
-      if (end - now.getTime() <= LEASE_WARNING_MS + WARNING_SLACK_MS && (await ports.resources.warnLeaseExpiring(id, lease.expires_at, now.toISOString()))) {
+      if (
+        end - now.getTime() <= LEASE_WARNING_MS + WARNING_SLACK_MS &&
+        (await ports.resources.warnLeaseExpiring(id, lease.expires_at, now.toISOString()))
+      ) {
         await ports.leases.arm(id, new Date(end));
         return 'warned';
       }

@@ -163,7 +163,14 @@ async function refusedCreate(
   await auditRefusal(ports, actor, createdIn(project), refusal);
   const where = { domain_id: project.domain_id, project_id: project.id };
   const at = ports.clock.now().toISOString();
-  await ports.events.append([createRefusedEvent(where, { code: refusal.code, detail: { message: refusal.message, ...refusal.extra } }, at, userActor(actor.subject.userId))]);
+  await ports.events.append([
+    createRefusedEvent(
+      where,
+      { code: refusal.code, detail: { message: refusal.message, ...refusal.extra } },
+      at,
+      userActor(actor.subject.userId),
+    ),
+  ]);
   return refusal;
 }
 

@@ -128,6 +128,11 @@ export function assignmentExpiredEvent(a: AssignmentPlaced, at: string): EventDr
   return eventDraft(assignmentPlace(a), 'assignment.expired', at, { state: 'rejected', reason: 'expired' });
 }
 
-export function termsChangedEvent(a: AssignmentPlaced & Pick<Assignment, 'terms'>, terms: Terms, at: string, by: string | undefined): EventDraft {
+export function termsChangedEvent(
+  a: AssignmentPlaced & Pick<Assignment, 'terms'>,
+  terms: Terms,
+  at: string,
+  by: string | undefined,
+): EventDraft {
   return eventDraft(assignmentPlace(a), 'assignment.terms_changed', at, { from: a.terms, terms }, userActor(by));
 }
