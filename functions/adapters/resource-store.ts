@@ -14,10 +14,11 @@ import {
   type SubstrateRef,
   TEARDOWN_PHASES,
 } from '../core/resources.ts';
-import { leaseExpiredEvent, leaseExpiringEvent, leaseMovedEvent, phaseChangedEvent, resourceCreatedEvents } from '../core/events/drafts.ts';
+import { leaseExpiringEvent, leaseMovedEvent, phaseChangedEvent, resourceCreatedEvents } from '../core/events/drafts.ts';
 import type { EventActor, EventDraft } from '../core/events/event.ts';
-import { keys, resourceKeys } from './dynamo/keys.ts';
+import { resourceKeys } from './dynamo/keys.ts';
 import { transactWithEvents } from './event-log.ts';
+import { countAction, inList, runStartEvents } from './resource-writes.ts';
 import { entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
 import { DynamoNodeStore } from './node-store.ts';
 import { removePeerActions } from './peer-snapshot.ts';
@@ -29,12 +30,6 @@ const PROV = { '#prov': 'provisioning' };
 const ACTIVE_PHASES = new Set<Phase>([...PROVISION_PHASES, ...TEARDOWN_PHASES]);
 /** A phase write re-reads this often when the Resource changed between its read and its write. */
 const PHASE_ATTEMPTS = 3;
-
-/** Builds `:p0, :p1 …` placeholders for an IN list. */
-function inList(prefix: string, values: readonly string[]): { expr: string; values: Record<string, string> } {
-  const names = values.map((_, i) => `:${prefix}${i}`);
-  return { expr: names.join(', '), values: Object.fromEntries(values.map((v, i) => [names[i] as string, v])) };
-}
 
 export class DynamoResourceStore implements ResourceStore {
   constructor(private readonly table: Table) {}
@@ -373,34 +368,4 @@ export class DynamoResourceStore implements ResourceStore {
   async releaseNode(resource: Resource): Promise<void> {
     if (resource.node) await new DynamoNodeStore(this.table).release({ ...resource.node, domain_id: resource.domain_id });
   }
-}
-
-/** A teardown for an ended lease says so first; a run entering another phase records the change. */
-function runStartEvents(before: Resource, change: RunStart): EventDraft[] {
-  const events: EventDraft[] = [];
-  if (change.reasonCode === 'lease_expired' && change.leaseEnd) events.push(leaseExpiredEvent(before, change.leaseEnd, change.at));
-  if (before.provisioning?.phase !== change.phase) {
-    events.push(
-      phaseChangedEvent(before, {
-        to: change.phase,
-        at: change.at,
-        reason: change.reason,
-        reasonCode: change.reasonCode,
-        actor: change.actor,
-      }),
-    );
-  }
-  return events;
-}
-
-/** The project's count of Resources it holds (the guard on its delete) moves by `by`. */
-function countAction(projectId: string, by: 1 | -1): WriteAction {
-  return {
-    Update: {
-      Key: keys.project(projectId),
-      UpdateExpression: 'ADD resource_count :by',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeValues: { ':by': by },
-    },
-  };
 }
