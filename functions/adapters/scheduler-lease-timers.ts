@@ -31,7 +31,7 @@ export interface SchedulerLeaseTimersConfig {
   roleArn: string;
 }
 
-/** Schedule names are 1-64 of `[0-9a-zA-Z-_.]`; a UUIDv7 and a 10-digit time make 53. */
+/** Schedule names are 1-64 of `[0-9a-zA-Z-_.]`; a UUIDv7 and a 10-digit time make 53 (57 for a request's). */
 const SCHEDULE_NAME = /^[0-9a-zA-Z\-_.]{1,64}$/;
 
 /**
@@ -50,7 +50,11 @@ export const MIN_LEAD_MS = 5000;
  */
 const RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 };
 
-/** The name of the Resource's timer due at `atSeconds` (seconds since the epoch, as armed). */
+/**
+ * The name of a timer due at `atSeconds` (seconds since the epoch, as armed): a Resource's lease
+ * (`lease-<resource id>-<s>`), or a request's expiry (`lease-req-<assignment id>-<s>`, in the same
+ * group and under the same name prefix the grants name).
+ */
 export function leaseScheduleName(resourceId: string, atSeconds: number): string {
   if (!Number.isSafeInteger(atSeconds) || atSeconds < 0) throw new Error(`${atSeconds} is not a time in whole seconds.`);
   const name = `lease-${resourceId}-${atSeconds}`;
@@ -82,9 +86,19 @@ export class SchedulerLeaseTimers implements LeaseTimers {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async arm(resourceId: string, at: Date): Promise<void> {
+  arm(resourceId: string, at: Date): Promise<void> {
+    const seconds = timerSeconds(at, this.clock.now());
+    return this.create(leaseScheduleName(resourceId, seconds), seconds, { resource_id: resourceId });
+  }
+
+  armRequestExpiry(assignmentId: string, at: Date): Promise<void> {
+    const seconds = timerSeconds(at, this.clock.now());
+    return this.create(leaseScheduleName(`req-${assignmentId}`, seconds), seconds, { assignment_id: assignmentId });
+  }
+
+  private async create(name: string, atSeconds: number, event: LeaseTimerEvent): Promise<void> {
     try {
-      await this.client.send(new CreateScheduleCommand(this.schedule(resourceId, timerSeconds(at, this.clock.now()))));
+      await this.client.send(new CreateScheduleCommand(this.schedule(name, atSeconds, event)));
     } catch (err) {
       // The name is the time: a schedule by that name is this very timer, armed already. (One that
       // fired is due in the past, and a new arming is never named by a time in the past.)
@@ -92,10 +106,9 @@ export class SchedulerLeaseTimers implements LeaseTimers {
     }
   }
 
-  private schedule(resourceId: string, atSeconds: number): CreateScheduleCommandInput {
-    const event: LeaseTimerEvent = { resource_id: resourceId };
+  private schedule(name: string, atSeconds: number, event: LeaseTimerEvent): CreateScheduleCommandInput {
     return {
-      Name: leaseScheduleName(resourceId, atSeconds),
+      Name: name,
       GroupName: this.config.groupName,
       ScheduleExpression: atOfSeconds(atSeconds),
       ScheduleExpressionTimezone: 'UTC',

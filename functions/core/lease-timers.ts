@@ -10,12 +10,15 @@ export interface LeaseTimers {
    * if its lease ended, else arms the stored end), never on the timer's own time.
    */
   arm(resourceId: string, at: Date): Promise<void>;
+  /**
+   * Arms the timer of an undecided credential-assignment request's expiry (same rules): when it
+   * fires, a request still undecided past its `expires_at` is marked expired, with its event.
+   */
+  armRequestExpiry(assignmentId: string, at: Date): Promise<void>;
 }
 
-/** What the lease timer delivers to the lease-expiry function. */
-export interface LeaseTimerEvent {
-  resource_id: string;
-}
+/** What a timer delivers to the lease-expiry function: a Resource's lease, or a request's expiry. */
+export type LeaseTimerEvent = { resource_id: string } | { assignment_id: string };
 
 /** How long before a lease ends its holders are warned (`resource.lease_expiring`). */
 export const LEASE_WARNING_MS = 15 * 60 * 1000;

@@ -3,7 +3,7 @@
 import type { Authorizer } from '../core/authz/model.ts';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { AssignmentStore } from '../core/assignments/assignment.ts';
-import type { AuditLog } from '../core/assignments/audit.ts';
+import type { AuditTrail } from '../core/assignments/audit.ts';
 import type { EventLog } from '../core/events/event.ts';
 import { type CredentialDirectory, credentialDirectory } from '../core/assignments/credential-directory.ts';
 import type { AssignmentConfig } from '../core/assignments/use-cases.ts';
@@ -80,7 +80,7 @@ export interface Deps {
   auth: AuthStore;
   passwords: PasswordHasher;
   assignments: AssignmentStore;
-  audit: AuditLog;
+  audit: AuditTrail;
   events: EventLog;
   credentials: CredentialDirectory;
   resources: ResourceStore;
@@ -139,13 +139,10 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
 function leaseTimers(env: ApiEnv): LeaseTimers {
   const { LEASE_SCHEDULE_GROUP: groupName, LEASE_EXPIRY_FUNCTION_ARN: targetArn, LEASE_SCHEDULER_ROLE_ARN: roleArn } = env;
   if (groupName && targetArn && roleArn) return new SchedulerLeaseTimers({ groupName, targetArn, roleArn });
-  return {
-    arm: async () => {
-      throw new Error(
-        'This function has no lease timers configured (LEASE_SCHEDULE_GROUP, LEASE_EXPIRY_FUNCTION_ARN, LEASE_SCHEDULER_ROLE_ARN).',
-      );
-    },
+  const refuse = async () => {
+    throw new Error('This function has no lease timers configured (LEASE_SCHEDULE_GROUP, LEASE_EXPIRY_FUNCTION_ARN, LEASE_SCHEDULER_ROLE_ARN).');
   };
+  return { arm: refuse, armRequestExpiry: refuse };
 }
 
 let cached: Deps | undefined;

@@ -60,6 +60,8 @@ const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
     ctx.data.secrets.grantCredentialDescribe(ctx.fn);
     // A revoke with teardown stops the provision arcs of the assignment's Resources and starts their teardown arcs.
     withPhaseArcs(ctx);
+    // A request arms the timer that expires it if nobody decides.
+    grantLeaseTimers(ctx.fn, ctx.stage);
   },
   resources: (ctx) => {
     withSigningKey(ctx);
@@ -115,8 +117,10 @@ export class ApiStack extends Stack {
         GROUP_GRANTS[group]({ stage, data, fn });
       },
     });
-    // Only the group that arms lease timers is told where they live (the others' composition refuses to arm).
-    for (const [name, value] of Object.entries(leaseTimerEnvironment(this, stage))) this.functions.resources.fn.addEnvironment(name, value);
+    // Only the groups that arm timers (leases, request expiries) are told where they live (the others' composition refuses to arm).
+    for (const group of ['resources', 'assignments'] as const) {
+      for (const [name, value] of Object.entries(leaseTimerEnvironment(this, stage))) this.functions[group].fn.addEnvironment(name, value);
+    }
     const groups = Object.keys(FUNCTION_GROUPS) as FunctionGroup[];
 
     const integrations = Object.fromEntries(

@@ -20,12 +20,15 @@ async function fireTimersAfter(ms: number): Promise<void> {
   }
 }
 
+/** Requests wait ten minutes for a decision here, so one can expire without the clock jumping days. */
+const REQUEST_TTL_SECONDS = 600;
+
 let stack: TestStack;
 let catalog: Catalog;
 let counter = 0;
 
 beforeAll(async () => {
-  stack = await startTestStack({ SUBSTRATE_TIMEOUT_SECONDS: '30' }, { heartbeatIntervalMs: 500, clock });
+  stack = await startTestStack({ SUBSTRATE_TIMEOUT_SECONDS: '30', ASSIGNMENT_REQUEST_TTL_SECONDS: String(REQUEST_TTL_SECONDS) }, { heartbeatIntervalMs: 500, clock });
   catalog = await seededCatalog(stack);
 }, 60_000);
 afterAll(() => stack?.close());
@@ -159,5 +162,23 @@ describe('the event log of a Resource', () => {
     expect((await stack.call('admin', 'POST', `/v1/resources/${id}/lease`, { expires_at: later })).status).toBe(200);
     const extended = (await projectEvents(g.projectId)).filter((e) => e.type === 'resource.lease_extended');
     expect(extended.map((e) => [e.data, e.actor?.id])).toEqual([[{ from: before, expires_at: later }, await whoAmI('admin')]]);
+  });
+
+  it('an undecided request expires on time, with its event, and only once', async () => {
+    const slug = `expiring-${Date.now().toString(36)}`;
+    const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: slug, slug });
+    const credentialId = await issueCredential(stack, DEMO_KEYS);
+    const request = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, { cloud_credential_id: credentialId });
+    expect(request.status, request.text).toBe(201);
+    await fireTimersAfter((REQUEST_TTL_SECONDS + 1) * 1000);
+    await fireTimersAfter((REQUEST_TTL_SECONDS + 2) * 1000);
+    const events = await projectEvents(project.body.id);
+    expect(events.map((e) => [e.type, e.subject.id])).toEqual([
+      ['assignment.requested', request.body.id],
+      ['assignment.expired', request.body.id],
+    ]);
+    expect(events[1]?.actor).toBeUndefined();
+    const stored = await stack.call('admin', 'GET', `/v1/credential-assignments/${request.body.id}`);
+    expect(stored.body).toMatchObject({ state: 'rejected', decision_reason: 'expired' });
   });
 });

@@ -220,7 +220,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
       auth: loadOrCreate(signingKey),
       tenancy: loadOrCreate(signingKey),
       catalog: [...loadOrCreate(signingKey), `secretsmanager:CreateSecret ${credentials}`, `secretsmanager:DeleteSecret ${credentials}`],
-      assignments: [...loadOrCreate(signingKey), `secretsmanager:DescribeSecret ${credentials}`, ...phaseArcs],
+      assignments: [...loadOrCreate(signingKey), `secretsmanager:DescribeSecret ${credentials}`, ...phaseArcs, ...armLeases],
       resources: [...loadOrCreate(signingKey), ...phaseArcs, ...armLeases],
       nodes: [...loadOrCreate(nodeKey), `states:SendTaskSuccess ${machine('provision')}`],
       events: loadOrCreate(signingKey),

@@ -93,13 +93,13 @@ describe.each(['dev', 'prod'])('lease timers, stage %s', (stage) => {
     expect(permissionsOfRole(s.workflows, roleId)).toEqual([`lambda:InvokeFunction \${${fnId}.Arn}`]);
   });
 
-  it('gives the resources API group, and no other, the timers’ environment and the right to arm one', () => {
+  it('gives the resources and assignments API groups (leases, request expiries), and no other, the timers’ environment and the right to arm one', () => {
     const { api } = s.plexsphere;
     for (const group of Object.keys(FUNCTION_GROUPS) as FunctionGroup[]) {
       const id = logicalId(api, api.functions[group].fn.node.defaultChild as CfnElement);
       const env = rendered(envOf(resources(s.api, 'AWS::Lambda::Function')[id]));
       const arms = permissionsOfRole(s.api, roleOfFunction(s.api, id)).filter((p) => p.startsWith('scheduler:') || p.startsWith('iam:'));
-      if (group === 'resources') {
+      if (group === 'resources' || group === 'assignments') {
         expect(env, group).toMatchObject(leaseEnv());
         expect(arms, group).toEqual(armLeases());
       } else {

@@ -1,3 +1,4 @@
+import { RecordingLeaseTimers } from './lease-fakes.ts';
 import { DynamoAssignmentStore } from '../../functions/adapters/assignment-store.ts';
 import { DynamoAuditLog } from '../../functions/adapters/audit-log.ts';
 import type { Table } from '../../functions/adapters/dynamo/table.ts';
@@ -70,5 +71,6 @@ export function assignmentPorts(table: Table, clock: Clock, assignments = new Dy
     authorizer: allowAll,
     clock,
     config: { requestTtlSeconds: 3600 },
+    leases: new RecordingLeaseTimers(),
   };
 }

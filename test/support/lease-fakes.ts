@@ -11,6 +11,10 @@ export class RecordingLeaseTimers implements LeaseTimers {
     this.armed.set(resourceId, at);
     this.calls.push({ resourceId, at });
   }
+  readonly requests: Array<{ assignmentId: string; at: Date }> = [];
+  async armRequestExpiry(assignmentId: string, at: Date): Promise<void> {
+    this.requests.push({ assignmentId, at });
+  }
 }
 
 /** An audit log in memory. */

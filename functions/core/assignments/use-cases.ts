@@ -8,6 +8,7 @@ import type { PageRequest } from '../pagination.ts';
 import type { TenancyStore } from '../ports.ts';
 import { authorizedProject } from '../projects.ts';
 import type { Vault } from '../vault.ts';
+import type { LeaseTimers } from '../lease-timers.ts';
 import {
   ASSIGNMENT_TRANSITIONS,
   type Assignment,
@@ -48,6 +49,8 @@ export interface AssignmentPorts {
   authorizer: Authorizer;
   clock: Clock;
   config: AssignmentConfig;
+  /** Arms a request's expiry, so an undecided request expires (with its event) when its time comes. */
+  leases: Pick<LeaseTimers, 'armRequestExpiry'>;
 }
 
 export interface Actor {
@@ -104,7 +107,8 @@ async function resolveCredential(
  * Requests a credential for a project. Primary course:
  * 1. the caller may deploy in the project;
  * 2. the credential exists and is active;
- * 3. the request is written together with the (project, credential) live slot; it expires later.
+ * 3. its expiry timer is armed (before the write: a timer for a request never stored finds nothing);
+ * 4. the request is written together with the (project, credential) live slot; it expires later.
  */
 export async function requestAssignment(
   ports: AssignmentPorts,
@@ -128,6 +132,7 @@ export async function requestAssignment(
     expires_at: new Date(now.getTime() + ports.config.requestTtlSeconds * 1000).toISOString(),
     ...(hasTerms(body.terms) && { proposed_terms: body.terms }),
   };
+  await ports.leases.armRequestExpiry(assignment.id, new Date(assignment.expires_at));
   await ports.assignments.create(assignment, async (holder) => {
     const current = effective(holder, ports.clock.now());
     if (current !== holder) await ports.assignments.expire(holder.id, ports.clock.now().toISOString());
