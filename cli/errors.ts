@@ -18,6 +18,8 @@ export const EXIT = {
   waitTimeout: 7,
   /** resource create --dry-run: the broker would refuse the create (the plan says why). */
   planRefused: 8,
+  /** audit verify: the domain's audit chain is broken (the line printed names the first broken entry). */
+  auditBroken: 9,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -33,6 +35,7 @@ export const EXIT_CODE_HELP: ReadonlyArray<[ExitCode, string]> = [
   [EXIT.waitFailed, 'resource wait: the Resource reached Failed, or can no longer reach the phase'],
   [EXIT.waitTimeout, 'resource wait: timed out'],
   [EXIT.planRefused, 'resource create --dry-run: the create would be refused (the plan printed says why)'],
+  [EXIT.auditBroken, 'audit verify: the audit chain is broken (the output names the first broken entry and why)'],
 ];
 
 /** A failure plexctl explains in one line and maps to an exit code. */

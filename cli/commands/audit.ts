@@ -1,8 +1,21 @@
-// The audit trail of a Domain: who asked for or decided what, when, and under which correlation id.
+// The audit trail of a Domain: who asked for or decided what, when, and under which correlation id;
+// and whether its hash chain is still whole.
 import type { AuditEntry } from '../../functions/core/assignments/audit.ts';
-import { type Command, stringFlag } from '../command.ts';
-import { UsageError } from '../errors.ts';
-import { listCommand, seg } from './shared.ts';
+import { CHAIN_BREAKS, type ChainVerdict } from '../../functions/core/audit-chain.ts';
+import { type Args, type Command, stringFlag } from '../command.ts';
+import type { Context } from '../context.ts';
+import { CliError, EXIT, UsageError } from '../errors.ts';
+import { json } from '../render.ts';
+import { listCommand, result, seg } from './shared.ts';
+
+const DOMAIN_FLAG = { 'domain-id': { type: 'string', placeholder: 'id', description: "the Domain (default: the profile's)" } } as const;
+
+/** The Domain a command names, or the profile's. */
+function domainOf(args: Args, ctx: Context, command: string): string {
+  const domainId = stringFlag(args, 'domain-id') ?? ctx.profile()?.domain_id;
+  if (!domainId) throw new UsageError(`${command} needs --domain-id <id>`, command);
+  return domainId;
+}
 
 const list = listCommand<AuditEntry>({
   path: ['audit', 'list'],
@@ -11,19 +24,50 @@ const list = listCommand<AuditEntry>({
     'Each entry is one credential assignment request or decision, allowed or refused, oldest',
     "first, with the correlation id of the request in the broker's logs.",
   ].join('\n'),
-  flags: { 'domain-id': { type: 'string', placeholder: 'id', description: "the Domain (default: the profile's)" } },
+  flags: DOMAIN_FLAG,
   examples: [
     'plexctl audit list --domain-id "$DOMAIN_ID" --profile operator',
     'plexctl audit list --profile operator --output json \\',
     '  | jq -r \'.items[] | select(.outcome == "denied") | [.at, .actor_subject, .action, .reason] | @tsv\'',
   ],
-  endpoint(args, ctx) {
-    const domainId = stringFlag(args, 'domain-id') ?? ctx.profile()?.domain_id;
-    if (!domainId) throw new UsageError('audit list needs --domain-id <id>', 'audit list');
-    return `/v1/domains/${seg(domainId)}/audit/entries`;
-  },
+  endpoint: (args, ctx) => `/v1/domains/${seg(domainOf(args, ctx, 'audit list'))}/audit/entries`,
   columns: ['at', 'actor_subject', 'action', 'target', 'outcome', 'reason', 'correlation_id'],
   empty: 'No audit entries.',
 });
 
-export const AUDIT_COMMANDS: readonly Command[] = [list];
+/** One line for people: whole (how many, the head to anchor), or where it breaks and why. */
+export function verdictLine(domainId: string, v: ChainVerdict): string {
+  const head = v.head ?? 'none';
+  if (v.valid) return `Audit chain of domain ${domainId}: valid, ${v.entries} entries, head ${head}\n`;
+  const broken = v.first_broken;
+  const where = broken?.id ? `entry ${broken.id}` : 'the head (no entry left to name)';
+  const why = broken ? `${broken.reason}: ${CHAIN_BREAKS[broken.reason]}` : 'unknown';
+  return `Audit chain of domain ${domainId}: BROKEN at ${where} (${why}); ${v.entries} entries read, head ${head}\n`;
+}
+
+const verify: Command = {
+  path: ['audit', 'verify'],
+  summary: "Check a Domain's audit chain: no entry changed, removed or moved since it was written",
+  description: [
+    'The broker reads the whole chain and checks that every entry still hashes to its hash, links to',
+    'the one before it, and that the last one is the head. Prints one line: valid, how many entries and',
+    `the head hash (keep it somewhere the table's writers cannot reach); or the first entry where the`,
+    `chain breaks and why. Exits ${EXIT.ok} when the chain is whole, ${EXIT.auditBroken} when it is broken.`,
+  ].join('\n'),
+  flags: DOMAIN_FLAG,
+  examples: [
+    'plexctl audit verify --domain-id "$DOMAIN_ID" --profile operator',
+    'plexctl audit verify --profile operator --output json | jq -r .head   # the head to anchor',
+  ],
+  async run(ctx, args) {
+    const domainId = domainOf(args, ctx, 'audit verify');
+    const verdict = (await ctx.api().get<ChainVerdict>(`/v1/domains/${seg(domainId)}/audit/verify`)).body;
+    if (verdict.valid) return result(verdict, verdictLine(domainId, verdict));
+    // Broken: the verdict is what scripts and people want, and the exit code says so.
+    ctx.out(ctx.output === 'json' ? json(verdict) : verdictLine(domainId, verdict));
+    const broken = verdict.first_broken;
+    throw new CliError(`the audit chain of domain ${domainId} is broken (${broken?.reason ?? 'unknown'} at ${broken?.id ?? 'the head'})`, EXIT.auditBroken, 'audit_chain_broken');
+  },
+};
+
+export const AUDIT_COMMANDS: readonly Command[] = [list, verify];

@@ -14,7 +14,7 @@ import {
 } from '../core/events/event.ts';
 import { newId } from '../core/ids.ts';
 import { eventKeys, eventSortKey } from './dynamo/keys.ts';
-import { TABLE_KEYS } from './dynamo/table-def.ts';
+import { inTurn } from './dynamo/turns.ts';
 import { type Cancellation, entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
 import { z } from 'zod';
 
@@ -25,13 +25,9 @@ const SEQ_ATTEMPTS = 60;
 /** A list reads at most this many events per call, whatever the filter keeps. */
 const MAX_SCANNED = 1000;
 
-/** The stored form of an event: the log's keys, the project index, the event itself. */
+/** The stored form of an event: the log's keys and the event itself. */
 function eventItem(event: DomainEvent) {
-  return {
-    ...eventKeys.event(event.domain_id, event.seq),
-    ...(event.project_id && { ...eventKeys.projectList(event.project_id), GSI1SK: eventSortKey(event.seq) }),
-    ...event,
-  };
+  return { ...eventKeys.event(event.domain_id, event.seq), ...event };
 }
 
 /** A cancellation that is not about our conditions: a concurrent transaction held an item. */
@@ -82,10 +78,8 @@ export async function transactWithEvents(
     return cancelled ? { cancelled, events: [] } : { events: [] };
   }
   const domains = [...new Set(drafts.map((d) => d.domain_id))].sort();
-  // Writers in this process take their turn per domain: racing each other for the counter would
-  // only burn attempts (the counter admits one writer at a time anyway). Other processes still
-  // race, and the counter's condition settles it.
-  return inTurn(domains.join(','), () => appendInOrder(table, actions, drafts, domains));
+  // Writers in this process take their turn per domain (see turns.ts).
+  return inTurn(`events:${domains.join(',')}`, () => appendInOrder(table, actions, drafts, domains));
 }
 
 /** One writer's append, racing every other (exported so tests can play writers in other processes). */
@@ -127,19 +121,7 @@ export async function appendInOrder(
   }
 }
 
-const turns = new Map<string, Promise<unknown>>();
-
-/** Runs `work` after every earlier piece of work under `key` in this process has settled. */
-function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const before = turns.get(key) ?? Promise.resolve();
-  const run = before.then(work, work);
-  const settled = run.catch(() => undefined);
-  turns.set(key, settled);
-  void settled.then(() => {
-    if (turns.get(key) === settled) turns.delete(key);
-  });
-  return run;
-}
+const ALL = (): boolean => true;
 
 export class DynamoEventLog implements EventLog {
   constructor(private readonly table: Table) {}
@@ -149,20 +131,22 @@ export class DynamoEventLog implements EventLog {
   }
 
   listByDomain(domainId: string, query: EventQuery): Promise<EventPage> {
-    return this.page({ index: undefined, pk: eventKeys.partition(domainId) }, query);
+    return this.page(domainId, query, ALL);
   }
 
-  listByProject(projectId: string, query: EventQuery): Promise<EventPage> {
-    return this.page({ index: 'listIndex', pk: eventKeys.projectList(projectId).GSI1PK }, query);
+  // Not through an index: an index may show a later event before an earlier one, and a follower
+  // resuming after the later would never see the earlier. The domain's log is read consistently.
+  listByProject(domainId: string, projectId: string, query: EventQuery): Promise<EventPage> {
+    return this.page(domainId, query, (e) => e.project_id === projectId);
   }
 
   /**
-   * Events after `afterSeq` in seq order, read from the domain's partition (consistently) or the
-   * project's index, until `limit` are kept or MAX_SCANNED were read.
+   * Events after `afterSeq` in seq order, read consistently from the domain's partition, until
+   * `limit` are kept or MAX_SCANNED were read (the answer's lastSeq says how far it read).
    */
-  private async page(where: { index: 'listIndex' | undefined; pk: string }, query: EventQuery): Promise<EventPage> {
-    const keyNames = where.index ? TABLE_KEYS[where.index] : { partitionKey: 'PK', sortKey: 'SK' };
+  private async page(domainId: string, query: EventQuery, keep: (e: DomainEvent) => boolean): Promise<EventPage> {
     const types = query.types && query.types.length > 0 ? query.types : undefined;
+    const filtered = types !== undefined || keep !== ALL;
     const items: DomainEvent[] = [];
     let lastSeq = query.afterSeq;
     let scanned = 0;
@@ -171,12 +155,10 @@ export class DynamoEventLog implements EventLog {
       const out = await this.table.client.send(
         new QueryCommand({
           TableName: this.table.name,
-          ...(where.index && { IndexName: TABLE_KEYS[where.index].name }),
-          KeyConditionExpression: '#pk = :pk AND #sk > :after',
-          ExpressionAttributeNames: { '#pk': keyNames.partitionKey, '#sk': keyNames.sortKey },
-          ExpressionAttributeValues: { ':pk': where.pk, ':after': eventSortKey(query.afterSeq) },
-          ConsistentRead: !where.index,
-          Limit: Math.min(MAX_SCANNED - scanned, types ? 200 : query.limit - items.length),
+          KeyConditionExpression: 'PK = :pk AND SK > :after',
+          ExpressionAttributeValues: { ':pk': eventKeys.partition(domainId), ':after': eventSortKey(query.afterSeq) },
+          ConsistentRead: true,
+          Limit: Math.min(MAX_SCANNED - scanned, filtered ? 200 : query.limit - items.length),
           ExclusiveStartKey: start,
         }),
       );
@@ -184,7 +166,7 @@ export class DynamoEventLog implements EventLog {
         scanned++;
         const event = DomainEventSchema.parse(entityOf(raw));
         lastSeq = event.seq;
-        if (types && !types.includes(event.type)) continue;
+        if ((types && !types.includes(event.type)) || !keep(event)) continue;
         items.push(event);
         if (items.length >= query.limit) return { items, lastSeq };
       }

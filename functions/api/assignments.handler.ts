@@ -1,4 +1,5 @@
 import * as assignments from '../core/assignments/use-cases.ts';
+import { verifyAuditTrail } from '../core/assignments/audit.ts';
 import { requireAllowed } from '../core/access.ts';
 import { parseId } from '../core/ids.ts';
 import { approvalView, listApprovals } from '../core/assignments/approvals.ts';
@@ -102,4 +103,6 @@ export const handler = createApiHandler('assignments', spec, {
       (e) => e,
     );
   },
+
+  verifyAuditChain: async (req: AuthedRequest, d: Deps) => ok(await verifyAuditTrail(d, req.subject, parseId(req.pathParams.id, 'domain'))),
 });

@@ -1,6 +1,7 @@
 import { ApprovalViewSchema } from '../core/assignments/approvals.ts';
 import { AssignmentViewSchema } from '../core/assignments/assignment.ts';
 import { AuditEntryViewSchema } from '../core/assignments/audit.ts';
+import { AuditChainVerdictViewSchema } from '../core/audit-chain.ts';
 import { TermsBodySchema } from '../core/assignments/terms.ts';
 import { ApproveBodySchema, ReasonBodySchema, RequestAssignmentBodySchema, RevokeBodySchema } from '../core/assignments/use-cases.ts';
 import { can, creates, domainFilter, type GroupSpec, lists, named, reads, withBody } from './spec.ts';
@@ -57,4 +58,9 @@ export const assignmentsSpec = {
   approveApproval: withBody('Approve from the queue, with terms (optional)', DECIDE, APPROVE, APPROVAL),
   rejectApproval: withBody('Reject from the queue', DECIDE, REASON, APPROVAL),
   listAuditEntries: lists("A domain's audit trail", can('read', 'Domain'), named('AuditEntryView', AuditEntryViewSchema)),
+  verifyAuditChain: reads(
+    "Check a domain's audit chain: every entry still hashes to its hash, links to the one before it, and the last one matches the head",
+    can('read', 'Domain'),
+    named('AuditChainVerdictView', AuditChainVerdictViewSchema),
+  ),
 } satisfies GroupSpec;

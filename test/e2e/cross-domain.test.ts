@@ -71,6 +71,7 @@ describe('across domains', () => {
       ['GET', `/v1/projects/${acme.projectId}/resources`],
       ['GET', `/v1/resources/${acme.resourceId}`],
       ['GET', `/v1/domains/${FIXTURES.domain.id}/audit/entries`],
+      ['GET', `/v1/domains/${FIXTURES.domain.id}/audit/verify`],
     ];
     for (const [method, path] of reads) expectRefused(await asGlobex(method, path), `${method} ${path}`);
     const writes: Array<[string, string, unknown]> = [

@@ -39,7 +39,7 @@ export class MemoryEventLog implements EventLog {
   async listByDomain(domainId: string, q: EventQuery): Promise<EventPage> {
     return this.page((e) => e.domain_id === domainId, q);
   }
-  async listByProject(projectId: string, q: EventQuery): Promise<EventPage> {
+  async listByProject(_domainId: string, projectId: string, q: EventQuery): Promise<EventPage> {
     return this.page((e) => e.project_id === projectId, q);
   }
   private page(where: (e: DomainEvent) => boolean, q: EventQuery): EventPage {

@@ -50,8 +50,15 @@ export const assignmentKeys = {
   live: (projectId: string, credentialId: string) => ({ PK: `LIVEASSIGN#${projectId}#${credentialId}`, SK: META }),
 };
 
+/** Digits of an entry's seq in its sort key: zero-padded, so the base table reads a chain in seq order. */
+const AUDIT_SEQ_DIGITS = 12;
+
 export const auditKeys = {
-  entry: (domainId: string, entryId: string) => ({ PK: `AUDIT#${domainId}`, SK: entryId }),
+  /** A chained entry, by its place. (Entries written before the chain are keyed by their UUIDv7 id.) */
+  entry: (domainId: string, seq: number) => ({ PK: `AUDIT#${domainId}`, SK: `ENTRY#${String(seq).padStart(AUDIT_SEQ_DIGITS, '0')}` }),
+  /** The newest entry's seq and hash; appends are conditioned on it, so they take turns. */
+  head: (domainId: string) => ({ PK: `AUDIT#${domainId}`, SK: 'HEAD' }),
+  /** Every entry, listed by id (GSI1SK) as before the chain. The head is not listed. */
   list: (domainId: string) => ({ GSI1PK: `AUDIT#${domainId}` }),
 };
 
@@ -83,8 +90,6 @@ export const eventKeys = {
   /** Events live in one partition per domain, in seq order (zero-padded so text order is number order). */
   event: (domainId: string, seq: number) => ({ PK: eventKeys.partition(domainId), SK: eventSortKey(seq) }),
   partition: (domainId: string) => `EVENTS#${domainId}`,
-  /** A project's events, through the list index, in seq order too. */
-  projectList: (projectId: string) => ({ GSI1PK: `PROJECT#${projectId}#EVENTS` }),
 };
 
 /** Twelve digits: a trillion events per domain before the order breaks. */

@@ -104,5 +104,9 @@ export interface EventLog {
   /** Appends events that record no stored change of their own (a refused create), in one transaction. */
   append(events: readonly EventDraft[]): Promise<DomainEvent[]>;
   listByDomain(domainId: string, query: EventQuery): Promise<EventPage>;
-  listByProject(projectId: string, query: EventQuery): Promise<EventPage>;
+  /**
+   * A project's events, read from its domain's log (consistently, like the domain's), so a
+   * follower of a project never skips an event that a later one overtook on its way to an index.
+   */
+  listByProject(domainId: string, projectId: string, query: EventQuery): Promise<EventPage>;
 }

@@ -149,9 +149,9 @@ export const eventLogSuite: ConformanceSuite = (backend) => {
       expect(rest.lastSeq).toBe(9);
       const nothingNew = await events.listByDomain(p.domain_id, { afterSeq: 9, limit: 10 });
       expect(nothingNew).toEqual({ items: [], lastSeq: 9 });
-      const mine = await events.listByProject(p.id, { afterSeq: 2, limit: 50 });
+      const mine = await events.listByProject(p.domain_id, p.id, { afterSeq: 2, limit: 50 });
       expect(mine.items.map((e) => e.seq)).toEqual([3, 4, 5, 6, 7, 8]);
-      expect((await events.listByProject(other.id, { afterSeq: 0, limit: 50 })).items.map((e) => e.seq)).toEqual([9]);
+      expect((await events.listByProject(other.domain_id, other.id, { afterSeq: 0, limit: 50 })).items.map((e) => e.seq)).toEqual([9]);
     });
 
     it("keeps each domain's seq apart", async () => {
