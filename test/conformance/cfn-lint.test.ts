@@ -26,6 +26,7 @@ const ACCEPTED: Record<(typeof STACKS)[number], Array<[rule: string, resource: s
     ['W3005', 'AssignmentsApiFunction2FFACE5F'],
     ['W3005', 'ResourcesApiFunction81C3BB1B'],
     ['W3005', 'NodesApiFunctionA09AF327'],
+    ['W3005', 'EventsApiFunction3E08AF92'],
   ],
   workflows: [
     ['W3005', 'ProvisionStepsFunctionCC300330'],
