@@ -9,7 +9,9 @@ const SECTIONS: ReadonlyArray<[string, string[]]> = [
   ['Catalog (the platform operator\'s)', ['cloud', 'blueprint']],
   ['Projects and credential governance', ['project', 'credential', 'approval']],
   ['Audit', ['audit']],
+  ['Events', ['events']],
   ['Resources', ['resource']],
+  ['Webhooks', ['webhook']],
 ];
 
 export function usageLine(command: Command): string {

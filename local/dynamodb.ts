@@ -5,6 +5,7 @@ import dynalite from 'dynalite';
 import { TABLE_KEYS } from '../functions/adapters/dynamo/table-def.ts';
 import { errorBody, parseJson, sendJson } from './aws-json-protocol.ts';
 import { FileJournal, Gate, journalPath, MemoryJournal } from './dynamo/atomicity.ts';
+import { ChangeFeed } from './dynamo/change-feed.ts';
 import { type DynamoAnswer, DynaliteClient } from './dynamo/protocol.ts';
 import { Transactions } from './dynamo/transactions.ts';
 import { closeServer, listen } from './net.ts';
@@ -54,10 +55,19 @@ export async function startDynamo(opts: { dataDir?: string; port?: number; now?:
   const storePort = await listen(store, 0);
   const client = new DynaliteClient(storePort);
   const gate = new Gate();
+  // What DynamoDB Streams would carry: the items transactions insert (the webhook dispatcher's input).
+  const feed = new ChangeFeed();
   let transactions: Transactions;
   try {
     const journal = opts.dataDir ? await FileJournal.open(journalPath(opts.dataDir)) : new MemoryJournal();
-    transactions = new Transactions({ client, gate, journal, ...(opts.now && { now: opts.now }), ...(opts.onActionApplied && { onActionApplied: opts.onActionApplied }) });
+    transactions = new Transactions({
+      client,
+      gate,
+      journal,
+      onCommitted: (inserted) => feed.publish(inserted),
+      ...(opts.now && { now: opts.now }),
+      ...(opts.onActionApplied && { onActionApplied: opts.onActionApplied }),
+    });
     await transactions.recover();
   } catch (err) {
     client.close();
@@ -91,7 +101,9 @@ export async function startDynamo(opts: { dataDir?: string; port?: number; now?:
     url,
     port,
     stats,
+    feed,
     close: async () => {
+      await feed.close();
       statsByUrl.delete(url);
       bytesByUrl.delete(url);
       await closeServer(front);

@@ -1,10 +1,10 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LEASE_EXPIRY_FUNCTION, STEP_GROUPS, type StepGroup } from '../functions/steps/step-groups.ts';
+import { LEASE_EXPIRY_FUNCTION, STEP_GROUPS, type StepGroup, WEBHOOK_DISPATCH_FUNCTION } from '../functions/steps/step-groups.ts';
 
 // Plays Lambda for what invokes functions by ARN: the Task states (a function ARN names a step
-// group) and the lease timers (the lease-expiry function). Each handler module is loaded once and
-// called in process.
+// group), the lease timers (the lease-expiry function), and the change feed and lane timers (the
+// webhook dispatcher). Each handler module is loaded once and called in process.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ACCOUNT = '000000000000';
@@ -12,13 +12,17 @@ const ACCOUNT = '000000000000';
 /** The function the lease timers invoke. */
 export const LEASE_EXPIRY = LEASE_EXPIRY_FUNCTION.name;
 
-/** Every local function: one per step group, and the lease-expiry function. */
-export type LocalFunction = StepGroup | typeof LEASE_EXPIRY;
+/** The function the table's change feed and the webhook lane timers invoke. */
+export const WEBHOOK_DISPATCH = WEBHOOK_DISPATCH_FUNCTION.name;
+
+/** Every local function: one per step group, the lease-expiry function and the webhook dispatcher. */
+export type LocalFunction = StepGroup | typeof LEASE_EXPIRY | typeof WEBHOOK_DISPATCH;
 
 /** Each function's handler module. */
 export const LOCAL_FUNCTION_ENTRIES: Record<LocalFunction, string> = {
   ...(Object.fromEntries(Object.entries(STEP_GROUPS).map(([group, def]) => [group, def.entry])) as Record<StepGroup, string>),
   [LEASE_EXPIRY]: LEASE_EXPIRY_FUNCTION.entry,
+  [WEBHOOK_DISPATCH]: WEBHOOK_DISPATCH_FUNCTION.entry,
 };
 
 export function stepFunctionArn(fn: LocalFunction, region = 'us-east-1'): string {

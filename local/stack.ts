@@ -15,7 +15,7 @@ import { type SeedReport, seedFixtures } from '../scripts/seed.ts';
 import { startAgent } from './agent.ts';
 import { ensureTable, startDynamo } from './dynamodb.ts';
 import { startEc2 } from './ec2/service.ts';
-import { LEASE_EXPIRY, LocalStepFunctions, stepFunctionArn } from './functions.ts';
+import { LEASE_EXPIRY, LocalStepFunctions, stepFunctionArn, WEBHOOK_DISPATCH } from './functions.ts';
 import { startGateway } from './gateway.ts';
 import { type LocalScheduler, startScheduler } from './scheduler/api.ts';
 import { startSecretsManager } from './secrets-manager/api.ts';
@@ -72,6 +72,8 @@ export const LOCAL_TABLE = 'plexsphere-local';
 /** The lease timers' schedule group, and the role Scheduler would assume to invoke the lease-expiry function. */
 export const LOCAL_LEASE_GROUP = 'plexsphere-local-leases';
 const LOCAL_LEASE_ROLE = 'arn:aws:iam::000000000000:role/plexsphere-local-lease-scheduler';
+/** The webhook lane timers' schedule group (as the CDK app names it per stage). */
+export const LOCAL_WEBHOOK_GROUP = 'plexsphere-local-webhooks';
 // Local runs keep the arcs brisk; AWS deployments use the schema's defaults.
 const LOCAL_TIMINGS = { SubstratePollSeconds: '1', DrainPollSeconds: '1', EnrolTimeoutSeconds: '300' };
 
@@ -118,6 +120,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     LEASE_SCHEDULE_GROUP: LOCAL_LEASE_GROUP,
     LEASE_EXPIRY_FUNCTION_ARN: stepFunctionArn(LEASE_EXPIRY),
     LEASE_SCHEDULER_ROLE_ARN: LOCAL_LEASE_ROLE,
+    WEBHOOK_SCHEDULE_GROUP: LOCAL_WEBHOOK_GROUP,
+    WEBHOOK_DISPATCH_FUNCTION_ARN: stepFunctionArn(WEBHOOK_DISPATCH),
+    WEBHOOK_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/plexsphere-local-webhook-scheduler',
+    // The receivers of the embedded stack listen on this machine, over plain http.
+    WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
     LOCAL_EC2_ENDPOINT: ec2.url,
     STAGE: 'local',
     TABLE_NAME: LOCAL_TABLE,
@@ -133,6 +140,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     ensureTable(dynamo.url, LOCAL_TABLE),
     createStateMachines(sfn.url, { ...LOCAL_TIMINGS, ...opts.timings }),
     ensureScheduleGroup(scheduler.url, LOCAL_LEASE_GROUP),
+    ensureScheduleGroup(scheduler.url, LOCAL_WEBHOOK_GROUP),
   ]);
   Object.assign(process.env, { PROVISION_STATE_MACHINE_ARN: machines.provision, TEARDOWN_STATE_MACHINE_ARN: machines.teardown });
   // A stack started again in this process has new endpoints: no client may keep the old one.
@@ -144,6 +152,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   resetEnvCache();
   setDeps(opts.clock && buildDeps(undefined, { clock: opts.clock }));
   resetStepDeps();
+  // The event source mapping of the CDK app: inserted event items, to the webhook dispatcher.
+  dynamo.feed.subscribe({
+    filter: (r) => (r.dynamodb.Keys.PK as { S?: string } | undefined)?.S?.startsWith('EVENTS#') === true,
+    deliver: (event) => lambdas.invoke(stepFunctionArn(WEBHOOK_DISPATCH), event),
+  });
 
   const reconcileNow = async () => {
     await reconcile(deps(), { minIdleSeconds: 2 });
@@ -187,6 +200,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       clearTimeout(timer);
       timer = undefined;
       await pass;
+      // The change feed's batch in flight ends first: it drives the dispatcher, which uses all below.
+      await dynamo.feed.close();
       // The timers first (a delivery in flight finishes), agents next (they call the gateway), then
       // the engines, then storage.
       await scheduler.close();

@@ -5,9 +5,11 @@ import { AUDIT_COMMANDS } from './audit.ts';
 import { AUTH_COMMANDS } from './auth.ts';
 import { CATALOG_COMMANDS } from './catalog.ts';
 import { CURATION_COMMANDS } from './curation.ts';
+import { EVENT_COMMANDS } from './events.ts';
 import { PROJECT_COMMANDS } from './projects.ts';
 import { RESOURCE_COMMANDS } from './resources.ts';
 import { WAIT_COMMANDS } from './wait.ts';
+import { WEBHOOK_COMMANDS } from './webhooks.ts';
 
 /** Commands of one group (e.g. "cloud credential") side by side, groups in first-seen order. */
 function grouped(commands: readonly Command[]): Command[] {
@@ -26,6 +28,8 @@ export const COMMANDS: readonly Command[] = [
   ...PROJECT_COMMANDS,
   ...ASSIGNMENT_COMMANDS,
   ...AUDIT_COMMANDS,
+  ...EVENT_COMMANDS,
   ...RESOURCE_COMMANDS,
   ...WAIT_COMMANDS,
+  ...WEBHOOK_COMMANDS,
 ];

@@ -40,7 +40,10 @@ export const FUNCTION_GROUPS: Record<FunctionGroup, FunctionGroupDef> = {
   },
   resources: { entry: 'functions/api/resources.handler.ts', description: 'Resources: declare, read, delete (starts the phase arcs)' },
   nodes: { entry: 'functions/api/nodes.handler.ts', description: 'Node enrolment and the node-side API (NSK envelope)' },
-  events: { entry: 'functions/api/events.handler.ts', description: "The domain event log: a domain's and a project's events, in seq order" },
+  events: {
+    entry: 'functions/api/events.handler.ts',
+    description: "The domain event log: a domain's and a project's events, in seq order",
+  },
   webhooks: { entry: 'functions/api/webhooks.handler.ts', description: 'Signed webhooks: registrations, their deliveries, redelivery' },
 };
 
@@ -99,6 +102,7 @@ export const ROUTES: readonly RouteDef[] = [
   route('POST', '/v1/approvals/{id}/approve', 'assignments', 'approveApproval'),
   route('POST', '/v1/approvals/{id}/reject', 'assignments', 'rejectApproval'),
   route('GET', '/v1/domains/{id}/audit/entries', 'assignments', 'listAuditEntries'),
+  route('GET', '/v1/domains/{id}/audit/verify', 'assignments', 'verifyAuditChain'),
 
   route('POST', '/v1/projects/{id}/resources', 'resources', 'createResource'),
   route('GET', '/v1/projects/{id}/resources', 'resources', 'listResources'),
@@ -107,8 +111,16 @@ export const ROUTES: readonly RouteDef[] = [
   route('DELETE', '/v1/resources/{id}', 'resources', 'deleteResource'),
 
   // events routes
+  route('GET', '/v1/domains/{id}/events', 'events', 'listDomainEvents'),
+  route('GET', '/v1/projects/{id}/events', 'events', 'listProjectEvents'),
 
   // webhooks routes
+  route('POST', '/v1/domains/{id}/webhooks', 'webhooks', 'createWebhook'),
+  route('GET', '/v1/domains/{id}/webhooks', 'webhooks', 'listWebhooks'),
+  route('GET', '/v1/webhooks/{id}', 'webhooks', 'getWebhook'),
+  route('DELETE', '/v1/webhooks/{id}', 'webhooks', 'deleteWebhook'),
+  route('GET', '/v1/webhooks/{id}/deliveries', 'webhooks', 'listDeliveries'),
+  route('POST', '/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver', 'webhooks', 'redeliver'),
 
   route('POST', '/v1/register', 'nodes', 'register', 'none'),
   route('POST', '/v1/nodes/{id}/heartbeat', 'nodes', 'heartbeat', 'node'),

@@ -41,7 +41,8 @@ export async function revokeAssignment(
       for (const resource of page.items) {
         if (resource.assignment_id !== assignment.id) continue;
         if (resource.quota_slot === assignment.id) holding++;
-        if (!tornDown.has(resource.id) && (await startTeardown(ports, resource, { reasonCode: 'assignment_revoked', reason, actor: by }))) tornDown.add(resource.id);
+        if (!tornDown.has(resource.id) && (await startTeardown(ports, resource, { reasonCode: 'assignment_revoked', reason, actor: by })))
+          tornDown.add(resource.id);
       }
       afterId = page.lastId;
     } while (afterId);

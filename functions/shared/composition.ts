@@ -140,7 +140,9 @@ function leaseTimers(env: ApiEnv): LeaseTimers {
   const { LEASE_SCHEDULE_GROUP: groupName, LEASE_EXPIRY_FUNCTION_ARN: targetArn, LEASE_SCHEDULER_ROLE_ARN: roleArn } = env;
   if (groupName && targetArn && roleArn) return new SchedulerLeaseTimers({ groupName, targetArn, roleArn });
   const refuse = async () => {
-    throw new Error('This function has no lease timers configured (LEASE_SCHEDULE_GROUP, LEASE_EXPIRY_FUNCTION_ARN, LEASE_SCHEDULER_ROLE_ARN).');
+    throw new Error(
+      'This function has no lease timers configured (LEASE_SCHEDULE_GROUP, LEASE_EXPIRY_FUNCTION_ARN, LEASE_SCHEDULER_ROLE_ARN).',
+    );
   };
   return { arm: refuse, armRequestExpiry: refuse };
 }

@@ -38,7 +38,10 @@ async function expireRequestOrRetry(d: ReturnType<typeof deps>, assignmentId: st
   try {
     return await expireRequest(d, assignmentId);
   } catch (err) {
-    log('error', 'request expiry failed; trying again in a minute', { assignment_id: assignmentId, error: err instanceof Error ? err.name : 'unknown' });
+    log('error', 'request expiry failed; trying again in a minute', {
+      assignment_id: assignmentId,
+      error: err instanceof Error ? err.name : 'unknown',
+    });
     await d.leases.armRequestExpiry(assignmentId, new Date(d.clock.now().getTime() + RETRY_AFTER_MS));
     throw err;
   }

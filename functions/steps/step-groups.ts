@@ -30,6 +30,12 @@ export const STEP_GROUPS: Record<StepGroup, StepGroupDef> = {
 /** The function the lease timers invoke (not a Task of any state machine). Infra and the local cloud both read it. */
 export const LEASE_EXPIRY_FUNCTION = { name: 'lease-expiry', entry: 'functions/steps/lease-expiry.handler.ts' } as const;
 
+/**
+ * The webhook dispatcher (not a Task of any state machine): the table's change stream hands it new
+ * event items, and the lane timers invoke it with a lane. Infra and the local cloud both read it.
+ */
+export const WEBHOOK_DISPATCH_FUNCTION = { name: 'webhook-dispatch', entry: 'functions/steps/webhook-dispatch.handler.ts' } as const;
+
 /** The state machines, with the substitutions each ASL file uses besides the function ARNs. */
 export const STATE_MACHINES = {
   provision: { file: 'statemachines/provision.asl.json' },

@@ -12,6 +12,7 @@ import { type BrokerFunction, groupFunctions, stageLogs } from '../constructs/br
 import { grantLeaseTimers, leaseTimerEnvironment } from '../constructs/leases.ts';
 import type { SecretGrantee } from '../constructs/stage-secrets.ts';
 import { executionsArn, stateMachineArn } from '../constructs/state-machine-arns.ts';
+import { acknowledgeWebhooks, grantLaneTimers, grantWebhookSecretsManage, webhookEnvironment } from '../constructs/webhooks.ts';
 import { ConstructIds, httpApiName, RUNS } from '../naming.ts';
 import type { DataStack } from './data-stack.ts';
 
@@ -71,7 +72,13 @@ const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
     grantLeaseTimers(ctx.fn, ctx.stage);
   },
   events: withSigningKey,
-  webhooks: withSigningKey,
+  webhooks: (ctx) => {
+    withSigningKey(ctx);
+    // A new webhook's signing secret is vaulted; deleting the webhook deletes it.
+    grantWebhookSecretsManage(ctx.fn, ctx.stage);
+    // Redelivering by hand arms its lane's timer.
+    grantLaneTimers(ctx.fn, ctx.stage);
+  },
   // Node routes authenticate with NSKs, never access tokens: no signing key here.
   nodes: (ctx) => {
     ctx.data.secrets.grantNodeSigningKeyLoadOrCreate(ctx.fn);
@@ -121,6 +128,8 @@ export class ApiStack extends Stack {
     for (const group of ['resources', 'assignments'] as const) {
       for (const [name, value] of Object.entries(leaseTimerEnvironment(this, stage))) this.functions[group].fn.addEnvironment(name, value);
     }
+    for (const [name, value] of Object.entries(webhookEnvironment(this, stage))) this.functions.webhooks.fn.addEnvironment(name, value);
+    acknowledgeWebhooks(this, stage);
     const groups = Object.keys(FUNCTION_GROUPS) as FunctionGroup[];
 
     const integrations = Object.fromEntries(

@@ -1,5 +1,5 @@
 import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Construct, IConstruct } from 'constructs';
 import { TABLE_KEYS } from '../../functions/adapters/dynamo/table-def.ts';
@@ -59,6 +59,8 @@ export class DataStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Items may carry a `ttl` for AWS to sweep; expiry itself is always checked in code.
       timeToLiveAttribute: 'ttl',
+      // New items as written: the webhook dispatcher follows inserted event items (constructs/webhooks.ts).
+      stream: StreamViewType.NEW_IMAGE,
       // The table outlives the stack in every stage; outside dev it also cannot be deleted by hand.
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: props.stage !== 'dev',

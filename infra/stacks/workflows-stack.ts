@@ -9,6 +9,7 @@ import { FailureAlarms } from '../constructs/failure-alarms.ts';
 import { Leases } from '../constructs/leases.ts';
 import { PhaseArcs, type Timings } from '../constructs/phase-arcs.ts';
 import { Reconciler } from '../constructs/reconciler.ts';
+import { Webhooks } from '../constructs/webhooks.ts';
 import type { Run } from '../naming.ts';
 import type { ApiStack } from './api-stack.ts';
 import type { DataStack } from './data-stack.ts';
@@ -41,6 +42,8 @@ export class WorkflowsStack extends ConcernStack {
   readonly reconciler: Reconciler;
   /** The lease timers' schedule group, the lease-expiry function and the role Scheduler invokes it with. */
   readonly leases: Leases;
+  /** The webhook dispatcher on the table's stream, its dead-letter queue, and its lane timers. */
+  readonly webhooks: Webhooks;
   /** Their topic is where every alarm notifies: subscribe what your operations use (`-c alarmEmail=…` adds an email). */
   readonly failureAlarms: FailureAlarms;
 
@@ -59,6 +62,7 @@ export class WorkflowsStack extends ConcernStack {
     });
     this.reconciler = new Reconciler(this, 'Reconciliation', { stage, data, publicUrl, machines: this.machines, ...logs });
     this.leases = new Leases(this, 'LeaseTimers', { stage, data, publicUrl, machines: this.machines, ...logs });
+    this.webhooks = new Webhooks(this, 'Webhooks', { stage, data, publicUrl, machines: this.machines, ...logs });
   }
 
   /** The step functions, one per step group. */

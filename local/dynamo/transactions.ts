@@ -5,6 +5,7 @@
 // go to a journal first (atomicity.ts), so a crash half-way is undone on the next start.
 import { createHash } from 'node:crypto';
 import type { BeforeImage, Gate, Journal } from './atomicity.ts';
+import type { Inserted } from './change-feed.ts';
 import {
   type DynaliteClient,
   type DynamoAnswer,
@@ -41,6 +42,8 @@ export interface TransactionsOptions {
    * the process here, half-way through a transaction, to show that the next start undoes it.
    */
   onActionApplied?: (appliedSoFar: number) => void;
+  /** Called with the items a transaction created, once it committed, still under the write lock (so in commit order). */
+  onCommitted?: (inserted: Inserted[]) => void;
 }
 
 /** TransactWriteItems and TransactGetItems over dynalite; answers in DynamoDB's JSON protocol. */
@@ -50,6 +53,7 @@ export class Transactions {
   private readonly journal: Journal;
   private readonly now: () => number;
   private readonly onActionApplied: ((appliedSoFar: number) => void) | undefined;
+  private readonly onCommitted: ((inserted: Inserted[]) => void) | undefined;
   private readonly keyNames = new Map<string, string[]>();
   /** ClientRequestToken → fingerprint of its request and when the token expires, oldest first. */
   private readonly tokens = new Map<string, { fingerprint: string; expires: number }>();
@@ -60,6 +64,7 @@ export class Transactions {
     this.journal = opts.journal;
     this.now = opts.now ?? Date.now;
     this.onActionApplied = opts.onActionApplied;
+    this.onCommitted = opts.onCommitted;
   }
 
   /** A table was created or deleted: its key schema may differ next time. */
@@ -215,6 +220,7 @@ export class Transactions {
       this.gate.releaseExclusive();
     }
     await this.journal.clear();
+    if (answer.status === 200) this.onCommitted?.(insertedBy(actions, images));
     return answer;
   }
 
@@ -255,6 +261,13 @@ export class Transactions {
     const failed = answers.find((answer) => answer.status !== 200 && errorType(answer) !== 'ResourceNotFoundException');
     if (failed) throw new Error(`could not undo a transaction: ${JSON.stringify(failed.body)}`);
   }
+}
+
+/** The Puts of a committed transaction that found no item: what a stream shows as INSERT. */
+function insertedBy(actions: KeyedAction[], images: BeforeImage[]): Inserted[] {
+  return actions.flatMap((action, i) =>
+    action.kind === 'Put' && !images[i]?.Item ? [{ tableName: action.TableName, keys: action.Key, item: action.spec.Item as Item }] : [],
+  );
 }
 
 function internalError(reason: unknown): DynamoAnswer {

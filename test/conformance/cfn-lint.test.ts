@@ -27,6 +27,7 @@ const ACCEPTED: Record<(typeof STACKS)[number], Array<[rule: string, resource: s
     ['W3005', 'ResourcesApiFunction81C3BB1B'],
     ['W3005', 'NodesApiFunctionA09AF327'],
     ['W3005', 'EventsApiFunction3E08AF92'],
+    ['W3005', 'WebhooksApiFunctionFA6887AE'],
   ],
   workflows: [
     ['W3005', 'ProvisionStepsFunctionCC300330'],
@@ -35,6 +36,7 @@ const ACCEPTED: Record<(typeof STACKS)[number], Array<[rule: string, resource: s
     ['W3005', 'Teardown0042FE15'],
     ['W3005', 'ReconcilerFunction0432B6FF'],
     ['W3005', 'LeaseExpiryFunctionF45D560E'],
+    ['W3005', 'WebhookDispatchFunctionD516B5E4'],
   ],
 };
 

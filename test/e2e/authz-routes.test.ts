@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, routeKey } from '../../functions/api/routes.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { deliveredWebhook } from '../support/webhook-route-cases.ts';
 
 // Every route of the route table × each seeded identity × no token. A route added to the table
 // without an entry here fails the first test, so no route goes unchecked.
@@ -60,6 +61,10 @@ async function resource(s: TestStack): Promise<string> {
 }
 
 const fixed = (path: string, body?: unknown) => async () => ({ path, body });
+async function webhook(s: TestStack): Promise<string> {
+  const res = await s.call('admin', 'POST', `/v1/domains/${DOMAIN}/webhooks`, { url: 'https://hooks.example.com/in', event_types: ['resource.created'] });
+  return res.body.id;
+}
 
 const CASES: Record<string, Case> = {
   'GET /v1/auth/idp-bindings': { request: fixed(`/v1/auth/idp-bindings?domain_id=${DOMAIN}`), operator: 'public', admin: 'public' },
@@ -149,6 +154,7 @@ const CASES: Record<string, Case> = {
   'POST /v1/approvals/{id}/approve': { request: async (s) => ({ path: `/v1/approvals/${await assignment(s)}/approve` }), operator: 'allow', admin: 'deny' },
   'POST /v1/approvals/{id}/reject': { request: async (s) => ({ path: `/v1/approvals/${await assignment(s)}/reject`, body: { reason: 'no' } }), operator: 'allow', admin: 'deny' },
   'GET /v1/domains/{id}/audit/entries': { request: fixed(`/v1/domains/${DOMAIN}/audit/entries`), operator: 'allow', admin: 'allow' },
+  'GET /v1/domains/{id}/audit/verify': { request: fixed(`/v1/domains/${DOMAIN}/audit/verify`), operator: 'allow', admin: 'allow' },
 
   'POST /v1/projects/{id}/resources': {
     request: async (s) => {
@@ -170,6 +176,23 @@ const CASES: Record<string, Case> = {
     admin: 'allow',
   },
   'DELETE /v1/resources/{id}': { request: async (s) => ({ path: `/v1/resources/${await resource(s)}` }), operator: 'deny', admin: 'allow' },
+
+  'GET /v1/domains/{id}/events': { request: fixed(`/v1/domains/${DOMAIN}/events`), operator: 'allow', admin: 'allow' },
+  'GET /v1/projects/{id}/events': { request: async (s) => ({ path: `/v1/projects/${await project(s)}/events` }), operator: 'allow', admin: 'allow' },
+
+  'POST /v1/domains/{id}/webhooks': { request: fixed(`/v1/domains/${DOMAIN}/webhooks`, { url: 'https://hooks.example.com/in', event_types: ['resource.created'] }), operator: 'deny', admin: 'allow' },
+  'GET /v1/domains/{id}/webhooks': { request: fixed(`/v1/domains/${DOMAIN}/webhooks`), operator: 'allow', admin: 'allow' },
+  'GET /v1/webhooks/{id}': { request: async (s) => ({ path: `/v1/webhooks/${await webhook(s)}` }), operator: 'allow', admin: 'allow' },
+  'DELETE /v1/webhooks/{id}': { request: async (s) => ({ path: `/v1/webhooks/${await webhook(s)}` }), operator: 'deny', admin: 'allow' },
+  'GET /v1/webhooks/{id}/deliveries': { request: async (s) => ({ path: `/v1/webhooks/${await webhook(s)}/deliveries` }), operator: 'allow', admin: 'allow' },
+  'POST /v1/webhooks/{id}/deliveries/{delivery_id}/redeliver': {
+    request: async (s) => {
+      const { id, deliveryId } = await deliveredWebhook(s.call, DOMAIN, () => assignment(s));
+      return { path: `/v1/webhooks/${id}/deliveries/${deliveryId}/redeliver` };
+    },
+    operator: 'deny',
+    admin: 'allow',
+  },
 
   'POST /v1/register': {
     request: fixed('/v1/register', { project_id: UNKNOWN, resource_handle: UNKNOWN, bootstrap_token: 'psb_local_x_node_y', nonce: 'n', public_key: 'AAAA' }),

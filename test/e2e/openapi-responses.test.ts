@@ -94,6 +94,9 @@ const EXTRA: Record<string, (h: typeof helpers, j: Journey) => Case[]> = {
     { name: 'the decisions so far', status: 200, run: () => call('admin', 'GET', `/v1/domains/${DOMAIN}/audit/entries`) },
     { name: 'a page with a cursor', status: 200, run: () => call('admin', 'GET', `/v1/domains/${DOMAIN}/audit/entries?limit=1`) },
   ],
+  'GET /v1/domains/{id}/audit/verify': ({ call }) => [
+    { name: 'the chain so far', status: 200, run: () => call('admin', 'GET', `/v1/domains/${DOMAIN}/audit/verify`) },
+  ],
   'GET /v1/cloud-credentials/{id}': ({ call }, j) => [
     {
       name: 'a revoked credential',

@@ -191,6 +191,7 @@ describe('the handlers parse their bodies with the schema of their spec', () => 
       rejectApproval: { who: 'operator', path: `/v1/approvals/${UUID_A}/reject`, body: reason },
       createResource: { who: 'admin', path: `/v1/projects/${project.body.id}/resources`, body: { origin: 'adopted', kind: 'node', external_ref: 'i-0abc' } },
       moveLease: { who: 'admin', path: `/v1/resources/${UUID_A}/lease`, body: { expires_at: '2099-01-01T00:00:00Z' } },
+      createWebhook: { who: 'admin', path: `/v1/domains/${FIXTURES.domain.id}/webhooks`, body: { url: 'https://hooks.example.com/in', event_types: ['resource.created'] } },
       register: { path: '/v1/register', body: { ...registration, nonce: randomUUID(), public_key: wireguardKey() } },
       heartbeat: { path: `/v1/nodes/${node}/heartbeat`, body: heartbeatBody(), headers: asNode, code: 'malformed_heartbeat_request' },
       putCapabilities: {

@@ -54,6 +54,9 @@ const extra = (key: string): Case[] =>
     'GET /v1/domains/{id}/audit/entries': [
       { name: "the domain's trail", status: 200, run: () => helpers.call('admin', 'GET', `/v1/domains/${DOMAIN}/audit/entries`) },
     ],
+    'GET /v1/domains/{id}/audit/verify': [
+      { name: "the domain's chain", status: 200, run: () => helpers.call('admin', 'GET', `/v1/domains/${DOMAIN}/audit/verify`) },
+    ],
   })[key] ?? [];
 
 describe('the authorization action of each spec', () => {

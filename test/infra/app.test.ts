@@ -17,6 +17,7 @@ import { RUNS, type Run } from '../../infra/naming.ts';
 import { stageOf } from '../../infra/plexsphere.ts';
 import { TABLE_ACTIONS } from '../../infra/stacks/data-stack.ts';
 import { list, logicalId, permissionsOfRole, render, resources, roleOfFunction, type Statement, type Synthesized, synth } from './synth.ts';
+import { webhookGrants } from './webhook-grants.ts';
 
 const GROUPS = Object.keys(FUNCTION_GROUPS) as FunctionGroup[];
 const STEPS = Object.keys(STEP_GROUPS) as StepGroup[];
@@ -35,6 +36,7 @@ const STAR_ONLY_ACTIONS = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  'dynamodb:ListStreams', // the webhook dispatcher's stream mapping (test/infra/webhooks.test.ts)
 ]);
 const ASL: Record<Run, string> = {
   provision: readFileSync(`${PROJECT_ROOT}${STATE_MACHINES.provision.file}`, 'utf8'),
@@ -60,6 +62,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
   const machine = (run: Run) => arn('states', `stateMachine:plexsphere-${stage}-${run}`);
   const executions = (run: Run) => arn('states', `execution:plexsphere-${stage}-${run}:*`);
   const leaseSchedules = arn('scheduler', `schedule/plexsphere-${stage}-leases/lease-*`);
+  const webhooks = webhookGrants(stage);
   const armLeases = [
     `scheduler:CreateSchedule ${leaseSchedules}`,
     `iam:PassRole arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/plexsphere-${stage}-lease-scheduler`,
@@ -178,6 +181,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
         const allowed = [
           credentials,
           leaseSchedules,
+          ...webhooks.wildcards,
           ...RUNS.map(executions),
           // A table grant adds its table's indexes; a function grant adds its versions and aliases.
           ...plain.map((r) => `${r}/index/*`),
@@ -224,7 +228,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
       resources: [...loadOrCreate(signingKey), ...phaseArcs, ...armLeases],
       nodes: [...loadOrCreate(nodeKey), `states:SendTaskSuccess ${machine('provision')}`],
       events: loadOrCreate(signingKey),
-      webhooks: loadOrCreate(signingKey),
+      webhooks: [...loadOrCreate(signingKey), ...webhooks.apiGroup],
     };
     for (const group of GROUPS) expect(appPermissions(s.api, apiFnId(group)), group).toEqual(expected[group].toSorted());
   });
@@ -280,7 +284,9 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
     const machineRoles = RUNS.map(roleOfMachine);
     // The lease timers' role invokes the lease-expiry function only (test/infra/leases.test.ts).
     const leaseRole = logicalId(s.plexsphere.workflows, s.plexsphere.workflows.leases.role.node.defaultChild as CfnElement);
-    for (const [role, targets] of invokers) if (!machineRoles.includes(role) && role !== leaseRole) expect(targets, role).toEqual([]);
+    const webhookRole = logicalId(s.plexsphere.workflows, s.plexsphere.workflows.webhooks.role.node.defaultChild as CfnElement); // test/infra/webhooks.test.ts
+    for (const [role, targets] of invokers)
+      if (![...machineRoles, leaseRole, webhookRole].includes(role)) expect(targets, role).toEqual([]);
     for (const run of RUNS) {
       const fns = groupsOf(ASL[run]).map(stepFnId);
       expect(fns.length).toBeGreaterThan(0);

@@ -5,6 +5,8 @@ import { FIXTURES } from '../../scripts/fixtures.ts';
 import { enrollingResource, heartbeatBody, wireguardKey } from './nodes.ts';
 import { type Catalog, approvedProject, createResource, issueCredential, seededCatalog, untilPhase } from './resources.ts';
 import { governanceCases, mergeCases } from './governance-route-cases.ts';
+import { webhookCases } from './webhook-route-cases.ts';
+import { eventCases } from './event-route-cases.ts';
 import { signInSession } from './sign-in.ts';
 import { type ApiResponse, startTestStack, type TestStack } from './stack.ts';
 
@@ -390,6 +392,8 @@ export function journeyCases(j: Journey) {
       ),
     ],
   };
-  const cases = mergeCases(routeCases, governanceCases({ call, created, requested, resourceBody, projectId, unknownId: UNKNOWN_ID }));
+  const governed = mergeCases(routeCases, governanceCases({ call, created, requested, resourceBody, projectId, unknownId: UNKNOWN_ID }));
+  const withEvents = mergeCases(governed, eventCases({ call, domainId: DOMAIN, projectId }));
+  const cases = mergeCases(withEvents, webhookCases({ call, created, requested: () => requested(), domainId: DOMAIN, unknownId: UNKNOWN_ID }));
   return { cases, call, asNode, created, fresh, requested, approved };
 }

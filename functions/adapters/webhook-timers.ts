@@ -1,0 +1,65 @@
+// Lane timers on EventBridge Scheduler: a one-time schedule `wh-<lane hash>-<epoch seconds>` in the
+// stage's webhook schedule group, invoking the dispatch function with `{"lane": …}`; it deletes
+// itself once it fired. Arming the same lane for the same second again finds that schedule there
+// (ConflictException) and is done. Timers are never moved: one that fires early finds the lane's head
+// not yet due and arms the right time, one for a lane already drained finds nothing to do.
+import { createHash } from 'node:crypto';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { type Clock, systemClock } from '../core/clock.ts';
+import type { Lane, LaneTimers } from '../core/webhooks/webhook.ts';
+
+export interface SchedulerLaneTimersConfig {
+  /** WEBHOOK_SCHEDULE_GROUP */
+  groupName: string;
+  /** WEBHOOK_DISPATCH_FUNCTION_ARN */
+  targetArn: string;
+  /** WEBHOOK_SCHEDULER_ROLE_ARN: the role Scheduler assumes to invoke it. */
+  roleArn: string;
+}
+
+/** What a lane timer hands the dispatch function. */
+export interface LaneTimerEvent {
+  lane: Lane;
+}
+
+/** A timer is never armed for a time this close (or past): Scheduler's docs do not say what an at() in the past does. */
+const MIN_LEAD_MS = 2000;
+/** As the lease timers: Scheduler retries a refused or throttled invocation for a day. */
+const RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 };
+
+/** The schedule name of a lane's timer at `atSeconds`: 40 characters of [0-9a-z-]. */
+export function laneScheduleName(lane: Lane, atSeconds: number): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([lane.webhook_id, lane.subject.kind, lane.subject.id]))
+    .digest('hex');
+  return `wh-${hash.slice(0, 26)}-${atSeconds}`;
+}
+
+export class SchedulerLaneTimers implements LaneTimers {
+  constructor(
+    private readonly config: SchedulerLaneTimersConfig,
+    private readonly client: SchedulerClient = new SchedulerClient({}),
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async arm(lane: Lane, at: Date): Promise<void> {
+    const seconds = Math.ceil(Math.max(at.getTime(), this.clock.now().getTime() + MIN_LEAD_MS) / 1000);
+    const event: LaneTimerEvent = { lane };
+    try {
+      await this.client.send(
+        new CreateScheduleCommand({
+          Name: laneScheduleName(lane, seconds),
+          GroupName: this.config.groupName,
+          ScheduleExpression: `at(${new Date(seconds * 1000).toISOString().slice(0, 19)})`,
+          ScheduleExpressionTimezone: 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          ActionAfterCompletion: 'DELETE',
+          State: 'ENABLED',
+          Target: { Arn: this.config.targetArn, RoleArn: this.config.roleArn, Input: JSON.stringify(event), RetryPolicy: RETRY_POLICY },
+        }),
+      );
+    } catch (err) {
+      if ((err as { name?: unknown }).name !== 'ConflictException') throw err;
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Grant, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type CfnFunction, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct, IConstruct } from 'constructs';
+import type { ApiEnvInput } from '../../functions/shared/env.ts';
+import { WEBHOOK_DISPATCH_FUNCTION } from '../../functions/steps/step-groups.ts';
+import { description, type Run } from '../naming.ts';
+import type { DataStack } from '../stacks/data-stack.ts';
+import { apiEnvironment } from './api-environment.ts';
+import { BrokerFunction, type StageLogs } from './broker-function.ts';
+import { Concern } from './concern.ts';
+
+// Signed webhooks on AWS. The table's stream (NEW_IMAGE) feeds the dispatch function through an
+// event source mapping filtered to inserted event items (Keys.PK beginning EVENTS#): a record per
+// committed event, in commit order per partition, handed over again until the function takes it
+// (bisecting a failing batch, reporting the records to hand over again), and sent to a dead-letter
+// queue after that. A lane's retries are one-time EventBridge Scheduler schedules (`wh-*` in the
+// stage's webhook group) invoking the same function through a role only Scheduler may assume. Names
+// are fixed per stage (like the lease timers'), so the API stack names them without a reference here.
+
+const PROJECT = 'plexsphere';
+
+export const webhookNames = {
+  scheduleGroup: (stage: string) => `${PROJECT}-${stage}-webhooks`,
+  dispatchFunction: (stage: string) => `${PROJECT}-${stage}-webhook-dispatch`,
+  schedulerRole: (stage: string) => `${PROJECT}-${stage}-webhook-scheduler`,
+  deadLetters: (stage: string) => `${PROJECT}-${stage}-webhook-dispatch-failures`,
+  /** Where the functions vault the signing secrets (functions/adapters/webhook-secrets.ts; test/infra holds the two equal). */
+  secretPrefix: (stage: string) => `${PROJECT}/${stage}/webhooks/`,
+};
+
+function arns(scope: IConstruct, stage: string) {
+  const stack = Stack.of(scope);
+  const group = webhookNames.scheduleGroup(stage);
+  return {
+    group: stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: group }),
+    schedules: stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group}/wh-*` }),
+    fn: stack.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: webhookNames.dispatchFunction(stage),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+    role: stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: webhookNames.schedulerRole(stage) }),
+    secrets: stack.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${webhookNames.secretPrefix(stage)}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+  };
+}
+
+/** What the webhook functions read beside ApiEnvSchema (functions/shared/webhook-env.ts). */
+export function webhookEnvironment(scope: IConstruct, stage: string): Record<string, string> {
+  const { fn, role } = arns(scope, stage);
+  return { WEBHOOK_SCHEDULE_GROUP: webhookNames.scheduleGroup(stage), WEBHOOK_DISPATCH_FUNCTION_ARN: fn, WEBHOOK_SCHEDULER_ROLE_ARN: role };
+}
+
+/** Arming a lane timer: create a `wh-*` schedule of the stage's webhook group, handing Scheduler its role. */
+export function grantLaneTimers(grantee: IGrantable & IConstruct, stage: string): void {
+  const { schedules, role } = arns(grantee, stage);
+  Grant.addToPrincipal({ grantee, actions: ['scheduler:CreateSchedule'], resourceArns: [schedules] });
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [role],
+      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    }),
+  );
+}
+
+/** The webhooks API vaults a new webhook's secret and deletes it with the webhook; it never reads one. */
+export function grantWebhookSecretsManage(grantee: IGrantable & IConstruct, stage: string): void {
+  Grant.addToPrincipal({
+    grantee,
+    actions: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret'],
+    resourceArns: [arns(grantee, stage).secrets],
+  });
+}
+
+/** The cdk-nag findings a stack that arms lane timers or vaults webhook secrets accepts: each wildcard is a name prefix. */
+export function acknowledgeWebhooks(stack: Stack, stage: string): void {
+  const arn = (service: string, resource: string) => `arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}`;
+  const accept = (resource: string, reason: string) =>
+    Validations.of(stack).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+  accept(
+    arn('scheduler', `schedule/${webhookNames.scheduleGroup(stage)}/wh-*`),
+    'One schedule per lane and retry time, named wh-<lane hash>-<time>: known only by prefix, in the stage`s webhook group only.',
+  );
+  accept(
+    arn('secretsmanager', `secret:${webhookNames.secretPrefix(stage)}*`),
+    'One signing secret per webhook, created at run time under the stage`s webhook prefix: the name is known only by prefix.',
+  );
+}
+
+export interface WebhooksProps extends StageLogs {
+  stage: string;
+  data: DataStack;
+  publicUrl: string;
+  machines: Record<Run, IStateMachine>;
+}
+
+/** The dispatch function, its stream mapping and dead-letter queue, the lane timers' group and Scheduler's role. */
+export class Webhooks extends Concern {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly group: CfnScheduleGroup;
+  readonly deadLetters: Queue;
+
+  constructor(scope: Construct, id: string, props: WebhooksProps) {
+    super(scope, id);
+    const { stage, data, publicUrl, machines, ...logs } = props;
+    const names = arns(this, stage);
+
+    this.group = new CfnScheduleGroup(this, 'WebhookSchedules', { name: webhookNames.scheduleGroup(stage) });
+
+    const { fn } = new BrokerFunction<ApiEnvInput>(this, 'WebhookDispatch', {
+      entry: WEBHOOK_DISPATCH_FUNCTION.entry,
+      description: description(stage, 'signs and delivers events to webhooks, retries and parks', 'webhooks'),
+      ...logs,
+      // Its drains stop starting attempts after four minutes (functions/steps/webhook-dispatch.handler.ts).
+      timeout: Duration.minutes(5),
+      environment: {
+        ...apiEnvironment(stage, data, publicUrl, {
+          provision: machines.provision.stateMachineArn,
+          teardown: machines.teardown.stateMachineArn,
+        }),
+        ...webhookEnvironment(this, stage),
+      },
+    });
+    (fn.node.defaultChild as CfnFunction).functionName = webhookNames.dispatchFunction(stage);
+    this.fn = fn;
+    data.grantTableUse(fn);
+    Grant.addToPrincipal({ grantee: fn, actions: ['secretsmanager:GetSecretValue'], resourceArns: [names.secrets] });
+    grantLaneTimers(fn, stage);
+
+    // Records the function could not take after its retries: kept two weeks for a look by hand.
+    this.deadLetters = new Queue(this, 'WebhookDispatchFailures', {
+      queueName: webhookNames.deadLetters(stage),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'It is a dead-letter queue: the stream mapping`s failure destination (cdk-nag only recognises queues named as another queue`s DLQ).',
+    });
+    fn.addEventSource(
+      new DynamoEventSource(data.table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        // One batch per shard at a time: a domain's events stay in seq order.
+        parallelizationFactor: 1,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 20,
+        maxRecordAge: Duration.days(1),
+        onFailure: new SqsDlq(this.deadLetters),
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { PK: { S: FilterRule.beginsWith('EVENTS#') } } },
+          }),
+        ],
+      }),
+    );
+
+    // Only Scheduler, acting for this account's webhook group, may assume it; it may only invoke the function.
+    this.role = new Role(this, 'WebhookScheduler', {
+      roleName: webhookNames.schedulerRole(stage),
+      description: description(stage, 'EventBridge Scheduler invokes the webhook dispatch function', 'webhooks'),
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        ArnEquals: { 'aws:SourceArn': names.group },
+      }),
+    });
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+    acknowledgeWebhooks(Stack.of(this), stage);
+  }
+}
