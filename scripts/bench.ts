@@ -11,6 +11,7 @@ import { coldRequests } from './bench/cold-requests.ts';
 import { domainSizeTable } from './bench/domain-size.ts';
 import { governanceTable } from './bench/governance.ts';
 import { eventWriteTable } from './bench/events.ts';
+import { webhookLagTable } from './bench/webhook-lag.ts';
 import { type CloudCounters, diff, snapshot, sum } from './bench/counters.ts';
 import { approvedProject, catalog, createResource, deleteResource, enteredAt, untilAll, untilPhase } from './bench/lifecycle.ts';
 import { parseArgs } from './bench/options.ts';
@@ -284,6 +285,8 @@ try {
 
   progress('event write overhead');
   const eventWrites = await eventWriteTable(stack, args.quick ? 100 : 500, table);
+  progress('webhook delivery lag');
+  const webhookLag = await webhookLagTable(client, cat, { suffix, resources: args.quick ? 5 : 20 }, table);
 
   const list: Verdict[] = [];
   for (const l of latency.filter((x) => x.concurrency === 16 && x.route.startsWith('GET'))) {
@@ -331,7 +334,7 @@ try {
     coldInit: cold,
     domainSize,
     governance,
-    events: { writes: eventWrites },
+    events: { writes: eventWrites, webhookLag },
     budgets: list,
     durationSeconds: Math.round((performance.now() - t0) / 100) / 10,
   });
