@@ -61,6 +61,8 @@ export function coldRequests(t: ColdTargets): ColdRequest[] {
     // The list, not the item: reading one's own request is allowed without asking Cedar.
     apiEvent('GET', '/v1/projects/{id}/credential-assignments', { id: t.projectId }, t.adminToken),
     apiEvent('GET', '/v1/resources/{id}', { id: t.resourceId }, t.adminToken),
+    apiEvent('GET', '/v1/projects/{id}/events', { id: t.projectId }, t.adminToken),
+    apiEvent('GET', '/v1/domains/{id}/webhooks', { id: FIXTURES.domain.id }, t.adminToken),
     // A well-formed token bound to nothing: the handler looks it up in DynamoDB and refuses it (4xx).
     apiEvent('POST', '/v1/register', {}, undefined, {
       project_id: t.projectId,
