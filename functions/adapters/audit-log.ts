@@ -20,7 +20,7 @@ import {
 import { UnavailableError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { auditKeys } from './dynamo/keys.ts';
-import { inTurn } from './dynamo/turns.ts';
+import { inTurn, isTransactionConflict, raceBackOff } from './dynamo/turns.ts';
 import { entityOf, type Item, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
 
 export const sha256Hex: Sha256Hex = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -29,18 +29,6 @@ export const sha256Hex: Sha256Hex = (text) => createHash('sha256').update(text, 
 const APPEND_ATTEMPTS = 50;
 /** The largest seq a sort key holds (12 digits). */
 const LAST_SEQ = 999_999_999_999;
-
-/** A cancellation that says nothing about our conditions: a concurrent transaction held an item. */
-function isConflict(err: unknown): boolean {
-  const e = err as { name?: string; CancellationReasons?: Array<{ Code?: string }> };
-  return e?.name === 'TransactionCanceledException' && (e.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
-}
-
-/** Full jitter under a ceiling that grows, then stays: contenders spread out instead of colliding again. */
-function backOff(attempt: number): Promise<void> {
-  const ceiling = Math.min(400, 10 * 2 ** Math.min(attempt, 6));
-  return new Promise((resolve) => setTimeout(resolve, ceiling * Math.random()));
-}
 
 /** The head moves from what was read (nothing: the chain is empty) to the new link. */
 function headAction(domainId: string, seen: ChainHead | undefined, link: ChainFields): WriteAction {
@@ -76,7 +64,7 @@ export class DynamoAuditLog implements AuditLog, AuditChain {
       if (attempt >= APPEND_ATTEMPTS) {
         throw new UnavailableError('audit_log_busy', `The audit trail of domain ${domainId} is busy; try again.`);
       }
-      await backOff(attempt);
+      await raceBackOff(attempt);
     }
   }
 
@@ -123,7 +111,7 @@ export class DynamoAuditLog implements AuditLog, AuditChain {
       cancelled = await this.table.transact([putNewAction(entryItem), headAction(domainId, head, link)]);
     } catch (err) {
       // Table.transact retried TransactionConflict a few times and gave up: still a race, not a failure.
-      if (isConflict(err)) return false;
+      if (isTransactionConflict(err)) return false;
       throw err;
     }
     if (!cancelled) return true;

@@ -1,8 +1,10 @@
 // The domain event log on the single table. Events are appended inside the transaction of the
-// change they record (`transactWithEvents`): the change's own actions, then per domain an update of
-// its counter conditioned on the seq read, then the events under the next seqs. When only a
-// counter's condition failed, another writer took those seqs first: read again and retry. So seq is
-// gap-free (a seq is taken only by a committed transaction) and no event outlives its change.
+// change they record (`transactWithEvents`): the change's own actions, then an update of each
+// counter the events move (their domain's, and their project's) conditioned on the value read,
+// then the events under the next numbers. When only a counter's condition failed, another writer
+// took those numbers first: retry from what it saw. So `seq` (per domain) and `project_seq` (per
+// project) are gap-free, a number is taken only by a committed transaction, and no event outlives
+// its change.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type DomainEvent,
@@ -14,7 +16,8 @@ import {
 } from '../core/events/event.ts';
 import { newId } from '../core/ids.ts';
 import { eventKeys, eventSortKey } from './dynamo/keys.ts';
-import { inTurn } from './dynamo/turns.ts';
+import { TABLE_KEYS } from './dynamo/table-def.ts';
+import { inTurn, isTransactionConflict, raceBackOff } from './dynamo/turns.ts';
 import { type Cancellation, entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
 import { z } from 'zod';
 
@@ -25,36 +28,64 @@ const SEQ_ATTEMPTS = 60;
 /** A list reads at most this many events per call, whatever the filter keeps. */
 const MAX_SCANNED = 1000;
 
-/** The stored form of an event: the log's keys and the event itself. */
+/** The stored form of an event: the log's keys, the project's index entry, the event itself. */
 function eventItem(event: DomainEvent) {
-  return { ...eventKeys.event(event.domain_id, event.seq), ...event };
+  return {
+    ...eventKeys.event(event.domain_id, event.seq),
+    ...(event.project_id && event.project_seq && { ...eventKeys.projectList(event.project_id), GSI1SK: eventSortKey(event.project_seq) }),
+    ...event,
+  };
 }
 
-/** A cancellation that is not about our conditions: a concurrent transaction held an item. */
-function isConflict(err: unknown): boolean {
-  const e = err as { name?: string; CancellationReasons?: Array<{ Code?: string }> };
-  return e?.name === 'TransactionCanceledException' && (e.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+/** One counter an append moves: a domain's (`seq`) or a project's (`project_seq`). */
+interface Counter {
+  key: { PK: string; SK: string };
+  scope: 'domain' | 'project';
+  id: string;
 }
 
-function backOff(attempt: number): Promise<void> {
-  const ceiling = Math.min(400, 10 * 2 ** Math.min(attempt, 6));
-  return new Promise((resolve) => setTimeout(resolve, ceiling * Math.random()));
+function countersOf(drafts: readonly EventDraft[]): Counter[] {
+  const domains = [...new Set(drafts.map((d) => d.domain_id))].sort();
+  const projects = [...new Set(drafts.flatMap((d) => (d.project_id ? [d.project_id] : [])))].sort();
+  return [
+    ...domains.map((id) => ({ key: eventKeys.counter(id), scope: 'domain' as const, id })),
+    ...projects.map((id) => ({ key: eventKeys.projectCounter(id), scope: 'project' as const, id })),
+  ];
 }
 
-async function readCounter(table: Table, domainId: string): Promise<number> {
-  return (await table.get(eventKeys.counter(domainId), CounterSchema))?.seq ?? 0;
+async function readCounter(table: Table, c: Counter): Promise<number> {
+  return (await table.get(c.key, CounterSchema))?.seq ?? 0;
 }
 
 /** The counter moves from `seen` to `next`, only if no one moved it meanwhile. */
-function counterAction(domainId: string, seen: number, next: number): WriteAction {
+function counterAction(c: Counter, seen: number, next: number): WriteAction {
   return {
     Update: {
-      Key: eventKeys.counter(domainId),
+      Key: c.key,
       UpdateExpression: 'SET seq = :next',
       ConditionExpression: seen === 0 ? 'attribute_not_exists(seq)' : 'seq = :seen',
       ExpressionAttributeValues: { ':next': next, ...(seen !== 0 && { ':seen': seen }) },
     },
   };
+}
+
+/** The drafts numbered from the counters as seen: each takes its domain's next seq, and its project's. */
+function numbered(drafts: readonly EventDraft[], counters: Counter[], seen: number[]): { events: DomainEvent[]; next: number[] } {
+  const next = [...seen];
+  const take = (scope: Counter['scope'], id: string) => {
+    const i = counters.findIndex((c) => c.scope === scope && c.id === id);
+    next[i] = (next[i] as number) + 1;
+    return next[i] as number;
+  };
+  const events = drafts.map((draft) =>
+    DomainEventSchema.parse({
+      id: newId(Date.parse(draft.at)),
+      seq: take('domain', draft.domain_id),
+      ...(draft.project_id && { project_seq: take('project', draft.project_id) }),
+      ...draft,
+    }),
+  );
+  return { events, next };
 }
 
 export interface EventfulOutcome {
@@ -77,51 +108,41 @@ export async function transactWithEvents(
     const cancelled = await table.transact(actions);
     return cancelled ? { cancelled, events: [] } : { events: [] };
   }
-  const domains = [...new Set(drafts.map((d) => d.domain_id))].sort();
-  // Writers in this process take their turn per domain (see turns.ts).
-  return inTurn(`events:${domains.join(',')}`, () => appendInOrder(table, actions, drafts, domains));
+  const counters = countersOf(drafts);
+  const domains = counters.filter((c) => c.scope === 'domain').map((c) => c.id);
+  // Writers in this process take their turn per domain (see turns.ts); a project is in one domain.
+  return inTurn(`events:${domains.join(',')}`, () => appendInOrder(table, actions, drafts));
 }
 
 /** One writer's append, racing every other (exported so tests can play writers in other processes). */
-export async function appendInOrder(
-  table: Table,
-  actions: readonly WriteAction[],
-  drafts: readonly EventDraft[],
-  domains: string[],
-): Promise<EventfulOutcome> {
-  let seen = await Promise.all(domains.map((d) => readCounter(table, d)));
+export async function appendInOrder(table: Table, actions: readonly WriteAction[], drafts: readonly EventDraft[]): Promise<EventfulOutcome> {
+  const counters = countersOf(drafts);
+  let seen = await Promise.all(counters.map((c) => readCounter(table, c)));
   for (let attempt = 1; ; attempt++) {
-    const next = new Map(domains.map((d, i) => [d, seen[i] as number]));
-    const events = drafts.map((draft) => {
-      const seq = (next.get(draft.domain_id) as number) + 1;
-      next.set(draft.domain_id, seq);
-      return DomainEventSchema.parse({ id: newId(Date.parse(draft.at)), seq, ...draft });
-    });
-    const counters = domains.map((d, i) => counterAction(d, seen[i] as number, next.get(d) as number));
+    const { events, next } = numbered(drafts, counters, seen);
+    const moves = counters.map((c, i) => counterAction(c, seen[i] as number, next[i] as number));
     let cancelled: Cancellation | undefined;
     try {
-      cancelled = await table.transact([...actions, ...counters, ...events.map((e) => putNewAction(eventItem(e)))]);
+      cancelled = await table.transact([...actions, ...moves, ...events.map((e) => putNewAction(eventItem(e)))]);
     } catch (err) {
-      if (!isConflict(err) || attempt >= SEQ_ATTEMPTS) throw err;
-      await backOff(attempt);
-      seen = await Promise.all(domains.map((d) => readCounter(table, d)));
+      if (!isTransactionConflict(err) || attempt >= SEQ_ATTEMPTS) throw err;
+      await raceBackOff(attempt);
+      seen = await Promise.all(counters.map((c) => readCounter(table, c)));
       continue;
     }
     if (!cancelled) return { events };
     const own = cancelled.slice(0, actions.length);
     if (own.some((c) => c.failed)) return { cancelled: own, events: [] };
-    // Only a counter moved: another process took those seqs. Its cancellation says where the
+    // Only a counter moved: another process took those numbers. Its cancellation says where the
     // counter stands now, so the next attempt needs no read.
-    if (attempt >= SEQ_ATTEMPTS) throw new Error(`Gave up taking an event seq in ${domains.join(', ')} after ${attempt} attempts.`);
-    seen = domains.map((_, i) => {
+    if (attempt >= SEQ_ATTEMPTS) throw new Error(`Gave up taking event numbers after ${attempt} attempts.`);
+    seen = counters.map((_, i) => {
       const c = cancelled[actions.length + i];
       return c?.failed ? (c.item ? CounterSchema.parse(c.item).seq : 0) : (seen[i] as number);
     });
-    await backOff(attempt);
+    await raceBackOff(attempt);
   }
 }
-
-const ALL = (): boolean => true;
 
 export class DynamoEventLog implements EventLog {
   constructor(private readonly table: Table) {}
@@ -131,22 +152,51 @@ export class DynamoEventLog implements EventLog {
   }
 
   listByDomain(domainId: string, query: EventQuery): Promise<EventPage> {
-    return this.page(domainId, query, ALL);
+    return this.page(domainId, query);
   }
 
-  // Not through an index: an index may show a later event before an earlier one, and a follower
-  // resuming after the later would never see the earlier. The domain's log is read consistently.
-  listByProject(domainId: string, projectId: string, query: EventQuery): Promise<EventPage> {
-    return this.page(domainId, query, (e) => e.project_id === projectId);
+  /**
+   * A project's events by `project_seq`, through the project's index. An index is eventually
+   * consistent: it may show a later event before an earlier one. So the page ends before the first
+   * number missing: what follows it comes on a later read, and a follower never skips an event.
+   */
+  async listByProject(projectId: string, query: EventQuery): Promise<EventPage> {
+    const types = query.types && query.types.length > 0 ? query.types : undefined;
+    const { name, partitionKey, sortKey } = TABLE_KEYS.listIndex;
+    const items: DomainEvent[] = [];
+    let lastSeq = query.afterSeq;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          IndexName: name,
+          KeyConditionExpression: '#pk = :pk AND #sk > :after',
+          ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
+          ExpressionAttributeValues: { ':pk': eventKeys.projectList(projectId).GSI1PK, ':after': eventSortKey(query.afterSeq) },
+          Limit: types ? 200 : query.limit - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of out.Items ?? []) {
+        const event = DomainEventSchema.parse(entityOf(raw));
+        if (event.project_seq !== lastSeq + 1) return { items, lastSeq };
+        lastSeq = event.project_seq;
+        if (types && !types.includes(event.type)) continue;
+        items.push(event);
+        if (items.length >= query.limit) return { items, lastSeq };
+      }
+      start = out.LastEvaluatedKey;
+    } while (start && lastSeq - query.afterSeq < MAX_SCANNED);
+    return { items, lastSeq };
   }
 
   /**
    * Events after `afterSeq` in seq order, read consistently from the domain's partition, until
    * `limit` are kept or MAX_SCANNED were read (the answer's lastSeq says how far it read).
    */
-  private async page(domainId: string, query: EventQuery, keep: (e: DomainEvent) => boolean): Promise<EventPage> {
+  private async page(domainId: string, query: EventQuery): Promise<EventPage> {
     const types = query.types && query.types.length > 0 ? query.types : undefined;
-    const filtered = types !== undefined || keep !== ALL;
     const items: DomainEvent[] = [];
     let lastSeq = query.afterSeq;
     let scanned = 0;
@@ -158,7 +208,7 @@ export class DynamoEventLog implements EventLog {
           KeyConditionExpression: 'PK = :pk AND SK > :after',
           ExpressionAttributeValues: { ':pk': eventKeys.partition(domainId), ':after': eventSortKey(query.afterSeq) },
           ConsistentRead: true,
-          Limit: Math.min(MAX_SCANNED - scanned, filtered ? 200 : query.limit - items.length),
+          Limit: Math.min(MAX_SCANNED - scanned, types ? 200 : query.limit - items.length),
           ExclusiveStartKey: start,
         }),
       );
@@ -166,7 +216,7 @@ export class DynamoEventLog implements EventLog {
         scanned++;
         const event = DomainEventSchema.parse(entityOf(raw));
         lastSeq = event.seq;
-        if ((types && !types.includes(event.type)) || !keep(event)) continue;
+        if (types && !types.includes(event.type)) continue;
         items.push(event);
         if (items.length >= query.limit) return { items, lastSeq };
       }

@@ -47,6 +47,11 @@ export function leaseTimerEnvironment(scope: IConstruct, stage: string): LeaseEn
 /** Arming a timer: create a `lease-*` schedule of the stage's group (never replaced), handing Scheduler its role. */
 export function grantLeaseTimers(grantee: IGrantable & IConstruct, stage: string): void {
   const { schedules, role } = arns(grantee, stage);
+  grantScheduleCreate(grantee, schedules, role);
+}
+
+/** Creating one-time schedules (`schedules`, a group's name prefix) and handing Scheduler `role` to run them. */
+export function grantScheduleCreate(grantee: IGrantable & IConstruct, schedules: string, role: string): void {
   Grant.addToPrincipal({ grantee, actions: ['scheduler:CreateSchedule'], resourceArns: [schedules] });
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({

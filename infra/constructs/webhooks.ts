@@ -14,6 +14,7 @@ import type { DataStack } from '../stacks/data-stack.ts';
 import { apiEnvironment } from './api-environment.ts';
 import { BrokerFunction, type StageLogs } from './broker-function.ts';
 import { Concern } from './concern.ts';
+import { grantScheduleCreate } from './leases.ts';
 
 // Signed webhooks on AWS. The table's stream (NEW_IMAGE) feeds the dispatch function through an
 // event source mapping filtered to inserted event items (Keys.PK beginning EVENTS#): a record per
@@ -65,14 +66,7 @@ export function webhookEnvironment(scope: IConstruct, stage: string): Record<str
 /** Arming a lane timer: create a `wh-*` schedule of the stage's webhook group, handing Scheduler its role. */
 export function grantLaneTimers(grantee: IGrantable & IConstruct, stage: string): void {
   const { schedules, role } = arns(grantee, stage);
-  Grant.addToPrincipal({ grantee, actions: ['scheduler:CreateSchedule'], resourceArns: [schedules] });
-  grantee.grantPrincipal.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [role],
-      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-    }),
-  );
+  grantScheduleCreate(grantee, schedules, role);
 }
 
 /** The webhooks API vaults a new webhook's secret and deletes it with the webhook; it never reads one. */

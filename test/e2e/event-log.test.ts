@@ -3,22 +3,14 @@ import { FIXTURES } from '../../scripts/fixtures.ts';
 import { type Catalog, issueCredential, seededCatalog, untilPhase } from '../support/resources.ts';
 import { DEMO_KEYS } from '../support/route-cases.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { fireTimersAfter as fireTimersAfterOn, movingClock } from '../support/moving-clock.ts';
 
 // What the event log says about a Resource's life, over HTTP on the embedded stack: exactly the
 // changes that happened, in order, once each, with who caused them.
 
-/** A clock the test moves; the stack's API and its lease timers read it. */
-const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
+const clock = movingClock();
 
-/** Jumps `ms` ahead, fires every timer due then, and comes back (the agents heartbeat on the real clock). */
-async function fireTimersAfter(ms: number): Promise<void> {
-  clock.offsetMs = ms;
-  try {
-    await stack.scheduler.wake();
-  } finally {
-    clock.offsetMs = 0;
-  }
-}
+const fireTimersAfter = (ms: number) => fireTimersAfterOn(clock, stack.scheduler, ms);
 
 /** Requests wait ten minutes for a decision here, so one can expire without the clock jumping days. */
 const REQUEST_TTL_SECONDS = 600;

@@ -143,14 +143,16 @@ describe("a domain's events", () => {
 });
 
 describe("a project's events", () => {
-  it("are its owner's to read: only that project's, in seq order, paged and filtered the same way", async () => {
+  it("are its owner's to read: only that project's, in seq order, paged by project_seq and filtered the same way", async () => {
     const mine = await page('owner', projectPath(ownedProject));
     expect(seqs(mine)).toEqual([1, 2, 4, 7]);
+    // The project's own count, gap-free too: the project route's after_seq and next_after_seq are in it.
+    expect(mine.items.map((e) => e.project_seq)).toEqual([1, 2, 3, 4]);
     expect(mine.items.every((e) => e.project_id === ownedProject)).toBe(true);
     const first = await page('owner', projectPath(ownedProject, '?limit=2'));
     expect([seqs(first), first.next_after_seq]).toEqual([[1, 2], 2]);
     const next = await page('owner', projectPath(ownedProject, `?after_seq=${first.next_after_seq}&type=resource.phase_changed`));
-    expect([seqs(next), next.next_after_seq]).toEqual([[4], 7]);
+    expect([seqs(next), next.next_after_seq]).toEqual([[4], 4]);
     const bad = await initech.call('owner', 'GET', projectPath(ownedProject, '?type=nope'));
     expect([bad.status, bad.body.code]).toEqual([400, 'invalid_event_type']);
   });

@@ -4,26 +4,15 @@ import { type Catalog, createResource, getResource, issueCredential, seededCatal
 import { DEMO_KEYS } from '../support/route-cases.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot, tableSnapshotButAudit } from '../support/table-snapshot.ts';
+import { fireTimersAfter as fireTimersAfterOn, movingClock } from '../support/moving-clock.ts';
 
 // Governed spend over HTTP on the embedded stack: the credential's owner approves with terms, and
 // every create is admitted against them: the quota taken atomically, a lease on every Resource,
 // dry runs that store nothing, narrowing and revoking that block new Resources at once.
 
-/** A clock the test moves; the stack's API and its lease timers read it. */
-const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
+const clock = movingClock();
 
-/**
- * Jumps `ms` ahead, fires every lease timer due then, and comes back: the node agents heartbeat
- * on the real clock, and the API refuses a heartbeat whose clock is a minute off.
- */
-async function fireTimersAfter(ms: number): Promise<void> {
-  clock.offsetMs = ms;
-  try {
-    await stack.scheduler.wake();
-  } finally {
-    clock.offsetMs = 0;
-  }
-}
+const fireTimersAfter = (ms: number) => fireTimersAfterOn(clock, stack.scheduler, ms);
 
 let stack: TestStack;
 let catalog: Catalog;

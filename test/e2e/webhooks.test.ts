@@ -11,6 +11,7 @@ import { DEMO_KEYS } from '../support/route-cases.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
+import { fireTimersAfter as fireTimersAfterOn, movingClock } from '../support/moving-clock.ts';
 
 // Signed webhooks on the embedded stack, end to end: events committed by the API reach the table's
 // change feed, the dispatcher signs and POSTs them to a receiver on the loopback, retries with
@@ -18,8 +19,7 @@ import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
 // with the Standard Webhooks reference library, an implementation we did not write.
 
 const DOMAIN = FIXTURES.domain.id;
-/** A clock the test moves; the stack's functions and its Scheduler read it. */
-const clock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
+const clock = movingClock();
 
 let stack: TestStack;
 const receivers: Receiver[] = [];
@@ -57,18 +57,7 @@ function verified(secret: string, r: Receiver['received'][number]): DomainEvent 
   return new StandardWebhook(secret).verify(r.body, headers) as DomainEvent;
 }
 
-/**
- * Jumps `ms` ahead, fires every timer due then (the dispatcher runs on that clock), and comes back:
- * the access tokens the test calls with would have expired on the later clock.
- */
-async function fireTimersAfter(ms: number): Promise<void> {
-  clock.offsetMs = ms;
-  try {
-    await stack.scheduler.wake();
-  } finally {
-    clock.offsetMs = 0;
-  }
-}
+const fireTimersAfter = (ms: number) => fireTimersAfterOn(clock, stack.scheduler, ms);
 
 /** Appends events straight to the log (what a store's write does in its transaction). */
 function append(drafts: EventDraft[]): Promise<DomainEvent[]> {

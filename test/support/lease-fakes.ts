@@ -32,18 +32,25 @@ export class MemoryAuditLog implements AuditLog {
 export class MemoryEventLog implements EventLog {
   readonly events: DomainEvent[] = [];
   async append(drafts: readonly EventDraft[]): Promise<DomainEvent[]> {
-    const added = drafts.map((d) => ({ ...d, id: newId(), seq: this.events.filter((e) => e.domain_id === d.domain_id).length + 1 }));
+    const count = (where: (e: DomainEvent) => boolean) => this.events.filter(where).length + 1;
+    const added = drafts.map((d) => ({
+      ...d,
+      id: newId(),
+      seq: count((e) => e.domain_id === d.domain_id),
+      ...(d.project_id && { project_seq: count((e) => e.project_id === d.project_id) }),
+    }));
     this.events.push(...added);
     return added;
   }
   async listByDomain(domainId: string, q: EventQuery): Promise<EventPage> {
-    return this.page((e) => e.domain_id === domainId, q);
+    return this.page((e) => e.domain_id === domainId, (e) => e.seq, q);
   }
-  async listByProject(_domainId: string, projectId: string, q: EventQuery): Promise<EventPage> {
-    return this.page((e) => e.project_id === projectId, q);
+  async listByProject(projectId: string, q: EventQuery): Promise<EventPage> {
+    return this.page((e) => e.project_id === projectId, (e) => e.project_seq ?? 0, q);
   }
-  private page(where: (e: DomainEvent) => boolean, q: EventQuery): EventPage {
-    const items = this.events.filter((e) => where(e) && e.seq > q.afterSeq && (!q.types?.length || q.types.includes(e.type))).slice(0, q.limit);
-    return { items, lastSeq: items.at(-1)?.seq ?? q.afterSeq };
+  private page(where: (e: DomainEvent) => boolean, place: (e: DomainEvent) => number, q: EventQuery): EventPage {
+    const items = this.events.filter((e) => where(e) && place(e) > q.afterSeq && (!q.types?.length || q.types.includes(e.type))).slice(0, q.limit);
+    const last = items.at(-1);
+    return { items, lastSeq: last ? place(last) : q.afterSeq };
   }
 }

@@ -16,7 +16,7 @@ export async function tableSnapshot(endpoint: string, tableName: string): Promis
 
 /**
  * The same without the trails a refusal leaves by design: the audit trail, and a refused create's
- * event (with the domain's event counter it moved). Any other event still shows.
+ * event (with the domain's and the project's event counters it moved). Any other event still shows.
  */
 export async function tableSnapshotButAudit(endpoint: string, tableName: string): Promise<string[]> {
   return (await tableSnapshot(endpoint, tableName)).filter((item) => !isAuditItem(item) && !isRefusalTrail(item));
@@ -28,7 +28,7 @@ function isAuditItem(item: string): boolean {
 
 function isRefusalTrail(item: string): boolean {
   const refusalEvent = item.includes('"PK":{"S":"EVENTS#') && item.includes('"type":{"S":"resource.create_refused"}');
-  return refusalEvent || item.includes('"SK":{"S":"EVENTSEQ"}');
+  return refusalEvent || item.includes('"SK":{"S":"EVENTSEQ"}') || item.includes('"PK":{"S":"PROJECTEVENTS#');
 }
 
 /** JSON with keys sorted at every depth, so equal items serialize equally. */

@@ -100,11 +100,12 @@ describe('a process killed half-way through a transaction leaves nothing behind'
       expect(stored?.node).toBeUndefined();
       expect(stored?.bootstrap?.consumed_at).toBeUndefined();
       // Only what the setup wrote is there: the project, its slug, the Resource with its created
-      // event and the domain's event counter. The nonce is free: the same registration now goes through.
+      // event and the domain's and project's event counters. The nonce is free: the same registration now goes through.
       expect((await tableSnapshot(dynamo.url, TABLE)).map((item) => JSON.parse(item).PK.S.split('#')[0]).sort()).toEqual([
         'DOMAIN',
         'EVENTS',
         'PROJECT',
+        'PROJECTEVENTS',
         'PROJECTSLUG',
         'RESOURCE',
       ]);

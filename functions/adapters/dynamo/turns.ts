@@ -1,4 +1,4 @@
-// Writers of one process that would race for one item (a domain's event counter, its audit chain
+// Writers racing for one item. Writers of one process that would race for one item (a domain's event counter, its audit chain
 // head) take turns instead: racing would only burn attempts, since the item admits one writer at
 // a time anyway. Writers in other processes still race, and the item's condition settles it.
 
@@ -14,4 +14,16 @@ export function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
     if (turns.get(key) === settled) turns.delete(key);
   });
   return run;
+}
+
+/** A cancellation that says nothing about our conditions: a concurrent transaction held an item. */
+export function isTransactionConflict(err: unknown): boolean {
+  const e = err as { name?: string; CancellationReasons?: Array<{ Code?: string }> };
+  return e?.name === 'TransactionCanceledException' && (e.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+}
+
+/** Full jitter under a ceiling that grows, then stays: racing writers spread out instead of colliding again. */
+export function raceBackOff(attempt: number): Promise<void> {
+  const ceiling = Math.min(400, 10 * 2 ** Math.min(attempt, 6));
+  return new Promise((resolve) => setTimeout(resolve, ceiling * Math.random()));
 }

@@ -38,6 +38,8 @@ export const DomainEventSchema = z.object({
   at: z.string(),
   domain_id: IdSchema,
   project_id: IdSchema.optional(),
+  /** The event's place among its project's events: 1, 2, 3 … with no gaps, like seq in the domain. */
+  project_seq: z.number().int().positive().optional(),
   subject: z.object({ kind: SubjectKindSchema, id: z.string() }),
   actor: EventActorSchema.optional(),
   data: z.record(z.string(), z.unknown()),
@@ -45,7 +47,7 @@ export const DomainEventSchema = z.object({
 export type DomainEvent = z.infer<typeof DomainEventSchema>;
 
 /** An event before the store gives it its id and place in the domain's sequence. */
-export type EventDraft = Omit<DomainEvent, 'id' | 'seq'>;
+export type EventDraft = Omit<DomainEvent, 'id' | 'seq' | 'project_seq'>;
 
 /** The user behind a request, as an event's actor; undefined for the broker's own work. */
 export function userActor(userId: string | undefined): EventActor | undefined {
@@ -105,8 +107,8 @@ export interface EventLog {
   append(events: readonly EventDraft[]): Promise<DomainEvent[]>;
   listByDomain(domainId: string, query: EventQuery): Promise<EventPage>;
   /**
-   * A project's events, read from its domain's log (consistently, like the domain's), so a
-   * follower of a project never skips an event that a later one overtook on its way to an index.
+   * A project's events after `query.afterSeq`, which counts the project's own `project_seq`; the
+   * page's lastSeq does too. Never skips an event a later one overtook on its way to an index.
    */
-  listByProject(domainId: string, projectId: string, query: EventQuery): Promise<EventPage>;
+  listByProject(projectId: string, query: EventQuery): Promise<EventPage>;
 }

@@ -97,7 +97,7 @@ export async function listDomainEvents(
  * A project's events. Primary course:
  * 1. the project exists (else 404 project_not_found);
  * 2. the caller may read it (its owner, the domain's admins and auditors);
- * 3. one page of the project's events after `afterSeq`, read from its domain's log.
+ * 3. one page of the project's events after `afterSeq`, by their `project_seq`.
  */
 export async function listProjectEvents(
   ports: EventReadPorts,
@@ -106,5 +106,5 @@ export async function listProjectEvents(
   query: EventQuery,
 ): Promise<EventPage> {
   const project = await authorizedProject(ports, subject, projectId, 'read');
-  return ports.events.listByProject(project.domain_id, project.id, query);
+  return ports.events.listByProject(project.id, query);
 }
