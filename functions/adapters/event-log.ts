@@ -115,7 +115,11 @@ export async function transactWithEvents(
 }
 
 /** One writer's append, racing every other (exported so tests can play writers in other processes). */
-export async function appendInOrder(table: Table, actions: readonly WriteAction[], drafts: readonly EventDraft[]): Promise<EventfulOutcome> {
+export async function appendInOrder(
+  table: Table,
+  actions: readonly WriteAction[],
+  drafts: readonly EventDraft[],
+): Promise<EventfulOutcome> {
   const counters = countersOf(drafts);
   let seen = await Promise.all(counters.map((c) => readCounter(table, c)));
   for (let attempt = 1; ; attempt++) {
