@@ -37,6 +37,7 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
     const why = phaseWhy(d);
     return why ? `${move}: ${why}` : move;
   },
+  'resource.deleted': (d) => joined(text(d.origin), 'deleted'),
   'resource.create_refused': (d) =>
     joined(text(d.code), d.limit !== undefined && `limit ${text(d.limit)}`, d.live !== undefined && `live ${text(d.live)}`),
   'resource.lease_set': leaseEnd,

@@ -27,6 +27,8 @@ export const sha256Hex: Sha256Hex = (text) => createHash('sha256').update(text, 
 
 /** Appends racing in one domain retry this often (each after a jittered wait) before giving up. */
 const APPEND_ATTEMPTS = 50;
+/** How often verify reads the head again when entries show past it (see readChain). */
+const HEAD_REREADS = 3;
 /** The largest seq a sort key holds (12 digits). */
 const LAST_SEQ = 999_999_999_999;
 
@@ -84,13 +86,23 @@ export class DynamoAuditLog implements AuditLog, AuditChain {
    */
   async readChain(domainId: string): Promise<{ entries: Item[]; head: ChainHead | undefined }> {
     const items = await this.entriesBetween(domainId, 1, LAST_SEQ);
-    const raw = await this.table.getRaw(auditKeys.head(domainId));
-    const parsed = raw && ChainHeadSchema.safeParse(entityOf(raw));
-    // A head that is not a head (changed by hand) checks as none: the chain then fails on it.
-    const head = parsed?.success ? parsed.data : undefined;
     const lastSeq = items.length > 0 ? seqOfKey(items[items.length - 1] as Item) : 0;
+    // A Query is only read-committed against transactions: it may show an entry whose head move a
+    // read a moment later does not show yet. Read the head again a few times before calling that a break.
+    let head = await this.chainHead(domainId);
+    for (let retry = 0; retry < HEAD_REREADS && (head?.seq ?? 0) < lastSeq; retry++) {
+      await new Promise((resolve) => setTimeout(resolve, 50 * (retry + 1)));
+      head = await this.chainHead(domainId);
+    }
     if (head && head.seq > lastSeq) items.push(...(await this.entriesBetween(domainId, lastSeq + 1, head.seq)));
     return { entries: items.map(entityOf), head };
+  }
+
+  /** The head as verify reads it: one that is not a head (changed by hand) checks as none, and the chain then fails on it. */
+  private async chainHead(domainId: string): Promise<ChainHead | undefined> {
+    const raw = await this.table.getRaw(auditKeys.head(domainId));
+    const parsed = raw && ChainHeadSchema.safeParse(entityOf(raw));
+    return parsed?.success ? parsed.data : undefined;
   }
 
   /** The head an append builds on; one that cannot be read as a head stops the trail rather than fork it. */

@@ -137,6 +137,11 @@ export async function appendInOrder(
     if (!cancelled) return { events };
     const own = cancelled.slice(0, actions.length);
     if (own.some((c) => c.failed)) return { cancelled: own, events: [] };
+    // An event's place was taken though no counter moved: the log is ahead of its counter (a
+    // partial restore, a hand edit). Retrying would take the same numbers again; say so instead.
+    if (!counters.some((_, i) => cancelled[actions.length + i]?.failed)) {
+      throw new Error('An event number is taken while its counter says it is free: the event log and its counter disagree.');
+    }
     // Only a counter moved: another process took those numbers. Its cancellation says where the
     // counter stands now, so the next attempt needs no read.
     if (attempt >= SEQ_ATTEMPTS) throw new Error(`Gave up taking event numbers after ${attempt} attempts.`);

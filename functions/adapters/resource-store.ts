@@ -14,7 +14,13 @@ import {
   type SubstrateRef,
   TEARDOWN_PHASES,
 } from '../core/resources.ts';
-import { leaseExpiringEvent, leaseMovedEvent, phaseChangedEvent, resourceCreatedEvents } from '../core/events/drafts.ts';
+import {
+  leaseExpiringEvent,
+  leaseMovedEvent,
+  phaseChangedEvent,
+  resourceCreatedEvents,
+  resourceDeletedEvent,
+} from '../core/events/drafts.ts';
 import type { EventActor, EventDraft } from '../core/events/event.ts';
 import { resourceKeys } from './dynamo/keys.ts';
 import { transactWithEvents } from './event-log.ts';
@@ -84,23 +90,27 @@ export class DynamoResourceStore implements ResourceStore {
     throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key is held by a resource that no longer exists.');
   }
 
-  async retireAdopted(id: string, at: string): Promise<Resource | undefined> {
-    // The retirement (which also takes it off the project's list) and the uncount are one
-    // transaction; a second delete finds it retired and answers the same.
+  async retireAdopted(id: string, at: string, actor?: EventActor): Promise<Resource | undefined> {
+    // The retirement (which also takes it off the project's list), the uncount and the event are
+    // one transaction; a second delete finds it retired and answers the same.
     const current = await this.get(id);
     if (current?.origin !== 'adopted') return undefined;
     if (current.deleted_at) return current;
-    const cancelled = await this.table.transact([
-      {
-        Update: {
-          Key: resourceKeys.resource(id),
-          UpdateExpression: 'SET deleted_at = :at, updated_at = :at REMOVE GSI1PK, GSI1SK',
-          ConditionExpression: 'attribute_exists(PK) AND origin = :adopted AND attribute_not_exists(deleted_at)',
-          ExpressionAttributeValues: { ':at': at, ':adopted': 'adopted' },
+    const { cancelled } = await transactWithEvents(
+      this.table,
+      [
+        {
+          Update: {
+            Key: resourceKeys.resource(id),
+            UpdateExpression: 'SET deleted_at = :at, updated_at = :at REMOVE GSI1PK, GSI1SK',
+            ConditionExpression: 'attribute_exists(PK) AND origin = :adopted AND attribute_not_exists(deleted_at)',
+            ExpressionAttributeValues: { ':at': at, ':adopted': 'adopted' },
+          },
         },
-      },
-      countAction(current.project_id, -1),
-    ]);
+        countAction(current.project_id, -1),
+      ],
+      [resourceDeletedEvent(current, at, actor)],
+    );
     if (cancelled) {
       const seen = cancelled[0]?.item && ResourceSchema.parse(entityOf(cancelled[0].item));
       return seen && seen.origin === 'adopted' && seen.deleted_at ? seen : undefined;

@@ -18,7 +18,8 @@ import {
   type WebhookStore,
 } from '../core/webhooks/webhook.ts';
 import { eventKeys } from './dynamo/keys.ts';
-import { entityOf, type Item, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
+import { type Cancellation, entityOf, type Item, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
+import { isTransactionConflict } from './dynamo/turns.ts';
 import { DELIVERY_PREFIX, WEBHOOK_PREFIX, webhookKeys } from './webhook-keys.ts';
 
 /** Deliveries stay readable this long after they were created; then AWS sweeps them (`ttl`). */
@@ -49,11 +50,18 @@ export class DynamoWebhookStore implements WebhookStore {
         ...(webhook.from_seq !== 0 && { ExpressionAttributeValues: { ':seq': webhook.from_seq } }),
       },
     };
-    const cancelled = await this.table.transact([
-      putNewAction({ ...webhookKeys.inDomain(webhook.domain_id, webhook.id), ...webhook }),
-      putNewAction({ ...webhookKeys.byId(webhook.id), ...webhook }),
-      counter,
-    ]);
+    let cancelled: Cancellation | undefined;
+    try {
+      cancelled = await this.table.transact([
+        putNewAction({ ...webhookKeys.inDomain(webhook.domain_id, webhook.id), ...webhook }),
+        putNewAction({ ...webhookKeys.byId(webhook.id), ...webhook }),
+        counter,
+      ]);
+    } catch (err) {
+      // An event append held the counter through every retry of Table.transact: the counter moved, try again.
+      if (isTransactionConflict(err)) return false;
+      throw err;
+    }
     if (!cancelled) return true;
     if (cancelled[0]?.failed || cancelled[1]?.failed) throw new Error(`Webhook id ${webhook.id} is taken.`);
     return false;

@@ -24,11 +24,14 @@ export type LeaseTimerEvent = { resource_id: string } | { assignment_id: string 
 export const LEASE_WARNING_MS = 15 * 60 * 1000;
 
 /**
- * Arms a lease's timers: its warning, while that is still ahead, and its end. The warning timer
- * goes to the same function, which warns (once per end) when the end is near and re-arms otherwise.
+ * Arms a lease's timers: its warning and its end. The warning timer goes to the same function,
+ * which warns (once per end) when the end is near and re-arms otherwise. A lease set or moved to
+ * end within the warning's window is warned of at once (`warnLate`); the expiry function re-arming
+ * an end passes false, having warned already.
  */
-export async function armLeaseTimers(timers: LeaseTimers, resourceId: string, end: Date, now: Date): Promise<void> {
+export async function armLeaseTimers(timers: LeaseTimers, resourceId: string, end: Date, now: Date, warnLate = true): Promise<void> {
   const warnAt = end.getTime() - LEASE_WARNING_MS;
   if (warnAt > now.getTime()) await timers.arm(resourceId, new Date(warnAt));
+  else if (warnLate) await timers.arm(resourceId, now);
   await timers.arm(resourceId, end);
 }

@@ -123,7 +123,7 @@ export async function expireLease(
         await ports.leases.arm(id, new Date(end));
         return 'warned';
       }
-      await armLeaseTimers(ports.leases, id, new Date(end), now);
+      await armLeaseTimers(ports.leases, id, new Date(end), now, false);
       return 'rearmed';
     }
     const reason = `The lease ran out at ${lease.expires_at}; tearing down.`;

@@ -224,7 +224,7 @@ export async function deleteResource(ports: ProvisioningPorts, subject: AuthzSub
   const project = await ports.tenancy.getProject(resource.project_id);
   if (project) await requireAllowed(ports.authorizer, subject, 'deploy', projectResource(project));
   if (resource.origin === 'adopted') {
-    const retired = await ports.resources.retireAdopted(resource.id, ports.clock.now().toISOString());
+    const retired = await ports.resources.retireAdopted(resource.id, ports.clock.now().toISOString(), userActor(subject.userId));
     if (!retired) throw new NotFoundError('resource_not_found', 'The resource does not exist.');
     return 'removed';
   }

@@ -325,7 +325,7 @@ export interface ResourceStore {
    * retired Resource. Undefined when there is no such adopted Resource.
    * (Optional only so that in-memory fakes of the phase steps need not implement it.)
    */
-  retireAdopted(id: string, at: string): Promise<Resource | undefined>;
+  retireAdopted(id: string, at: string, actor?: EventActor): Promise<Resource | undefined>;
   /**
    * Records the launch intent (the substrate reference with `launch_requested_at`) before the
    * launch is sent: one conditional write, only while the run's generation is current and

@@ -173,4 +173,18 @@ describe('the event log of a Resource', () => {
     const stored = await stack.call('admin', 'GET', `/v1/credential-assignments/${request.body.id}`);
     expect(stored.body).toMatchObject({ state: 'rejected', decision_reason: 'expired' });
   });
+
+  it('an adopted Resource: created and deleted, one event each, however often the delete is sent', async () => {
+    const g = await granted();
+    const adopted = await stack.call('admin', 'POST', `/v1/projects/${g.projectId}/resources`, { origin: 'adopted', kind: 'node', external_ref: 'i-0adopted' });
+    expect(adopted.status, adopted.text).toBe(201);
+    expect((await stack.call('admin', 'DELETE', `/v1/resources/${adopted.body.id}`)).status).toBe(204);
+    // A second delete answers the same and changes nothing, so it writes no second event.
+    expect((await stack.call('admin', 'DELETE', `/v1/resources/${adopted.body.id}`)).status).toBe(204);
+    const own = (await projectEvents(g.projectId)).filter((e) => e.subject.id === adopted.body.id);
+    expect(own.map((e) => [e.type, e.data.origin, e.actor?.id])).toEqual([
+      ['resource.created', 'adopted', await whoAmI('admin')],
+      ['resource.deleted', 'adopted', await whoAmI('admin')],
+    ]);
+  });
 });

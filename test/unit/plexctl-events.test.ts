@@ -55,6 +55,7 @@ describe('one event, one line', () => {
     const samples: Record<DomainEvent['type'], [Record<string, unknown>, string]> = {
       'resource.created': [{ kind: 'node', origin: 'provisioned', phase: 'Pending' }, 'node; provisioned; phase Pending'],
       'resource.phase_changed': [{ from: 'Enrolling', phase: 'Ready', reason: 'Node enrolled.' }, 'Enrolling → Ready: Node enrolled.'],
+      'resource.deleted': [{ origin: 'adopted' }, 'adopted; deleted'],
       'resource.create_refused': [{ code: 'quota_exceeded', limit: 1, live: 1 }, 'quota_exceeded; limit 1; live 1'],
       'resource.lease_set': [{ expires_at: '2030-01-02T00:00:00Z' }, 'expires 2030-01-02T00:00:00Z'],
       'resource.lease_extended': [{ from: 'A', expires_at: 'B' }, 'expires B; was A'],

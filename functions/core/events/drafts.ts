@@ -33,6 +33,11 @@ export function resourceCreatedEvents(r: Resource): EventDraft[] {
   return [created, eventDraft(place, 'resource.lease_set', r.created_at, { ...r.lease }, actor)];
 }
 
+/** An adopted Resource deleted: it has no phases, so its removal is this one event. */
+export function resourceDeletedEvent(r: Located & Pick<Resource, 'origin'>, at: string, actor: EventActor | undefined): EventDraft {
+  return eventDraft(resourcePlace(r), 'resource.deleted', at, { origin: r.origin }, actor);
+}
+
 /** What a phase change says: where the Resource went, why, and the error that sent it there. */
 export interface PhaseEventFacts {
   to: Phase;

@@ -9,6 +9,7 @@ import { IdSchema } from '../ids.ts';
 export const EVENT_TYPES = [
   'resource.created',
   'resource.phase_changed',
+  'resource.deleted',
   'resource.create_refused',
   'resource.lease_set',
   'resource.lease_extended',

@@ -124,8 +124,8 @@ export async function listDeliveries(ports: WebhookPorts, subject: AuthzSubject,
 }
 
 /**
- * Redelivers by hand: a delivered or parked delivery goes back in its lane as pending, with a new
- * retry window, and a timer is armed to drain the lane now. Nothing is sent from the request itself.
+ * Redelivers by hand: a timer is armed to drain the lane now, then a delivered or parked delivery
+ * goes back in its lane as pending, with a new retry window. Nothing is sent from the request itself.
  * A delivery still pending is refused (409 delivery_pending): it is on its way already.
  */
 export async function redeliver(ports: WebhookPorts, subject: AuthzSubject, webhookId: string, deliveryId: string): Promise<Delivery> {
@@ -134,9 +134,11 @@ export async function redeliver(ports: WebhookPorts, subject: AuthzSubject, webh
   if (delivery.status === 'pending')
     throw new ConflictError('delivery_pending', 'The delivery is still pending: it is tried again by itself.');
   const now = ports.clock.now();
+  // The timer first: one that finds nothing to send is harmless, while a requeued delivery with no
+  // timer (a failed arming after the write) would wait until its subject's next event.
+  await ports.timers.arm({ webhook_id: webhook.id, subject: delivery.event.subject }, now);
   if (!(await ports.webhooks.requeue(delivery, delivery.status, now.toISOString()))) {
     throw new ConflictError('delivery_changed', 'The delivery changed meanwhile; read it again.');
   }
-  await ports.timers.arm({ webhook_id: webhook.id, subject: delivery.event.subject }, now);
   return found(ports.webhooks.getDelivery(webhook.id, deliveryId), 'delivery_not_found', 'The delivery does not exist.');
 }
