@@ -9,10 +9,11 @@ import { reconcile } from '../functions/core/reconcile.ts';
 import { buildDeps, deps, setDeps } from '../functions/shared/composition.ts';
 import { resetEnvCache } from '../functions/shared/env.ts';
 import { resetStepDeps } from '../functions/shared/step-composition.ts';
-import { STATE_MACHINES, STEP_GROUPS, type StepGroup } from '../functions/steps/step-groups.ts';
+import { STATE_MACHINES, STEP_GROUPS, type StepGroup, WEBHOOK_SWEEP } from '../functions/steps/step-groups.ts';
 import { DEMO_CLOUD_REGION, DEMO_CREDENTIAL_KEYS } from '../scripts/seed-catalog.ts';
 import { type SeedReport, seedFixtures } from '../scripts/seed.ts';
 import { startAgent } from './agent.ts';
+import type { ChangeFeed } from './dynamo/change-feed.ts';
 import { ensureTable, startDynamo } from './dynamodb.ts';
 import { startEc2 } from './ec2/service.ts';
 import { LEASE_EXPIRY, LocalStepFunctions, stepFunctionArn, WEBHOOK_DISPATCH } from './functions.ts';
@@ -35,6 +36,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** How often the reconciler looks for stuck Resources; 0 turns the timer off. */
   reconcileIntervalMs?: number;
+  /** How often the webhook dispatcher's sweep runs (as the recurring schedule on AWS); 0 turns it off. */
+  webhookSweepIntervalMs?: number;
   /** Node agents' heartbeat interval. */
   heartbeatIntervalMs?: number;
   /** The state machines' poll intervals and enrolment deadline (seconds), as CDK substitutes them. */
@@ -65,6 +68,10 @@ export interface RunningStack {
   scheduler: Pick<LocalScheduler, 'wake' | 'stats'>;
   /** Runs one reconciler pass now. */
   reconcileNow(): Promise<void>;
+  /** Runs the webhook dispatcher's sweep now. */
+  sweepWebhooksNow(): Promise<void>;
+  /** The DynamoDB change feed: tests make it lose records. */
+  changeFeed: Pick<ChangeFeed, 'lose'>;
   close(): Promise<void>;
 }
 
@@ -161,20 +168,12 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const reconcileNow = async () => {
     await reconcile(deps(), { minIdleSeconds: 2 });
   };
-  const interval = opts.reconcileIntervalMs ?? 5000;
-  let timer: NodeJS.Timeout | undefined;
-  // The pass in flight, so that close() lets it finish before the storage goes away.
-  let pass: Promise<void> = Promise.resolve();
-  if (interval > 0) {
-    const tick = () => {
-      pass = reconcileNow()
-        .catch((err: unknown) => console.error(JSON.stringify({ level: 'error', message: 'reconciler failed', error: String(err) })))
-        .finally(() => {
-          if (timer) timer = setTimeout(tick, interval);
-        });
-    };
-    timer = setTimeout(tick, 0);
-  }
+  const sweepWebhooksNow = async () => {
+    await lambdas.invoke(stepFunctionArn(WEBHOOK_DISPATCH), WEBHOOK_SWEEP.event);
+  };
+  const reconciler = repeat('reconciler', reconcileNow, opts.reconcileIntervalMs ?? 5000, 0);
+  const sweepEvery = opts.webhookSweepIntervalMs ?? WEBHOOK_SWEEP.everyMinutes * 60_000;
+  const sweeper = repeat('webhook sweep', sweepWebhooksNow, sweepEvery, sweepEvery);
 
   return {
     url: gw.url,
@@ -196,10 +195,10 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       ec2Requests: () => ec2.stats.requests,
     },
     reconcileNow,
+    sweepWebhooksNow,
+    changeFeed: dynamo.feed,
     async close() {
-      clearTimeout(timer);
-      timer = undefined;
-      await pass;
+      await Promise.all([reconciler.stop(), sweeper.stop()]);
       // The change feed's batch in flight ends first: it drives the dispatcher, which uses all below.
       await dynamo.feed.close();
       // The timers first (a delivery in flight finishes), agents next (they call the gateway), then
@@ -212,6 +211,32 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       await dynamo.close();
       setDeps(undefined);
       resetStepDeps();
+    },
+  };
+}
+
+/**
+ * Runs `pass` every `intervalMs` (the first after `firstAfterMs`), one at a time; 0 turns it off.
+ * stop() lets the pass in flight finish, so that the storage it uses outlives it.
+ */
+function repeat(name: string, pass: () => Promise<void>, intervalMs: number, firstAfterMs: number): { stop(): Promise<void> } {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  if (intervalMs > 0) {
+    const tick = () => {
+      running = pass()
+        .catch((err: unknown) => console.error(JSON.stringify({ level: 'error', message: `${name} failed`, error: String(err) })))
+        .finally(() => {
+          if (timer) timer = setTimeout(tick, intervalMs);
+        });
+    };
+    timer = setTimeout(tick, firstAfterMs);
+  }
+  return {
+    async stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      await running;
     },
   };
 }

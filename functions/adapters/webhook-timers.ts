@@ -1,12 +1,14 @@
 // Lane timers on EventBridge Scheduler: a one-time schedule `wh-<lane hash>-<epoch seconds>` in the
 // stage's webhook schedule group, invoking the dispatch function with `{"lane": …}`; it deletes
-// itself once it fired. Arming the same lane for the same second again finds that schedule there
-// (ConflictException) and is done. Timers are never moved: one that fires early finds the lane's head
-// not yet due and arms the right time, one for a lane already drained finds nothing to do.
+// itself once it fired. A domain's fan-out timer is the same, named `wh-domain-<domain id>-<epoch
+// seconds>`, with `{"domain_id": …}`. Arming the same timer for the same second again finds that
+// schedule there (ConflictException) and is done. Timers are never moved: one that fires early finds
+// the lane's head not yet due and arms the right time, one for a lane already drained (or a domain
+// already fanned out) finds nothing to do.
 import { createHash } from 'node:crypto';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { type Clock, systemClock } from '../core/clock.ts';
-import type { Lane, LaneTimers } from '../core/webhooks/webhook.ts';
+import type { FanOutTimers, Lane, LaneTimers } from '../core/webhooks/webhook.ts';
 
 export interface SchedulerLaneTimersConfig {
   /** WEBHOOK_SCHEDULE_GROUP */
@@ -35,6 +37,17 @@ export function laneScheduleName(lane: Lane, atSeconds: number): string {
   return `wh-${hash.slice(0, 26)}-${atSeconds}`;
 }
 
+/** The schedule name of a domain's fan-out timer at `atSeconds` (a domain id is a UUID: at most 57 characters). */
+export function domainScheduleName(domainId: string, atSeconds: number): string {
+  return `wh-domain-${domainId.toLowerCase()}-${atSeconds}`;
+}
+
+/** What a fan-out timer hands the dispatch function. */
+export interface FanOutTimerEvent {
+  domain_id: string;
+}
+
+/** One-time schedules to the dispatch function: the lanes' timers and the domains' fan-out timers. */
 export class SchedulerLaneTimers implements LaneTimers {
   constructor(
     private readonly config: SchedulerLaneTimersConfig,
@@ -42,13 +55,25 @@ export class SchedulerLaneTimers implements LaneTimers {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async arm(lane: Lane, at: Date): Promise<void> {
-    const seconds = Math.ceil(Math.max(at.getTime(), this.clock.now().getTime() + MIN_LEAD_MS) / 1000);
+  arm(lane: Lane, at: Date): Promise<void> {
     const event: LaneTimerEvent = { lane };
+    return this.once((seconds) => laneScheduleName(lane, seconds), at, event);
+  }
+
+  /** The fan-out timers, on the same group, function and role. */
+  readonly domains: FanOutTimers = {
+    arm: (domainId, at) => {
+      const event: FanOutTimerEvent = { domain_id: domainId };
+      return this.once((seconds) => domainScheduleName(domainId, seconds), at, event);
+    },
+  };
+
+  private async once(name: (atSeconds: number) => string, at: Date, event: object): Promise<void> {
+    const seconds = Math.ceil(Math.max(at.getTime(), this.clock.now().getTime() + MIN_LEAD_MS) / 1000);
     try {
       await this.client.send(
         new CreateScheduleCommand({
-          Name: laneScheduleName(lane, seconds),
+          Name: name(seconds),
           GroupName: this.config.groupName,
           ScheduleExpression: `at(${new Date(seconds * 1000).toISOString().slice(0, 19)})`,
           ScheduleExpressionTimezone: 'UTC',

@@ -4,8 +4,10 @@
 // two functions load the sender and the Scheduler client.
 import { randomInt } from 'node:crypto';
 import type { DispatchPorts } from '../core/webhooks/dispatch.ts';
+import type { FanOutPorts } from '../core/webhooks/fan-out.ts';
 import type { WebhookPorts } from '../core/webhooks/use-cases.ts';
-import type { LaneTimers } from '../core/webhooks/webhook.ts';
+import type { FanOutTimers, LaneTimers } from '../core/webhooks/webhook.ts';
+import { DynamoFanOutCursors } from '../adapters/webhook-cursors.ts';
 import { DynamoWebhookStore } from '../adapters/webhook-store.ts';
 import { VaultWebhookSecrets } from '../adapters/webhook-secrets.ts';
 import { HttpWebhookSender } from '../adapters/webhook-sender.ts';
@@ -15,7 +17,7 @@ import type { DomainEvent } from '../core/events/event.ts';
 import type { Deps } from './composition.ts';
 import { type WebhookEnv, webhookEnv } from './webhook-env.ts';
 
-export interface WebhookDeps extends Omit<WebhookPorts, 'config'>, Omit<DispatchPorts, 'config' | 'secrets'> {
+export interface WebhookDeps extends Omit<WebhookPorts, 'config'>, Omit<DispatchPorts, 'config' | 'secrets'>, FanOutPorts {
   config: WebhookPorts['config'] & DispatchPorts['config'];
   /** The event an inserted event item's stream record holds, if it is one. */
   eventOfRecord(record: StreamRecord): DomainEvent | undefined;
@@ -30,6 +32,7 @@ export function webhookDeps(d: Deps, env: WebhookEnv = webhookEnv()): WebhookDep
   const policy = { allowHttpLoopback: env.WEBHOOK_ALLOW_HTTP_LOOPBACK === 'true' };
   const webhooks = new DynamoWebhookStore(d.table);
   const secrets = new VaultWebhookSecrets(d.vault, env.STAGE, d.clock);
+  const timers = scheduledTimers(env, d);
   const made: WebhookDeps = {
     config: {
       ...policy,
@@ -45,7 +48,10 @@ export function webhookDeps(d: Deps, env: WebhookEnv = webhookEnv()): WebhookDep
     tenancy: d.tenancy,
     webhooks,
     secrets,
-    timers: laneTimers(env, d),
+    timers: timers.lanes,
+    events: d.events,
+    cursors: new DynamoFanOutCursors(d.table),
+    fanOutTimers: timers.domains,
     sender: new HttpWebhookSender({ policy, timeoutMs: env.WEBHOOK_TIMEOUT_SECONDS * 1000 }),
     random: () => randomInt(0, 1_000_000) / 1_000_000,
     eventOfRecord,
@@ -55,14 +61,18 @@ export function webhookDeps(d: Deps, env: WebhookEnv = webhookEnv()): WebhookDep
 }
 
 /** Without the Scheduler wiring a function refuses to arm, so a missing setting shows as an error, not a delivery never retried. */
-function laneTimers(env: WebhookEnv, d: Deps): LaneTimers {
+function scheduledTimers(env: WebhookEnv, d: Deps): { lanes: LaneTimers; domains: FanOutTimers } {
   const { WEBHOOK_SCHEDULE_GROUP: groupName, WEBHOOK_DISPATCH_FUNCTION_ARN: targetArn, WEBHOOK_SCHEDULER_ROLE_ARN: roleArn } = env;
-  if (groupName && targetArn && roleArn) return new SchedulerLaneTimers({ groupName, targetArn, roleArn }, undefined, d.clock);
-  return {
+  if (groupName && targetArn && roleArn) {
+    const lanes = new SchedulerLaneTimers({ groupName, targetArn, roleArn }, undefined, d.clock);
+    return { lanes, domains: lanes.domains };
+  }
+  const refuse = {
     arm: async () => {
       throw new Error(
         'This function has no webhook timers configured (WEBHOOK_SCHEDULE_GROUP, WEBHOOK_DISPATCH_FUNCTION_ARN, WEBHOOK_SCHEDULER_ROLE_ARN).',
       );
     },
   };
+  return { lanes: refuse, domains: refuse };
 }

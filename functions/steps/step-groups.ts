@@ -31,10 +31,14 @@ export const STEP_GROUPS: Record<StepGroup, StepGroupDef> = {
 export const LEASE_EXPIRY_FUNCTION = { name: 'lease-expiry', entry: 'functions/steps/lease-expiry.handler.ts' } as const;
 
 /**
- * The webhook dispatcher (not a Task of any state machine): the table's change stream hands it new
- * event items, and the lane timers invoke it with a lane. Infra and the local cloud both read it.
+ * The webhook dispatcher (not a Task of any state machine): the table's change stream wakes it up
+ * with new event items, its timers invoke it with a lane or a domain, and the sweep every few
+ * minutes. Infra and the local cloud both read it.
  */
 export const WEBHOOK_DISPATCH_FUNCTION = { name: 'webhook-dispatch', entry: 'functions/steps/webhook-dispatch.handler.ts' } as const;
+
+/** The dispatcher's sweep: how often it runs (a recurring schedule on AWS, a timer on the embedded stack) and what it is sent. */
+export const WEBHOOK_SWEEP = { everyMinutes: 5, event: { sweep: true } } as const;
 
 /** The state machines, with the substitutions each ASL file uses besides the function ARNs. */
 export const STATE_MACHINES = {

@@ -3,12 +3,12 @@ import { Grant, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 
 import { type CfnFunction, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import type { ApiEnvInput } from '../../functions/shared/env.ts';
-import { WEBHOOK_DISPATCH_FUNCTION } from '../../functions/steps/step-groups.ts';
+import { WEBHOOK_DISPATCH_FUNCTION, WEBHOOK_SWEEP } from '../../functions/steps/step-groups.ts';
 import { description, type Run } from '../naming.ts';
 import type { DataStack } from '../stacks/data-stack.ts';
 import { apiEnvironment } from './api-environment.ts';
@@ -18,11 +18,14 @@ import { grantScheduleCreate } from './leases.ts';
 
 // Signed webhooks on AWS. The table's stream (NEW_IMAGE) feeds the dispatch function through an
 // event source mapping filtered to inserted event items (Keys.PK beginning EVENTS#): a record per
-// committed event, in commit order per partition, handed over again until the function takes it
-// (bisecting a failing batch, reporting the records to hand over again), and sent to a dead-letter
-// queue after that. A lane's retries are one-time EventBridge Scheduler schedules (`wh-*` in the
-// stage's webhook group) invoking the same function through a role only Scheduler may assume. Names
-// are fixed per stage (like the lease timers'), so the API stack names them without a reference here.
+// committed event, handed over again until the function takes it (bisecting a failing batch,
+// reporting the records to hand over again), and sent to a dead-letter queue after that. A record
+// only wakes its domain up: the function fans out from the domain's event log, so a record lost on
+// the way is recovered by the next one of its domain, or by the sweep, a recurring schedule in the
+// stage's webhook group. A lane's retries and a domain's unfinished fan-out are one-time EventBridge
+// Scheduler schedules (`wh-*` in that group) invoking the same function through a role only
+// Scheduler may assume. Names are fixed per stage (like the lease timers'), so the API stack names
+// them without a reference here.
 
 const PROJECT = 'plexsphere';
 
@@ -31,6 +34,8 @@ export const webhookNames = {
   dispatchFunction: (stage: string) => `${PROJECT}-${stage}-webhook-dispatch`,
   schedulerRole: (stage: string) => `${PROJECT}-${stage}-webhook-scheduler`,
   deadLetters: (stage: string) => `${PROJECT}-${stage}-webhook-dispatch-failures`,
+  /** The recurring sweep, in the webhook group (outside the `wh-*` names the dispatcher may create). */
+  sweepSchedule: 'fan-out-sweep',
   /** Where the functions vault the signing secrets (functions/adapters/webhook-secrets.ts; test/infra holds the two equal). */
   secretPrefix: (stage: string) => `${PROJECT}/${stage}/webhooks/`,
 };
@@ -100,12 +105,13 @@ export interface WebhooksProps extends StageLogs {
   machines: Record<Run, IStateMachine>;
 }
 
-/** The dispatch function, its stream mapping and dead-letter queue, the lane timers' group and Scheduler's role. */
+/** The dispatch function, its stream mapping and dead-letter queue, the timers' group, the sweep and Scheduler's role. */
 export class Webhooks extends Concern {
   readonly fn: NodejsFunction;
   readonly role: Role;
   readonly group: CfnScheduleGroup;
   readonly deadLetters: Queue;
+  readonly sweep: CfnSchedule;
 
   constructor(scope: Construct, id: string, props: WebhooksProps) {
     super(scope, id);
@@ -176,7 +182,26 @@ export class Webhooks extends Concern {
         ArnEquals: { 'aws:SourceArn': names.group },
       }),
     });
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+    const invoke = this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+
+    // Every few minutes: fan out the domains whose cursor is behind their log (a lost stream record
+    // with no later one of its domain). A missed run is not retried for long: the next one comes.
+    this.sweep = new CfnSchedule(this, 'WebhookSweep', {
+      name: webhookNames.sweepSchedule,
+      groupName: this.group.ref,
+      description: description(stage, 'fans out webhook events whose stream record was lost', 'webhooks'),
+      scheduleExpression: `rate(${WEBHOOK_SWEEP.everyMinutes} minutes)`,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: fn.functionArn,
+        roleArn: this.role.roleArn,
+        input: JSON.stringify(WEBHOOK_SWEEP.event),
+        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 120 },
+      },
+    });
+    // The role's policy first (the role itself comes first by its reference): a schedule whose role may not invoke the function yet would fail its first runs.
+    if (invoke.policyDependable) this.sweep.node.addDependency(invoke.policyDependable);
     acknowledgeWebhooks(Stack.of(this), stage);
   }
 }

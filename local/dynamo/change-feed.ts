@@ -8,7 +8,9 @@
 // error line after `maxAttempts`, as a mapping with a failure destination would.
 //
 // It covers inserts made by TransactWriteItems (the only way event items are written); a single
-// PutItem passes straight to dynalite and is not seen here.
+// PutItem passes straight to dynalite and is not seen here. Tests can make it lose records
+// (`lose(true)`): what commits meanwhile is never handed over, as records a mapping sent to its
+// dead-letter queue, or never saw (one created at LATEST after they were written).
 import { randomUUID } from 'node:crypto';
 import type { Item } from './protocol.ts';
 
@@ -59,14 +61,20 @@ export class ChangeFeed {
   private readonly subscribers: Subscriber[] = [];
   private sequence = 0;
   private closed = false;
+  private losing = false;
 
   subscribe(subscription: Subscription): void {
     this.subscribers.push({ batchSize: 100, maxAttempts: 10, retryBaseMs: 100, ...subscription, queue: [] });
   }
 
+  /** Tests only: while on, committed items are never handed over (lost records). */
+  lose(on: boolean): void {
+    this.losing = on;
+  }
+
   /** The items a transaction inserted, once it committed; delivery starts after the caller's turn. */
   publish(inserted: readonly Inserted[]): void {
-    if (this.closed || this.subscribers.length === 0 || inserted.length === 0) return;
+    if (this.closed || this.losing || this.subscribers.length === 0 || inserted.length === 0) return;
     const records = inserted.map((change) => this.record(change));
     for (const subscriber of this.subscribers) {
       const wanted = records.filter((r) => subscriber.filter(r));

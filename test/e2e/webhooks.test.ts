@@ -211,3 +211,50 @@ describe('across domains', () => {
     expect((await deliveries(hook.id)).map((d) => d.event_id)).toEqual([acme?.id]);
   }, 60_000);
 });
+
+describe('lost stream records', () => {
+  /** Appends events whose stream records are lost: the change feed hands the dispatcher nothing for them. */
+  async function appendLost(drafts: EventDraft[]): Promise<DomainEvent[]> {
+    stack.changeFeed.lose(true);
+    try {
+      return await append(drafts);
+    } finally {
+      stack.changeFeed.lose(false);
+    }
+  }
+
+  it('delivers an event whose record was lost with the next event of its domain, in order', async () => {
+    const r = await receiver(() => 204);
+    const hook = await register(r.url, ['resource.lease_extended']);
+    const [lost] = await appendLost([draft('lost-record', 'resource.lease_extended')]);
+    // Nothing woke the dispatcher up: no delivery was written for it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await deliveries(hook.id)).toEqual([]);
+
+    const [next] = await append([draft('lost-record', 'resource.lease_extended')]);
+    await waitFor(async () => (r.received.length >= 2 ? true : undefined), { what: 'both events' });
+    const bodies = r.received.map((x) => verified(hook.secret, x));
+    expect(bodies.map((e) => e.id)).toEqual([lost?.id, next?.id]);
+    const list = await waitFor(async () => {
+      const items = await deliveries(hook.id);
+      return items.length === 2 && items.every((d) => d.status === 'delivered') ? items : undefined;
+    }, { what: 'both deliveries listed as delivered' });
+    expect(list.map((d) => d.event_seq).toSorted((a, b) => a - b)).toEqual([lost?.seq, next?.seq]);
+  }, 60_000);
+
+  it('delivers a lost event with no later one in its domain on the next sweep', async () => {
+    const r = await receiver(() => 204);
+    const hook = await register(r.url, ['resource.lease_expired']);
+    const [lost] = await appendLost([draft('swept', 'resource.lease_expired')]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r.received).toEqual([]);
+
+    await stack.sweepWebhooksNow();
+    await waitFor(async () => (r.received.length >= 1 ? true : undefined), { what: 'the swept event' });
+    expect(r.received.map((x) => verified(hook.secret, x).id)).toEqual([lost?.id]);
+    expect((await deliveries(hook.id)).map((d) => [d.event_id, d.status])).toEqual([[lost?.id, 'delivered']]);
+    // Caught up: another sweep sends nothing again.
+    await stack.sweepWebhooksNow();
+    expect(r.received).toHaveLength(1);
+  }, 60_000);
+});

@@ -93,6 +93,29 @@ describe.each(['dev', 'prod'])('webhooks, stage %s', (stage) => {
     expect(own.filter((p) => p.startsWith('sqs:')).every((p) => p.endsWith(`\${${queueId}.Arn}`))).toBe(true);
   });
 
+  it('sweeps every five minutes: a recurring schedule in the webhook group sends the dispatcher {"sweep": true} through Scheduler’s role', () => {
+    const schedules = Object.values(resources(s.workflows, 'AWS::Scheduler::Schedule'));
+    expect(schedules).toHaveLength(1);
+    const p = schedules[0]?.Properties ?? {};
+    const groupId = logicalId(s.plexsphere.workflows, s.plexsphere.workflows.webhooks.group);
+    expect(p).toMatchObject({
+      Name: webhookNames.sweepSchedule,
+      ScheduleExpression: 'rate(5 minutes)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+    });
+    expect(render(p.GroupName)).toBe(`\${${groupId}}`);
+    const target = p.Target as { Arn: unknown; RoleArn: unknown; Input: string };
+    expect(render(target.Arn)).toBe(`\${${fnId}.Arn}`);
+    expect(render(target.RoleArn)).toBe(`\${${roleId}.Arn}`);
+    expect(JSON.parse(target.Input)).toEqual({ sweep: true });
+    // Created once the role may invoke the function, so its first runs are not refused.
+    expect((schedules[0] as { DependsOn?: string[] }).DependsOn).toEqual([expect.stringMatching(/^WebhookSchedulerDefaultPolicy/)]);
+    // Outside the names the dispatcher may create (its timers are wh-*): it cannot stand in for the sweep.
+    expect(webhookNames.sweepSchedule.startsWith('wh-')).toBe(false);
+    expect(webhookGrants(stage).schedules.endsWith('/wh-*')).toBe(true);
+  });
+
   it('has a role only Scheduler may assume, for this account and the webhook group, that may only invoke the dispatcher', () => {
     const role = resources(s.workflows, 'AWS::IAM::Role')[roleId];
     expect(role?.Properties.RoleName).toBe(webhookNames.schedulerRole(stage));

@@ -33,13 +33,18 @@ export class MemoryEventLog implements EventLog {
   readonly events: DomainEvent[] = [];
   async append(drafts: readonly EventDraft[]): Promise<DomainEvent[]> {
     const count = (where: (e: DomainEvent) => boolean) => this.events.filter(where).length + 1;
-    const added = drafts.map((d) => ({
-      ...d,
-      id: newId(),
-      seq: count((e) => e.domain_id === d.domain_id),
-      ...(d.project_id && { project_seq: count((e) => e.project_id === d.project_id) }),
-    }));
-    this.events.push(...added);
+    const added: DomainEvent[] = [];
+    // One at a time, so each draft counts the ones before it.
+    for (const d of drafts) {
+      const event = {
+        ...d,
+        id: newId(),
+        seq: count((e) => e.domain_id === d.domain_id),
+        ...(d.project_id && { project_seq: count((e) => e.project_id === d.project_id) }),
+      };
+      this.events.push(event);
+      added.push(event);
+    }
     return added;
   }
   async listByDomain(domainId: string, q: EventQuery): Promise<EventPage> {

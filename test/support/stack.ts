@@ -30,7 +30,7 @@ export async function startTestStack(
 ): Promise<TestStack> {
   const { keepDataDir = false, ...stackOptions } = options;
   const dataDir = stackOptions.dataDir ?? mkdtempSync(join(tmpdir(), 'plexsphere-test-'));
-  const stack = await startStack({ port: 0, reconcileIntervalMs: 0, ...stackOptions, dataDir, env: { LOG_LEVEL: 'silent', ...env } });
+  const stack = await startStack({ port: 0, reconcileIntervalMs: 0, webhookSweepIntervalMs: 0, ...stackOptions, dataDir, env: { LOG_LEVEL: 'silent', ...env } });
   const tokens = new Map<string, string>();
   const tokenFor = async (who: 'operator' | 'admin') => {
     let token = tokens.get(who);

@@ -1,10 +1,13 @@
 import type { DomainEvent } from '../../functions/core/events/event.ts';
 import type { DispatchPorts } from '../../functions/core/webhooks/dispatch.ts';
+import type { FanOutPorts } from '../../functions/core/webhooks/fan-out.ts';
+import { MemoryEventLog } from './lease-fakes.ts';
 import {
   type Attempt,
   type AttemptOutcome,
   type Delivery,
   type DeliveryStatus,
+  type FanOutCursors,
   type Lane,
   type LaneLease,
   laneMarker,
@@ -153,6 +156,60 @@ export function fakeDispatch(): FakeDispatch {
     },
     random: () => 0.5,
   };
+  return ports;
+}
+
+/** Cursors in memory, with the DynamoDB store's rule: a cursor only moves forward. */
+export class FakeFanOutCursors implements FanOutCursors {
+  readonly cursors = new Map<string, number>();
+  readonly marked = new Set<string>();
+  /** Every advance asked for, and whether it was written. */
+  readonly advances: Array<{ domainId: string; to: number; moved: boolean }> = [];
+  async read(domainId: string) {
+    return this.cursors.get(domainId);
+  }
+  async advance(domainId: string, to: number) {
+    const at = this.cursors.get(domainId);
+    const moved = at === undefined || at < to;
+    if (moved) this.cursors.set(domainId, to);
+    this.advances.push({ domainId, to, moved });
+    return moved;
+  }
+  async register(domainId: string, fromSeq: number) {
+    this.marked.add(domainId);
+    if (!this.cursors.has(domainId)) this.cursors.set(domainId, fromSeq);
+    return this.cursors.get(domainId) as number;
+  }
+  async domains() {
+    return [...this.marked];
+  }
+}
+
+export interface FakeFanOut extends FakeDispatch, FanOutPorts {
+  clock: FakeDispatch['clock'];
+  webhooks: FakeWebhookStore;
+  events: MemoryEventLog;
+  cursors: FakeFanOutCursors;
+  /** Fan-out timers armed, in order. */
+  domainTimers: Array<{ domainId: string; at: Date }>;
+}
+
+/** The dispatcher's fakes with an event log in memory (the domain's counter is its last seq), cursors and fan-out timers. */
+export function fakeFanOut(): FakeFanOut {
+  const events = new MemoryEventLog();
+  const domainTimers: FakeFanOut['domainTimers'] = [];
+  // One object, so that the sender and timers fakeDispatch made note into it, and a test's answer reaches them.
+  const ports: FakeFanOut = Object.assign(fakeDispatch(), {
+    events,
+    cursors: new FakeFanOutCursors(),
+    domainTimers,
+    fanOutTimers: {
+      arm: async (domainId: string, at: Date) => {
+        domainTimers.push({ domainId, at });
+      },
+    },
+  });
+  ports.webhooks.lastSeq = async (domainId?: string) => events.events.filter((e) => e.domain_id === domainId).length;
   return ports;
 }
 

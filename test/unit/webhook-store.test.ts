@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Table } from '../../functions/adapters/dynamo/table.ts';
 import { DynamoEventLog } from '../../functions/adapters/event-log.ts';
+import { DynamoFanOutCursors } from '../../functions/adapters/webhook-cursors.ts';
 import { DynamoWebhookStore } from '../../functions/adapters/webhook-store.ts';
 import { type Delivery, type Lane, laneMarker } from '../../functions/core/webhooks/webhook.ts';
 import type { ChangeFeed, StreamRecord } from '../../local/dynamo/change-feed.ts';
@@ -86,6 +87,26 @@ describe('the webhook store', () => {
     expect(await store.create(aWebhook({ id: '01920000-0000-7000-8000-0000000000c1', domain_id: domain, from_seq: 1 }))).toBe(true);
     expect((await store.listByDomain(domain)).map((w) => w.id)).toEqual(['01920000-0000-7000-8000-0000000000c1']);
     expect(await store.get('01920000-0000-7000-8000-0000000000c1')).toMatchObject({ from_seq: 1 });
+  });
+});
+
+describe('the fan-out cursors', () => {
+  it('start once at the first registration’s seq, move only forward, and list each domain once', async () => {
+    const cursors = new DynamoFanOutCursors(table);
+    const [d1, d2] = ['019100a0-0a00-7000-8000-0000000000e1', '019100a0-0a00-7000-8000-0000000000e2'];
+    expect(await cursors.read(d1)).toBeUndefined();
+    expect(await cursors.register(d1, 3)).toBe(3);
+    // A second webhook registered later keeps the cursor where it is.
+    expect(await cursors.register(d1, 9)).toBe(3);
+    expect(await cursors.advance(d1, 5)).toBe(true);
+    expect(await cursors.advance(d1, 5)).toBe(false);
+    expect(await cursors.advance(d1, 4)).toBe(false);
+    expect(await cursors.read(d1)).toBe(5);
+    // A domain with no cursor yet: the first advance writes it.
+    expect(await cursors.advance(d2, 2)).toBe(true);
+    await cursors.register(d2, 0);
+    expect(await cursors.read(d2)).toBe(2);
+    expect((await cursors.domains()).toSorted()).toEqual([d1, d2]);
   });
 });
 

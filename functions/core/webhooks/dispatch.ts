@@ -1,11 +1,11 @@
-// Delivering events to webhooks. For each new event, `fanOut` writes one delivery per subscribed
-// webhook into that webhook's lane for the event's subject; `drainLane` then sends the lane's
-// deliveries one at a time, lowest seq first, so a subject's later event never reaches a receiver
-// before an earlier one was delivered or parked. A lane is drained by one worker at a time: it
-// holds the lane's lease (a conditional write), and every attempt it records is conditioned on
-// still holding it. A failed attempt leaves the delivery at the head of its lane with its next
-// attempt's time and a one-time timer armed for it; past the retry window it is parked and the
-// lane moves on.
+// Delivering events to webhooks. For each new event (fan-out.ts walks the domain's log to it),
+// `fanOut` writes one delivery per subscribed webhook into that webhook's lane for the event's
+// subject; `drainLane` then sends the lane's deliveries one at a time, lowest seq first, so a
+// subject's later event never reaches a receiver before an earlier one was delivered or parked.
+// A lane is drained by one worker at a time: it holds the lane's lease (a conditional write), and
+// every attempt it records is conditioned on still holding it. A failed attempt leaves the delivery
+// at the head of its lane with its next attempt's time and a one-time timer armed for it; past the
+// retry window it is parked and the lane moves on.
 import type { Clock } from '../clock.ts';
 import type { DomainEvent } from '../events/event.ts';
 import { newId } from '../ids.ts';
@@ -55,11 +55,16 @@ export const laneKey = (lane: Lane): string => JSON.stringify([lane.webhook_id, 
 /**
  * Writes the event's delivery to each webhook of its domain that subscribed to its type and was
  * registered before it; answers their lanes. Idempotent: a delivery that exists is left as it is
- * (a stream record handed over again), and its lane is still answered, to be drained.
+ * (an event fanned out again), and its lane is still answered, to be drained. `webhooks` are the
+ * domain's, when the caller read them (after the event was committed); otherwise they are read here.
  */
-export async function fanOut(ports: Pick<DispatchPorts, 'webhooks' | 'clock'>, event: DomainEvent): Promise<Lane[]> {
-  const subscribed = (await ports.webhooks.listByDomain(event.domain_id)).filter(
-    (w) => w.event_types.includes(event.type) && event.seq > w.from_seq,
+export async function fanOut(
+  ports: Pick<DispatchPorts, 'webhooks' | 'clock'>,
+  event: DomainEvent,
+  webhooks?: readonly Webhook[],
+): Promise<Lane[]> {
+  const subscribed = (webhooks ?? (await ports.webhooks.listByDomain(event.domain_id))).filter(
+    (w) => w.domain_id === event.domain_id && w.event_types.includes(event.type) && event.seq > w.from_seq,
   );
   const lanes: Lane[] = [];
   for (const webhook of subscribed) {

@@ -10,7 +10,7 @@ import { newId } from '../ids.ts';
 import type { Page, PageRequest } from '../pagination.ts';
 import type { TenancyStore } from '../ports.ts';
 import { checkWebhookUrl, type UrlPolicy } from './url-policy.ts';
-import type { CreateWebhookBody, Delivery, LaneTimers, Webhook, WebhookSecrets, WebhookStore } from './webhook.ts';
+import type { CreateWebhookBody, Delivery, FanOutCursors, LaneTimers, Webhook, WebhookSecrets, WebhookStore } from './webhook.ts';
 
 export interface WebhookConfig extends UrlPolicy {}
 
@@ -22,6 +22,8 @@ export interface WebhookPorts {
   webhooks: WebhookStore;
   secrets: WebhookSecrets;
   timers: LaneTimers;
+  /** A registration lists its domain for the dispatcher's sweep and starts the domain's fan-out cursor. */
+  cursors: FanOutCursors;
 }
 
 /** Registering races the domain's events for its starting seq this often before giving up. */
@@ -64,7 +66,9 @@ export async function authorizedWebhook(ports: WebhookPorts, subject: AuthzSubje
  * 1. the domain exists and the caller may manage it;
  * 2. the URL passes the policy and the event types are known;
  * 3. a new signing secret is vaulted under the webhook's id;
- * 4. the webhook is stored with the domain's last event seq, conditioned on that seq, so it hears
+ * 4. the domain is listed for the dispatcher's sweep, its fan-out cursor started at that seq unless
+ *    it has one (idempotent; before the webhook, so no webhook is ever outside the sweep);
+ * 5. the webhook is stored with the domain's last event seq, conditioned on that seq, so it hears
  *    exactly the events committed after it (an event landing in between makes it read the seq again).
  * Answers the webhook and the secret, which is never shown again.
  */
@@ -81,6 +85,9 @@ export async function createWebhook(
   const vaulted = await ports.secrets.create(id);
   try {
     for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
+      const fromSeq = await ports.webhooks.lastSeq(domainId);
+      // A cursor at or before fromSeq is right: the events up to it are before this webhook.
+      await ports.cursors.register(domainId, fromSeq);
       const webhook: Webhook = {
         id,
         domain_id: domainId,
@@ -88,7 +95,7 @@ export async function createWebhook(
         event_types: eventTypes,
         created_at: ports.clock.now().toISOString(),
         created_by: subject.userId,
-        from_seq: await ports.webhooks.lastSeq(domainId),
+        from_seq: fromSeq,
         secret_name: vaulted.name,
       };
       if (await ports.webhooks.create(webhook)) return { webhook, secret: vaulted.secret };

@@ -200,6 +200,27 @@ export interface LaneTimers {
   arm(lane: Lane, at: Date): Promise<void>;
 }
 
+/**
+ * A domain's fan-out cursor: the seq of the last event of its log whose deliveries are all written
+ * and whose lanes were drained or given a timer. It only moves forward, so a worker that reads it
+ * knows every earlier event was fanned out, whatever the stream did with its records.
+ */
+export interface FanOutCursors {
+  /** The domain's cursor; undefined when it has none (no webhook was registered since fan-out followed the log). */
+  read(domainId: string): Promise<number | undefined>;
+  /** Moves the cursor forward to `to`; false (nothing written) when it is already there or past it. */
+  advance(domainId: string, to: number): Promise<boolean>;
+  /** Lists the domain for the sweep and starts its cursor at `fromSeq` unless it has one; answers the cursor. Idempotent. */
+  register(domainId: string, fromSeq: number): Promise<number>;
+  /** Every domain registered, for the sweep. */
+  domains(): Promise<string[]>;
+}
+
+/** One-time timers that run a domain's fan-out later, to go on where an invocation stopped (EventBridge Scheduler on AWS). */
+export interface FanOutTimers {
+  arm(domainId: string, at: Date): Promise<void>;
+}
+
 /** The answer to one signed POST. */
 export interface SendResult {
   status_code: number | null;
