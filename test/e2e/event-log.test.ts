@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type Catalog, issueCredential, seededCatalog, untilPhase } from '../support/resources.ts';
+import { type Catalog, type Granted, grantedProject, issueCredential, seededCatalog, untilPhase } from '../support/resources.ts';
 import { DEMO_KEYS } from '../support/route-cases.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { fireTimersAfter as fireTimersAfterOn, movingClock } from '../support/moving-clock.ts';
@@ -17,7 +17,7 @@ const REQUEST_TTL_SECONDS = 600;
 
 let stack: TestStack;
 let catalog: Catalog;
-let counter = 0;
+const _counter = 0;
 
 beforeAll(async () => {
   stack = await startTestStack({ SUBSTRATE_TIMEOUT_SECONDS: '30', ASSIGNMENT_REQUEST_TTL_SECONDS: String(REQUEST_TTL_SECONDS) }, { heartbeatIntervalMs: 500, clock });
@@ -35,18 +35,9 @@ interface Event {
 }
 
 /** A project with a fresh credential approved for it, as the admin asks and the operator grants. */
-async function granted(terms?: Record<string, unknown>) {
-  const slug = `events-${Date.now().toString(36)}-${++counter}`;
-  const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: slug, slug });
-  const credentialId = await issueCredential(stack, DEMO_KEYS);
-  const request = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, { cloud_credential_id: credentialId });
-  expect(request.status, request.text).toBe(201);
-  const approval = await stack.call('operator', 'POST', `/v1/credential-assignments/${request.body.id}/approve`, terms ? { terms } : undefined);
-  expect(approval.status, approval.text).toBe(200);
-  return { projectId: project.body.id as string, assignmentId: request.body.id as string, credentialId };
-}
+const granted = (terms?: Record<string, unknown>) => grantedProject(stack, DEMO_KEYS, terms);
 
-async function create(g: Awaited<ReturnType<typeof granted>>, over: Record<string, unknown> = {}) {
+async function create(g: Granted, over: Record<string, unknown> = {}) {
   return stack.call('admin', 'POST', `/v1/projects/${g.projectId}/resources`, {
     origin: 'provisioned',
     kind: 'node',

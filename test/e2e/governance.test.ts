@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type Catalog, createResource, getResource, issueCredential, seededCatalog, untilPhase , FULL_ARC } from '../support/resources.ts';
+import { type Catalog, createResource, type Granted, grantedProject, getResource, issueCredential, seededCatalog, untilPhase , FULL_ARC } from '../support/resources.ts';
 import { DEMO_KEYS } from '../support/route-cases.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot, tableSnapshotButAudit } from '../support/table-snapshot.ts';
@@ -16,7 +16,7 @@ const fireTimersAfter = (ms: number) => fireTimersAfterOn(clock, stack.scheduler
 
 let stack: TestStack;
 let catalog: Catalog;
-let counter = 0;
+const _counter = 0;
 
 beforeAll(async () => {
   stack = await startTestStack({ SUBSTRATE_TIMEOUT_SECONDS: '30' }, { heartbeatIntervalMs: 500, clock });
@@ -24,27 +24,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => stack?.close());
 
-interface Granted {
-  projectId: string;
-  assignmentId: string;
-  credentialId: string;
-}
-
-/** A new project, a fresh credential requested for it (with proposed terms) and approved (with `terms`). */
-async function granted(terms?: Record<string, unknown>, proposed?: Record<string, unknown>): Promise<Granted> {
-  const slug = `governed-${Date.now().toString(36)}-${++counter}`;
-  const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: slug, slug });
-  expect(project.status, project.text).toBe(201);
-  const credentialId = await issueCredential(stack, DEMO_KEYS);
-  const request = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, {
-    cloud_credential_id: credentialId,
-    ...(proposed && { terms: proposed }),
-  });
-  expect(request.status, request.text).toBe(201);
-  const approval = await stack.call('operator', 'POST', `/v1/credential-assignments/${request.body.id}/approve`, terms ? { terms } : undefined);
-  expect(approval.status, approval.text).toBe(200);
-  return { projectId: project.body.id, assignmentId: request.body.id, credentialId };
-}
+/** A new project with a fresh credential, requested (proposing `proposed`) and approved (with `terms`). */
+const granted = (terms?: Record<string, unknown>, proposed?: Record<string, unknown>) => grantedProject(stack, DEMO_KEYS, terms, proposed);
 
 const body = (g: Granted, over: Record<string, unknown> = {}) => ({
   origin: 'provisioned',

@@ -39,6 +39,36 @@ export async function approvedProject(stack: TestStack, credentialId: string): P
   return project.body.id;
 }
 
+export interface Granted {
+  projectId: string;
+  assignmentId: string;
+  credentialId: string;
+}
+
+/**
+ * A new project and a fresh credential (with `keys`) requested for it, proposing `proposed`, and
+ * approved by the operator with `terms`.
+ */
+export async function grantedProject(
+  stack: TestStack,
+  keys: { access_key_id: string; secret_access_key: string },
+  terms?: Record<string, unknown>,
+  proposed?: Record<string, unknown>,
+): Promise<Granted> {
+  const slug = `granted-${Date.now().toString(36)}-${++counter}`;
+  const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: slug, slug });
+  expect(project.status, project.text).toBe(201);
+  const credentialId = await issueCredential(stack, keys);
+  const request = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, {
+    cloud_credential_id: credentialId,
+    ...(proposed && { terms: proposed }),
+  });
+  expect(request.status, request.text).toBe(201);
+  const approval = await stack.call('operator', 'POST', `/v1/credential-assignments/${request.body.id}/approve`, terms ? { terms } : undefined);
+  expect(approval.status, approval.text).toBe(200);
+  return { projectId: project.body.id, assignmentId: request.body.id, credentialId };
+}
+
 /** Declares a cloudless node; returns its id (the create answered 202). */
 export async function createResource(stack: TestStack, projectId: string, catalog: Catalog, credentialId = catalog.demoCredentialId): Promise<string> {
   const res = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, {
