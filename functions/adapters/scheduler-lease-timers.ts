@@ -18,18 +18,13 @@
 //
 // The client takes its endpoint from the environment (AWS_ENDPOINT_URL_SCHEDULER), so the same
 // code talks to AWS, LocalStack or the local emulator (local/scheduler).
-import { type CreateScheduleCommandInput, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { LeaseTimerEvent, LeaseTimers } from '../core/lease-timers.ts';
+import { atOfSeconds, createOneTimeSchedule, type ScheduleTarget } from './one-time-schedule.ts';
 
-export interface SchedulerLeaseTimersConfig {
-  /** The stage's schedule group (LEASE_SCHEDULE_GROUP). */
-  groupName: string;
-  /** The lease-expiry function (LEASE_EXPIRY_FUNCTION_ARN). */
-  targetArn: string;
-  /** The role Scheduler assumes to invoke it (LEASE_SCHEDULER_ROLE_ARN). */
-  roleArn: string;
-}
+/** LEASE_SCHEDULE_GROUP, LEASE_EXPIRY_FUNCTION_ARN, LEASE_SCHEDULER_ROLE_ARN. */
+export type SchedulerLeaseTimersConfig = ScheduleTarget;
 
 /** Schedule names are 1-64 of `[0-9a-zA-Z-_.]`; a UUIDv7 and a 10-digit time make 53 (57 for a request's). */
 const SCHEDULE_NAME = /^[0-9a-zA-Z\-_.]{1,64}$/;
@@ -39,16 +34,6 @@ const SCHEDULE_NAME = /^[0-9a-zA-Z\-_.]{1,64}$/;
  * Scheduler does with an at() in the past, so it is never sent one: a late arming fires right away.
  */
 export const MIN_LEAD_MS = 5000;
-
-/**
- * Scheduler's retries of delivering the event to Lambda, as Scheduler does by default (up to 185
- * times over 24 hours): Scheduler invokes Lambda asynchronously, so these cover the invocation
- * being refused or throttled, not the function failing. An error thrown by the expiry function is
- * retried by Lambda's own asynchronous invocation (twice), not by Scheduler. A late delivery is
- * still right (the expiry function re-reads the Resource); a dropped one would strand a machine
- * past its lease.
- */
-const RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 };
 
 /**
  * The name of a timer due at `atSeconds` (seconds since the epoch, as armed): a Resource's lease
@@ -75,10 +60,6 @@ export function atExpression(at: Date, now: Date): string {
   return atOfSeconds(timerSeconds(at, now));
 }
 
-function atOfSeconds(seconds: number): string {
-  return `at(${new Date(seconds * 1000).toISOString().slice(0, 19)})`;
-}
-
 export class SchedulerLeaseTimers implements LeaseTimers {
   constructor(
     private readonly config: SchedulerLeaseTimersConfig,
@@ -96,35 +77,7 @@ export class SchedulerLeaseTimers implements LeaseTimers {
     return this.create(leaseScheduleName(`req-${assignmentId}`, seconds), seconds, { assignment_id: assignmentId });
   }
 
-  private async create(name: string, atSeconds: number, event: LeaseTimerEvent): Promise<void> {
-    try {
-      await this.client.send(new CreateScheduleCommand(this.schedule(name, atSeconds, event)));
-    } catch (err) {
-      // The name is the time: a schedule by that name is this very timer, armed already. (One that
-      // fired is due in the past, and a new arming is never named by a time in the past.)
-      if (errorName(err) !== 'ConflictException') throw err;
-    }
+  private create(name: string, atSeconds: number, event: LeaseTimerEvent): Promise<void> {
+    return createOneTimeSchedule(this.client, this.config, name, atSeconds, event);
   }
-
-  private schedule(name: string, atSeconds: number, event: LeaseTimerEvent): CreateScheduleCommandInput {
-    return {
-      Name: name,
-      GroupName: this.config.groupName,
-      ScheduleExpression: atOfSeconds(atSeconds),
-      ScheduleExpressionTimezone: 'UTC',
-      FlexibleTimeWindow: { Mode: 'OFF' },
-      ActionAfterCompletion: 'DELETE',
-      State: 'ENABLED',
-      Target: {
-        Arn: this.config.targetArn,
-        RoleArn: this.config.roleArn,
-        Input: JSON.stringify(event),
-        RetryPolicy: RETRY_POLICY,
-      },
-    };
-  }
-}
-
-function errorName(err: unknown): unknown {
-  return (err as { name?: unknown } | undefined)?.name;
 }

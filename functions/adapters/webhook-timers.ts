@@ -6,18 +6,13 @@
 // the lane's head not yet due and arms the right time, one for a lane already drained (or a domain
 // already fanned out) finds nothing to do.
 import { createHash } from 'node:crypto';
-import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { FanOutTimers, Lane, LaneTimers } from '../core/webhooks/webhook.ts';
+import { createOneTimeSchedule, type ScheduleTarget } from './one-time-schedule.ts';
 
-export interface SchedulerLaneTimersConfig {
-  /** WEBHOOK_SCHEDULE_GROUP */
-  groupName: string;
-  /** WEBHOOK_DISPATCH_FUNCTION_ARN */
-  targetArn: string;
-  /** WEBHOOK_SCHEDULER_ROLE_ARN: the role Scheduler assumes to invoke it. */
-  roleArn: string;
-}
+/** WEBHOOK_SCHEDULE_GROUP, WEBHOOK_DISPATCH_FUNCTION_ARN, WEBHOOK_SCHEDULER_ROLE_ARN. */
+export type SchedulerLaneTimersConfig = ScheduleTarget;
 
 /** What a lane timer hands the dispatch function. */
 export interface LaneTimerEvent {
@@ -26,8 +21,6 @@ export interface LaneTimerEvent {
 
 /** A timer is never armed for a time this close (or past): Scheduler's docs do not say what an at() in the past does. */
 const MIN_LEAD_MS = 2000;
-/** As the lease timers: Scheduler retries a refused or throttled invocation for a day. */
-const RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 };
 
 /** The schedule name of a lane's timer at `atSeconds`: 40 characters of [0-9a-z-]. */
 export function laneScheduleName(lane: Lane, atSeconds: number): string {
@@ -68,23 +61,8 @@ export class SchedulerLaneTimers implements LaneTimers {
     },
   };
 
-  private async once(name: (atSeconds: number) => string, at: Date, event: object): Promise<void> {
+  private once(name: (atSeconds: number) => string, at: Date, event: object): Promise<void> {
     const seconds = Math.ceil(Math.max(at.getTime(), this.clock.now().getTime() + MIN_LEAD_MS) / 1000);
-    try {
-      await this.client.send(
-        new CreateScheduleCommand({
-          Name: name(seconds),
-          GroupName: this.config.groupName,
-          ScheduleExpression: `at(${new Date(seconds * 1000).toISOString().slice(0, 19)})`,
-          ScheduleExpressionTimezone: 'UTC',
-          FlexibleTimeWindow: { Mode: 'OFF' },
-          ActionAfterCompletion: 'DELETE',
-          State: 'ENABLED',
-          Target: { Arn: this.config.targetArn, RoleArn: this.config.roleArn, Input: JSON.stringify(event), RetryPolicy: RETRY_POLICY },
-        }),
-      );
-    } catch (err) {
-      if ((err as { name?: unknown }).name !== 'ConflictException') throw err;
-    }
+    return createOneTimeSchedule(this.client, this.config, name(seconds), seconds, event);
   }
 }

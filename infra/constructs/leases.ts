@@ -1,5 +1,5 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Grant, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Duration, type Stack, Validations } from 'aws-cdk-lib';
+import { Grant, type IGrantable, type Role } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -12,6 +12,7 @@ import type { DataStack } from '../stacks/data-stack.ts';
 import { apiEnvironment } from './api-environment.ts';
 import { BrokerFunction, type StageLogs } from './broker-function.ts';
 import { Concern } from './concern.ts';
+import { grantScheduleCreate, schedulerRole, type TimerNames, timerArns } from './scheduler-target.ts';
 import { executionsArn } from './state-machine-arns.ts';
 
 // The lease timers: one EventBridge Scheduler one-time schedule per Resource (`lease-<id>` in the
@@ -22,44 +23,24 @@ import { executionsArn } from './state-machine-arns.ts';
 
 type LeaseEnvironment = Required<Pick<ApiEnvInput, 'LEASE_SCHEDULE_GROUP' | 'LEASE_EXPIRY_FUNCTION_ARN' | 'LEASE_SCHEDULER_ROLE_ARN'>>;
 
-function arns(scope: IConstruct, stage: string) {
-  const stack = Stack.of(scope);
-  const group = leaseScheduleGroupName(stage);
+function timerNames(stage: string): TimerNames {
   return {
-    group: stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: group }),
-    schedules: stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group}/lease-*` }),
-    fn: stack.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: leaseExpiryFunctionName(stage),
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    }),
-    role: stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: leaseSchedulerRoleName(stage) }),
+    group: leaseScheduleGroupName(stage),
+    schedulePrefix: 'lease-',
+    fn: leaseExpiryFunctionName(stage),
+    role: leaseSchedulerRoleName(stage),
   };
 }
 
 /** What SchedulerLeaseTimers is configured by (functions/shared/composition.ts). */
 export function leaseTimerEnvironment(scope: IConstruct, stage: string): LeaseEnvironment {
-  const { fn, role } = arns(scope, stage);
+  const { fn, role } = timerArns(scope, timerNames(stage));
   return { LEASE_SCHEDULE_GROUP: leaseScheduleGroupName(stage), LEASE_EXPIRY_FUNCTION_ARN: fn, LEASE_SCHEDULER_ROLE_ARN: role };
 }
 
 /** Arming a timer: create a `lease-*` schedule of the stage's group (never replaced), handing Scheduler its role. */
 export function grantLeaseTimers(grantee: IGrantable & IConstruct, stage: string): void {
-  const { schedules, role } = arns(grantee, stage);
-  grantScheduleCreate(grantee, schedules, role);
-}
-
-/** Creating one-time schedules (`schedules`, a group's name prefix) and handing Scheduler `role` to run them. */
-export function grantScheduleCreate(grantee: IGrantable & IConstruct, schedules: string, role: string): void {
-  Grant.addToPrincipal({ grantee, actions: ['scheduler:CreateSchedule'], resourceArns: [schedules] });
-  grantee.grantPrincipal.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [role],
-      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-    }),
-  );
+  grantScheduleCreate(grantee, timerNames(stage));
 }
 
 /** The cdk-nag finding a stack that arms timers accepts: its wildcard is the timers' name prefix. */
@@ -93,8 +74,6 @@ export class Leases extends Concern {
   constructor(scope: Construct, id: string, props: LeasesProps) {
     super(scope, id);
     const { stage, data, publicUrl, machines, ...logs } = props;
-    const names = arns(this, stage);
-
     this.group = new CfnScheduleGroup(this, 'LeaseSchedules', { name: leaseScheduleGroupName(stage) });
 
     const { fn } = new BrokerFunction<ApiEnvInput>(this, 'LeaseExpiry', {
@@ -121,14 +100,12 @@ export class Leases extends Concern {
     grantLeaseTimers(fn, stage);
 
     // Only Scheduler, acting for this account's lease group, may assume it; it may only invoke the function.
-    this.role = new Role(this, 'LeaseScheduler', {
-      roleName: leaseSchedulerRoleName(stage),
-      description: description(stage, 'EventBridge Scheduler invokes the lease-expiry function', 'lease-timers'),
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-        ArnEquals: { 'aws:SourceArn': names.group },
-      }),
-    });
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+    this.role = schedulerRole(
+      this,
+      'LeaseScheduler',
+      timerNames(stage),
+      fn.functionArn,
+      description(stage, 'EventBridge Scheduler invokes the lease-expiry function', 'lease-timers'),
+    ).role;
   }
 }

@@ -1,5 +1,5 @@
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Grant, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, type Role } from 'aws-cdk-lib/aws-iam';
 import { type CfnFunction, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -14,7 +14,7 @@ import type { DataStack } from '../stacks/data-stack.ts';
 import { apiEnvironment } from './api-environment.ts';
 import { BrokerFunction, type StageLogs } from './broker-function.ts';
 import { Concern } from './concern.ts';
-import { grantScheduleCreate } from './leases.ts';
+import { grantScheduleCreate, schedulerRole, type TimerNames, timerArns } from './scheduler-target.ts';
 
 // Signed webhooks on AWS. The table's stream (NEW_IMAGE) feeds the dispatch function through an
 // event source mapping filtered to inserted event items (Keys.PK beginning EVENTS#): a record per
@@ -40,20 +40,19 @@ export const webhookNames = {
   secretPrefix: (stage: string) => `${PROJECT}/${stage}/webhooks/`,
 };
 
-function arns(scope: IConstruct, stage: string) {
-  const stack = Stack.of(scope);
-  const group = webhookNames.scheduleGroup(stage);
+function timerNames(stage: string): TimerNames {
   return {
-    group: stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: group }),
-    schedules: stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group}/wh-*` }),
-    fn: stack.formatArn({
-      service: 'lambda',
-      resource: 'function',
-      resourceName: webhookNames.dispatchFunction(stage),
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    }),
-    role: stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: webhookNames.schedulerRole(stage) }),
-    secrets: stack.formatArn({
+    group: webhookNames.scheduleGroup(stage),
+    schedulePrefix: 'wh-',
+    fn: webhookNames.dispatchFunction(stage),
+    role: webhookNames.schedulerRole(stage),
+  };
+}
+
+function arns(scope: IConstruct, stage: string) {
+  return {
+    ...timerArns(scope, timerNames(stage)),
+    secrets: Stack.of(scope).formatArn({
       service: 'secretsmanager',
       resource: 'secret',
       resourceName: `${webhookNames.secretPrefix(stage)}*`,
@@ -70,8 +69,7 @@ export function webhookEnvironment(scope: IConstruct, stage: string): Record<str
 
 /** Arming a lane timer: create a `wh-*` schedule of the stage's webhook group, handing Scheduler its role. */
 export function grantLaneTimers(grantee: IGrantable & IConstruct, stage: string): void {
-  const { schedules, role } = arns(grantee, stage);
-  grantScheduleCreate(grantee, schedules, role);
+  grantScheduleCreate(grantee, timerNames(stage));
 }
 
 /** The webhooks API vaults a new webhook's secret and deletes it with the webhook; it never reads one. */
@@ -174,15 +172,15 @@ export class Webhooks extends Concern {
     );
 
     // Only Scheduler, acting for this account's webhook group, may assume it; it may only invoke the function.
-    this.role = new Role(this, 'WebhookScheduler', {
-      roleName: webhookNames.schedulerRole(stage),
-      description: description(stage, 'EventBridge Scheduler invokes the webhook dispatch function', 'webhooks'),
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-        ArnEquals: { 'aws:SourceArn': names.group },
-      }),
-    });
-    const invoke = this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+    const scheduler = schedulerRole(
+      this,
+      'WebhookScheduler',
+      timerNames(stage),
+      fn.functionArn,
+      description(stage, 'EventBridge Scheduler invokes the webhook dispatch function', 'webhooks'),
+    );
+    this.role = scheduler.role;
+    const { invoke } = scheduler;
 
     // Every few minutes: fan out the domains whose cursor is behind their log (a lost stream record
     // with no later one of its domain). A missed run is not retried for long: the next one comes.
