@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type Catalog, type Granted, grantedProject, issueCredential, seededCatalog, untilPhase } from '../support/resources.ts';
+import { type Catalog, type Granted, grantedProject, provisionedBody, issueCredential, seededCatalog, untilPhase } from '../support/resources.ts';
 import { DEMO_KEYS } from '../support/route-cases.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { fireTimersAfter as fireTimersAfterOn, movingClock } from '../support/moving-clock.ts';
@@ -37,16 +37,8 @@ interface Event {
 /** A project with a fresh credential approved for it, as the admin asks and the operator grants. */
 const granted = (terms?: Record<string, unknown>) => grantedProject(stack, DEMO_KEYS, terms);
 
-async function create(g: Granted, over: Record<string, unknown> = {}) {
-  return stack.call('admin', 'POST', `/v1/projects/${g.projectId}/resources`, {
-    origin: 'provisioned',
-    kind: 'node',
-    blueprint_version_id: catalog.versionId,
-    cloud_credential_id: g.credentialId,
-    parameters: {},
-    ...over,
-  });
-}
+const create = (g: Granted, over: Record<string, unknown> = {}) =>
+  stack.call('admin', 'POST', `/v1/projects/${g.projectId}/resources`, provisionedBody(catalog, g.credentialId, over));
 
 /** Every event of the project, read page by page from the project's event route. */
 async function projectEvents(projectId: string): Promise<Event[]> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type Catalog, createResource, type Granted, grantedProject, getResource, issueCredential, seededCatalog, untilPhase , FULL_ARC } from '../support/resources.ts';
+import { type Catalog, createResource, type Granted, grantedProject, provisionedBody, getResource, issueCredential, seededCatalog, untilPhase , FULL_ARC } from '../support/resources.ts';
 import { DEMO_KEYS } from '../support/route-cases.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot, tableSnapshotButAudit } from '../support/table-snapshot.ts';
@@ -27,14 +27,7 @@ afterAll(() => stack?.close());
 /** A new project with a fresh credential, requested (proposing `proposed`) and approved (with `terms`). */
 const granted = (terms?: Record<string, unknown>, proposed?: Record<string, unknown>) => grantedProject(stack, DEMO_KEYS, terms, proposed);
 
-const body = (g: Granted, over: Record<string, unknown> = {}) => ({
-  origin: 'provisioned',
-  kind: 'node',
-  blueprint_version_id: catalog.versionId,
-  cloud_credential_id: g.credentialId,
-  parameters: {},
-  ...over,
-});
+const body = (g: Granted, over: Record<string, unknown> = {}) => provisionedBody(catalog, g.credentialId, over);
 const create = (g: Granted, over: Record<string, unknown> = {}, query = '') =>
   stack.call('admin', 'POST', `/v1/projects/${g.projectId}/resources${query}`, body(g, over));
 const assignment = async (g: Granted) => (await stack.call('admin', 'GET', `/v1/credential-assignments/${g.assignmentId}`)).body;

@@ -69,15 +69,14 @@ export async function grantedProject(
   return { projectId: project.body.id, assignmentId: request.body.id, credentialId };
 }
 
+/** The body that declares a cloudless node under `credentialId`, with `over` on top. */
+export function provisionedBody(catalog: Pick<Catalog, 'versionId'>, credentialId: string, over: Record<string, unknown> = {}) {
+  return { origin: 'provisioned', kind: 'node', blueprint_version_id: catalog.versionId, cloud_credential_id: credentialId, parameters: {}, ...over };
+}
+
 /** Declares a cloudless node; returns its id (the create answered 202). */
 export async function createResource(stack: TestStack, projectId: string, catalog: Catalog, credentialId = catalog.demoCredentialId): Promise<string> {
-  const res = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, {
-    origin: 'provisioned',
-    kind: 'node',
-    blueprint_version_id: catalog.versionId,
-    cloud_credential_id: credentialId,
-    parameters: {},
-  });
+  const res = await stack.call('admin', 'POST', `/v1/projects/${projectId}/resources`, provisionedBody(catalog, credentialId));
   expect(res.status, res.text).toBe(202);
   return res.body.id;
 }
