@@ -7,21 +7,10 @@ import { resourceView } from '../core/resources.ts';
 import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
 import type { Deps } from '../shared/composition.ts';
 import { ok } from '../shared/http.ts';
+import { canonicalJson } from '../core/canonical-json.ts';
 import { listResponse } from '../shared/lists.ts';
 import { resourcesSpec as spec } from './resources.spec.ts';
 import { bodyOf } from './spec.ts';
-
-/** Canonical JSON (sorted keys), so the same body always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 function idempotencyOf(req: AuthedRequest): { key: string; requestHash: string } | undefined {
   const key = req.headers['idempotency-key'];
@@ -32,7 +21,7 @@ function idempotencyOf(req: AuthedRequest): { key: string; requestHash: string }
       'Idempotency-Key must be 1-128 letters, digits, dots, dashes, underscores or colons.',
     );
   }
-  return { key, requestHash: createHash('sha256').update(canonical(req.body)).digest('hex') };
+  return { key, requestHash: createHash('sha256').update(canonicalJson(req.body)).digest('hex') };
 }
 
 function dryRunOf(req: AuthedRequest): boolean {

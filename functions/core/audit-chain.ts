@@ -8,6 +8,7 @@
 // Core stays free of node built-ins: the hash function is handed in by the adapter that stores
 // the chain, so writing and checking use the same one.
 import { z } from 'zod';
+import { canonicalJson } from './canonical-json.ts';
 
 /** Hex SHA-256 of a UTF-8 string. */
 export type Sha256Hex = (text: string) => string;
@@ -48,35 +49,6 @@ export const AuditChainVerdictViewSchema = z.object({
     .describe('Present only when the chain is broken: the first place it breaks.'),
 });
 export type ChainVerdict = z.infer<typeof AuditChainVerdictViewSchema>;
-
-/**
- * JSON with object keys sorted (by UTF-16 code units) at every depth and no whitespace: RFC 8785
- * for the values an entry holds (strings, finite numbers, booleans, null, arrays, plain objects).
- * Fields whose value is undefined are left out, as a stored item has no such attribute.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} has no JSON form`);
-      return JSON.stringify(value);
-    case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) throw new TypeError('canonicalJson: only plain objects have a JSON form');
-      const record = value as Record<string, unknown>;
-      const keys = Object.keys(record)
-        .filter((k) => record[k] !== undefined)
-        .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
-    }
-    default:
-      throw new TypeError(`canonicalJson: a ${typeof value} has no JSON form`);
-  }
-}
 
 /** An entry's hash: over every field but `hash` itself (so `seq` and `prev_hash` are covered). */
 export function entryHash(entry: Record<string, unknown>, sha256: Sha256Hex): string {

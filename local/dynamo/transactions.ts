@@ -4,6 +4,7 @@
 // writes in between, and undone from its before-images when any action fails. The before-images
 // go to a journal first (atomicity.ts), so a crash half-way is undone on the next start.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../functions/core/canonical-json.ts';
 import type { BeforeImage, Gate, Journal } from './atomicity.ts';
 import type { Inserted } from './change-feed.ts';
 import {
@@ -14,7 +15,6 @@ import {
   fault,
   type Item,
   invalid,
-  isObject,
   parseGetRequest,
   parseWriteRequest,
   TYPE_PREFIX,
@@ -296,15 +296,3 @@ function pick(source: Record<string, unknown>, names: readonly string[]): Record
   return picked;
 }
 
-/** JSON with object keys sorted, so two spellings of one request compare equal. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    const entries = Object.keys(value)
-      .sort()
-      .filter((key) => value[key] !== undefined)
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}

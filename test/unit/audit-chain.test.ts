@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../functions/core/canonical-json.ts';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../functions/adapters/audit-log.ts';
@@ -5,7 +6,6 @@ import {
   AuditChainVerdictViewSchema,
   CHAIN_BREAKS,
   type ChainHead,
-  canonicalJson,
   entryHash,
   GENESIS_HASH,
   nextLink,

@@ -4,6 +4,7 @@
 // without its event. `seq` counts 1, 2, 3 … per domain with no gaps: the store takes it from the
 // domain's counter in that same transaction.
 import { z } from 'zod';
+import { InvalidInputError } from '../errors.ts';
 import { IdSchema } from '../ids.ts';
 
 export const EVENT_TYPES = [
@@ -24,6 +25,21 @@ export const EVENT_TYPES = [
 ] as const;
 export const EventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventTypeSchema>;
+
+/** Event types by name, each known, without repeats; an unknown name is refused (400 invalid_event_type), never dropped. */
+export function eventTypesNamed(names: readonly string[]): EventType[] {
+  const types = new Set<EventType>();
+  for (const name of names) {
+    const parsed = EventTypeSchema.safeParse(name);
+    if (!parsed.success) {
+      throw new InvalidInputError('invalid_event_type', `"${name}" is not an event type; use one of ${EVENT_TYPES.join(', ')}.`, {
+        allowed: [...EVENT_TYPES],
+      });
+    }
+    types.add(parsed.data);
+  }
+  return [...types];
+}
 
 /** What an event is about: a refused create has no Resource yet, so it is about the project. */
 export const SubjectKindSchema = z.enum(['resource', 'credential_assignment', 'project']);

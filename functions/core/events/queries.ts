@@ -9,15 +9,7 @@ import { InvalidInputError } from '../errors.ts';
 import { parseLimit } from '../pagination.ts';
 import type { TenancyStore } from '../ports.ts';
 import { authorizedProject, getDomain } from '../projects.ts';
-import {
-  DomainEventSchema,
-  EVENT_TYPES,
-  type EventLog,
-  type EventPage,
-  type EventQuery,
-  type EventType,
-  EventTypeSchema,
-} from './event.ts';
+import { DomainEventSchema, type EventLog, type EventPage, type EventQuery, type EventType, eventTypesNamed } from './event.ts';
 
 export interface EventReadPorts {
   events: EventLog;
@@ -58,18 +50,7 @@ export function parseAfterSeq(raw: string | undefined): number {
  * so a typo never turns into an empty follow.
  */
 export function parseEventTypes(raw: string | undefined): EventType[] | undefined {
-  if (raw === undefined) return undefined;
-  const types = new Set<EventType>();
-  for (const name of raw.split(',')) {
-    const parsed = EventTypeSchema.safeParse(name.trim());
-    if (!parsed.success) {
-      throw new InvalidInputError('invalid_event_type', `"${name.trim()}" is not an event type; use one of ${EVENT_TYPES.join(', ')}.`, {
-        allowed: [...EVENT_TYPES],
-      });
-    }
-    types.add(parsed.data);
-  }
-  return [...types];
+  return raw === undefined ? undefined : eventTypesNamed(raw.split(',').map((name) => name.trim()));
 }
 
 /** The query string of both event routes. */

@@ -5,7 +5,7 @@ import { requireAllowed } from '../access.ts';
 import type { Action, Authorizer, AuthzSubject } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, found, InvalidInputError } from '../errors.ts';
-import { EVENT_TYPES, type EventType, EventTypeSchema } from '../events/event.ts';
+import { EVENT_TYPES, type EventType, eventTypesNamed } from '../events/event.ts';
 import { newId } from '../ids.ts';
 import type { Page, PageRequest } from '../pagination.ts';
 import type { TenancyStore } from '../ports.ts';
@@ -36,17 +36,7 @@ export function parseSubscribedTypes(names: readonly string[]): EventType[] {
       allowed: [...EVENT_TYPES],
     });
   }
-  const types = new Set<EventType>();
-  for (const name of names) {
-    const parsed = EventTypeSchema.safeParse(name);
-    if (!parsed.success) {
-      throw new InvalidInputError('invalid_event_type', `"${name}" is not an event type; use one of ${EVENT_TYPES.join(', ')}.`, {
-        allowed: [...EVENT_TYPES],
-      });
-    }
-    types.add(parsed.data);
-  }
-  return [...types];
+  return eventTypesNamed(names);
 }
 
 async function requireDomainAllowed(ports: WebhookPorts, subject: AuthzSubject, action: Action, domainId: string): Promise<void> {
