@@ -59,6 +59,21 @@ export function leaseSchedulerRoleName(stage: string): string {
   return `${PROJECT}-${stage}-lease-scheduler`;
 }
 
+/**
+ * The webhooks' fixed names (infra/constructs/webhooks.ts), for the same reason as the lease timers':
+ * the API stack arms their timers and grants their secrets without a reference to the workflows stack.
+ */
+export const webhookNames = {
+  scheduleGroup: (stage: string) => `${PROJECT}-${stage}-webhooks`,
+  dispatchFunction: (stage: string) => `${PROJECT}-${stage}-webhook-dispatch`,
+  schedulerRole: (stage: string) => `${PROJECT}-${stage}-webhook-scheduler`,
+  deadLetters: (stage: string) => `${PROJECT}-${stage}-webhook-dispatch-failures`,
+  /** The recurring sweep, in the webhook group (outside the `wh-*` names the dispatcher may create). */
+  sweepSchedule: 'fan-out-sweep',
+  /** Where the functions vault the signing secrets (functions/adapters/webhook-secrets.ts; test/infra holds the two equal). */
+  secretPrefix: (stage: string) => `${PROJECT}/${stage}/webhooks/`,
+};
+
 /** The Secrets Manager keys of a stage that hold one secret each (the functions create them on first use). */
 export type StageKey = 'token-signing-key' | 'bootstrap-token-key' | 'node-signing-key';
 

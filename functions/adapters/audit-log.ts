@@ -59,14 +59,17 @@ export class DynamoAuditLog implements AuditLog, AuditChain {
 
   private async appendRacing(entry: NewAuditEntry): Promise<void> {
     const domainId = entry.domain_id;
+    let head = await this.appendHead(domainId);
     for (let attempt = 1; ; attempt++) {
-      const head = await this.appendHead(domainId);
       const link = nextLink(entry, head, sha256Hex);
-      if (await this.tryLink(link, head)) return;
+      const tried = await this.tryLink(link, head);
+      if (tried.linked) return;
       if (attempt >= APPEND_ATTEMPTS) {
         throw new UnavailableError('audit_log_busy', `The audit trail of domain ${domainId} is busy; try again.`);
       }
       await raceBackOff(attempt);
+      // The head the lost attempt's cancellation showed needs no read; after a conflict, read it.
+      head = tried.seen !== undefined ? (tried.seen ?? undefined) : await this.appendHead(domainId);
     }
   }
 
@@ -114,8 +117,14 @@ export class DynamoAuditLog implements AuditLog, AuditChain {
     return parsed.data;
   }
 
-  /** One attempt to commit `link` after `head`: true when it did, false when another append got there first. */
-  private async tryLink(link: NewAuditEntry & ChainFields, head: ChainHead | undefined): Promise<boolean> {
+  /**
+   * One attempt to commit `link` after `head`. Not linked when another append got there first:
+   * then `seen` is the head it moved to (null: none), when the cancellation showed it.
+   */
+  private async tryLink(
+    link: NewAuditEntry & ChainFields,
+    head: ChainHead | undefined,
+  ): Promise<{ linked: true } | { linked: false; seen?: ChainHead | null }> {
     const domainId = link.domain_id;
     const entryItem = { ...auditKeys.entry(domainId, link.seq), ...auditKeys.list(domainId), GSI1SK: link.id, ...link };
     let cancelled: Awaited<ReturnType<Table['transact']>>;
@@ -123,11 +132,16 @@ export class DynamoAuditLog implements AuditLog, AuditChain {
       cancelled = await this.table.transact([putNewAction(entryItem), headAction(domainId, head, link)]);
     } catch (err) {
       // Table.transact retried TransactionConflict a few times and gave up: still a race, not a failure.
-      if (isTransactionConflict(err)) return false;
+      if (isTransactionConflict(err)) return { linked: false };
       throw err;
     }
-    if (!cancelled) return true;
-    if (cancelled[1]?.failed) return false;
+    if (!cancelled) return { linked: true };
+    const headSeen = cancelled[1];
+    if (headSeen?.failed) {
+      if (!headSeen.item) return { linked: false, seen: null };
+      const parsed = ChainHeadSchema.safeParse(entityOf(headSeen.item));
+      return parsed.success ? { linked: false, seen: parsed.data } : { linked: false };
+    }
     // The head is where it was read, yet an entry already holds the next seq: written around the
     // head, not by an append. Retrying cannot help.
     throw new Error(`The audit chain of domain ${domainId} holds an entry at seq ${link.seq} beyond its head; verify the chain.`);

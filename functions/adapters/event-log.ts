@@ -57,6 +57,11 @@ async function readCounter(table: Table, c: Counter): Promise<number> {
   return (await table.get(c.key, CounterSchema))?.seq ?? 0;
 }
 
+/** The seq of the domain's last event (0: none yet), read consistently from its counter. */
+export function domainLastSeq(table: Table, domainId: string): Promise<number> {
+  return readCounter(table, { key: eventKeys.counter(domainId), scope: 'domain', id: domainId });
+}
+
 /** The counter moves from `seen` to `next`, only if no one moved it meanwhile. */
 function counterAction(c: Counter, seen: number, next: number): WriteAction {
   return {

@@ -19,6 +19,15 @@ export interface ScheduleTarget {
  */
 const RETRY_POLICY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 };
 
+/**
+ * The whole second a timer for `at` is armed for: rounded up, never down (a timer that fired early
+ * would only re-arm), and never sooner than `leadMs` from `now` (the docs do not say what Scheduler
+ * does with an at() in the past, so it is never sent one: a late arming fires right away).
+ */
+export function dueSeconds(at: Date, now: Date, leadMs: number): number {
+  return Math.ceil(Math.max(at.getTime(), now.getTime() + leadMs) / 1000);
+}
+
 /** The at() expression for a time in whole seconds since the epoch, in UTC. */
 export function atOfSeconds(seconds: number): string {
   return `at(${new Date(seconds * 1000).toISOString().slice(0, 19)})`;

@@ -21,7 +21,7 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { LeaseTimerEvent, LeaseTimers } from '../core/lease-timers.ts';
-import { atOfSeconds, createOneTimeSchedule, type ScheduleTarget } from './one-time-schedule.ts';
+import { atOfSeconds, createOneTimeSchedule, dueSeconds, type ScheduleTarget } from './one-time-schedule.ts';
 
 /** LEASE_SCHEDULE_GROUP, LEASE_EXPIRY_FUNCTION_ARN, LEASE_SCHEDULER_ROLE_ARN. */
 export type SchedulerLeaseTimersConfig = ScheduleTarget;
@@ -52,7 +52,7 @@ export function leaseScheduleName(resourceId: string, atSeconds: number): string
  * the lease ran out would only re-arm), and never sooner than MIN_LEAD_MS from `now`.
  */
 export function timerSeconds(at: Date, now: Date): number {
-  return Math.ceil(Math.max(at.getTime(), now.getTime() + MIN_LEAD_MS) / 1000);
+  return dueSeconds(at, now, MIN_LEAD_MS);
 }
 
 /** The at() expression of the timer for `at`, in UTC (see timerSeconds). */

@@ -1,8 +1,8 @@
-// The webhooks, their deliveries and their lanes on the single table (keys in webhook-keys.ts).
+// The webhooks, their deliveries and their lanes on the single table (keys in dynamo/keys.ts).
 // Every change that spans a delivery and its lane is one transaction, so a delivery is pending
 // exactly when its marker is in the lane, and an attempt is recorded only by the lane's holder.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import {
   type Attempt,
@@ -20,12 +20,11 @@ import {
 import { eventKeys } from './dynamo/keys.ts';
 import { type Cancellation, entityOf, type Item, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
 import { isTransactionConflict } from './dynamo/turns.ts';
-import { DELIVERY_PREFIX, WEBHOOK_PREFIX, webhookKeys } from './webhook-keys.ts';
+import { domainLastSeq } from './event-log.ts';
+import { DELIVERY_PREFIX, WEBHOOK_PREFIX, webhookKeys } from './dynamo/keys.ts';
 
 /** Deliveries stay readable this long after they were created; then AWS sweeps them (`ttl`). */
 const DELIVERY_RETENTION_SECONDS = 30 * 86_400;
-
-const CounterSchema = z.object({ seq: z.number().int().nonnegative() });
 
 const laneKey = (lane: Lane) => webhookKeys.lane(lane.webhook_id, lane.subject.kind, lane.subject.id);
 
@@ -86,8 +85,8 @@ export class DynamoWebhookStore implements WebhookStore {
     ]);
   }
 
-  async lastSeq(domainId: string): Promise<number> {
-    return (await this.table.get(eventKeys.counter(domainId), CounterSchema))?.seq ?? 0;
+  lastSeq(domainId: string): Promise<number> {
+    return domainLastSeq(this.table, domainId);
   }
 
   async createDelivery(delivery: Delivery, lane: Lane): Promise<boolean> {

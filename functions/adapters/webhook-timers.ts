@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { type Clock, systemClock } from '../core/clock.ts';
 import type { FanOutTimers, Lane, LaneTimers } from '../core/webhooks/webhook.ts';
-import { createOneTimeSchedule, type ScheduleTarget } from './one-time-schedule.ts';
+import { createOneTimeSchedule, dueSeconds, type ScheduleTarget } from './one-time-schedule.ts';
 
 /** WEBHOOK_SCHEDULE_GROUP, WEBHOOK_DISPATCH_FUNCTION_ARN, WEBHOOK_SCHEDULER_ROLE_ARN. */
 export type SchedulerLaneTimersConfig = ScheduleTarget;
@@ -62,7 +62,7 @@ export class SchedulerLaneTimers implements LaneTimers {
   };
 
   private once(name: (atSeconds: number) => string, at: Date, event: object): Promise<void> {
-    const seconds = Math.ceil(Math.max(at.getTime(), this.clock.now().getTime() + MIN_LEAD_MS) / 1000);
+    const seconds = dueSeconds(at, this.clock.now(), MIN_LEAD_MS);
     return createOneTimeSchedule(this.client, this.config, name(seconds), seconds, event);
   }
 }

@@ -26,9 +26,11 @@ export interface WebhookDeps extends Omit<WebhookPorts, 'config'>, Omit<Dispatch
 const built = new WeakMap<Deps, WebhookDeps>();
 
 /** The webhook ports over `d` (one set per Deps, so a stack restarted with new Deps gets new ones). */
-export function webhookDeps(d: Deps, env: WebhookEnv = webhookEnv()): WebhookDeps {
+export function webhookDeps(d: Deps, given?: WebhookEnv): WebhookDeps {
   const known = built.get(d);
   if (known) return known;
+  // Parsed on a miss only: a warm container reuses its ports without reading the environment again.
+  const env = given ?? webhookEnv();
   const policy = { allowHttpLoopback: env.WEBHOOK_ALLOW_HTTP_LOOPBACK === 'true' };
   const webhooks = new DynamoWebhookStore(d.table);
   const secrets = new VaultWebhookSecrets(d.vault, env.STAGE, d.clock);

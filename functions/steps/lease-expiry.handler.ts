@@ -20,29 +20,39 @@ const RETRY_AFTER_MS = 60_000;
 export async function handler(event: unknown): Promise<{ resource_id?: string; assignment_id?: string; outcome: string }> {
   const timer = EventSchema.parse(event);
   const d = deps();
-  if ('assignment_id' in timer) return { ...timer, outcome: await expireRequestOrRetry(d, timer.assignment_id) };
-  const { resource_id } = timer;
-  try {
-    const outcome = await expireLease(d, resource_id);
-    if (outcome === 'torn_down') log('info', 'lease expired; teardown started', { resource_id });
-    return { resource_id, outcome };
-  } catch (err) {
-    log('error', 'lease expiry failed; trying again in a minute', { resource_id, error: err instanceof Error ? err.name : 'unknown' });
-    await d.leases.arm(resource_id, new Date(d.clock.now().getTime() + RETRY_AFTER_MS));
-    throw err;
+  if ('assignment_id' in timer) {
+    const id = timer.assignment_id;
+    const outcome = await orRetryLater(
+      d,
+      { label: 'request expiry', ids: { assignment_id: id } },
+      () => expireRequest(d, id),
+      (at) => d.leases.armRequestExpiry(id, at),
+    );
+    return { assignment_id: id, outcome };
   }
+  const id = timer.resource_id;
+  const outcome = await orRetryLater(
+    d,
+    { label: 'lease expiry', ids: { resource_id: id } },
+    () => expireLease(d, id),
+    (at) => d.leases.arm(id, at),
+  );
+  if (outcome === 'torn_down') log('info', 'lease expired; teardown started', { resource_id: id });
+  return { resource_id: id, outcome };
 }
 
-/** A request's expiry timer: the same discipline, a new timer a minute out before a failure is thrown. */
-async function expireRequestOrRetry(d: ReturnType<typeof deps>, assignmentId: string): Promise<string> {
+/** Runs a timer's work; when it fails, arms a new timer a minute out (`rearm`) before the failure is thrown. */
+async function orRetryLater<T>(
+  d: ReturnType<typeof deps>,
+  what: { label: string; ids: Record<string, string> },
+  work: () => Promise<T>,
+  rearm: (at: Date) => Promise<void>,
+): Promise<T> {
   try {
-    return await expireRequest(d, assignmentId);
+    return await work();
   } catch (err) {
-    log('error', 'request expiry failed; trying again in a minute', {
-      assignment_id: assignmentId,
-      error: err instanceof Error ? err.name : 'unknown',
-    });
-    await d.leases.armRequestExpiry(assignmentId, new Date(d.clock.now().getTime() + RETRY_AFTER_MS));
+    log('error', `${what.label} failed; trying again in a minute`, { ...what.ids, error: err instanceof Error ? err.name : 'unknown' });
+    await rearm(new Date(d.clock.now().getTime() + RETRY_AFTER_MS));
     throw err;
   }
 }

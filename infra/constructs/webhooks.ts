@@ -9,7 +9,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import type { ApiEnvInput } from '../../functions/shared/env.ts';
 import { WEBHOOK_DISPATCH_FUNCTION, WEBHOOK_SWEEP } from '../../functions/steps/step-groups.ts';
-import { description, type Run } from '../naming.ts';
+import { description, type Run, webhookNames } from '../naming.ts';
 import type { DataStack } from '../stacks/data-stack.ts';
 import { apiEnvironment } from './api-environment.ts';
 import { BrokerFunction, type StageLogs } from './broker-function.ts';
@@ -26,19 +26,6 @@ import { grantScheduleCreate, schedulerRole, type TimerNames, timerArns } from '
 // Scheduler schedules (`wh-*` in that group) invoking the same function through a role only
 // Scheduler may assume. Names are fixed per stage (like the lease timers'), so the API stack names
 // them without a reference here.
-
-const PROJECT = 'plexsphere';
-
-export const webhookNames = {
-  scheduleGroup: (stage: string) => `${PROJECT}-${stage}-webhooks`,
-  dispatchFunction: (stage: string) => `${PROJECT}-${stage}-webhook-dispatch`,
-  schedulerRole: (stage: string) => `${PROJECT}-${stage}-webhook-scheduler`,
-  deadLetters: (stage: string) => `${PROJECT}-${stage}-webhook-dispatch-failures`,
-  /** The recurring sweep, in the webhook group (outside the `wh-*` names the dispatcher may create). */
-  sweepSchedule: 'fan-out-sweep',
-  /** Where the functions vault the signing secrets (functions/adapters/webhook-secrets.ts; test/infra holds the two equal). */
-  secretPrefix: (stage: string) => `${PROJECT}/${stage}/webhooks/`,
-};
 
 function timerNames(stage: string): TimerNames {
   return {
