@@ -6,10 +6,11 @@ import { ApiEnvSchema } from '../../functions/shared/env.ts';
 import { WebhookEnvSchema } from '../../functions/shared/webhook-env.ts';
 import { WEBHOOK_DISPATCH_FUNCTION } from '../../functions/steps/step-groups.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/broker-function.ts';
-import { webhookEnvironment, webhookNames } from '../../infra/constructs/webhooks.ts';
+import { webhookEnvironment } from '../../infra/constructs/webhooks.ts';
+import { webhookNames } from '../../infra/naming.ts';
 import { LOCAL_FUNCTION_ENTRIES, WEBHOOK_DISPATCH } from '../../local/functions.ts';
 import { logicalId, permissionsOfRole, render, resources, roleOfFunction, type Synthesized, synth } from './synth.ts';
-import { webhookGrants } from './webhook-grants.ts';
+import { webhookGrants } from '../support/webhook-grants.ts';
 
 // The webhooks on AWS: the table's stream, the event source mapping that hands the dispatcher the
 // inserted event items (with its retries and dead-letter queue), the dispatch function, the lane
