@@ -18,6 +18,7 @@ import {
   verifyChain,
 } from '../core/audit-chain.ts';
 import { UnavailableError } from '../core/errors.ts';
+import { MAX_SEQ } from '../core/events/event.ts';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import { auditKeys } from './dynamo/keys.ts';
 import { inTurn, isTransactionConflict, raceBackOff } from './dynamo/turns.ts';
@@ -30,7 +31,7 @@ const APPEND_ATTEMPTS = 50;
 /** How often verify reads the head again when entries show past it (see readChain). */
 const HEAD_REREADS = 3;
 /** The largest seq a sort key holds (12 digits). */
-const LAST_SEQ = 999_999_999_999;
+const LAST_SEQ = MAX_SEQ;
 
 /** The head moves from what was read (nothing: the chain is empty) to the new link. */
 function headAction(domainId: string, seen: ChainHead | undefined, link: ChainFields): WriteAction {

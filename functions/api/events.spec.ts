@@ -1,5 +1,6 @@
 import { EVENT_TYPES } from '../core/events/event.ts';
-import { EventListViewSchema, MAX_SEQ } from '../core/events/queries.ts';
+import { MAX_SEQ } from '../core/events/event.ts';
+import { EventListViewSchema } from '../core/events/queries.ts';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../core/pagination.ts';
 import { can, type GroupSpec, named, OK, type QueryParam } from './spec.ts';
 

@@ -8,7 +8,7 @@ import { armLeaseTimers, LEASE_WARNING_MS, type LeaseTimers } from './lease-time
 import { userActor } from './events/event.ts';
 import { MIN_LEASE_SECONDS, notApproved } from './assignments/terms.ts';
 import { projectResource } from './projects.ts';
-import { type ProvisioningPorts, readableResource, startTeardown } from './provisioning.ts';
+import { type ProvisioningPorts, readableWithProject, startTeardown } from './provisioning.ts';
 import { DELETABLE, type Resource } from './resources.ts';
 
 // A provisioned Resource's lease: moved by its project's deployers within the ceiling its terms
@@ -36,8 +36,7 @@ const ATTEMPTS = 3;
  */
 export async function moveLease(ports: ProvisioningPorts, actor: Actor, id: string, expiresAt: string): Promise<Resource> {
   for (let attempt = 1; ; attempt++) {
-    const resource = await readableResource(ports, actor.subject, id);
-    const project = await ports.tenancy.getProject(resource.project_id);
+    const { resource, project } = await readableWithProject(ports, actor.subject, id);
     if (project) await requireAllowed(ports.authorizer, actor.subject, 'deploy', projectResource(project));
     const lease = resource.lease;
     const wanted = new Date(expiresAt);

@@ -191,12 +191,21 @@ export async function readableResource(
   subject: AuthzSubject,
   id: string,
 ): Promise<Resource> {
+  return (await readableWithProject(ports, subject, id)).resource;
+}
+
+/** A Resource the caller may read, with the project it was read through (absent: the project is gone), for a second check on it. */
+export async function readableWithProject(
+  ports: Pick<ProvisioningPorts, 'tenancy' | 'resources' | 'authorizer'>,
+  subject: AuthzSubject,
+  id: string,
+): Promise<{ resource: Resource; project: Project | undefined }> {
   const resource = await ports.resources.get(id);
   if (!resource) throw new NotFoundError('resource_not_found', 'The resource does not exist.');
   const project = await ports.tenancy.getProject(resource.project_id);
   if (project) await requireAllowed(ports.authorizer, subject, 'read', projectResource(project));
   else if (resource.created_by !== subject.userId) throw new NotFoundError('resource_not_found', 'The resource does not exist.');
-  return resource;
+  return { resource, project };
 }
 
 export async function listResources(
@@ -220,8 +229,7 @@ export async function listResources(
  * again finishes that delete if it was cut short, and answers the same.
  */
 export async function deleteResource(ports: ProvisioningPorts, subject: AuthzSubject, id: string): Promise<'teardown' | 'removed'> {
-  const resource = await readableResource(ports, subject, id);
-  const project = await ports.tenancy.getProject(resource.project_id);
+  const { resource, project } = await readableWithProject(ports, subject, id);
   if (project) await requireAllowed(ports.authorizer, subject, 'deploy', projectResource(project));
   if (resource.origin === 'adopted') {
     const retired = await ports.resources.retireAdopted(resource.id, ports.clock.now().toISOString(), userActor(subject.userId));

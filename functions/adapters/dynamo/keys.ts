@@ -1,6 +1,7 @@
 // Every key of the single table is built here, so the layout is readable in one place.
 // Base-table items are read with ConsistentRead on authorization and invariant paths; GSI1 only
 // serves lists (it is eventually consistent on AWS).
+import { seqKey } from '../../core/events/event.ts';
 
 export const META = 'META';
 
@@ -50,12 +51,9 @@ export const assignmentKeys = {
   live: (projectId: string, credentialId: string) => ({ PK: `LIVEASSIGN#${projectId}#${credentialId}`, SK: META }),
 };
 
-/** Digits of an entry's seq in its sort key: zero-padded, so the base table reads a chain in seq order. */
-const AUDIT_SEQ_DIGITS = 12;
-
 export const auditKeys = {
   /** A chained entry, by its place. (Entries written before the chain are keyed by their UUIDv7 id.) */
-  entry: (domainId: string, seq: number) => ({ PK: `AUDIT#${domainId}`, SK: `ENTRY#${String(seq).padStart(AUDIT_SEQ_DIGITS, '0')}` }),
+  entry: (domainId: string, seq: number) => ({ PK: `AUDIT#${domainId}`, SK: `ENTRY#${seqKey(seq)}` }),
   /** The newest entry's seq and hash; appends are conditioned on it, so they take turns. */
   head: (domainId: string) => ({ PK: `AUDIT#${domainId}`, SK: 'HEAD' }),
   /** Every entry, listed by id (GSI1SK) as before the chain. The head is not listed. */
@@ -98,7 +96,7 @@ export const eventKeys = {
 
 /** Twelve digits: a trillion events per domain before the order breaks. */
 export function eventSortKey(seq: number): string {
-  return String(seq).padStart(12, '0');
+  return seqKey(seq);
 }
 
 // The webhooks' keys:

@@ -26,6 +26,16 @@ export const EVENT_TYPES = [
 export const EventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventTypeSchema>;
 
+/** A seq in a sort key is zero-padded to this many digits, so text order is number order. */
+export const SEQ_DIGITS = 12;
+/** The largest seq SEQ_DIGITS can order. */
+export const MAX_SEQ = 10 ** SEQ_DIGITS - 1;
+
+/** A seq as a sort key: zero-padded to SEQ_DIGITS. */
+export function seqKey(seq: number): string {
+  return String(seq).padStart(SEQ_DIGITS, '0');
+}
+
 /** Event types by name, each known, without repeats; an unknown name is refused (400 invalid_event_type), never dropped. */
 export function eventTypesNamed(names: readonly string[]): EventType[] {
   const types = new Set<EventType>();

@@ -9,7 +9,16 @@ import { InvalidInputError } from '../errors.ts';
 import { parseLimit } from '../pagination.ts';
 import type { TenancyStore } from '../ports.ts';
 import { authorizedProject, getDomain } from '../projects.ts';
-import { DomainEventSchema, type EventLog, type EventPage, type EventQuery, type EventType, eventTypesNamed } from './event.ts';
+import {
+  DomainEventSchema,
+  type EventLog,
+  type EventPage,
+  type EventQuery,
+  type EventType,
+  eventTypesNamed,
+  MAX_SEQ,
+  SEQ_DIGITS,
+} from './event.ts';
 
 export interface EventReadPorts {
   events: EventLog;
@@ -17,9 +26,6 @@ export interface EventReadPorts {
   authorizer: Authorizer;
   clock: Clock;
 }
-
-/** The largest seq the log's 12-digit sort key can order. */
-export const MAX_SEQ = 999_999_999_999;
 
 /** One page on the wire: `next_after_seq` is where the next request starts (`after_seq=`). */
 export const EventListViewSchema = z
@@ -40,7 +46,8 @@ export const eventListView = (page: EventPage): EventListView => ({ items: page.
 export function parseAfterSeq(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 0;
   // Twelve digits at most: the log's sort key orders no more.
-  if (!/^\d{1,12}$/.test(raw)) throw new InvalidInputError('invalid_after_seq', `after_seq must be a whole number from 0 to ${MAX_SEQ}.`);
+  if (raw.length > SEQ_DIGITS || !/^\d+$/.test(raw))
+    throw new InvalidInputError('invalid_after_seq', `after_seq must be a whole number from 0 to ${MAX_SEQ}.`);
   return Number(raw);
 }
 

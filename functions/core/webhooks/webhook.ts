@@ -2,7 +2,7 @@
 // secret lives in the vault (only its name is stored here) and is shown once, when it is created.
 import { z } from 'zod';
 import { IN_DOMAIN } from '../entity.ts';
-import { DomainEventSchema, EventTypeSchema } from '../events/event.ts';
+import { DomainEventSchema, EventTypeSchema, seqKey } from '../events/event.ts';
 import { IdSchema } from '../ids.ts';
 import type { Page, PageRequest } from '../pagination.ts';
 import { MAX_URL_LENGTH } from './url-policy.ts';
@@ -179,7 +179,7 @@ export interface WebhookStore {
 
 /** A lane's place for a delivery: its event's seq (zero-padded, so text order is seq order) and id. */
 export function laneMarker(delivery: Pick<Delivery, 'event'>): string {
-  return `${String(delivery.event.seq).padStart(12, '0')}#${delivery.event.id}`;
+  return `${seqKey(delivery.event.seq)}#${delivery.event.id}`;
 }
 
 export function markerDeliveryId(marker: string): string {
