@@ -165,8 +165,9 @@ export class DynamoEventLog implements EventLog {
     return (await transactWithEvents(this.table, [], drafts)).events;
   }
 
+  /** A domain's events, read consistently from its partition in seq order. */
   listByDomain(domainId: string, query: EventQuery): Promise<EventPage> {
-    return this.page(domainId, query);
+    return this.read({ pk: eventKeys.partition(domainId), consistent: true }, query, (e) => e.seq, false);
   }
 
   /**
@@ -174,43 +175,24 @@ export class DynamoEventLog implements EventLog {
    * consistent: it may show a later event before an earlier one. So the page ends before the first
    * number missing: what follows it comes on a later read, and a follower never skips an event.
    */
-  async listByProject(projectId: string, query: EventQuery): Promise<EventPage> {
-    const types = query.types && query.types.length > 0 ? query.types : undefined;
-    const { name, partitionKey, sortKey } = TABLE_KEYS.listIndex;
-    const items: DomainEvent[] = [];
-    let lastSeq = query.afterSeq;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          IndexName: name,
-          KeyConditionExpression: '#pk = :pk AND #sk > :after',
-          ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
-          ExpressionAttributeValues: { ':pk': eventKeys.projectList(projectId).GSI1PK, ':after': eventSortKey(query.afterSeq) },
-          Limit: types ? 200 : query.limit - items.length,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const raw of out.Items ?? []) {
-        const event = DomainEventSchema.parse(entityOf(raw));
-        if (event.project_seq !== lastSeq + 1) return { items, lastSeq };
-        lastSeq = event.project_seq;
-        if (types && !types.includes(event.type)) continue;
-        items.push(event);
-        if (items.length >= query.limit) return { items, lastSeq };
-      }
-      start = out.LastEvaluatedKey;
-    } while (start && lastSeq - query.afterSeq < MAX_SCANNED);
-    return { items, lastSeq };
+  listByProject(projectId: string, query: EventQuery): Promise<EventPage> {
+    const index = { pk: eventKeys.projectList(projectId).GSI1PK, index: 'listIndex' as const, consistent: false };
+    return this.read(index, query, (e) => e.project_seq ?? 0, true);
   }
 
   /**
-   * Events after `afterSeq` in seq order, read consistently from the domain's partition, until
-   * `limit` are kept or MAX_SCANNED were read (the answer's lastSeq says how far it read).
+   * Events after `query.afterSeq` (counted by `placeOf`) in order, until `limit` are kept or
+   * MAX_SCANNED were read (the answer's lastSeq says how far it read); with `contiguous`, also
+   * before the first place missing.
    */
-  private async page(domainId: string, query: EventQuery): Promise<EventPage> {
+  private async read(
+    source: { pk: string; index?: 'listIndex'; consistent: boolean },
+    query: EventQuery,
+    placeOf: (e: DomainEvent) => number,
+    contiguous: boolean,
+  ): Promise<EventPage> {
     const types = query.types && query.types.length > 0 ? query.types : undefined;
+    const keyNames = source.index ? TABLE_KEYS[source.index] : { partitionKey: 'PK', sortKey: 'SK' };
     const items: DomainEvent[] = [];
     let lastSeq = query.afterSeq;
     let scanned = 0;
@@ -219,17 +201,21 @@ export class DynamoEventLog implements EventLog {
       const out = await this.table.client.send(
         new QueryCommand({
           TableName: this.table.name,
-          KeyConditionExpression: 'PK = :pk AND SK > :after',
-          ExpressionAttributeValues: { ':pk': eventKeys.partition(domainId), ':after': eventSortKey(query.afterSeq) },
-          ConsistentRead: true,
+          ...(source.index && { IndexName: TABLE_KEYS[source.index].name }),
+          KeyConditionExpression: '#pk = :pk AND #sk > :after',
+          ExpressionAttributeNames: { '#pk': keyNames.partitionKey, '#sk': keyNames.sortKey },
+          ExpressionAttributeValues: { ':pk': source.pk, ':after': eventSortKey(query.afterSeq) },
+          ConsistentRead: source.consistent,
           Limit: Math.min(MAX_SCANNED - scanned, types ? 200 : query.limit - items.length),
           ExclusiveStartKey: start,
         }),
       );
       for (const raw of out.Items ?? []) {
-        scanned++;
         const event = DomainEventSchema.parse(entityOf(raw));
-        lastSeq = event.seq;
+        const place = placeOf(event);
+        if (contiguous && place !== lastSeq + 1) return { items, lastSeq };
+        scanned++;
+        lastSeq = place;
         if (types && !types.includes(event.type)) continue;
         items.push(event);
         if (items.length >= query.limit) return { items, lastSeq };
