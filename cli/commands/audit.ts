@@ -2,20 +2,10 @@
 // and whether its hash chain is still whole.
 import type { AuditEntry } from '../../functions/core/assignments/audit.ts';
 import { CHAIN_BREAKS, type ChainVerdict } from '../../functions/core/audit-chain.ts';
-import { type Args, type Command, stringFlag } from '../command.ts';
-import type { Context } from '../context.ts';
-import { CliError, EXIT, UsageError } from '../errors.ts';
+import type { Command } from '../command.ts';
+import { CliError, EXIT } from '../errors.ts';
 import { json } from '../render.ts';
-import { listCommand, result, seg } from './shared.ts';
-
-const DOMAIN_FLAG = { 'domain-id': { type: 'string', placeholder: 'id', description: "the Domain (default: the profile's)" } } as const;
-
-/** The Domain a command names, or the profile's. */
-function domainOf(args: Args, ctx: Context, command: string): string {
-  const domainId = stringFlag(args, 'domain-id') ?? ctx.profile()?.domain_id;
-  if (!domainId) throw new UsageError(`${command} needs --domain-id <id>`, command);
-  return domainId;
-}
+import { DOMAIN_FLAG, domainOf, listCommand, result, seg } from './shared.ts';
 
 const list = listCommand<AuditEntry>({
   path: ['audit', 'list'],
@@ -36,7 +26,7 @@ const list = listCommand<AuditEntry>({
 });
 
 /** One line for people: whole (how many, the head to anchor), or where it breaks and why. */
-export function verdictLine(domainId: string, v: ChainVerdict): string {
+function verdictLine(domainId: string, v: ChainVerdict): string {
   const head = v.head ?? 'none';
   if (v.valid) return `Audit chain of domain ${domainId}: valid, ${v.entries} entries, head ${head}\n`;
   const broken = v.first_broken;

@@ -23,7 +23,7 @@ export function leasePairs(lease: Lease | undefined, now: Date): Array<readonly 
 }
 
 /** "2/5 live", or "2 live (no limit)" when the terms set no quota. */
-export function quotaText(quota: CreatePlanView['quota']): string {
+function quotaText(quota: CreatePlanView['quota']): string {
   return quota.limit === null ? `${quota.live} live (no limit)` : `${quota.live}/${quota.limit} live`;
 }
 

@@ -56,6 +56,16 @@ export function checkBody<S extends z.ZodType>(schema: S, body: unknown, flagOf:
   throw new UsageError(problems.join('; '), command);
 }
 
+/** The --domain-id flag of the commands about one Domain, the profile's when left out. */
+export const DOMAIN_FLAG = { 'domain-id': { type: 'string', placeholder: 'id', description: "the Domain (default: the profile's)" } } as const;
+
+/** The Domain a command names, or the profile's. */
+export function domainOf(args: Args, ctx: Context, command: string): string {
+  const domainId = stringFlag(args, 'domain-id') ?? ctx.profile()?.domain_id;
+  if (!domainId) throw new UsageError(`${command} needs --domain-id <id>`, command);
+  return domainId;
+}
+
 /** A path segment from user input. */
 export function seg(value: string): string {
   return encodeURIComponent(value);

@@ -60,7 +60,7 @@ export interface WithTerms {
 }
 
 /** The granted terms; an approval that set none granted no limits, and an undecided request has none yet. */
-export function grantedText(a: WithTerms, decided: boolean): string | undefined {
+function grantedText(a: WithTerms, decided: boolean): string | undefined {
   return a.terms ? termsText(a.terms) : decided ? 'no limits' : undefined;
 }
 

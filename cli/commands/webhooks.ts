@@ -1,22 +1,14 @@
 // Webhooks: a Domain's signed subscriptions to its events, their deliveries and redelivery.
 import type { z } from 'zod';
 import type { CreatedWebhookViewSchema, DeliveryView, WebhookView } from '../../functions/core/webhooks/webhook.ts';
-import { type Args, type Command, listFlag, stringFlag } from '../command.ts';
-import type { Context } from '../context.ts';
+import { type Command, listFlag, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { details, table } from '../render.ts';
-import { checkBody, deleteCommand, listCommand, listItems, moreHint, LIST_FLAGS, type Noun, result, seg } from './shared.ts';
+import { checkBody, DOMAIN_FLAG, deleteCommand, domainOf, listCommand, listItems, moreHint, LIST_FLAGS, type Noun, result, seg } from './shared.ts';
 
 type CreatedWebhookView = z.infer<typeof CreatedWebhookViewSchema>;
 
 const WEBHOOK: Noun = { words: ['webhook'], label: 'Webhook', endpoint: '/v1/webhooks' };
-const DOMAIN_FLAG = { 'domain-id': { type: 'string', placeholder: 'id', description: "the Domain (default: the profile's)" } } as const;
-
-function domainOf(args: Args, ctx: Context, command: string): string {
-  const domainId = stringFlag(args, 'domain-id') ?? ctx.profile()?.domain_id;
-  if (!domainId) throw new UsageError(`${command} needs --domain-id <id>`, command);
-  return domainId;
-}
 
 const webhookDetails = (w: WebhookView) =>
   details([
@@ -29,7 +21,7 @@ const webhookDetails = (w: WebhookView) =>
   ]);
 
 /** "3 (500, 500, 204)": how many attempts and what each got (- for no answer). */
-export function attemptsText(d: Pick<DeliveryView, 'attempts'>): string {
+function attemptsText(d: Pick<DeliveryView, 'attempts'>): string {
   if (d.attempts.length === 0) return '0';
   return `${d.attempts.length} (${d.attempts.map((a) => a.status_code ?? a.error ?? '-').join(', ')})`;
 }

@@ -8,6 +8,7 @@ import type { TestStack } from '../../test/support/stack.ts';
 import { nodeResource } from '../node-fixtures.ts';
 import { runConcurrent } from './client.ts';
 import { diff, snapshot, sum } from './counters.ts';
+import type { Table } from './report.ts';
 import { type Summary, summarize } from './stats.ts';
 
 // The "domain size" figures: what one node's state pull costs in a domain of N nodes. The nodes
@@ -99,7 +100,7 @@ async function seedDomain(count: number): Promise<{ domainId: string; nodeIds: s
   return { domainId, nodeIds, resourceIds, nsk };
 }
 
-export async function domainSizeRow(stack: TestStack, count: number, samples: number, progress: (msg: string) => void): Promise<DomainSizeRow> {
+async function domainSizeRow(stack: TestStack, count: number, samples: number, progress: (msg: string) => void): Promise<DomainSizeRow> {
   progress(`domain size ${count}: seeding ${count} nodes`);
   const started = performance.now();
   const seeded = await seedDomain(count);
@@ -145,7 +146,7 @@ export async function domainSizeTable(
   sizes: readonly number[],
   samples: number,
   progress: (msg: string) => void,
-  print: (title: string, header: string[], rows: Array<Array<string | number>>) => void,
+  print: Table,
 ): Promise<DomainSizeRow[]> {
   const rows: DomainSizeRow[] = [];
   for (const n of sizes) rows.push(await domainSizeRow(stack, n, samples, progress));

@@ -3,7 +3,8 @@ import { transactWithEvents } from '../../functions/adapters/event-log.ts';
 import { eventDraft } from '../../functions/core/events/event.ts';
 import { newId } from '../../functions/core/ids.ts';
 import type { RunningStack } from '../../local/stack.ts';
-import { dynamoStatsFor } from '../../local/dynamodb.ts';
+import { snapshot } from './counters.ts';
+import type { Table as PrintTable } from './report.ts';
 import { type Summary, summarize } from './stats.ts';
 
 // What writing an event costs a change: the same conditional update of one item, alone and then
@@ -19,27 +20,19 @@ export interface EventWriteFigures {
   extraPerProvision: { requests: number; msAtP50: number };
 }
 
-type Table_ = (title: string, header: string[], rows: Array<Array<string | number>>) => void;
-
-function requestsOf(stack: RunningStack): number {
-  const stats = dynamoStatsFor(stack.dynamoUrl);
-  if (!stats) throw new Error(`no DynamoDB counters for ${stack.dynamoUrl}`);
-  return stats.requests;
-}
-
 /** Times `writes` sequential runs of `one`, and counts the DynamoDB requests they made. */
 async function measure(stack: RunningStack, writes: number, one: (i: number) => Promise<void>) {
   const samples: number[] = [];
-  const before = requestsOf(stack);
+  const before = snapshot(stack).dynamoRequests;
   for (let i = 0; i < writes; i++) {
     const t = performance.now();
     await one(i);
     samples.push(performance.now() - t);
   }
-  return { requestsPerWrite: (requestsOf(stack) - before) / writes, ms: summarize(samples) };
+  return { requestsPerWrite: (snapshot(stack).dynamoRequests - before) / writes, ms: summarize(samples) };
 }
 
-export async function eventWriteTable(stack: RunningStack, writes: number, table: Table_): Promise<EventWriteFigures> {
+export async function eventWriteTable(stack: RunningStack, writes: number, table: PrintTable): Promise<EventWriteFigures> {
   const db = new Table(stack.tableName);
   const domainId = newId();
   const key = { PK: `BENCH#${newId()}`, SK: 'META' };

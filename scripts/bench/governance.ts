@@ -1,5 +1,6 @@
 import { type BenchClient, runConcurrent } from './client.ts';
 import { approvedProject, type Catalog, createBody, enteredAt, type ResourceView, untilAll } from './lifecycle.ts';
+import type { Table } from './report.ts';
 import { type Summary, summarize } from './stats.ts';
 
 // Governed spend's figures: what admission costs when the assignment carries terms (the create's
@@ -11,8 +12,6 @@ export interface GovernanceFigures {
   admission: Array<{ series: string; concurrency: number } & Summary>;
   leaseExpiry: { resources: number; leaseSeconds: number; lagMs: Summary; lastDeregisteringAfterFirstExpiryMs: number };
 }
-
-type Table = (title: string, header: string[], rows: Array<Array<string | number>>) => void;
 
 interface LeasedView extends ResourceView {
   lease: { expires_at: string; max_expires_at: string | null };

@@ -85,7 +85,7 @@ export async function untilPhase(client: BenchClient, id: string, phase: string,
 }
 
 /** Lists a project's Resources, every page. */
-export async function listAll(client: BenchClient, projectId: string): Promise<ResourceView[]> {
+async function listAll(client: BenchClient, projectId: string): Promise<ResourceView[]> {
   const out: ResourceView[] = [];
   let cursor: string | undefined;
   do {

@@ -28,3 +28,6 @@ export function writeJson(outDir: string, figures: unknown): string {
   writeFileSync(path, `${JSON.stringify(figures, null, 2)}\n`);
   return path;
 }
+
+/** How a figure prints its rows: `table`, handed in by the runner. */
+export type Table = typeof table;

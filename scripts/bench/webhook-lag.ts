@@ -3,6 +3,7 @@ import { EVENT_TYPES } from '../../functions/core/events/event.ts';
 import { startReceiver, type Receiver } from '../../test/support/webhook-receiver.ts';
 import { type BenchClient, runConcurrent } from './client.ts';
 import { approvedProject, type Catalog, createResource, untilAll } from './lifecycle.ts';
+import type { Table } from './report.ts';
 import { type Summary, summarize } from './stats.ts';
 
 // Delivery lag: a webhook subscribed to every event type of the seeded domain, pointed at a
@@ -20,8 +21,6 @@ export interface WebhookLag {
   lagMs: Summary;
 }
 
-type Table = (title: string, header: string[], rows: Array<Array<string | number>>) => void;
-
 interface LagProbe {
   /** Stops the receiver and answers the figures of everything it was sent. */
   finish(table: Table): Promise<WebhookLag>;
@@ -34,12 +33,12 @@ async function startLagProbe(client: BenchClient): Promise<LagProbe> {
     arrivals.push({ id: event.id, at: event.at, receivedMs: Date.now() });
     return 204;
   });
-  const startSeq = await lastSeq(client, 0);
+  const startSeq = (await readEvents(client, 0)).last;
   await client.expect(201, 'admin', 'POST', `/v1/domains/${FIXTURES.domain.id}/webhooks`, { url: receiver.url, event_types: [...EVENT_TYPES] });
   return {
     async finish(table) {
       // Waits (on the fact, with a ceiling) until every event committed since the start arrived.
-      const expected = await eventIds(client, startSeq);
+      const expected = (await readEvents(client, startSeq)).ids;
       const deadline = Date.now() + 120_000;
       const arrived = () => new Set(arrivals.map((a) => a.id));
       while ([...expected].some((id) => !arrived().has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
@@ -74,22 +73,13 @@ interface EventPageView {
   next_after_seq: number;
 }
 
-/** The ids of the seeded domain's events after `afterSeq`, read through the events route. */
-async function eventIds(client: BenchClient, afterSeq: number): Promise<Set<string>> {
+/** The seeded domain's events after `afterSeq`, read through the events route: their ids, and the last seq. */
+async function readEvents(client: BenchClient, afterSeq: number): Promise<{ ids: Set<string>; last: number }> {
   const ids = new Set<string>();
   for (let after = afterSeq; ; ) {
     const page = await client.expect<EventPageView>(200, 'admin', 'GET', `/v1/domains/${FIXTURES.domain.id}/events?after_seq=${after}&limit=200`);
     for (const e of page.body.items) ids.add(e.id);
-    if (page.body.next_after_seq === after) return ids;
-    after = page.body.next_after_seq;
-  }
-}
-
-async function lastSeq(client: BenchClient, afterSeq: number): Promise<number> {
-  let after = afterSeq;
-  for (;;) {
-    const page = await client.expect<EventPageView>(200, 'admin', 'GET', `/v1/domains/${FIXTURES.domain.id}/events?after_seq=${after}&limit=200`);
-    if (page.body.next_after_seq === after) return after;
+    if (page.body.next_after_seq === after) return { ids, last: after };
     after = page.body.next_after_seq;
   }
 }

@@ -10,13 +10,13 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   key,
-  rejection,
   type TransactionsBackend,
   transactionsContext,
   type TransactionsDeviation,
   type TransactionsSuite,
   transactWritesSuite,
 } from './dynamo-transactions.ts';
+import { rejectionOf } from './fixtures.ts';
 
 // The suites for what TransactWriteItems refuses, ClientRequestToken, TransactGetItems and isolation,
 // and describeTransactions, which runs them with the write suite of dynamo-transactions.ts.
@@ -51,7 +51,7 @@ export const transactValidationSuite: TransactionsSuite = (tx) => {
       const table = await backend.freshTableName('tx-dup');
       await put(table, 'a', { v: 1 });
       const before = await snapshot(table);
-      const err = await rejection(
+      const err = await rejectionOf(
         transact({
           TransactItems: [
             { Put: { TableName: table, Item: { ...key('a'), v: 2 } } },
@@ -66,7 +66,7 @@ export const transactValidationSuite: TransactionsSuite = (tx) => {
 
     it('refuses more than 100 actions', async () => {
       const table = await backend.freshTableName('tx-101');
-      const err = await rejection(
+      const err = await rejectionOf(
         transact({ TransactItems: Array.from({ length: 101 }, (_, i) => ({ Put: { TableName: table, Item: { ...key(`i${i}`) } } })) }),
       );
       expect(err.name).toBe('ValidationException');
@@ -81,14 +81,14 @@ export const transactValidationSuite: TransactionsSuite = (tx) => {
     });
 
     documented('empty-list')('refuses an empty list of actions', async () => {
-      const err = await rejection(transact({ TransactItems: [] }));
+      const err = await rejectionOf(transact({ TransactItems: [] }));
       expect(err.name).toBe('ValidationException');
       expect(err.message).toMatch(/transactItems.*Member must have length greater than or equal to 1/);
     });
 
     it('refuses an entry naming two actions', async () => {
       const table = await backend.freshTableName('tx-two-kinds');
-      const err = await rejection(
+      const err = await rejectionOf(
         transact({
           TransactItems: [{ Put: { TableName: table, Item: { ...key('a') } }, Delete: { TableName: table, Key: key('b') } }],
         }),
@@ -99,7 +99,7 @@ export const transactValidationSuite: TransactionsSuite = (tx) => {
 
     documented('entry-without-action')('refuses an entry naming no action', async () => {
       const table = await backend.freshTableName('tx-no-kind');
-      const err = await rejection(transact({ TransactItems: [{ Put: { TableName: table, Item: { ...key('a') } } }, {}] }));
+      const err = await rejectionOf(transact({ TransactItems: [{ Put: { TableName: table, Item: { ...key('a') } } }, {}] }));
       expect(err.name).toBe('ValidationException');
       expect(await snapshot(table)).toEqual([]);
     });
@@ -108,7 +108,7 @@ export const transactValidationSuite: TransactionsSuite = (tx) => {
       const table = await backend.freshTableName('tx-4mb');
       // Each item is under the 400 KB item limit; eleven of them are over 4 MB.
       const blob = 'x'.repeat(390 * 1024);
-      const err = await rejection(
+      const err = await rejectionOf(
         transact({ TransactItems: Array.from({ length: 11 }, (_, i) => ({ Put: { TableName: table, Item: { ...key(`big${i}`), blob } } })) }),
       );
       expect(err.name).toBe('ValidationException');
@@ -154,7 +154,7 @@ export const clientRequestTokenSuite: TransactionsSuite = (tx) => {
     documented('client-request-token')('refuses another request under a token already used', async () => {
       const table = await backend.freshTableName('tx-token-mismatch');
       await raw.send(new TransactWriteItemsCommand(increment(table, 1, 'mismatch-token')));
-      const err = await rejection(raw.send(new TransactWriteItemsCommand(increment(table, 5, 'mismatch-token'))));
+      const err = await rejectionOf(raw.send(new TransactWriteItemsCommand(increment(table, 5, 'mismatch-token'))));
       expect(err).toBeInstanceOf(IdempotentParameterMismatchException);
       expect(await get(table, 'counter')).toEqual({ ...key('counter'), n: 1 });
     });
@@ -188,7 +188,7 @@ export const transactReadsSuite: TransactionsSuite = (tx) => {
 
     it('refuses more than 100 reads', async () => {
       const table = await backend.freshTableName('tx-get-101');
-      const err = await rejection(
+      const err = await rejectionOf(
         doc.send(new TransactGetCommand({ TransactItems: Array.from({ length: 101 }, (_, i) => ({ Get: { TableName: table, Key: key(`i${i}`) } })) })),
       );
       expect(err.name).toBe('ValidationException');

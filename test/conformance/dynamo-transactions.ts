@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, t
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tableSnapshot } from '../support/table-snapshot.ts';
+import { rejectionOf } from './fixtures.ts';
 
 // TransactWriteItems and TransactGetItems as AWS documents them, through the SDK only, so any
 // DynamoDB endpoint can be held to them: the local front over dynalite, or moto_server.
@@ -43,16 +44,6 @@ const TIMING_DEPENDENT: ReadonlySet<TransactionsDeviation> = new Set(['get-isola
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const key = (id: string) => ({ PK: `ITEM#${id}`, SK: 'A' });
 const CONDITION_FAILED = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
-
-/** The error a request failed with; fails the test when it succeeded. */
-export async function rejection(request: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await request;
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error('expected the request to fail, and it succeeded');
-}
 
 /**
  * Starts the backend before the tests of the describe block it is called in and stops it after them,
@@ -147,7 +138,7 @@ export const transactWritesSuite: TransactionsSuite = (tx) => {
     await put(table, 'quiet', { n: 1 });
     const before = await snapshot(table);
 
-    const err = await rejection(
+    const err = await rejectionOf(
       transact({
         TransactItems: [
           // 0: would succeed on its own.
@@ -249,7 +240,7 @@ export const transactWritesSuite: TransactionsSuite = (tx) => {
     const before = await snapshot(table);
     const write = { Put: { TableName: table, Item: { ...key('written'), ok: true } } };
 
-    const onPresent = await rejection(
+    const onPresent = await rejectionOf(
       transact({
         TransactItems: [
           {
@@ -271,7 +262,7 @@ export const transactWritesSuite: TransactionsSuite = (tx) => {
       { Code: 'None' },
     ]);
 
-    const onMissing = await rejection(
+    const onMissing = await rejectionOf(
       transact({
         TransactItems: [
           write,
@@ -287,7 +278,7 @@ export const transactWritesSuite: TransactionsSuite = (tx) => {
     const table = await backend.freshTableName('tx-invalid');
     await put(table, 'a', { v: 1 });
     const before = await snapshot(table);
-    const err = await rejection(
+    const err = await rejectionOf(
       transact({
         TransactItems: [
           { Put: { TableName: table, Item: { ...key('b'), v: 1 } } },
@@ -301,7 +292,7 @@ export const transactWritesSuite: TransactionsSuite = (tx) => {
   });
 
   it('answers ResourceNotFoundException for an action on a table that does not exist', async () => {
-    const err = await rejection(transact({ TransactItems: [{ Put: { TableName: 'no-such-table-anywhere', Item: { ...key('a') } } }] }));
+    const err = await rejectionOf(transact({ TransactItems: [{ Put: { TableName: 'no-such-table-anywhere', Item: { ...key('a') } } }] }));
     expect(err.name).toBe('ResourceNotFoundException');
   });
 };

@@ -17,7 +17,6 @@ const REQUEST_TTL_SECONDS = 600;
 
 let stack: TestStack;
 let catalog: Catalog;
-const _counter = 0;
 
 beforeAll(async () => {
   stack = await startTestStack({ SUBSTRATE_TIMEOUT_SECONDS: '30', ASSIGNMENT_REQUEST_TTL_SECONDS: String(REQUEST_TTL_SECONDS) }, { heartbeatIntervalMs: 500, clock });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type Catalog, createResource, type Granted, grantedProject, provisionedBody, getResource, issueCredential, seededCatalog, untilPhase , FULL_ARC } from '../support/resources.ts';
+import { type Catalog, createResource, FULL_ARC, type Granted, getResource, grantedProject, issueCredential, phasesOf, provisionedBody, seededCatalog, untilPhase } from '../support/resources.ts';
 import { DEMO_KEYS } from '../support/route-cases.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot, tableSnapshotButAudit } from '../support/table-snapshot.ts';
@@ -16,7 +16,6 @@ const fireTimersAfter = (ms: number) => fireTimersAfterOn(clock, stack.scheduler
 
 let stack: TestStack;
 let catalog: Catalog;
-const _counter = 0;
 
 beforeAll(async () => {
   stack = await startTestStack({ SUBSTRATE_TIMEOUT_SECONDS: '30' }, { heartbeatIntervalMs: 500, clock });
@@ -182,7 +181,7 @@ describe('leases', () => {
     const tearing = await getResource(stack, id);
     expect(tearing.provisioning).toMatchObject({ reason_code: 'lease_expired' });
     const deleted = await untilPhase(stack, id, 'Deleted');
-    expect(deleted.provisioning.transitions.map((t: { phase: string }) => t.phase)).toEqual(FULL_ARC);
+    expect(phasesOf(deleted)).toEqual(FULL_ARC);
   }, 60_000);
 
   it('an extended lease is not cut short by its earlier timer', async () => {
@@ -219,7 +218,7 @@ describe('revocation', () => {
     for (const id of ids) {
       const view = await untilPhase(stack, id, 'Deleted');
       expect(view.provisioning.reason_code).toBe('assignment_revoked');
-      expect(view.provisioning.transitions.map((t: { phase: string }) => t.phase).slice(-3)).toEqual(['Deregistering', 'Deprovisioning', 'Deleted']);
+      expect(phasesOf(view).slice(-3)).toEqual(['Deregistering', 'Deprovisioning', 'Deleted']);
     }
     expect((await assignment(g)).usage).toEqual({ live_resources: 0 });
   }, 60_000);

@@ -19,7 +19,6 @@ let receiver: Receiver;
 beforeAll(async () => {
   stack = await startTestStack({ WEBHOOK_RETRY_BASE_SECONDS: '1' });
   plexctl = await signedInPlexctl(stack);
-  await plexctl.writeSignedInProfiles();
   receiver = await startReceiver(() => 204);
 }, 60_000);
 afterAll(async () => {

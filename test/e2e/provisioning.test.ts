@@ -7,7 +7,7 @@ import { DynamoResourceStore } from '../../functions/adapters/resource-store.ts'
 import { newId } from '../../functions/core/ids.ts';
 import type { Resource } from '../../functions/core/resources.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { FULL_ARC } from '../support/resources.ts';
+import { FULL_ARC, phasesOf, provisionedBody } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshotButAudit } from '../support/table-snapshot.ts';
 import { waitFor } from '../support/wait.ts';
@@ -39,7 +39,7 @@ async function approvedProject(): Promise<string> {
 }
 
 function createBody(overrides: Record<string, unknown> = {}) {
-  return { origin: 'provisioned', kind: 'node', blueprint_version_id: versionId, cloud_credential_id: credentialId, parameters: {}, ...overrides };
+  return provisionedBody({ versionId }, credentialId, overrides);
 }
 
 async function phaseOf(id: string): Promise<string> {
@@ -62,7 +62,7 @@ describe('create → Ready → delete → Deleted', () => {
     const id = created.body.id as string;
 
     const ready = await untilPhase(id, 'Ready');
-    expect(ready.provisioning.transitions.map((t: { phase: string }) => t.phase)).toEqual(['Pending', 'Provisioning', 'Enrolling', 'Ready']);
+    expect(phasesOf(ready)).toEqual(['Pending', 'Provisioning', 'Enrolling', 'Ready']);
     expect(ready.provisioning.provisioned_resource_id).not.toBe(id);
     expect(ready.provisioning.node.mesh_ip).toMatch(/^100\.64\./);
     const instanceId = ready.provisioning.substrate.instance_id as string;
@@ -72,7 +72,7 @@ describe('create → Ready → delete → Deleted', () => {
     expect(deleted.status).toBe(202);
     expect(deleted.text).toBe('');
     const gone = await untilPhase(id, 'Deleted');
-    expect(gone.provisioning.transitions.map((t: { phase: string }) => t.phase)).toEqual(FULL_ARC);
+    expect(phasesOf(gone)).toEqual(FULL_ARC);
     expect(stack.ec2.instances().find((i) => i.instanceId === instanceId)?.state).toBe('terminated');
     // A Deleted Resource stays readable, and deleting it again starts nothing.
     expect((await stack.call('admin', 'DELETE', `/v1/resources/${id}`)).status).toBe(202);
@@ -203,7 +203,7 @@ describe('teardown', () => {
     const id = created.body.id as string;
     expect((await stack.call('admin', 'DELETE', `/v1/resources/${id}`)).status).toBe(202);
     const gone = await untilPhase(id, 'Deleted');
-    const phases = gone.provisioning.transitions.map((t: { phase: string }) => t.phase);
+    const phases = phasesOf(gone);
     expect(phases.slice(-3)).toEqual(['Deregistering', 'Deprovisioning', 'Deleted']);
     // Whatever the provision run launched before the delete fenced it off is terminated.
     await waitFor(async () => {

@@ -9,8 +9,8 @@ import { PROJECT_ROOT } from '../../infra/constructs/broker-function.ts';
 import { groupsOf, placeholders } from '../../infra/constructs/phase-arcs.ts';
 import { RUNS, type Run } from '../../infra/naming.ts';
 import { TABLE_ACTIONS } from '../../infra/stacks/data-stack.ts';
+import { webhookGrants } from '../support/webhook-grants.ts';
 import { list, logicalId, permissionsOfRole, render, resources, roleOfFunction, type Statement, type Synthesized, synth } from './synth.ts';
-import { webhookGrants } from './webhook-grants.ts';
 
 const GROUPS = Object.keys(FUNCTION_GROUPS) as FunctionGroup[];
 const STEPS = Object.keys(STEP_GROUPS) as StepGroup[];

@@ -9,8 +9,8 @@ import { PROJECT_ROOT } from '../../infra/constructs/broker-function.ts';
 import { webhookEnvironment } from '../../infra/constructs/webhooks.ts';
 import { webhookNames } from '../../infra/naming.ts';
 import { LOCAL_FUNCTION_ENTRIES, WEBHOOK_DISPATCH } from '../../local/functions.ts';
-import { logicalId, permissionsOfRole, render, resources, roleOfFunction, type Synthesized, synth } from './synth.ts';
 import { webhookGrants } from '../support/webhook-grants.ts';
+import { logicalId, permissionsOfRole, render, resources, roleOfFunction, type Synthesized, synth } from './synth.ts';
 
 // The webhooks on AWS: the table's stream, the event source mapping that hands the dispatcher the
 // inserted event items (with its retries and dead-letter queue), the dispatch function, the lane

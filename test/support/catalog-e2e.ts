@@ -1,9 +1,9 @@
-import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { apiEnv } from '../../functions/shared/env.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { DEMO_CREDENTIAL_KEYS } from '../../scripts/seed-catalog.ts';
 import { type ApiResponse, startTestStack, type TestStack } from './stack.ts';
+import { tableSnapshot } from './table-snapshot.ts';
 
 // The stack of test/e2e/catalog-*.test.ts, and the helpers those files share. Each file has its own
 // stack, so `seen` and `material` hold what that file's responses and secrets were.
@@ -36,21 +36,8 @@ export async function api(who: Who, method: string, path: string, body?: unknown
 }
 
 /** Every item of the table with every value, keys sorted at every depth, items sorted. */
-export async function snapshot(): Promise<string[]> {
-  // test/support/table-snapshot.ts passes the top-level key list as JSON.stringify's replacer,
-  // which also filters the nested attribute-value keys (S, N, M...): its items carry no values.
-  const client = new DynamoDBClient({ endpoint: stack.dynamoUrl });
-  const sorted = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sorted(x)])) : v;
-  const items: string[] = [];
-  let start: ScanCommandOutput['LastEvaluatedKey'];
-  do {
-    const out = await client.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey: start }));
-    for (const item of out.Items ?? []) items.push(JSON.stringify(sorted(item)));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  client.destroy();
-  return items.sort();
+export function snapshot(): Promise<string[]> {
+  return tableSnapshot(stack.dynamoUrl, stack.tableName);
 }
 
 /** Starts a stack for the calling file, finds the seeded demo credential's id, and closes the stack after the file's tests. */

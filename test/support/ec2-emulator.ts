@@ -5,6 +5,7 @@ import { DescribeInstancesCommand, EC2Client, type Instance, RunInstancesCommand
 import { afterEach, beforeEach } from 'vitest';
 import type { InstanceRunner, LaunchedInstance } from '../../local/ec2/model.ts';
 import { startEc2 } from '../../local/ec2/service.ts';
+import { waitFor } from './wait.ts';
 export { rejection } from './sdk-rejection.ts';
 
 // The local EC2 emulator of test/unit/ec2-*.test.ts, over a FakeRunner instead of real agents: a
@@ -82,8 +83,7 @@ export function clientFor(url: string, accessKeyId = DEMO_KEY): EC2Client {
   return new EC2Client({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId, secretAccessKey: 'anything' } });
 }
 
-export 
-function runInput(overrides: Partial<RunInstancesCommandInput> = {}): RunInstancesCommandInput {
+export function runInput(overrides: Partial<RunInstancesCommandInput> = {}): RunInstancesCommandInput {
   return {
     ImageId: 'ami-0123456789abcdef0',
     InstanceType: 't3.micro',
@@ -169,12 +169,15 @@ export function useEc2Emulator(binding: Ec2Binding = moduleWorld) {
 
   /** Polls DescribeInstances until the instance is in `state`: waits on the fact, with a deadline. */
   async function untilState(instanceId: string, state: string, deadlineMs = 5_000): Promise<Instance> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
+    let seen: string | undefined;
+    const probe = async () => {
       const instance = await describe1(instanceId);
-      if (instance.State?.Name === state) return instance;
-      if (Date.now() > deadline) throw new Error(`${instanceId} is ${instance.State?.Name}, never became ${state}`);
-    }
+      seen = instance.State?.Name;
+      return seen === state ? instance : undefined;
+    };
+    return waitFor(probe, { timeoutMs: deadlineMs, intervalMs: 10, what: `${instanceId} to become ${state}` }).catch((err: unknown) => {
+      throw seen === undefined ? err : new Error(`${instanceId} is ${seen}, never became ${state}`);
+    });
   }
 
   beforeEach(async () => {

@@ -4,10 +4,18 @@
 export interface MovingClock {
   offsetMs: number;
   now(): Date;
+  /** Moves it `seconds` further ahead, for good. */
+  advance(seconds: number): void;
 }
 
 export function movingClock(): MovingClock {
-  const clock: MovingClock = { offsetMs: 0, now: () => new Date(Date.now() + clock.offsetMs) };
+  const clock: MovingClock = {
+    offsetMs: 0,
+    now: () => new Date(Date.now() + clock.offsetMs),
+    advance: (seconds) => {
+      clock.offsetMs += seconds * 1000;
+    },
+  };
   return clock;
 }
 

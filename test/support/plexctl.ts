@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
+import { type Profile, saveConfig } from '../../cli/config.ts';
 import type { Io } from '../../cli/context.ts';
 import { EXIT } from '../../cli/errors.ts';
 import { run } from '../../cli/run.ts';
@@ -9,7 +10,11 @@ import { FIXTURES } from '../../scripts/fixtures.ts';
 import type { TestStack } from './stack.ts';
 
 // plexctl in process: its own config folder, profiles written with tokens minted for the seeded
-// identities (the device-code login has its own test), and what each invocation printed.
+// identities (the device-code login has its own test), and what each invocation printed. Also
+// plexctl offline, for the unit tests that hand it a fetch answering like the broker.
+
+/** The broker URL of the offline profiles. */
+export const OFFLINE_URL = 'http://broker.test';
 
 export interface Outcome {
   code: number;
@@ -41,21 +46,36 @@ export function detailLine(text: string, label: string): string | undefined {
     .trim();
 }
 
+/** One plexctl invocation (argv as typed after `plexctl`) with `io`; its exit code and what it printed. */
+export async function runCaptured(argv: readonly string[], io: Omit<Io, 'stdout' | 'stderr'>): Promise<Outcome> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, ...io });
+  return { code, stdout, stderr };
+}
+
+/**
+ * For plexctl without a broker: each call makes a fresh config folder whose default profile is
+ * `profile` (on http://broker.test); the folders go after the calling file's tests.
+ */
+export function offlineConfigs(prefix: string): (profile: Omit<Profile, 'url'>) => NodeJS.ProcessEnv {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return (profile) => {
+    const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), prefix)), PLEXSPHERE_URL: OFFLINE_URL };
+    dirs.push(env.XDG_CONFIG_HOME);
+    saveConfig({ profiles: { default: { url: OFFLINE_URL, ...profile } } }, env);
+    return env;
+  };
+}
+
 export async function signedInPlexctl(stack: TestStack): Promise<Plexctl> {
   const env: NodeJS.ProcessEnv = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'plexctl-')), PLEXSPHERE_URL: stack.url };
 
-  const runWith = async (io: Partial<Pick<Io, 'stdin' | 'fetch'>>, ...argv: string[]): Promise<Outcome> => {
-    let stdout = '';
-    let stderr = '';
-    const code = await run(argv, {
-      stdout: { write: (t: string) => (stdout += t) },
-      stderr: { write: (t: string) => (stderr += t) },
-      env,
-      sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 100))),
-      ...io,
-    });
-    return { code, stdout, stderr };
-  };
+  const runWith = (io: Partial<Pick<Io, 'stdin' | 'fetch'>>, ...argv: string[]): Promise<Outcome> =>
+    runCaptured(argv, { env, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 100))), ...io });
 
   const writeProfiles = (profiles: Record<string, unknown>) => {
     const dir = join(env.XDG_CONFIG_HOME as string, 'plexsphere');

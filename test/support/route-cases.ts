@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { formatNskBearer } from '../../functions/core/enrolment/node-auth.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { enrollingResource, heartbeatBody, wireguardKey } from './nodes.ts';
-import { type Catalog, approvedProject, createResource, issueCredential, seededCatalog, untilPhase } from './resources.ts';
+import { type Catalog, approvedProject, createResource, issueCredential, provisionedBody, seededCatalog, untilPhase } from './resources.ts';
 import { governanceCases, mergeCases } from './governance-route-cases.ts';
 import { webhookCases } from './webhook-route-cases.ts';
 import { eventCases } from './event-route-cases.ts';
@@ -93,14 +93,7 @@ export function journeyCases(j: Journey) {
     return id;
   };
   const versionBody = (version: string) => ({ version, provider_kinds: ['aws'], injection_strategy: 'cloud-init-user-data', parameter_schema: [] });
-  const resourceBody = (over: Record<string, unknown> = {}) => ({
-    origin: 'provisioned',
-    kind: 'node',
-    blueprint_version_id: catalog.versionId,
-    cloud_credential_id: catalog.demoCredentialId,
-    parameters: {},
-    ...over,
-  });
+  const resourceBody = (over: Record<string, unknown> = {}) => provisionedBody(catalog, catalog.demoCredentialId, over);
   const register = (bound: { resource: { project_id: string; external_ref?: string }; token: string }, over: Record<string, unknown> = {}) =>
     call(null, 'POST', '/v1/register', {
       project_id: bound.resource.project_id,

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll } from 'vitest';
 import { startStepFunctions } from '../../local/stepfunctions/api.ts';
+export { rejection } from './sdk-rejection.ts';
 
 // The local Step Functions emulator of test/unit/stepfunctions-*.test.ts, whose Lambda tasks are
 // the in-process functions each test registers, and the helpers those files share.
@@ -77,13 +78,4 @@ export async function history(executionArn: string): Promise<HistoryEvent[]> {
 /** The states entered, in order: the path the execution took. */
 export async function path(executionArn: string): Promise<string[]> {
   return (await history(executionArn)).flatMap((e) => (e.stateEnteredEventDetails?.name ? [e.stateEnteredEventDetails.name] : []));
-}
-
-export async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
 }

@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backoffMs, type EventPageBody, followEvents, MAX_BACKOFF_MS } from '../../cli/commands/event-follow.ts';
 import { eventLine, eventSummary } from '../../cli/commands/event-lines.ts';
-import { saveConfig } from '../../cli/config.ts';
 import { AuthError, EXIT } from '../../cli/errors.ts';
 import { ApiClient } from '../../cli/http.ts';
-import { run } from '../../cli/run.ts';
 import { type DomainEvent, EVENT_TYPES } from '../../functions/core/events/event.ts';
+import { offlineConfigs, runCaptured } from '../support/plexctl.ts';
 
 // plexctl events without a broker: how an event reads on one line, and how a follow behaves when
 // the broker goes away, fails, or ends the session (against a fetch that answers like the broker).
@@ -167,27 +163,12 @@ describe('following', () => {
   });
 });
 
-const configDirs: string[] = [];
-afterAll(() => {
-  for (const dir of configDirs) rmSync(dir, { recursive: true, force: true });
-});
+const offlineConfig = offlineConfigs('plexctl-events-');
 
 /** plexctl against the fake broker, with instant sleeps; what it printed and its exit code. */
-async function offline(argv: string[], fetch: (url: string) => Promise<Response>) {
-  const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'plexctl-events-')), PLEXSPHERE_URL: 'http://broker.test' };
-  configDirs.push(env.XDG_CONFIG_HOME);
-  const expires = new Date(Date.now() + 3_600_000).toISOString();
-  saveConfig({ profiles: { default: { url: 'http://broker.test', token: 't', token_expires_at: expires, domain_id: DOMAIN } } }, env);
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env,
-    sleep: async () => undefined,
-    fetch,
-  });
-  return { code, stdout, stderr };
+function offline(argv: string[], fetch: (url: string) => Promise<Response>) {
+  const env = offlineConfig({ token: 't', token_expires_at: new Date(Date.now() + 3_600_000).toISOString(), domain_id: DOMAIN });
+  return runCaptured(argv, { env, sleep: async () => undefined, fetch });
 }
 
 describe('plexctl events', () => {

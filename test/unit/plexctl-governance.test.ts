@@ -1,15 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type CreatePlanView, planDetails } from '../../cli/commands/leases.ts';
 import { type ResourceView, resourceDetails } from '../../cli/commands/resources.ts';
 import { liveUsage, overlay, termsText } from '../../cli/commands/terms.ts';
-import { saveConfig } from '../../cli/config.ts';
 import { timeLeft } from '../../cli/duration.ts';
 import { EXIT } from '../../cli/errors.ts';
-import { run } from '../../cli/run.ts';
-import { detailLine } from '../support/plexctl.ts';
+import { detailLine, offlineConfigs, runCaptured } from '../support/plexctl.ts';
 
 // plexctl's side of governed spend, without a broker: how leases, plans, terms and usage read, and
 // what the lease, dry-run and terms commands send (against a fetch that answers like the broker).
@@ -128,22 +123,13 @@ interface Sent {
   body: unknown;
 }
 
-const configDirs: string[] = [];
-afterAll(() => {
-  for (const dir of configDirs) rmSync(dir, { recursive: true, force: true });
-});
+const offlineConfig = offlineConfigs('plexctl-governance-');
 
 /** plexctl (argv as typed after `plexctl`) against a fetch answering with `answer`; what it sent and printed. */
 async function offline(argv: string[], answer: (req: Sent) => { status?: number; body: unknown }) {
-  const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'plexctl-governance-')), PLEXSPHERE_URL: 'http://broker.test' };
-  configDirs.push(env.XDG_CONFIG_HOME);
-  saveConfig({ profiles: { default: { url: 'http://broker.test', token: 't', token_expires_at: at(3_600_000) } } }, env);
+  const env = offlineConfig({ token: 't', token_expires_at: at(3_600_000) });
   const sent: Sent[] = [];
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
+  const out = await runCaptured(argv, {
     env,
     now: () => NOW.getTime(),
     fetch: async (url, init) => {
@@ -153,7 +139,7 @@ async function offline(argv: string[], answer: (req: Sent) => { status?: number;
       return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
     },
   });
-  return { code, stdout, stderr, sent };
+  return { ...out, sent };
 }
 
 const CREATE = ['resource', 'create', '--project-id', ID, '--kind', 'node', '--blueprint-version-id', VERSION, '--cloud-credential-id', ID];

@@ -5,6 +5,7 @@ import { drainNode, terminateSubstrate } from '../../functions/core/phase-steps/
 import type { Phase, Resource } from '../../functions/core/resources.ts';
 import { RESOURCE_TAG } from '../../functions/core/substrate.ts';
 import { FAKE_CONFIG, type FakeStepEnv, fakeMinter, fakeStepPorts, STORE_KINDS, type StoreKind, seedResource as seed } from '../support/phase-fakes.ts';
+import { input, phases } from '../support/phase-steps.ts';
 import { stopTableResources } from '../support/table-resources.ts';
 
 // A delete that lands while RunInstances is in flight. Stopping the provision execution does not
@@ -17,9 +18,6 @@ const POLL_S = 5;
 const ALL_BUT_DELETED: Phase[] = ['Pending', 'Provisioning', 'Enrolling', 'Ready', 'Failed'];
 
 afterAll(stopTableResources);
-
-const input = (r: Resource, generation = r.provisioning?.generation ?? 1) => ({ resource_id: r.id, generation });
-const phases = (r: Resource) => r.provisioning?.transitions.map((t) => t.phase);
 
 async function env(kind: StoreKind): Promise<FakeStepEnv> {
   const e = await fakeStepPorts(kind);

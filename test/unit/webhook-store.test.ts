@@ -6,6 +6,7 @@ import { DynamoWebhookStore } from '../../functions/adapters/webhook-store.ts';
 import { type Delivery, type Lane, laneMarker } from '../../functions/core/webhooks/webhook.ts';
 import type { ChangeFeed, StreamRecord } from '../../local/dynamo/change-feed.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
+import { waitFor } from '../support/wait.ts';
 import { aWebhook, anEvent, WEBHOOK_DOMAIN } from '../support/webhook-fakes.ts';
 
 // The webhook store on the embedded DynamoDB: the conditions the dispatcher relies on (one delivery
@@ -139,10 +140,7 @@ describe('the embedded DynamoDB’s change feed', () => {
       const drafts = ['a', 'b', 'c'].map((id) => ({ type: 'resource.created' as const, at: at(0).toISOString(), domain_id: WEBHOOK_DOMAIN, subject: { kind: 'resource' as const, id }, data: {} }));
       await log.append(drafts.slice(0, 2));
       await log.append(drafts.slice(2));
-      await new Promise<void>((resolve) => {
-        const poll = () => (got.length >= 3 ? resolve() : setTimeout(poll, 10));
-        poll();
-      });
+      await waitFor(async () => (got.length >= 3 ? true : undefined), { intervalMs: 10, what: 'the three records' });
       client.destroy();
       expect(got.map((r) => r.eventName)).toEqual(['INSERT', 'INSERT', 'INSERT']);
       expect(got.map((r) => (r.dynamodb.NewImage.seq as { N: string }).N)).toEqual(['1', '2', '3']);

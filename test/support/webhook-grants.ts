@@ -1,4 +1,4 @@
-// What the webhooks are granted on AWS, as rendered IAM permissions: shared by app.test.ts (every
+// What the webhooks are granted on AWS, as rendered IAM permissions: shared by test/infra/app.test.ts (every
 // group's permissions) and webhooks.test.ts (the dispatcher's).
 
 const arn = (service: string, resource: string, region = `\${AWS::Region}`) =>
