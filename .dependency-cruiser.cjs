@@ -26,7 +26,7 @@ module.exports = {
       name: 'product-does-not-import-dev-code',
       comment: 'functions, cli and infra ship; local/, test/ and scripts/ do not. Product code never depends on them.',
       severity: 'error',
-      from: { path: '^(functions|cli|infra)/' },
+      from: { path: '^(functions|cli|client|console|infra)/' },
       to: { path: '^(local|test|scripts)/' },
     },
     {
@@ -53,6 +53,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^cli/' },
       to: { path: '^functions/', pathNot: '^functions/core/' },
+    },
+    {
+      name: 'client-is-the-typed-api-client-only',
+      comment: 'client/ is the typed client of the public API, shared by the console and plexctl: openapi-fetch and its generated types, nothing else.',
+      severity: 'error',
+      from: { path: '^client/' },
+      to: { pathNot: ['^client/', '^node_modules/openapi-fetch/'] },
+    },
+    {
+      name: 'console-speaks-http-through-the-client',
+      comment: 'The console runs in the browser and calls the public API only, through client/; it imports preact, client/ and itself.',
+      severity: 'error',
+      from: { path: '^console/' },
+      to: { pathNot: ['^console/', '^client/', '^node_modules/(preact|openapi-fetch)/'] },
     },
     {
       name: 'no-circular',

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, STATUS_CODES, type ServerResponse }
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type FunctionGroup, FUNCTION_GROUPS, ROUTES, type RouteDef, routeKey } from '../functions/api/routes.ts';
+import { CONSOLE_FUNCTION, CONSOLE_ROUTES, type FunctionGroup, FUNCTION_GROUPS, ROUTES, type RouteDef, routeKey } from '../functions/api/routes.ts';
 import { closeServer, listen } from './net.ts';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -12,22 +12,24 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // API Gateway's own payload cap; the handlers enforce the contract's smaller one.
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 
-interface CompiledRoute {
-  route: RouteDef;
+interface CompiledRoute<R = RouteDef> {
+  route: R;
   pattern: RegExp;
   params: string[];
 }
 
-function compile(route: RouteDef): CompiledRoute {
+function compile<R extends Pick<RouteDef, 'method' | 'path'>>(route: R): CompiledRoute<R> {
   const params: string[] = [];
-  const source = route.path.replace(/\{([a-z_]+)\}/g, (_, name: string) => {
+  // {name} is one path segment; a greedy {name+} is the rest of the path (empty included).
+  const source = route.path.replace(/\{([a-z_]+)(\+?)\}/g, (_, name: string, greedy: string) => {
     params.push(name);
-    return '([^/]+)';
+    return greedy ? '(.*)' : '([^/]+)';
   });
   return { route, pattern: new RegExp(`^${source}$`), params };
 }
 
 const COMPILED = ROUTES.map(compile);
+const CONSOLE = CONSOLE_ROUTES.map(compile);
 
 export interface GatewayStats {
   invocations: Partial<Record<FunctionGroup, number>>;
@@ -48,11 +50,28 @@ export class LocalGateway {
     return loaded;
   }
 
+  private console: Promise<LambdaHandler> | undefined;
+
+  private consoleHandler(): Promise<LambdaHandler> {
+    this.console ??= import(pathToFileURL(resolve(ROOT, CONSOLE_FUNCTION.entry)).href).then((m: { handler: LambdaHandler }) => m.handler);
+    return this.console;
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
-    if (url.pathname === '/' || url.pathname === '/device') {
+    if (url.pathname === '/device') {
       res.writeHead(302, { location: `/v1/auth/device${url.search}` }).end();
+      return;
+    }
+    if (url.pathname === '/') {
+      res.writeHead(302, { location: '/console/' }).end();
+      return;
+    }
+    const page = CONSOLE.find((c) => c.route.method === method && c.pattern.test(url.pathname));
+    if (page) {
+      const event = toEvent(req, url, page, page.pattern.exec(url.pathname)?.slice(1) ?? [], Buffer.alloc(0));
+      writeResult(res, await (await this.consoleHandler())(event, lambdaContext('console')));
       return;
     }
     const candidates = COMPILED.filter((c) => c.pattern.test(url.pathname));
@@ -101,7 +120,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function toEvent(req: IncomingMessage, url: URL, match: CompiledRoute, values: string[], body: Buffer): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, url: URL, match: CompiledRoute<Pick<RouteDef, 'method' | 'path'>>, values: string[], body: Buffer): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
     if (k !== 'cookie' && v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
@@ -143,7 +162,7 @@ function toEvent(req: IncomingMessage, url: URL, match: CompiledRoute, values: s
   } as APIGatewayProxyEventV2;
 }
 
-function lambdaContext(group: FunctionGroup): Context {
+function lambdaContext(group: FunctionGroup | 'console'): Context {
   return {
     functionName: `plexsphere-local-${group}`,
     awsRequestId: randomUUID(),

@@ -1,21 +1,17 @@
 import { formatUserCode, newSecretToken } from '../core/auth/codes.ts';
 import { decideDevice, describeUserCode, exchangeDeviceCode, startDeviceAuthorization } from '../core/auth/device.ts';
 import { idpBindingView, listIdpBindings } from '../core/auth/idp-bindings.ts';
-import { requireSessionWithCsrf, resolveSession, signIn, signOut } from '../core/auth/session.ts';
-import { ForbiddenError } from '../core/errors.ts';
+import { resolveSession, signIn, signOut } from '../core/auth/session.ts';
 import { parseId } from '../core/ids.ts';
 import { type AuthedRequest, createApiHandler } from '../shared/api-handler.ts';
 import type { Deps } from '../shared/composition.ts';
 import type { ApiRequest, ApiResult } from '../shared/http.ts';
 import { ok } from '../shared/http.ts';
+import { CSRF_COOKIE, SESSION_COOKIE, sessionWriter } from '../shared/session-auth.ts';
 import { authSpec as spec } from './auth.spec.ts';
 import { openApiDocument } from './openapi.ts';
 import { renderSignInPage, type SignInPageView, signInPageCsp } from './sign-in-page.ts';
 import { bodyOf } from './spec.ts';
-
-const SESSION_COOKIE = 'plexsphere_session';
-const CSRF_COOKIE = 'plexsphere_csrf';
-const CSRF_HEADER = 'x-plexsphere-csrf';
 
 // OAuth responses carrying codes or tokens must not be cached (RFC 6749 §5.1).
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -25,20 +21,6 @@ function cookie(d: Deps, name: string, value: string, maxAgeSeconds: number, htt
   return [`${name}=${value}`, 'Path=/', `Max-Age=${maxAgeSeconds}`, 'SameSite=Strict', httpOnly && 'HttpOnly', secure && 'Secure']
     .filter(Boolean)
     .join('; ');
-}
-
-/** Session-authenticated writes: the session (401), the CSRF token (403), and the Origin when the browser sends one. */
-async function sessionUser(req: ApiRequest, d: Deps) {
-  const { user } = await requireSessionWithCsrf(d, {
-    sessionToken: req.cookies[SESSION_COOKIE],
-    csrfCookie: req.cookies[CSRF_COOKIE],
-    csrfHeader: req.headers[CSRF_HEADER],
-  });
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== d.config.publicOrigin) {
-    throw new ForbiddenError('csrf_origin_mismatch', 'The request comes from another site than the sign-in page.');
-  }
-  return user;
 }
 
 async function signInPageView(req: ApiRequest, d: Deps): Promise<SignInPageView> {
@@ -156,13 +138,13 @@ export const handler = createApiHandler('auth', spec, {
   },
 
   approveDevice: async (req: ApiRequest, d: Deps) => {
-    const user = await sessionUser(req, d);
+    const user = await sessionWriter(req, d);
     const { user_code } = bodyOf(spec.approveDevice, req);
     return ok(await decideDevice(d, user, user_code, 'approved'));
   },
 
   denyDevice: async (req: ApiRequest, d: Deps) => {
-    const user = await sessionUser(req, d);
+    const user = await sessionWriter(req, d);
     const { user_code } = bodyOf(spec.denyDevice, req);
     return ok(await decideDevice(d, user, user_code, 'denied'));
   },

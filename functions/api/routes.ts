@@ -129,6 +129,21 @@ export const ROUTES: readonly RouteDef[] = [
   { ...route('PUT', '/v1/nodes/{id}/capabilities', 'nodes', 'putCapabilities', 'node'), maxBodyBytes: 32 * 1024 },
 ];
 
+/**
+ * The web console's files (functions/api/console.handler.ts): served by the same HttpApi as the
+ * API, so the console and the API share one origin (no CORS, one cookie scope). They are pages
+ * and static files, not API operations, so they are kept out of ROUTES and the OpenAPI document.
+ */
+export const CONSOLE_FUNCTION: FunctionGroupDef = {
+  entry: 'functions/api/console.handler.ts',
+  description: "The web console's page and its static files",
+};
+
+export const CONSOLE_ROUTES: readonly Pick<RouteDef, 'method' | 'path'>[] = [
+  { method: 'GET', path: '/console' },
+  { method: 'GET', path: '/console/{path+}' },
+];
+
 export function routeKey(r: Pick<RouteDef, 'method' | 'path'>): string {
   return `${r.method} ${r.path}`;
 }

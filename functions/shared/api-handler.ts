@@ -12,6 +12,7 @@ import { type Deps, deps } from './composition.ts';
 import type { ApiRequest, ApiResult } from './http.ts';
 import { log } from './log.ts';
 import { toProblem } from './problem.ts';
+import { hasSessionCookie, sessionPrincipal } from './session-auth.ts';
 
 // The contract's ceiling for JSON bodies; a route may raise it (RouteDef.maxBodyBytes).
 export const MAX_BODY_BYTES = 8 * 1024;
@@ -75,9 +76,11 @@ function parseBody(event: Event, headers: Record<string, string | undefined>, ma
 }
 
 async function authenticate(req: ApiRequest, d: Deps): Promise<{ user: User; subject: AuthzSubject }> {
+  if (hasSessionCookie(req)) return sessionPrincipal(req, d);
   const header = req.headers.authorization;
   const match = header?.match(/^Bearer\s+(\S+)$/i);
-  if (!match?.[1]) throw new UnauthenticatedError('missing_token', 'Send an access token: Authorization: Bearer <token>.');
+  if (!match?.[1])
+    throw new UnauthenticatedError('missing_token', 'Send an access token (Authorization: Bearer <token>), or sign in to the console.');
   const claims = await d.tokens.verify(match[1]);
   // Read the user on every request: roles granted or removed take effect at once.
   const user = await d.tenancy.getUser(claims.subject);

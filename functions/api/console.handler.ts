@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+// Serves the web console: its one page for every console path (the console routes itself, by the
+// URL's hash), and its hashed static files. Nothing here reads the table or knows a user: the
+// page signs in and calls the public API like any other client.
+
+const ASSET_PREFIX = '/console/assets/';
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+// The page loads only its own files and talks only to its own origin.
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': CSP,
+  'cache-control': 'no-cache',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
+/** Where the built console lives: console/dist locally, the bundle's console/ folder on Lambda. */
+function assetsDir(): string {
+  return resolve(process.env.CONSOLE_ASSETS_DIR ?? 'console/dist');
+}
+
+const files = new Map<string, Buffer | null>();
+
+/** A built file, read once per container; null when there is none (or the name is not a plain file name). */
+function builtFile(name: string): Buffer | null {
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) return null;
+  let body = files.get(name);
+  if (body === undefined) {
+    try {
+      body = readFileSync(join(assetsDir(), name === 'index.html' ? name : `assets/${name}`));
+    } catch {
+      body = null;
+    }
+    files.set(name, body);
+  }
+  return body;
+}
+
+function problem(status: number, code: string, detail: string, instance: string): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    body: JSON.stringify({ type: `https://plexsphere.dev/problems/${code}`, title: detail, status, detail, instance, code }),
+  };
+}
+
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const path = event.rawPath;
+  if (path.startsWith(ASSET_PREFIX)) {
+    const name = path.slice(ASSET_PREFIX.length);
+    const body = builtFile(name);
+    if (!body) return problem(404, 'asset_not_found', 'The console has no such file.', path.slice(0, 256));
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': TYPES[extname(name)] ?? 'application/octet-stream',
+        // Asset names carry their content hash, so a name never changes meaning.
+        'cache-control': 'public, max-age=31536000, immutable',
+        'x-content-type-options': 'nosniff',
+      },
+      body: body.toString('base64'),
+      isBase64Encoded: true,
+    };
+  }
+  const page = builtFile('index.html');
+  if (!page) {
+    return problem(503, 'console_not_built', 'The console has not been built: run npm run build:console (npm start does it).', path);
+  }
+  return { statusCode: 200, headers: PAGE_HEADERS, body: page.toString('utf8') };
+}

@@ -1,0 +1,68 @@
+// Builds the web console (console/src) into console/dist: one minified script and one stylesheet,
+// each named by its content hash, and the page that loads them. `npm start` and `npm test` run it
+// first; the CDK bundling of the console function copies console/dist into the function.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const CONSOLE_DIST = join(ROOT, 'console/dist');
+
+export interface ConsoleBuild {
+  outDir: string;
+  script: string;
+  stylesheet: string;
+  /** The script's size gzipped, as a browser downloads it. */
+  scriptGzipBytes: number;
+  stylesheetGzipBytes: number;
+}
+
+function hashed(name: string, body: Uint8Array): string {
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+  const dot = name.lastIndexOf('.');
+  return `${name.slice(0, dot)}-${hash}${name.slice(dot)}`;
+}
+
+export async function buildConsole(outDir = CONSOLE_DIST): Promise<ConsoleBuild> {
+  const result = await build({
+    entryPoints: [join(ROOT, 'console/src/main.tsx')],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: ['chrome120', 'firefox120', 'safari17'],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const js = result.outputFiles[0];
+  if (!js) throw new Error('console build produced no script');
+  const css = readFileSync(join(ROOT, 'console/src/console.css'));
+  const script = hashed('console.js', js.contents);
+  const stylesheet = hashed('console.css', css);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(join(outDir, 'assets'), { recursive: true });
+  writeFileSync(join(outDir, 'assets', script), js.contents);
+  writeFileSync(join(outDir, 'assets', stylesheet), css);
+  const page = readFileSync(join(ROOT, 'console/index.html'), 'utf8')
+    .replace('%SCRIPT%', `/console/assets/${script}`)
+    .replace('%STYLESHEET%', `/console/assets/${stylesheet}`);
+  writeFileSync(join(outDir, 'index.html'), page);
+  return {
+    outDir,
+    script,
+    stylesheet,
+    scriptGzipBytes: gzipSync(js.contents).byteLength,
+    stylesheetGzipBytes: gzipSync(css).byteLength,
+  };
+}
+
+if (process.argv[1] && basename(process.argv[1]) === basename(fileURLToPath(import.meta.url))) {
+  const built = await buildConsole();
+  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  console.log(`console built into ${built.outDir}: ${built.script} (${kib(built.scriptGzipBytes)} gzipped), ${built.stylesheet} (${kib(built.stylesheetGzipBytes)} gzipped)`);
+}
