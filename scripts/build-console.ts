@@ -2,7 +2,7 @@
 // each named by its content hash, and the page that loads them. `npm start` and `npm test` run it
 // first; the CDK bundling of the console function copies console/dist into the function.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -26,6 +26,16 @@ function hashed(name: string, body: Uint8Array): string {
   return `${name.slice(0, dot)}-${hash}${name.slice(dot)}`;
 }
 
+/** console.css first (the shared rules), then each view's own stylesheet (console/src/pages/*.css) by name. */
+function stylesheets(): Buffer {
+  const pages = join(ROOT, 'console/src/pages');
+  const own = readdirSync(pages)
+    .filter((f) => f.endsWith('.css'))
+    .sort()
+    .map((f) => join(pages, f));
+  return Buffer.concat([join(ROOT, 'console/src/console.css'), ...own].map((f) => readFileSync(f)));
+}
+
 export async function buildConsole(outDir = CONSOLE_DIST): Promise<ConsoleBuild> {
   const result = await build({
     entryPoints: [join(ROOT, 'console/src/main.tsx')],
@@ -41,7 +51,7 @@ export async function buildConsole(outDir = CONSOLE_DIST): Promise<ConsoleBuild>
   });
   const js = result.outputFiles[0];
   if (!js) throw new Error('console build produced no script');
-  const css = readFileSync(join(ROOT, 'console/src/console.css'));
+  const css = stylesheets();
   const script = hashed('console.js', js.contents);
   const stylesheet = hashed('console.css', css);
   rmSync(outDir, { recursive: true, force: true });
