@@ -18,6 +18,7 @@ const stack = await startStack({ dataDir, port, ec2Port }).catch((err: unknown) 
 });
 const seeded = stack.seed.created.length ? `seeded ${stack.seed.created.join(', ')}` : 'fixtures already seeded, nothing changed';
 console.log(`Plexsphere broker (embedded local stack)
+  Console      ${stack.url}/console/?domain_id=${FIXTURES.domain.id}
   API          ${stack.url}/v1
   sign-in page ${stack.url}/v1/auth/device
   DynamoDB     ${stack.dynamoUrl} (dynalite, data in ${dataDir})

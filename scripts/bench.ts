@@ -8,6 +8,7 @@ import { BUDGETS, check, type Verdict } from './bench/budgets.ts';
 import { buildBundles, coldInits } from './bench/bundles.ts';
 import { BenchClient, runConcurrent } from './bench/client.ts';
 import { coldRequests } from './bench/cold-requests.ts';
+import { consoleTable } from './bench/console.ts';
 import { domainSizeTable } from './bench/domain-size.ts';
 import { governanceTable } from './bench/governance.ts';
 import { eventWriteTable } from './bench/events.ts';
@@ -288,6 +289,9 @@ try {
   progress('webhook delivery lag');
   const webhookLag = await webhookLagTable(client, cat, { suffix, resources: args.quick ? 5 : 20 }, table);
 
+  progress('web console');
+  const consoleFigures = await consoleTable(stack, args.quick ? 2 : 5, table);
+
   const list: Verdict[] = [];
   for (const l of latency.filter((x) => x.concurrency === 16 && x.route.startsWith('GET'))) {
     list.push(check(`${l.route} p99 @16`, l.p99, BUDGETS.getP99AtC16Ms, 'ms'));
@@ -306,6 +310,8 @@ try {
     list.push(check(`${b.group} cold init`, c?.coldInitMs, substrate ? BUDGETS.substrateColdInitMs : BUDGETS.apiColdInitMs, 'ms', coldNote || undefined));
   }
   list.push(check(`lease end → Deregistering p99 (${args.leased} together)`, governance.leaseExpiry.lagMs.p99, BUDGETS.leaseExpiryLagMs, 'ms'));
+  list.push(check('console script + stylesheet, gzipped', consoleFigures.scriptGzipBytes + consoleFigures.stylesheetGzipBytes, BUDGETS.consoleGzipBytes, 'B'));
+  list.push(check('console first page interactive (slowest visit)', Math.max(consoleFigures.signInInteractiveMs.max, consoleFigures.signedInInteractiveMs.max), BUDGETS.consoleInteractiveMs, 'ms'));
   verdicts(list);
 
   const path = writeJson(outDir, {
@@ -335,6 +341,7 @@ try {
     domainSize,
     governance,
     events: { writes: eventWrites, webhookLag },
+    console: consoleFigures,
     budgets: list,
     durationSeconds: Math.round((performance.now() - t0) / 100) / 10,
   });

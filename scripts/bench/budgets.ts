@@ -19,6 +19,9 @@ export const BUDGETS = {
   substrateColdInitMs: 700,
   /** Issue 11: a Resource's teardown starts within 60 s of its lease's end. */
   leaseExpiryLagMs: 60_000,
+  /** Issue 13: the console's script and stylesheet, gzipped, and its first page interactive. */
+  consoleGzipBytes: 150 * 1024,
+  consoleInteractiveMs: 1000,
 } as const;
 
 export function check(figure: string, value: number | undefined, budget: number, unit: string, note?: string): Verdict {
@@ -26,7 +29,7 @@ export function check(figure: string, value: number | undefined, budget: number,
   return {
     figure,
     value: value === undefined || Number.isNaN(value) ? 'n/a' : fmt(value),
-    budget: unit === 'B' ? `< ${(budget / 1024 / 1024).toFixed(0)} MiB` : `${unit === '' ? '≤' : '<'} ${fmt(budget)}`,
+    budget: unit === 'B' ? (budget < 1024 * 1024 ? `< ${(budget / 1024).toFixed(0)} KiB` : `< ${(budget / 1024 / 1024).toFixed(0)} MiB`) : `${unit === '' ? '≤' : '<'} ${fmt(budget)}`,
     pass: value === undefined || Number.isNaN(value) ? undefined : unit === '' ? value <= budget : value < budget,
     ...(note && { note }),
   };

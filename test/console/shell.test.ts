@@ -31,7 +31,7 @@ describe('the console is served by the broker', () => {
     const missing = await fetch(`${h.stack.url}/console/assets/nope.js`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
-    expect((await missing.json()).code).toBe('asset_not_found');
+    expect(((await missing.json()) as { code: string }).code).toBe('asset_not_found');
     const root = await fetch(`${h.stack.url}/`, { redirect: 'manual' });
     expect(root.status).toBe(302);
     expect(root.headers.get('location')).toBe('/console/');
@@ -50,7 +50,7 @@ describe('signing in to the console', () => {
     await page.exposeFunction('reportCspViolation', (v: string) => violations.push(v));
     await page.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (e) => {
-        (window as unknown as { reportCspViolation: (v: string) => void }).reportCspViolation(`${e.violatedDirective} ${e.blockedURI}`);
+        (window.reportCspViolation as (v: string) => void)(`${e.violatedDirective} ${e.blockedURI}`);
       });
     });
     await page.reload();
@@ -90,7 +90,7 @@ describe('signing in to the console', () => {
     try {
       const body = JSON.stringify({ domain_id: FIXTURES.domain.id, name: 'CSRF probe', slug: 'csrf-probe' });
       const bare = await page.evaluate(
-        (b) => fetch('/v1/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: b }).then(async (r) => ({ status: r.status, body: await r.json() })),
+        (b) => fetch('/v1/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: b }).then(async (r) => ({ status: r.status, body: (await r.json()) as { code: string } })),
         body,
       );
       expect(bare.status).toBe(403);
