@@ -134,6 +134,9 @@ export const ConstructIds = {
   /** An API function group's function (`auth` → `AuthApi`) and its HttpApi integration. */
   apiFunction: (group: string) => `${pascal(group)}Api`,
   apiIntegration: (group: string) => `${pascal(group)}Integration`,
+  /** The web console's function (infra/constructs/console.ts) and its HttpApi integration. */
+  consoleFunction: 'Console',
+  consoleIntegration: 'ConsoleIntegration',
   /** A step group's function (`provision-steps` → `ProvisionSteps`). */
   stepFunction: (group: string) => pascal(group),
   stateMachine: (run: Run) => pascal(run),

@@ -1,6 +1,7 @@
 // Builds the web console (console/src) into console/dist: one minified script and one stylesheet,
 // each named by its content hash, and the page that loads them. `npm start` and `npm test` run it
-// first; the CDK bundling of the console function copies console/dist into the function.
+// first. `tsx scripts/build-console.ts [outDir]` builds into outDir instead (relative to the working
+// directory): the CDK bundling of the console function builds into the function's bundle that way.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -72,7 +73,8 @@ export async function buildConsole(outDir = CONSOLE_DIST): Promise<ConsoleBuild>
 }
 
 if (process.argv[1] && basename(process.argv[1]) === basename(fileURLToPath(import.meta.url))) {
-  const built = await buildConsole();
+  const target = process.argv[2];
+  const built = await buildConsole(target ? resolve(target) : undefined);
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`console built into ${built.outDir}: ${built.script} (${kib(built.scriptGzipBytes)} gzipped), ${built.stylesheet} (${kib(built.stylesheetGzipBytes)} gzipped)`);
 }

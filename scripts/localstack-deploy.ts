@@ -191,6 +191,8 @@ export async function main(): Promise<void> {
   const outputs = JSON.parse(readFileSync(outputsFile(opts, api), 'utf8')) as Record<string, Record<string, string>>;
   const url = outputs[api]?.ApiUrl;
   console.log(`API: ${url ?? '(see the ApiUrl output above)'}\nplexctl: export PLEXSPHERE_URL=${url ?? '<ApiUrl>'}`);
+  // The API stack's console function carries the console, built during the synth (infra/constructs/console.ts).
+  console.log(`console: ${outputs[api]?.ConsoleUrl ?? '(see the ConsoleUrl output above)'}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 // Serves the web console: its one page for every console path (the console routes itself, by the
@@ -58,6 +59,45 @@ function builtFile(name: string): Buffer | null {
   return body;
 }
 
+type Encoding = 'br' | 'gzip' | 'identity';
+
+// API Gateway HTTP APIs do not compress answers, so the function does: each file once per container.
+const compressed = new Map<string, Buffer>();
+
+function encodingFor(event: APIGatewayProxyEventV2): Encoding {
+  const accepted = (event.headers?.['accept-encoding'] ?? '').toLowerCase();
+  if (/\bbr\b/.test(accepted)) return 'br';
+  if (/\bgzip\b/.test(accepted)) return 'gzip';
+  return 'identity';
+}
+
+function encoded(name: string, body: Buffer, encoding: Encoding): Buffer {
+  if (encoding === 'identity') return body;
+  const key = `${encoding}:${name}`;
+  let out = compressed.get(key);
+  if (!out) {
+    out = encoding === 'br' ? brotliCompressSync(body) : gzipSync(body);
+    compressed.set(key, out);
+  }
+  return out;
+}
+
+/** A file's answer in the best encoding the browser accepts. */
+function fileAnswer(
+  event: APIGatewayProxyEventV2,
+  name: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): APIGatewayProxyStructuredResultV2 {
+  const encoding = encodingFor(event);
+  return {
+    statusCode: 200,
+    headers: { ...headers, vary: 'accept-encoding', ...(encoding !== 'identity' && { 'content-encoding': encoding }) },
+    body: encoded(name, body, encoding).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
 function problem(status: number, code: string, detail: string, instance: string): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: status,
@@ -72,21 +112,16 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     const name = path.slice(ASSET_PREFIX.length);
     const body = builtFile(name);
     if (!body) return problem(404, 'asset_not_found', 'The console has no such file.', path.slice(0, 256));
-    return {
-      statusCode: 200,
-      headers: {
-        'content-type': TYPES[extname(name)] ?? 'application/octet-stream',
-        // Asset names carry their content hash, so a name never changes meaning.
-        'cache-control': 'public, max-age=31536000, immutable',
-        'x-content-type-options': 'nosniff',
-      },
-      body: body.toString('base64'),
-      isBase64Encoded: true,
-    };
+    return fileAnswer(event, name, body, {
+      'content-type': TYPES[extname(name)] ?? 'application/octet-stream',
+      // Asset names carry their content hash, so a name never changes meaning.
+      'cache-control': 'public, max-age=31536000, immutable',
+      'x-content-type-options': 'nosniff',
+    });
   }
   const page = builtFile('index.html');
   if (!page) {
     return problem(503, 'console_not_built', 'The console has not been built: run npm run build:console (npm start does it).', path);
   }
-  return { statusCode: 200, headers: PAGE_HEADERS, body: page.toString('utf8') };
+  return fileAnswer(event, 'index.html', page, PAGE_HEADERS);
 }

@@ -40,6 +40,12 @@ export interface BrokerFunctionProps<E extends object> extends StageLogs {
    * package and the policy files with the bundle. Step groups do not, and stay smaller.
    */
   authz?: boolean;
+  /**
+   * Shell commands run after esbuild, to put more files beside the bundle (the console function's
+   * built pages). Given the repository root and the bundle's folder; they run on the machine that
+   * synthesizes, from the repository root, and only when the stack is bundled.
+   */
+  afterBundling?: (inputDir: string, outputDir: string) => string[];
   memorySize?: number;
   timeout?: Duration;
 }
@@ -64,6 +70,7 @@ export class BrokerFunction<E extends object> extends Construct {
 
   constructor(scope: Construct, id: string, props: BrokerFunctionProps<E>) {
     super(scope, id);
+    const afterBundling = [...(props.authz !== false ? [copyAuthzFiles] : []), ...(props.afterBundling ? [props.afterBundling] : [])];
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
     this.fn = new NodejsFunction(this, 'Function', {
       entry: `${PROJECT_ROOT}${props.entry}`,
@@ -96,18 +103,25 @@ export class BrokerFunction<E extends object> extends Construct {
           // cedar-wasm loads its .wasm from `${__dirname}` at import: it cannot be inlined into an ESM
           // bundle, so it is installed next to it (from package-lock.json) and imported at run time.
           nodeModules: ['@cedar-policy/cedar-wasm'],
+        }),
+        ...(afterBundling.length > 0 && {
           commandHooks: {
             beforeBundling: () => [],
             beforeInstall: () => [],
-            afterBundling: (inputDir: string, outputDir: string) => [
-              `mkdir -p "${outputDir}/authz"`,
-              ...AUTHZ_FILES.map((f) => `cp "${inputDir}/functions/core/authz/${f}" "${outputDir}/authz/${f}"`),
-            ],
+            afterBundling: (inputDir: string, outputDir: string) => afterBundling.flatMap((hook) => hook(inputDir, outputDir)),
           },
         }),
       },
     });
   }
+}
+
+/** The policy files, beside the bundle in ./authz/. */
+function copyAuthzFiles(inputDir: string, outputDir: string): string[] {
+  return [
+    `mkdir -p "${outputDir}/authz"`,
+    ...AUTHZ_FILES.map((f) => `cp "${inputDir}/functions/core/authz/${f}" "${outputDir}/authz/${f}"`),
+  ];
 }
 
 /**

@@ -5,10 +5,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { FUNCTION_GROUPS, type FunctionGroup, ROUTES } from '../../functions/api/routes.ts';
+import { CONSOLE_ROUTES, FUNCTION_GROUPS, type FunctionGroup, ROUTES } from '../../functions/api/routes.ts';
 import type { ApiEnvInput } from '../../functions/shared/env.ts';
 import { apiEnvironment } from '../constructs/api-environment.ts';
 import { type BrokerFunction, groupFunctions, stageLogs } from '../constructs/broker-function.ts';
+import { type ConsoleEnv, consoleFunction } from '../constructs/console.ts';
 import { grantLeaseTimers, leaseTimerEnvironment } from '../constructs/leases.ts';
 import type { SecretGrantee } from '../constructs/stage-secrets.ts';
 import { executionsArn, stateMachineArn } from '../constructs/state-machine-arns.ts';
@@ -91,10 +92,15 @@ const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
   },
 };
 
-/** The public HTTP API: one route per ROUTES entry, one function per FUNCTION_GROUPS entry. */
+/**
+ * The public HTTP API: one route per ROUTES entry, one function per FUNCTION_GROUPS entry; and the web
+ * console on the same origin, one route per CONSOLE_ROUTES entry to its own function (why: constructs/console.ts).
+ */
 export class ApiStack extends Stack {
   readonly httpApi: HttpApi;
   readonly functions: Record<FunctionGroup, BrokerFunction<ApiEnvInput>>;
+  /** Serves the web console's page and files: no table, no secrets, no Cedar. */
+  readonly console: BrokerFunction<ConsoleEnv>;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -139,7 +145,14 @@ export class ApiStack extends Stack {
       this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration: integrations[route.group] });
     }
 
+    this.console = consoleFunction(this, stage, logs);
+    const consoleIntegration = new HttpLambdaIntegration(ConstructIds.consoleIntegration, this.console.fn);
+    for (const route of CONSOLE_ROUTES) {
+      this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration: consoleIntegration });
+    }
+
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'PUBLIC_URL of the broker (plexctl --api-url)' });
+    new CfnOutput(this, 'ConsoleUrl', { value: `${this.httpApi.apiEndpoint}/console/`, description: 'The web console, on the API origin' });
   }
 }
 

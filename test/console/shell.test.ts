@@ -21,8 +21,11 @@ describe('the console is served by the broker', () => {
     const html = await page.text();
     const script = html.match(/src="(\/console\/assets\/console-[0-9a-f]{12}\.js)"/)?.[1];
     expect(script).toBeDefined();
-    const asset = await fetch(`${h.stack.url}${script}`);
+    const asset = await fetch(`${h.stack.url}${script}`, { headers: { 'accept-encoding': 'gzip' } });
     expect(asset.status).toBe(200);
+    // API Gateway does not compress, so the function sends the encoding the browser accepts.
+    expect(asset.headers.get('content-encoding')).toBe('gzip');
+    expect((await asset.text()).length).toBeGreaterThan(1000);
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect(asset.headers.get('content-type')).toContain('text/javascript');
   });

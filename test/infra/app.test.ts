@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CfnElement } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_KEYS } from '../../functions/adapters/dynamo/table-def.ts';
-import { FUNCTION_GROUPS, type FunctionGroup, ROUTES, routeKey } from '../../functions/api/routes.ts';
+import { CONSOLE_ROUTES, FUNCTION_GROUPS, type FunctionGroup, ROUTES, routeKey } from '../../functions/api/routes.ts';
 import { ApiEnvSchema, StepsEnvSchema } from '../../functions/shared/env.ts';
 import { STATE_MACHINES, STEP_GROUPS, type StepGroup, TIMING_SUBSTITUTIONS } from '../../functions/steps/step-groups.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/broker-function.ts';
@@ -64,26 +64,33 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
   const stepFnId = (g: StepGroup) => logicalId(s.plexsphere.workflows, s.plexsphere.workflows.steps[g].fn.node.defaultChild as CfnElement);
   const machineId = (run: Run) => logicalId(s.plexsphere.workflows, s.plexsphere.workflows.machines[run].node.defaultChild as CfnElement);
 
-  it('has exactly one HttpApi route per ROUTES entry, each integrated with its group function', () => {
+  it('has exactly one HttpApi route per ROUTES and CONSOLE_ROUTES entry, each integrated with its function', () => {
     const routes = Object.values(resources(s.api, 'AWS::ApiGatewayV2::Route'));
     const keys = routes.map((r) => r.Properties.RouteKey as string);
-    const expected = ROUTES.map(routeKey);
+    const expected = [...ROUTES, ...CONSOLE_ROUTES].map(routeKey);
     expect(new Set(expected).size).toBe(expected.length);
     expect(keys.toSorted()).toEqual(expected.toSorted());
 
     const integrations = resources(s.api, 'AWS::ApiGatewayV2::Integration');
-    const fnIds = Object.fromEntries(GROUPS.map((g) => [apiFnId(g), g]));
+    const consoleFn = logicalId(s.plexsphere.api, s.plexsphere.api.console.fn.node.defaultChild as CfnElement);
+    const fnIds: Record<string, FunctionGroup | 'console'> = {
+      ...Object.fromEntries(GROUPS.map((g) => [apiFnId(g), g])),
+      [consoleFn]: 'console',
+    };
     for (const route of routes) {
       const integrationId = render(route.Properties.Target).replace(/^integrations\/\$\{(.+)\}$/, '$1');
       const uri = integrations[integrationId]?.Properties.IntegrationUri as { 'Fn::GetAtt': string[] };
       const group = fnIds[uri['Fn::GetAtt'][0] as string];
       const def = ROUTES.find((r) => routeKey(r) === route.Properties.RouteKey);
-      expect(group, String(route.Properties.RouteKey)).toBe(def?.group);
+      expect(group, String(route.Properties.RouteKey)).toBe(def?.group ?? 'console');
     }
   });
 
   it('deploys one Node.js 24 ARM64 traced function per API group, with the env ApiEnvSchema requires and the machines', () => {
-    const fns = Object.values(resources(s.api, 'AWS::Lambda::Function'));
+    const all = resources(s.api, 'AWS::Lambda::Function');
+    // Beside the groups, only the console's function (test/infra/console.test.ts).
+    expect(Object.keys(all)).toHaveLength(GROUPS.length + 1);
+    const fns = GROUPS.map((g) => all[apiFnId(g)]).filter((fn) => fn !== undefined);
     expect(fns).toHaveLength(GROUPS.length);
     const required = Object.entries(ApiEnvSchema.shape)
       .filter(([, schema]) => !schema.safeParse(undefined).success)
