@@ -12,7 +12,7 @@ export type EventSource = { domainId: string } | { projectId: string };
 const FOLLOW_INTERVAL_MS = 2_000;
 
 async function page(source: EventSource, afterSeq: number, types: EventType[] | undefined) {
-  const query = { after_seq: afterSeq, limit: 1000, ...(types?.length && { type: types }) };
+  const query = { after_seq: afterSeq, limit: 200, ...(types?.length && { type: types }) };
   if ('domainId' in source) {
     return must(api.GET('/v1/domains/{id}/events', { params: { path: { id: source.domainId }, query } }));
   }

@@ -1,24 +1,97 @@
-import { Page } from '../ui/kit.tsx';
+// The catalog (the platform operator's): its clouds and blueprints, each linking to its page. A
+// caller who may not read the catalog is told so in the broker's words.
+import type { ComponentChildren } from 'preact';
+import type { Schemas } from '../../../client/broker.ts';
+import { api, BrokerProblem, must } from '../api.ts';
+import { href } from '../router.ts';
+import { dateTime } from '../ui/format.ts';
+import { Badge, Loading, Page, ProblemMessage, Table } from '../ui/kit.tsx';
+import { LoadMore, PAGE_SIZE, type Paged, usePaged } from './catalog-paging.tsx';
 
-// Placeholder until this view is built.
+export { BlueprintPage } from './blueprint.tsx';
+export { CloudPage } from './cloud.tsx';
+
+type Cloud = Schemas['CloudView'];
+type Blueprint = Schemas['BlueprintView'];
+
+const page = (cursor: string | undefined) => ({ query: { limit: PAGE_SIZE, ...(cursor && { cursor }) } });
+
+/** A list's section: its loading state, its refusal, or its table and "Load more". */
+function Listing<T>(props: { paged: Paged<T>; what: string; children: (items: T[]) => ComponentChildren }) {
+  const { paged } = props;
+  if (paged.items === undefined) {
+    return paged.error ? (
+      <ProblemMessage error={paged.error} prefix={`The ${props.what} could not be read:`} />
+    ) : (
+      <Loading what={`the ${props.what}`} />
+    );
+  }
+  // The section's h2 names the table for sight; its caption (hidden) still names it for readers.
+  return (
+    <div class="catalog-list">
+      <ProblemMessage error={paged.error} />
+      {props.children(paged.items)}
+      <LoadMore paged={paged as Paged<unknown>} what={props.what} />
+    </div>
+  );
+}
+
+function isForbidden(error: unknown): boolean {
+  return error instanceof BrokerProblem && error.status === 403;
+}
+
 export function CatalogPage() {
+  const clouds = usePaged((cursor) => must(api.GET('/v1/clouds', { params: page(cursor) })), []);
+  const blueprints = usePaged((cursor) => must(api.GET('/v1/blueprints', { params: page(cursor) })), []);
+  if (isForbidden(clouds.error) && isForbidden(blueprints.error)) {
+    return (
+      <Page title="Catalog">
+        <ProblemMessage error={clouds.error} prefix="The catalog is not open to you:" />
+        <p>The catalog is kept by the platform's operators; ask one of them if you need to know what it holds.</p>
+      </Page>
+    );
+  }
   return (
     <Page title="Catalog">
-      <p>Not built yet.</p>
-    </Page>
-  );
-}
-export function CloudPage(props: { id: string }) {
-  return (
-    <Page title="Cloud">
-      <p>Not built yet.</p>
-    </Page>
-  );
-}
-export function BlueprintPage(props: { id: string }) {
-  return (
-    <Page title="Blueprint">
-      <p>Not built yet.</p>
+      <p class="view-intro">The clouds Resources run on, their credentials, and the blueprints Resources are made from.</p>
+      <h2>Clouds</h2>
+      <Listing paged={clouds} what="clouds">
+        {(items) => (
+          <Table<Cloud>
+            caption="Clouds"
+            rows={items}
+            rowKey={(c) => c.id}
+            empty="No cloud is registered yet."
+            columns={[
+              { header: 'Name', cell: (c) => <a href={href(`/catalog/clouds/${c.id}`)}>{c.display_name}</a> },
+              { header: 'Slug', cell: (c) => <code>{c.slug}</code> },
+              { header: 'Provider', cell: (c) => c.provider },
+              { header: 'Registered', cell: (c) => dateTime(c.created_at) },
+            ]}
+          />
+        )}
+      </Listing>
+      <h2>Blueprints</h2>
+      <Listing paged={blueprints} what="blueprints">
+        {(items) => (
+          <Table<Blueprint>
+            caption="Blueprints"
+            rows={items}
+            rowKey={(b) => b.id}
+            empty="No blueprint is registered yet."
+            columns={[
+              { header: 'Name', cell: (b) => <a href={href(`/catalog/blueprints/${b.id}`)}>{b.display_name}</a> },
+              { header: 'Slug', cell: (b) => <code>{b.slug}</code> },
+              {
+                header: 'Status',
+                cell: (b) => <Badge tone={b.status === 'active' ? 'ok' : 'muted'}>{b.status === 'active' ? 'Active' : 'Retired'}</Badge>,
+              },
+              { header: 'Description', cell: (b) => b.description || '—' },
+              { header: 'Registered', cell: (b) => dateTime(b.created_at) },
+            ]}
+          />
+        )}
+      </Listing>
     </Page>
   );
 }

@@ -31,8 +31,9 @@ export function ProblemMessage(props: { error: unknown; prefix?: string }) {
   if (!props.error) return null;
   const e = props.error;
   const words = e instanceof BrokerProblem ? e.message : e instanceof Error ? e.message : String(e);
-  const errors =
-    e instanceof BrokerProblem && Array.isArray(e.problem.errors) ? (e.problem.errors as Array<{ path?: string; message?: string }>) : [];
+  // Field errors come as {path, message}; some refusals list plain sentences instead.
+  const raw: unknown[] = e instanceof BrokerProblem && Array.isArray(e.problem.errors) ? e.problem.errors : [];
+  const errors = raw.map((x) => (typeof x === 'string' ? { message: x } : (x as { path?: string; message?: string })));
   return (
     <div class="problem" role="alert">
       <p>

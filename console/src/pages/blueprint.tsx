@@ -1,0 +1,113 @@
+// One blueprint: its facts and its immutable versions, newest first, each with its id (what a
+// Resource and an assignment's terms name), its providers, how the node's bootstrap is injected,
+// and its parameter schema.
+import { useId, useState } from 'preact/hooks';
+import type { Schemas } from '../../../client/broker.ts';
+import { api, must } from '../api.ts';
+import { useLoad } from '../ui/async.ts';
+import { dateTime } from '../ui/format.ts';
+import { Badge, Loading, Page, ProblemMessage } from '../ui/kit.tsx';
+import { ParameterTable } from './blueprint-parameters.tsx';
+import { BackToCatalog, Facts } from './cloud.tsx';
+
+type Version = Schemas['BlueprintVersionView'];
+
+const INJECTION_WORDS: Record<Version['injection_strategy'], string> = {
+  'cloud-init-user-data': 'cloud-init user data',
+  'helm-values': 'Helm values',
+  'provider-secret': 'a provider secret',
+};
+
+/** An id to copy: shown as text (selectable by hand too) with a Copy button that says what it did. */
+export function CopyableId(props: { id: string; what: string }) {
+  const [said, setSaid] = useState('');
+  const textId = useId();
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(props.id);
+      setSaid('Copied.');
+    } catch {
+      const text = document.getElementById(textId);
+      const selection = getSelection();
+      if (text && selection) {
+        const range = document.createRange();
+        range.selectNodeContents(text);
+        selection.removeAllRanges();
+        selection.addRange(range);
+      }
+      setSaid('Selected: copy it with Ctrl+C or ⌘C.');
+    }
+  };
+  return (
+    <span class="copyable">
+      <code id={textId}>{props.id}</code>{' '}
+      <button type="button" class="copy-button" onClick={() => void copy()}>
+        Copy<span class="visually-hidden"> {props.what}</span>
+      </button>{' '}
+      <span role="status" class="muted-text">
+        {said}
+      </span>
+    </span>
+  );
+}
+
+function VersionSection(props: { version: Version }) {
+  const v = props.version;
+  const headingId = useId();
+  return (
+    <section class="version" aria-labelledby={headingId}>
+      <h3 id={headingId}>Version {v.version}</h3>
+      <Facts
+        rows={[
+          ['Version id', <CopyableId key="id" id={v.id} what={`the id of version ${v.version}`} />],
+          ['Providers', v.provider_kinds.join(', ')],
+          [
+            'Bootstrap injected as',
+            <>
+              {INJECTION_WORDS[v.injection_strategy]} (<code>{v.injection_strategy}</code>)
+            </>,
+          ],
+          ['Published', dateTime(v.created_at)],
+        ]}
+      />
+      <ParameterTable version={v.version} parameters={v.parameter_schema} />
+    </section>
+  );
+}
+
+export function BlueprintPage(props: { id: string }) {
+  const blueprint = useLoad(() => must(api.GET('/v1/blueprints/{id}', { params: { path: { id: props.id } } })), [props.id]);
+  const b = blueprint.data;
+  return (
+    <Page title={b ? b.display_name : 'Blueprint'}>
+      <BackToCatalog />
+      <ProblemMessage error={blueprint.error} prefix="The blueprint could not be read:" />
+      {!b && blueprint.loading && <Loading what="the blueprint" />}
+      {b && (
+        <>
+          <Facts
+            rows={[
+              ['Slug', <code key="slug">{b.slug}</code>],
+              [
+                'Status',
+                <Badge key="status" tone={b.status === 'active' ? 'ok' : 'muted'}>
+                  {b.status === 'active' ? 'Active' : 'Retired'}
+                </Badge>,
+              ],
+              ['Description', b.description || 'None'],
+              ['Id', <code key="id">{b.id}</code>],
+              ['Registered', dateTime(b.created_at)],
+              ['Last changed', dateTime(b.updated_at)],
+            ]}
+          />
+          <h2>Versions</h2>
+          {b.versions.length === 0 ? (
+            <p class="empty">No version of this blueprint is published yet.</p>
+          ) : (
+            b.versions.map((v) => <VersionSection key={v.id} version={v} />)
+          )}
+        </>
+      )}
+    </Page>
+  );
+}
