@@ -1147,6 +1147,24 @@ export interface components {
                 limit: number | null;
                 live: number;
             };
+            blueprint_version?: {
+                id: string;
+                version: string;
+                parameter_schema: {
+                    name: string;
+                    /** @enum {string} */
+                    type: "boolean" | "integer" | "string";
+                    required: boolean;
+                    default?: boolean | number | string;
+                    description?: string;
+                    allowed_values?: (boolean | number | string)[];
+                    /** @constant */
+                    allowed_values_from?: "cloud_regions";
+                    pattern?: string;
+                    minimum?: number;
+                    maximum?: number;
+                }[];
+            };
         };
         ResourceView: {
             id: string;

@@ -3,7 +3,7 @@
 // first. `tsx scripts/build-console.ts [outDir]` builds into outDir instead (relative to the working
 // directory): the CDK bundling of the console function builds into the function's bundle that way.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -55,14 +55,18 @@ export async function buildConsole(outDir = CONSOLE_DIST): Promise<ConsoleBuild>
   const css = stylesheets();
   const script = hashed('console.js', js.contents);
   const stylesheet = hashed('console.css', css);
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(join(outDir, 'assets'), { recursive: true });
-  writeFileSync(join(outDir, 'assets', script), js.contents);
-  writeFileSync(join(outDir, 'assets', stylesheet), css);
+  // Written beside, then swapped in, so a broker serving outDir never sees a half-written console.
+  const staging = `${outDir}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(join(staging, 'assets'), { recursive: true });
+  writeFileSync(join(staging, 'assets', script), js.contents);
+  writeFileSync(join(staging, 'assets', stylesheet), css);
   const page = readFileSync(join(ROOT, 'console/index.html'), 'utf8')
     .replace('%SCRIPT%', `/console/assets/${script}`)
     .replace('%STYLESHEET%', `/console/assets/${stylesheet}`);
-  writeFileSync(join(outDir, 'index.html'), page);
+  writeFileSync(join(staging, 'index.html'), page);
+  rmSync(outDir, { recursive: true, force: true });
+  renameSync(staging, outDir);
   return {
     outDir,
     script,

@@ -42,7 +42,7 @@ function assetsDir(): string {
   return resolve(process.env.CONSOLE_ASSETS_DIR ?? 'console/dist');
 }
 
-const files = new Map<string, Buffer | null>();
+const files = new Map<string, Buffer>();
 
 /** A built file, read once per container; null when there is none (or the name is not a plain file name). */
 function builtFile(name: string): Buffer | null {
@@ -52,7 +52,8 @@ function builtFile(name: string): Buffer | null {
     try {
       body = readFileSync(join(assetsDir(), name === 'index.html' ? name : `assets/${name}`));
     } catch {
-      body = null;
+      // Not kept: a console built after the first request is then found.
+      return null;
     }
     files.set(name, body);
   }

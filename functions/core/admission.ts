@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Assignment, AssignmentStore } from './assignments/assignment.ts';
 import type { CredentialDirectory } from './assignments/credential-directory.ts';
+import { type BlueprintVersion, BlueprintVersionViewSchema, versionView } from './catalog/blueprints.ts';
 import type { CatalogStore } from './catalog/store.ts';
 import { versionNotAllowed, quotaExceeded } from './assignments/terms.ts';
 import { usableHandle } from './assignments/use-cases.ts';
@@ -25,12 +26,26 @@ export interface AdmissionConfig {
 
 export const QuotaViewSchema = z.object({ limit: z.number().int().nullable(), live: z.number().int() });
 
-/** A dry run's answer: would the create be admitted, why not, and what it would store. */
+/** The version a plan was judged against, with its parameters and their constraints. */
+export const PlanVersionViewSchema = BlueprintVersionViewSchema.pick({ id: true, version: true, parameter_schema: true });
+export type PlanVersionView = z.infer<typeof PlanVersionViewSchema>;
+
+export function planVersionView(v: BlueprintVersion): PlanVersionView {
+  const { id, version, parameter_schema } = versionView(v);
+  return { id, version, parameter_schema };
+}
+
+/**
+ * A dry run's answer: would the create be admitted, why not, and what it would store. It names
+ * the blueprint version's parameters (constraints included), so a client can build its form from
+ * what the server checks without the right to read the catalog.
+ */
 export const CreatePlanViewSchema = z.object({
   allowed: z.boolean(),
   reasons: z.array(z.object({ code: z.string(), message: z.string() })),
   resource: ResourceViewSchema,
   quota: QuotaViewSchema,
+  blueprint_version: PlanVersionViewSchema.optional(),
 });
 
 /** What admission reads. */
@@ -51,6 +66,8 @@ export interface Admission {
   /** Every check that failed, in the order a create answers them (the first is the one it throws). */
   refusals: BrokerError[];
   quota: { limit: number | null; live: number };
+  /** The version judged against, when the project may see it: through an approved assignment of the credential. */
+  version?: BlueprintVersion | undefined;
 }
 
 /** A refusal is data here: a create throws the first, a dry run lists them all. */
@@ -137,5 +154,5 @@ export async function admitProvisioned(
       transitions: [{ phase: 'Pending', at }],
     },
   };
-  return { resource, refusals, quota };
+  return { resource, refusals, quota, version: usable ? version : undefined };
 }

@@ -2,7 +2,7 @@ import { requireAllowed } from './access.ts';
 import type { AssignmentStore } from './assignments/assignment.ts';
 import type { CredentialDirectory } from './assignments/credential-directory.ts';
 import { type AuditLog, auditRefusal } from './assignments/audit.ts';
-import { type AdmissionConfig, admitProvisioned } from './admission.ts';
+import { type AdmissionConfig, admitProvisioned, type PlanVersionView, planVersionView } from './admission.ts';
 import type { AuthzSubject, Authorizer } from './authz/model.ts';
 import type { CatalogStore } from './catalog/store.ts';
 import type { Clock } from './clock.ts';
@@ -55,6 +55,7 @@ export interface CreatePlan {
   reasons: Array<{ code: string; message: string }>;
   resource: Resource;
   quota: { limit: number | null; live: number };
+  blueprint_version?: PlanVersionView;
 }
 
 /** The fields every new Resource has, whatever its origin. */
@@ -86,8 +87,9 @@ export async function planResource(
   if (body.origin === 'adopted') {
     return { allowed: true, reasons: [], resource: adopted(base, body), quota: { limit: null, live: 0 } };
   }
-  const { resource, refusals, quota } = await admitProvisioned(ports, project, base, body);
-  return { allowed: refusals.length === 0, reasons: refusals.map((r) => ({ code: r.code, message: r.message })), resource, quota };
+  const { resource, refusals, quota, version } = await admitProvisioned(ports, project, base, body);
+  const reasons = refusals.map((r) => ({ code: r.code, message: r.message }));
+  return { allowed: refusals.length === 0, reasons, resource, quota, ...(version && { blueprint_version: planVersionView(version) }) };
 }
 
 /** What a refused create is audited as. */

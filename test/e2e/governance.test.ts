@@ -84,6 +84,36 @@ describe('dry runs', () => {
     expect(refusedPlan.body.reasons.map((r: { code: string }) => r.code)).toEqual(['invalid_parameters', 'lease_beyond_terms']);
     expect(await snapshot()).toEqual(before);
     expect((await stack.call('admin', 'GET', `/v1/resources/${plan.body.resource.id}`)).status).toBe(404);
+    expect(plan.body.blueprint_version).toEqual({ id: catalog.versionId, version: 'v1alpha1', parameter_schema: [] });
+  });
+
+  it("a plan names the version's parameters and constraints, to a project granted the credential only", async () => {
+    const bp = await stack.call('operator', 'POST', '/v1/blueprints', { slug: `plan-bp-${Date.now().toString(36)}`, display_name: 'Planned' });
+    const parameters = [
+      { name: 'size', type: 'integer', required: false, default: 2, minimum: 1, maximum: 8, description: 'How many' },
+      { name: 'tier', type: 'string', required: true, allowed_values: ['small', 'large'] },
+    ];
+    const published = await stack.call('operator', 'POST', `/v1/blueprints/${bp.body.id}/versions`, {
+      version: '2.0.0',
+      provider_kinds: ['aws'],
+      injection_strategy: 'cloud-init-user-data',
+      parameter_schema: { parameters },
+    });
+    expect(published.status, published.text).toBe(201);
+    const g = await granted();
+    const plan = await create(g, { blueprint_version_id: published.body.id, parameters: { size: 9 } }, '?dry_run=true');
+    expect(plan.body.allowed).toBe(false);
+    expect(plan.body.reasons.map((r: { code: string }) => r.code)).toEqual(['invalid_parameters']);
+    expect(plan.body.blueprint_version).toEqual({ id: published.body.id, version: '2.0.0', parameter_schema: parameters });
+    // Requested but not approved: the catalog's data stays with those who were granted it.
+    const slug = `pending-${Date.now().toString(36)}`;
+    const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: slug, slug });
+    await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, { cloud_credential_id: g.credentialId });
+    const pending = { projectId: project.body.id, assignmentId: '', credentialId: g.credentialId };
+    const unseen = await create(pending, { blueprint_version_id: published.body.id }, '?dry_run=true');
+    expect(unseen.status, unseen.text).toBe(200);
+    expect(unseen.body.allowed).toBe(false);
+    expect(unseen.body).not.toHaveProperty('blueprint_version');
   });
 
   it('a refused create stores nothing but its audit entry', async () => {

@@ -1,6 +1,7 @@
 // The console in a real browser: a stack, Debian's chromium, a signed-in page per identity, an
 // axe-core check and screenshots at the two widths the console is designed for.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -24,9 +25,17 @@ export interface ConsoleHarness {
 
 let built: Promise<unknown> | undefined;
 
-/** Builds the console (once per test file), starts a stack and a browser. */
+/**
+ * Builds the console once per test process into a folder of its own (test files run two at a
+ * time, and a shared console/dist rebuilt by one would be pulled from under the other), and
+ * points the in-process console function at it.
+ */
 export async function startConsole(env: Record<string, string> = {}): Promise<ConsoleHarness> {
-  built ??= buildConsole();
+  built ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plexsphere-console-'));
+    await buildConsole(join(dir, 'dist'));
+    process.env.CONSOLE_ASSETS_DIR = join(dir, 'dist');
+  })();
   await built;
   const stack = await startTestStack(env);
   const browser = await launchChromium();

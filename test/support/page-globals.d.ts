@@ -21,3 +21,4 @@ declare const document: PageDocument;
 declare const window: Record<string, unknown>;
 declare const localStorage: Record<string, string>;
 declare const location: { hash: string; href: string; pathname: string; search: string };
+declare const navigator: { clipboard: { readText(): Promise<string>; writeText(text: string): Promise<void> } };

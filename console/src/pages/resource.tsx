@@ -1,10 +1,190 @@
-import { Page } from '../ui/kit.tsx';
+// One Resource: what it is, its phase timeline and where it stands, its lease, and its deletion
+// behind a typed confirmation. It follows its project's event log, so a phase reached, a lease
+// moved or a teardown shows up without a reload; a Deleted Resource stays readable.
+import { useState } from 'preact/hooks';
+import type { Schemas } from '../../../client/broker.ts';
+import { api, must } from '../api.ts';
+import { useEventFollower } from '../live.ts';
+import { href, navigate } from '../router.ts';
+import { useAction, useLoad } from '../ui/async.ts';
+import { dateTime } from '../ui/format.ts';
+import { Loading, Page, ProblemMessage, TypedConfirmation } from '../ui/kit.tsx';
+import { TEARING_DOWN } from '../ui/phase.tsx';
+import { LeasePanel } from './lease-panel.tsx';
+import { resourceName } from './resource-link.tsx';
+import { CurrentState, Timeline } from './resource-timeline.tsx';
 
-// Placeholder until this view is built.
-export function ResourcePage(props: { id: string }) {
+type Resource = Schemas['ResourceView'];
+
+function Facts(props: { resource: Resource; projectName: string | undefined }) {
+  const r = props.resource;
+  const p = r.provisioning;
   return (
-    <Page title="Resource">
-      <p>Not built yet.</p>
+    <dl class="facts">
+      <dt>Name</dt>
+      <dd>
+        <code>{resourceName(r)}</code>
+      </dd>
+      <dt>Id</dt>
+      <dd>
+        <code>{r.id}</code>
+      </dd>
+      <dt>Project</dt>
+      <dd>
+        <a href={href(`/projects/${r.project_id}`)}>{props.projectName ?? r.project_id}</a>
+      </dd>
+      <dt>Kind</dt>
+      <dd>{r.kind}</dd>
+      <dt>Origin</dt>
+      <dd>{r.origin === 'provisioned' ? 'Provisioned by the broker' : 'Adopted (exists elsewhere)'}</dd>
+      {r.blueprint_version_id && (
+        <>
+          <dt>Blueprint version</dt>
+          <dd>
+            <code>{r.blueprint_version_id}</code>
+          </dd>
+        </>
+      )}
+      {r.cloud_credential_id && (
+        <>
+          <dt>Credential</dt>
+          <dd>
+            <code>{r.cloud_credential_id}</code>
+          </dd>
+        </>
+      )}
+      {r.external_ref && r.origin === 'adopted' && (
+        <>
+          <dt>External reference</dt>
+          <dd>
+            <code>{r.external_ref}</code>
+          </dd>
+        </>
+      )}
+      <dt>Node</dt>
+      <dd>
+        {p?.node ? (
+          <>
+            <code>{p.node.node_id}</code>, mesh IP <code>{p.node.mesh_ip}</code>
+            {p.node.last_heartbeat_at && `; last heartbeat ${dateTime(p.node.last_heartbeat_at)}`}
+          </>
+        ) : (
+          'Not enrolled'
+        )}
+      </dd>
+      <dt>Instance</dt>
+      <dd>
+        {p?.substrate ? (
+          <>
+            {p.substrate.provider} in {p.substrate.region}
+            {p.substrate.instance_id && (
+              <>
+                , <code>{p.substrate.instance_id}</code>
+              </>
+            )}
+            {p.substrate.state && ` (${p.substrate.state})`}
+          </>
+        ) : (
+          'None launched'
+        )}
+      </dd>
+      <dt>Created</dt>
+      <dd>{dateTime(r.created_at)}</dd>
+      <dt>Updated</dt>
+      <dd>{dateTime(r.updated_at)}</dd>
+    </dl>
+  );
+}
+
+export function ResourcePage(props: { id: string }) {
+  const { id } = props;
+  const loaded = useLoad(() => must(api.GET('/v1/resources/{id}', { params: { path: { id } } })), [id]);
+  const r = loaded.data;
+  const project = useLoad(
+    async () => (r ? must(api.GET('/v1/projects/{id}', { params: { path: { id: r.project_id } } })) : undefined),
+    [r?.project_id],
+  );
+  useEventFollower(r ? { projectId: r.project_id } : undefined, (events) => {
+    if (events.some((e) => e.subject.id === id)) void loaded.reload();
+  });
+  const [confirming, setConfirming] = useState(false);
+  const [deleted, setDeleted] = useState<string | undefined>(undefined);
+  const remove = useAction(async () => {
+    if (!r) return;
+    await must(api.DELETE('/v1/resources/{id}', { params: { path: { id } } }));
+    setConfirming(false);
+    if (r.origin === 'adopted') {
+      navigate(`/projects/${r.project_id}`);
+      return;
+    }
+    setDeleted('Teardown asked for: the node is deregistered, then its instance deprovisioned. This page follows it until Deleted.');
+    await loaded.reload();
+  });
+
+  if (!r) {
+    return (
+      <Page title="Resource">
+        {loaded.loading ? (
+          <Loading what="the Resource" />
+        ) : (
+          <ProblemMessage error={loaded.error} prefix="The Resource could not be read." />
+        )}
+      </Page>
+    );
+  }
+  const p = r.provisioning;
+  const name = resourceName(r);
+  const deletable = !p || !TEARING_DOWN.includes(p.phase);
+  return (
+    <Page
+      title={`Resource ${name}`}
+      actions={
+        deletable && (
+          <button type="button" class="danger" onClick={() => setConfirming(true)}>
+            Delete…
+          </button>
+        )
+      }
+    >
+      <ProblemMessage error={loaded.error} prefix="The Resource could not be read again; what is shown may be out of date." />
+      <div role="status">{deleted && <p class="notice">{deleted}</p>}</div>
+      <Facts resource={r} projectName={project.data?.name} />
+      {p && (
+        <>
+          <h2>Where it stands</h2>
+          <CurrentState provisioning={p} />
+          <h2>Timeline</h2>
+          <Timeline transitions={p.transitions} />
+        </>
+      )}
+      <h2>Lease</h2>
+      <LeasePanel resource={r} canExtend={deletable} onChanged={() => void loaded.reload()} />
+      {confirming && (
+        <TypedConfirmation
+          title={`Delete ${name}?`}
+          expected={name}
+          confirmLabel="Delete the Resource"
+          busy={remove.busy}
+          error={remove.error}
+          onConfirm={() => void remove.run()}
+          onCancel={() => {
+            remove.clearError();
+            setConfirming(false);
+          }}
+          explanation={
+            r.origin === 'provisioned' ? (
+              <p>
+                The broker tears the Resource down: its node leaves the mesh, then its instance is deprovisioned. This cannot be undone.
+                Type its name, <code>{name}</code>, to confirm.
+              </p>
+            ) : (
+              <p>
+                The broker forgets this adopted Resource; nothing is torn down elsewhere. Type its name, <code>{name}</code>, to confirm.
+              </p>
+            )
+          }
+        />
+      )}
     </Page>
   );
 }

@@ -1,0 +1,167 @@
+// A project's credential assignments (what it was granted to spend, on which terms) and the form
+// that asks a credential's owner for one. The operator hands the credential's id over, as in the
+// tutorial: a project owner cannot browse the catalog.
+import { useState } from 'preact/hooks';
+import type { Schemas } from '../../../client/broker.ts';
+import { api, must } from '../api.ts';
+import { href } from '../router.ts';
+import { useAction } from '../ui/async.ts';
+import { dateTime } from '../ui/format.ts';
+import { Badge, Field, ProblemMessage, Table } from '../ui/kit.tsx';
+import { parseLease, termsInWords } from '../ui/terms-words.ts';
+import type { Paged } from './project-lists.tsx';
+
+export type Assignment = Schemas['AssignmentView'];
+
+const STATES: Record<Assignment['state'], { tone: 'ok' | 'info' | 'bad' | 'muted'; word: string }> = {
+  requested: { tone: 'info', word: 'awaiting approval' },
+  approved: { tone: 'ok', word: 'approved' },
+  rejected: { tone: 'bad', word: 'rejected' },
+  revoked: { tone: 'muted', word: 'revoked' },
+};
+
+export function AssignmentState(props: { state: Assignment['state'] }) {
+  const s = STATES[props.state];
+  return <Badge tone={s.tone}>{s.word}</Badge>;
+}
+
+/** The terms that hold (approved), or those proposed (still requested). */
+function termsCell(a: Assignment) {
+  if (a.state === 'requested') return `Proposed: ${termsInWords(a.proposed_terms)}`;
+  if (a.state === 'approved') return `${termsInWords(a.terms)}; ${a.usage.live_resources} live now`;
+  return termsInWords(a.terms ?? a.proposed_terms);
+}
+
+export function AssignmentsTable(props: { projectId: string; assignments: Assignment[] }) {
+  return (
+    <Table
+      caption="Credentials requested for this project"
+      rows={props.assignments}
+      rowKey={(a) => a.id}
+      empty="No credential was requested for this project yet."
+      columns={[
+        { header: 'State', cell: (a) => <AssignmentState state={a.state} /> },
+        { header: 'Credential', cell: (a) => <code>{a.cloud_credential_id}</code> },
+        { header: 'Terms', cell: termsCell },
+        {
+          header: 'Decision',
+          cell: (a) =>
+            a.decided_at ? (
+              <>
+                {dateTime(a.decided_at)}
+                {a.decision_reason ? `: ${a.decision_reason}` : ''}
+              </>
+            ) : (
+              <>Requested {dateTime(a.created_at)}</>
+            ),
+        },
+        {
+          header: 'Use',
+          cell: (a) =>
+            a.state === 'approved' ? (
+              <a href={href(`/projects/${props.projectId}/new-resource?credential=${encodeURIComponent(a.cloud_credential_id)}`)}>
+                New Resource with it
+              </a>
+            ) : (
+              '—'
+            ),
+        },
+      ]}
+    />
+  );
+}
+
+/** The optional proposal as the API takes it; a string when an input is not understood. */
+function proposedTerms(maxLive: string, maxLease: string, versions: string): Assignment['proposed_terms'] | string {
+  const terms: NonNullable<Assignment['proposed_terms']> = {};
+  if (maxLive.trim()) {
+    const n = Number(maxLive);
+    if (!Number.isInteger(n) || n < 0) return 'The most live Resources must be a whole number, 0 or more.';
+    terms.max_live_resources = n;
+  }
+  if (maxLease.trim()) {
+    const seconds = parseLease(maxLease);
+    if (seconds === undefined) return 'The longest lease must be a duration such as 8h, 7d or 1d 12h.';
+    terms.max_lease_seconds = seconds;
+  }
+  const ids = versions
+    .split(/[\s,]+/)
+    .map((v) => v.trim())
+    .filter(Boolean);
+  if (ids.length) terms.allowed_blueprint_version_ids = ids;
+  return Object.keys(terms).length ? terms : undefined;
+}
+
+export function RequestCredentialForm(props: { projectId: string; assignments: Paged<Assignment> }) {
+  const [credential, setCredential] = useState('');
+  const [maxLive, setMaxLive] = useState('');
+  const [maxLease, setMaxLease] = useState('');
+  const [versions, setVersions] = useState('');
+  const [done, setDone] = useState<string | undefined>(undefined);
+  const terms = proposedTerms(maxLive, maxLease, versions);
+  const request = useAction(async () => {
+    if (typeof terms === 'string') throw new Error(terms);
+    const body = { cloud_credential_id: credential.trim(), ...(terms && { terms }) };
+    const made = await must(api.POST('/v1/projects/{id}/credential-assignments', { params: { path: { id: props.projectId } }, body }));
+    setDone(`Requested credential ${made.cloud_credential_id}. Its owner decides; this page shows the answer when it comes.`);
+    setCredential('');
+    setMaxLive('');
+    setMaxLease('');
+    setVersions('');
+    await props.assignments.reload();
+  });
+  return (
+    <section class="panel" aria-labelledby="request-credential">
+      <h3 id="request-credential">Request a credential</h3>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          setDone(undefined);
+          void request.run();
+        }}
+      >
+        <Field
+          label="Credential id"
+          value={credential}
+          required
+          autocomplete="off"
+          spellcheck={false}
+          hint="The id the credential's owner (the platform operator) gave you."
+          onInput={(e) => setCredential((e.target as HTMLInputElement).value)}
+        />
+        <fieldset class="proposed-terms">
+          <legend>Proposed terms (optional: the owner may only narrow them)</legend>
+          <Field
+            label="Most live Resources"
+            type="number"
+            min={0}
+            inputMode="numeric"
+            value={maxLive}
+            onInput={(e) => setMaxLive((e.target as HTMLInputElement).value)}
+          />
+          <Field
+            label="Longest lease"
+            value={maxLease}
+            hint="A duration such as 8h, 7d or 1d 12h."
+            onInput={(e) => setMaxLease((e.target as HTMLInputElement).value)}
+          />
+          <Field
+            label="Allowed blueprint version ids"
+            value={versions}
+            hint="Separated by commas or spaces; empty: any version."
+            spellcheck={false}
+            onInput={(e) => setVersions((e.target as HTMLInputElement).value)}
+          />
+        </fieldset>
+        <ProblemMessage error={request.error} prefix="The request was not made." />
+        <div role="status">{done && <p class="notice">{done}</p>}</div>
+        <div class="buttons">
+          <button type="submit" class="primary" disabled={request.busy || !credential.trim()}>
+            {request.busy ? 'Requesting…' : 'Request the credential'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

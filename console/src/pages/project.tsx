@@ -1,0 +1,124 @@
+// One project: its facts, the credentials it asked for (and on which terms it got them), and its
+// Resources. Both lists follow the project's event log, so a decision or a phase made elsewhere
+// shows up without a reload.
+import type { Schemas } from '../../../client/broker.ts';
+import { api, must } from '../api.ts';
+import { useEventFollower } from '../live.ts';
+import { href } from '../router.ts';
+import { useLoad } from '../ui/async.ts';
+import { dateTime } from '../ui/format.ts';
+import { Loading, Page, ProblemMessage, Table } from '../ui/kit.tsx';
+import { PhaseBadge } from '../ui/phase.tsx';
+import { type Assignment, AssignmentsTable, RequestCredentialForm } from './project-credentials.tsx';
+import { PAGE_SIZE, ShowMore, usePaged } from './project-lists.tsx';
+import { ResourceLink } from './resource-link.tsx';
+
+type Resource = Schemas['ResourceView'];
+
+export function ProjectPage(props: { id: string }) {
+  const project = useLoad(() => must(api.GET('/v1/projects/{id}', { params: { path: { id: props.id } } })), [props.id]);
+  const assignments = usePaged<Assignment>(
+    (cursor) =>
+      must(
+        api.GET('/v1/projects/{id}/credential-assignments', { params: { path: { id: props.id }, query: { limit: PAGE_SIZE, cursor } } }),
+      ),
+    [props.id],
+  );
+  const resources = usePaged<Resource>(
+    (cursor) => must(api.GET('/v1/projects/{id}/resources', { params: { path: { id: props.id }, query: { limit: PAGE_SIZE, cursor } } })),
+    [props.id],
+  );
+  useEventFollower({ projectId: props.id }, (events) => {
+    if (events.some((e) => e.type.startsWith('resource.'))) void resources.reload();
+    // A Resource created or gone changes an assignment's usage too.
+    if (events.some((e) => e.type.startsWith('assignment.') || e.type === 'resource.created' || e.type === 'resource.deleted')) {
+      void assignments.reload();
+    }
+  });
+
+  const p = project.data;
+  if (!p) {
+    return (
+      <Page title="Project">
+        {project.loading ? (
+          <Loading what="the project" />
+        ) : (
+          <ProblemMessage error={project.error} prefix="The project could not be read." />
+        )}
+        <p>
+          <a href={href('/projects')}>Back to the projects</a>
+        </p>
+      </Page>
+    );
+  }
+  const newResource = href(`/projects/${p.id}/new-resource`);
+  return (
+    <Page
+      title={`Project ${p.name}`}
+      actions={
+        <a class="button primary" href={newResource}>
+          New Resource
+        </a>
+      }
+    >
+      <p>
+        <a href={href('/projects')}>All projects</a>
+      </p>
+      <dl class="facts">
+        <dt>Name</dt>
+        <dd>{p.name}</dd>
+        <dt>Slug</dt>
+        <dd>
+          <code>{p.slug}</code>
+        </dd>
+        <dt>Description</dt>
+        <dd>{p.description || 'None'}</dd>
+        <dt>Id</dt>
+        <dd>
+          <code>{p.id}</code>
+        </dd>
+        <dt>Created</dt>
+        <dd>{dateTime(p.created_at)}</dd>
+        {p.sub_range_cidr && (
+          <>
+            <dt>Mesh sub-range</dt>
+            <dd>
+              <code>{p.sub_range_cidr}</code>
+            </dd>
+          </>
+        )}
+      </dl>
+
+      <h2>Credentials</h2>
+      <p>A Resource is paid for with a cloud credential its owner approved for this project, on the terms they set.</p>
+      {assignments.loading && !assignments.data && <Loading what="the credentials" />}
+      <ProblemMessage error={assignments.error} prefix="The credentials could not be read." />
+      {assignments.data && <AssignmentsTable projectId={p.id} assignments={assignments.data.items} />}
+      <ShowMore paged={assignments} what="credentials" />
+      <RequestCredentialForm projectId={p.id} assignments={assignments} />
+
+      <h2>Resources</h2>
+      {resources.loading && !resources.data && <Loading what="the Resources" />}
+      <ProblemMessage error={resources.error} prefix="The Resources could not be read." />
+      {resources.data && (
+        <Table
+          caption="Resources of this project"
+          rows={resources.data.items}
+          rowKey={(r) => r.id}
+          empty="No Resources yet. Create one with New Resource once a credential is approved."
+          columns={[
+            { header: 'Resource', cell: (r) => <ResourceLink resource={r} /> },
+            { header: 'Phase', cell: (r) => <PhaseBadge phase={r.provisioning?.phase} /> },
+            { header: 'Kind', cell: (r) => r.kind },
+            { header: 'Created', cell: (r) => dateTime(r.created_at) },
+            { header: 'Lease ends', cell: (r) => (r.lease ? dateTime(r.lease.expires_at) : 'No lease') },
+          ]}
+        />
+      )}
+      <ShowMore paged={resources} what="Resources" />
+      <p>
+        <a href={newResource}>Create a new Resource in this project</a>
+      </p>
+    </Page>
+  );
+}

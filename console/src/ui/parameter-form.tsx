@@ -1,0 +1,164 @@
+// Form fields generated from a blueprint version's parameter schema, as the dry-run plan hands it
+// over: a checkbox for a boolean, a number input for an integer (its bounds as min and max), a
+// text input for a string, a select when the values are listed. The constraints are hints here;
+// the broker checks them, and its plan says what it refuses.
+import type { JSX } from 'preact';
+import { useId } from 'preact/hooks';
+import type { Schemas } from '../../../client/broker.ts';
+
+export type ParameterSpec = NonNullable<Schemas['CreatePlanView']['blueprint_version']>['parameter_schema'][number];
+/** What the person typed or chose, per parameter: text for inputs and selects, true/false for checkboxes. */
+export type ParameterInputs = Record<string, string | boolean>;
+
+/** The inputs a schema starts with: each default, and whatever was typed before for the same name. */
+export function initialInputs(schema: ParameterSpec[], before: ParameterInputs = {}): ParameterInputs {
+  const out: ParameterInputs = {};
+  for (const p of schema) {
+    const kept = before[p.name];
+    if (kept !== undefined && typeof kept === (p.type === 'boolean' ? 'boolean' : 'string')) out[p.name] = kept;
+    else if (p.type === 'boolean') out[p.name] = p.default === true;
+    else out[p.name] = p.default === undefined ? '' : String(p.default);
+  }
+  return out;
+}
+
+/**
+ * The parameters as the create's body takes them: an empty optional field is left out (the broker
+ * applies its default); an integer that does not read as a number is sent as typed, for the
+ * broker to refuse in its own words.
+ */
+export function parameterValues(schema: ParameterSpec[], inputs: ParameterInputs): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const p of schema) {
+    const raw = inputs[p.name];
+    if (raw === undefined) continue;
+    if (p.type === 'boolean') {
+      out[p.name] = raw === true;
+      continue;
+    }
+    const text = String(raw);
+    if (text === '') continue;
+    if (p.type === 'integer') {
+      const n = Number(text.trim());
+      out[p.name] = text.trim() !== '' && Number.isFinite(n) ? n : text;
+    } else {
+      out[p.name] = text;
+    }
+  }
+  return out;
+}
+
+/** The constraints in words, as a hint under the field. */
+export function constraintHint(p: ParameterSpec): string {
+  const parts: string[] = [];
+  if (p.description) parts.push(p.description);
+  if (p.type === 'integer') parts.push('A whole number.');
+  if (p.minimum !== undefined && p.maximum !== undefined) parts.push(`From ${p.minimum} to ${p.maximum}.`);
+  else if (p.minimum !== undefined) parts.push(`At least ${p.minimum}.`);
+  else if (p.maximum !== undefined) parts.push(`At most ${p.maximum}.`);
+  if (p.allowed_values && p.type !== 'boolean') parts.push(`One of: ${p.allowed_values.map(String).join(', ')}.`);
+  if (p.allowed_values_from === 'cloud_regions') parts.push("One of the regions of the credential's cloud.");
+  if (p.pattern !== undefined) parts.push(`Must match the pattern ${p.pattern} (the whole value).`);
+  if (p.default !== undefined) parts.push(`Default: ${String(p.default)}.`);
+  else if (!p.required) parts.push('Optional.');
+  return parts.join(' ');
+}
+
+function ParameterField(props: {
+  spec: ParameterSpec;
+  value: string | boolean;
+  error?: string | undefined;
+  onChange: (v: string | boolean) => void;
+}) {
+  const { spec: p, value, error } = props;
+  const id = useId();
+  const hint = constraintHint(p);
+  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+  const label = `${p.name}${p.required ? ' (required)' : ''}`;
+  const common = { id, 'aria-describedby': described, 'aria-invalid': error ? true : undefined, required: p.required };
+  let control: JSX.Element;
+  if (p.type === 'boolean') {
+    control = (
+      <input
+        type="checkbox"
+        {...common}
+        checked={value === true}
+        onChange={(e) => props.onChange((e.target as HTMLInputElement).checked)}
+      />
+    );
+  } else if (p.allowed_values) {
+    control = (
+      <select {...common} value={String(value)} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
+        <option value="">{p.required ? 'Choose…' : 'Leave unset'}</option>
+        {p.allowed_values.map((v) => (
+          <option key={String(v)} value={String(v)}>
+            {String(v)}
+          </option>
+        ))}
+      </select>
+    );
+  } else {
+    control = (
+      <input
+        {...common}
+        type={p.type === 'integer' ? 'number' : 'text'}
+        step={p.type === 'integer' ? 1 : undefined}
+        min={p.minimum}
+        max={p.maximum}
+        inputMode={p.type === 'integer' ? 'numeric' : undefined}
+        autocomplete="off"
+        spellcheck={false}
+        value={String(value)}
+        onInput={(e) => props.onChange((e.target as HTMLInputElement).value)}
+      />
+    );
+  }
+  return (
+    <div class={p.type === 'boolean' ? 'field checkbox' : 'field'}>
+      {p.type === 'boolean' ? (
+        <div class="checkbox-line">
+          {control}
+          <label for={id}>{label}</label>
+        </div>
+      ) : (
+        <>
+          <label for={id}>{label}</label>
+          {control}
+        </>
+      )}
+      {hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p class="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Every parameter of the schema, in its order; `errors` are the broker's, keyed by parameter name. */
+export function ParameterFields(props: {
+  schema: ParameterSpec[];
+  inputs: ParameterInputs;
+  errors?: Record<string, string>;
+  onChange: (name: string, value: string | boolean) => void;
+}) {
+  if (props.schema.length === 0) return <p class="empty">This blueprint version takes no parameters.</p>;
+  return (
+    <>
+      {props.schema.map((p) => (
+        <ParameterField
+          key={p.name}
+          spec={p}
+          value={props.inputs[p.name] ?? (p.type === 'boolean' ? false : '')}
+          error={props.errors?.[p.name]}
+          onChange={(v) => props.onChange(p.name, v)}
+        />
+      ))}
+    </>
+  );
+}
