@@ -89,7 +89,6 @@ export function useEventFollower(
       }
     })();
     return () => abort.abort();
-    // biome-ignore lint/correctness/useExhaustiveDependencies: key and types stand for source and opts.types
   }, [key, types, opts.history, opts.intervalMs]);
   return state;
 }

@@ -1,10 +1,11 @@
 // One blueprint: its facts and its immutable versions, newest first, each with its id (what a
 // Resource and an assignment's terms name), its providers, how the node's bootstrap is injected,
 // and its parameter schema.
-import { useId, useState } from 'preact/hooks';
+import { useId } from 'preact/hooks';
 import type { Schemas } from '../../../client/broker.ts';
 import { api, must } from '../api.ts';
 import { useLoad } from '../ui/async.ts';
+import { CopyableId } from '../ui/copyable-id.tsx';
 import { dateTime } from '../ui/format.ts';
 import { Badge, Loading, Page, ProblemMessage } from '../ui/kit.tsx';
 import { ParameterTable } from './blueprint-parameters.tsx';
@@ -17,39 +18,6 @@ const INJECTION_WORDS: Record<Version['injection_strategy'], string> = {
   'helm-values': 'Helm values',
   'provider-secret': 'a provider secret',
 };
-
-/** An id to copy: shown as text (selectable by hand too) with a Copy button that says what it did. */
-export function CopyableId(props: { id: string; what: string }) {
-  const [said, setSaid] = useState('');
-  const textId = useId();
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(props.id);
-      setSaid('Copied.');
-    } catch {
-      const text = document.getElementById(textId);
-      const selection = getSelection();
-      if (text && selection) {
-        const range = document.createRange();
-        range.selectNodeContents(text);
-        selection.removeAllRanges();
-        selection.addRange(range);
-      }
-      setSaid('Selected: copy it with Ctrl+C or ⌘C.');
-    }
-  };
-  return (
-    <span class="copyable">
-      <code id={textId}>{props.id}</code>{' '}
-      <button type="button" class="copy-button" onClick={() => void copy()}>
-        Copy<span class="visually-hidden"> {props.what}</span>
-      </button>{' '}
-      <span role="status" class="muted-text">
-        {said}
-      </span>
-    </span>
-  );
-}
 
 function VersionSection(props: { version: Version }) {
   const v = props.version;

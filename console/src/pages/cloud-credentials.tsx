@@ -8,6 +8,7 @@ import { useAction } from '../ui/async.ts';
 import { dateTime, relative } from '../ui/format.ts';
 import { Badge, Loading, ProblemMessage, Table, TypedConfirmation } from '../ui/kit.tsx';
 import { LoadMore, PAGE_SIZE, usePaged } from './catalog-paging.tsx';
+import { CopyableId } from '../ui/copyable-id.tsx';
 
 type Credential = Schemas['CredentialView'];
 
@@ -109,6 +110,8 @@ export function CloudCredentials(props: { cloudId: string }) {
             { header: 'Version', cell: (c) => c.version },
             { header: 'Expires', cell: (c) => <When at={c.expires_at} /> },
             { header: 'Issued', cell: (c) => dateTime(c.created_at) },
+            // The id is what a project owner names when asking for the credential.
+            { header: 'Id', cell: (c) => <CopyableId id={c.id} what={`the id of ${c.display_name}`} /> },
             {
               header: 'Action',
               cell: (c) =>
