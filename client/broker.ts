@@ -1,7 +1,7 @@
 // The one typed client of the broker's public API, shared by the web console and plexctl. Its
 // paths, parameters, bodies and answers are typed from client/openapi.gen.ts, which is generated
 // from the document the broker serves, so neither caller can drift from the server unnoticed.
-import createClient, { type Client, type ClientOptions, type Middleware } from 'openapi-fetch';
+import createClient, { type Client, type ClientOptions, type FetchOptions, type FetchResponse, type Middleware } from 'openapi-fetch';
 import type { components, operations, paths } from './openapi.gen.ts';
 
 export type { components, operations, paths };
@@ -9,6 +9,22 @@ export type Schemas = components['schemas'];
 export type BrokerClient = Client<paths>;
 export type BrokerClientOptions = ClientOptions;
 export type { Middleware };
+
+/** The methods the public API answers. */
+export type Method = 'get' | 'post' | 'patch' | 'delete';
+/** The path templates that answer `M`, e.g. '/v1/resources/{id}' for 'get'. */
+export type PathsWith<M extends Method> = { [P in keyof paths]: paths[P] extends Record<M, object> ? P : never }[keyof paths];
+/** The operation behind `M` on `P`. */
+export type OperationOf<P extends PathsWith<M>, M extends Method> = NonNullable<paths[P][M]>;
+/** What one call of `M` on `P` takes: its path, query and header parameters, its body, and fetch options. */
+export type RequestOf<P extends PathsWith<M>, M extends Method> = FetchOptions<OperationOf<P, M>>;
+/** The parameters alone (path, query, header) of `M` on `P`. */
+export type ParamsOf<P extends PathsWith<M>, M extends Method> = NonNullable<OperationOf<P, M> extends { parameters: infer T } ? T : never>;
+/** The query parameters of `M` on `P` (never when it takes none). */
+export type QueryOf<P extends PathsWith<M>, M extends Method> = ParamsOf<P, M> extends { query?: infer Q } ? NonNullable<Q> : never;
+/** What a 2xx answer of `M` on `P` carries. */
+export type DataOf<P extends PathsWith<M>, M extends Method> =
+  FetchResponse<OperationOf<P, M>, object, `${string}/${string}`> extends infer R ? (R extends { data: infer D } ? D : never) : never;
 
 export function createBrokerClient(options: BrokerClientOptions, middleware: Middleware[] = []): BrokerClient {
   const client = createClient<paths>(options);

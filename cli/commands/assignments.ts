@@ -5,14 +5,33 @@ import type { assignmentView } from '../../functions/core/assignments/assignment
 import { type Args, boolFlag, type Command, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { detailsOf, type Field } from './fields.ts';
-import { checkBody, getCommand, idArg, listCommand, type Noun, result, seg } from './shared.ts';
-import { liveUsage, overlay, TERMS_FLAGS, termsFields, termsFromFlags, type WithTerms } from './terms.ts';
+import type { DataOf, PathsWith, QueryOf } from '../../client/broker.ts';
+import { byId, checkBody, getCommand, idArg, listCommand, type Noun, noun, result } from './shared.ts';
+import { liveUsage, overlay, TERMS_FLAGS, termsFields, termsFromFlags } from './terms.ts';
 
 type AssignmentView = ReturnType<typeof assignmentView>;
 type ApprovalView = ReturnType<typeof approvalView>;
 
-const ASSIGNMENT: Noun = { words: ['credential', 'assignment'], label: 'assignment', endpoint: '/v1/credential-assignments' };
-const APPROVAL: Noun = { words: ['approval'], label: 'approval', endpoint: '/v1/approvals' };
+const ASSIGNMENT = noun(['credential', 'assignment'], 'assignment', '/v1/credential-assignments/{id}');
+const APPROVAL = noun(['approval'], 'approval', '/v1/approvals/{id}');
+
+/** What approve and reject decide (a requested assignment, or the same request in the approvals queue), and where. */
+const DECISIONS = {
+  '/v1/credential-assignments/{id}': { approve: '/v1/credential-assignments/{id}/approve', reject: '/v1/credential-assignments/{id}/reject' },
+  '/v1/approvals/{id}': { approve: '/v1/approvals/{id}/approve', reject: '/v1/approvals/{id}/reject' },
+} as const satisfies Record<typeof ASSIGNMENT.path | typeof APPROVAL.path, Record<'approve' | 'reject', PathsWith<'post'>>>;
+type Decided = keyof typeof DECISIONS;
+type Decision<P extends Decided, D extends 'approve' | 'reject'> = (typeof DECISIONS)[P][D];
+
+/** The states the approvals queue filters on: every one the document lists, and no other. */
+type ApprovalStatus = NonNullable<QueryOf<'/v1/approvals', 'get'>['status']>;
+const APPROVAL_STATUSES = Object.keys({
+  proposed: 0,
+  'pending-approval': 0,
+  approved: 0,
+  rejected: 0,
+  expired: 0,
+} satisfies Record<ApprovalStatus, 0>) as ApprovalStatus[];
 
 const assignmentDetails = detailsOf<AssignmentView>([
   'id',
@@ -84,22 +103,23 @@ const request: Command = {
       { cloud_credential_id: '--cloud-credential-id' },
       name,
     );
-    const a = (await ctx.api().post<AssignmentView>(`/v1/projects/${seg(projectId)}/credential-assignments`, { body })).body;
+    const a = (await ctx.api().POST('/v1/projects/{id}/credential-assignments', { ...byId(projectId), body })).body;
     return result(a, `Requested; the credential's owner approves it.\n${assignmentDetails(a)}`);
   },
 };
 
-const list = listCommand<AssignmentView>({
+const list = listCommand({
   path: ['credential', 'assignment', 'list'],
   summary: "List a Project's credential assignments",
   flags: { 'project-id': { type: 'string', placeholder: 'id', required: true, description: 'the Project' } },
-  endpoint: (args) => `/v1/projects/${seg(stringFlag(args, 'project-id') ?? '')}/credential-assignments`,
+  endpoint: '/v1/projects/{id}/credential-assignments',
+  params: (args) => byId(stringFlag(args, 'project-id') ?? '').params,
   columns: ['id', 'state', 'materialised', 'cloud_credential_id', ['Live resources', liveUsage], 'updated_at'],
   empty: 'No credential assignments.',
 });
 
 /** `<noun> reject <id> --reason R`. */
-function reject<T>(noun: Noun, summary: string, render: (item: T) => string): Command {
+function reject<P extends Decided>(noun: Noun<P>, summary: string, render: (item: DataOf<Decision<P, 'reject'>, 'post'>) => string): Command {
   const name = [...noun.words, 'reject'].join(' ');
   return {
     path: [...noun.words, 'reject'],
@@ -108,7 +128,9 @@ function reject<T>(noun: Noun, summary: string, render: (item: T) => string): Co
     flags: REASON,
     async run(ctx, args) {
       const body = await reasonBody(args, name);
-      const item = (await ctx.api().post<T>(`${noun.endpoint}/${seg(args.positionals[0] ?? '')}/reject`, { body })).body;
+      // P is generic here, so the call is checked against both reject paths; the answer is P's.
+      const answer = await ctx.api().POST<Decision<Decided, 'reject'>>(DECISIONS[noun.path].reject, { ...byId(args.positionals[0] ?? ''), body });
+      const item = answer.body as DataOf<Decision<P, 'reject'>, 'post'>;
       return result(item, render(item));
     },
   };
@@ -118,7 +140,7 @@ function reject<T>(noun: Noun, summary: string, render: (item: T) => string): Co
  * `<noun> approve <id> [terms flags] [--reason R]`: with no terms flags the proposed terms are
  * granted; with some, the proposed terms are read and the flags overlay them.
  */
-function approve<T extends WithTerms>(noun: Noun, summary: string, render: (item: T) => string): Command {
+function approve<P extends Decided>(noun: Noun<P>, summary: string, render: (item: DataOf<Decision<P, 'approve'>, 'post'>) => string): Command {
   const name = [...noun.words, 'approve'].join(' ');
   return {
     path: [...noun.words, 'approve'],
@@ -132,12 +154,14 @@ function approve<T extends WithTerms>(noun: Noun, summary: string, render: (item
       const reason = stringFlag(args, 'reason');
       const { ApproveBodySchema } = await import('../../functions/core/assignments/use-cases.ts');
       checkBody(ApproveBodySchema, { ...(reason !== undefined && { reason }) }, { reason: '--reason' }, name);
-      const path = `${noun.endpoint}/${seg(args.positionals[0] ?? '')}`;
+      const id = byId(args.positionals[0] ?? '');
       const api = ctx.api();
-      const terms = given && overlay((await api.get<T>(path)).body.proposed_terms, given);
+      const terms = given && overlay((await api.GET<Decided>(noun.path, id)).body.proposed_terms, given);
       const body = { ...(terms && { terms }), ...(reason !== undefined && { reason }) };
-      // No flags, no body: the broker grants what was proposed.
-      const item = (await api.post<T>(`${path}/approve`, Object.keys(body).length ? { body } : {})).body;
+      // No flags, no body: the broker grants what was proposed. P is generic here, so the call is
+      // checked against both approve paths; the answer is P's.
+      const answer = await api.POST<Decision<Decided, 'approve'>>(DECISIONS[noun.path].approve, Object.keys(body).length ? { ...id, body } : id);
+      const item = answer.body as DataOf<Decision<P, 'approve'>, 'post'>;
       return result(item, render(item));
     },
   };
@@ -154,10 +178,10 @@ const narrow: Command = {
     const name = 'credential assignment narrow';
     const given = await termsFromFlags(args, name);
     if (!given) throw new UsageError(`${name} needs at least one of --max-live, --max-lease or --allow-version`, name);
-    const path = `${ASSIGNMENT.endpoint}/${seg(args.positionals[0] ?? '')}`;
+    const id = byId(args.positionals[0] ?? '');
     const api = ctx.api();
-    const terms = overlay((await api.get<AssignmentView>(path)).body.terms, given);
-    const a = (await api.patch<AssignmentView>(path, { body: { terms } })).body;
+    const terms = overlay((await api.GET('/v1/credential-assignments/{id}', id)).body.terms, given);
+    const a = (await api.PATCH('/v1/credential-assignments/{id}', { ...id, body: { terms } })).body;
     return result(a, `Terms narrowed.\n${assignmentDetails(a)}`);
   },
 };
@@ -174,7 +198,7 @@ const revoke: Command = {
     const teardown = boolFlag(args, 'teardown');
     const { RevokeBodySchema } = await import('../../functions/core/assignments/use-cases.ts');
     const body = checkBody(RevokeBodySchema, { reason: stringFlag(args, 'reason'), teardown }, { reason: '--reason' }, name);
-    const a = (await ctx.api().post<AssignmentView>(`${ASSIGNMENT.endpoint}/${seg(args.positionals[0] ?? '')}/revoke`, { body })).body;
+    const a = (await ctx.api().POST('/v1/credential-assignments/{id}/revoke', { ...byId(args.positionals[0] ?? ''), body })).body;
     const after = teardown
       ? `its running Resources are being torn down (plexctl resource list --project-id ${a.project_id})`
       : 'its running Resources keep running until their leases end';
@@ -182,7 +206,16 @@ const revoke: Command = {
   },
 };
 
-const approvalList = listCommand<ApprovalView>({
+/** --status, one of the states the queue filters on (checked before anything is sent). */
+function approvalStatus(args: Args): ApprovalStatus | undefined {
+  const status = stringFlag(args, 'status');
+  if (status === undefined || status === '') return undefined;
+  const known = APPROVAL_STATUSES.find((s) => s === status);
+  if (!known) throw new UsageError(`--status takes one of ${APPROVAL_STATUSES.join(', ')}, not "${status}"`, 'approval list');
+  return known;
+}
+
+const approvalList = listCommand({
   path: ['approval', 'list'],
   summary: 'List the approvals queue (credential assignment requests you can see)',
   flags: {
@@ -190,8 +223,8 @@ const approvalList = listCommand<ApprovalView>({
     kind: { type: 'string', placeholder: 'kind', description: 'e.g. credential_assignment' },
     'domain-id': { type: 'string', placeholder: 'id', description: 'only this Domain' },
   },
-  endpoint: APPROVAL.endpoint,
-  query: (args) => ({ status: stringFlag(args, 'status'), kind: stringFlag(args, 'kind'), domain_id: stringFlag(args, 'domain-id') }),
+  endpoint: '/v1/approvals',
+  params: (args) => ({ query: { status: approvalStatus(args), kind: stringFlag(args, 'kind'), domain_id: stringFlag(args, 'domain-id') } }),
   columns: ['id', 'state', 'action_kind', ...approvalPayload, 'created_at'],
   empty: 'Nothing in the approvals queue.',
 });
@@ -200,7 +233,7 @@ export const ASSIGNMENT_COMMANDS: readonly Command[] = [
   request,
   list,
   getCommand(ASSIGNMENT, 'Show a credential assignment, its terms and how much of them is in use', assignmentDetails),
-  approve<AssignmentView>(
+  approve(
     ASSIGNMENT,
     'Approve a requested assignment, with its terms (only the credential owner may; never your own request)',
     assignmentDetails,
@@ -210,6 +243,6 @@ export const ASSIGNMENT_COMMANDS: readonly Command[] = [
   revoke,
   approvalList,
   getCommand(APPROVAL, 'Show an approval', approvalDetails),
-  approve<ApprovalView>(APPROVAL, 'Approve a pending approval, with its terms', approvalDetails),
+  approve(APPROVAL, 'Approve a pending approval, with its terms', approvalDetails),
   reject(APPROVAL, 'Reject a pending approval', approvalDetails),
 ];

@@ -1,13 +1,12 @@
 // The audit trail of a Domain: who asked for or decided what, when, and under which correlation id;
 // and whether its hash chain is still whole.
-import type { AuditEntry } from '../../functions/core/assignments/audit.ts';
 import { CHAIN_BREAKS, type ChainVerdict } from '../../functions/core/audit-chain.ts';
 import type { Command } from '../command.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { json } from '../render.ts';
-import { DOMAIN_FLAG, domainOf, listCommand, result, seg } from './shared.ts';
+import { byId, DOMAIN_FLAG, domainOf, listCommand, result } from './shared.ts';
 
-const list = listCommand<AuditEntry>({
+const list = listCommand({
   path: ['audit', 'list'],
   summary: "List a Domain's audit trail (its admins and auditors may read it)",
   description: [
@@ -20,7 +19,8 @@ const list = listCommand<AuditEntry>({
     'plexctl audit list --profile operator --output json \\',
     '  | jq -r \'.items[] | select(.outcome == "denied") | [.at, .actor_subject, .action, .reason] | @tsv\'',
   ],
-  endpoint: (args, ctx) => `/v1/domains/${seg(domainOf(args, ctx, 'audit list'))}/audit/entries`,
+  endpoint: '/v1/domains/{id}/audit/entries',
+  params: (args, ctx) => byId(domainOf(args, ctx, 'audit list')).params,
   columns: ['at', 'actor_subject', 'action', 'target', 'outcome', 'reason', 'correlation_id'],
   empty: 'No audit entries.',
 });
@@ -51,7 +51,7 @@ const verify: Command = {
   ],
   async run(ctx, args) {
     const domainId = domainOf(args, ctx, 'audit verify');
-    const verdict = (await ctx.api().get<ChainVerdict>(`/v1/domains/${seg(domainId)}/audit/verify`)).body;
+    const verdict = (await ctx.api().GET('/v1/domains/{id}/audit/verify', byId(domainId))).body;
     if (verdict.valid) return result(verdict, verdictLine(domainId, verdict));
     // Broken: the verdict is what scripts and people want, and the exit code says so.
     ctx.out(ctx.output === 'json' ? json(verdict) : verdictLine(domainId, verdict));

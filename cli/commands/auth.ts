@@ -1,5 +1,5 @@
 // login (the RFC 8628 device flow against the broker), whoami, logout.
-import type { StartedDeviceAuthorization } from '../../functions/core/auth/schemas.ts';
+import type { Schemas } from '../../client/broker.ts';
 import { openBrowser } from '../browser.ts';
 import { type Command, boolFlag, stringFlag } from '../command.ts';
 import { updateProfile } from '../config.ts';
@@ -10,19 +10,8 @@ import { Spinner } from '../progress.ts';
 import { details } from '../render.ts';
 import { result } from './shared.ts';
 
-interface TokenResponse {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-}
-
-interface WhoAmI {
-  principal_type: string;
-  subject: string;
-  domain_id: string;
-  email: string;
-  display_name?: string;
-}
+type DeviceCode = Schemas['DeviceCodeView'];
+type DeviceToken = Schemas['DeviceTokenView'];
 
 const login: Command = {
   path: ['login'],
@@ -53,11 +42,7 @@ const login: Command = {
     const bindingId = stringFlag(args, 'idp-binding-id') ?? (domainId === previous?.domain_id ? previous?.idp_binding_id : undefined);
     const api = new ApiClient({ baseUrl: url, fetch: ctx.io.fetch });
 
-    const device = (
-      await api.post<StartedDeviceAuthorization>('/v1/auth/device-code', {
-        body: { domain_id: domainId, ...(bindingId && { idp_binding_id: bindingId }) },
-      })
-    ).body;
+    const device = (await api.POST('/v1/auth/device-code', { body: { domain_id: domainId, ...(bindingId && { idp_binding_id: bindingId }) } })).body;
     ctx.err(
       [
         `Sign in to Plexsphere at ${url} (profile ${ctx.profileName}).`,
@@ -76,14 +61,14 @@ const login: Command = {
 
     const spinner = new Spinner(ctx.io.stderr, 'Waiting for you to approve the sign-in in the browser');
     spinner.start();
-    let token: TokenResponse;
+    let token: DeviceToken;
     try {
       token = await pollForToken(ctx, api, device, () => spinner.tick());
     } finally {
       spinner.stop();
     }
 
-    const me = (await new ApiClient({ baseUrl: url, token: token.access_token, fetch: ctx.io.fetch }).get<WhoAmI>('/v1/auth/whoami')).body;
+    const me = (await new ApiClient({ baseUrl: url, token: token.access_token, fetch: ctx.io.fetch }).GET('/v1/auth/whoami')).body;
     const expiresAt = new Date(ctx.now() + token.expires_in * 1000).toISOString();
     updateProfile(
       ctx.profileName,
@@ -104,14 +89,14 @@ const login: Command = {
 };
 
 /** Polls device-token at the server's interval, 5 s slower after each slow_down (RFC 8628 §3.5). */
-async function pollForToken(ctx: Context, api: ApiClient, device: StartedDeviceAuthorization, onPoll: () => void): Promise<TokenResponse> {
+async function pollForToken(ctx: Context, api: ApiClient, device: DeviceCode, onPoll: () => void): Promise<DeviceToken> {
   let intervalMs = Math.max(1, device.interval) * 1000;
   const deadline = ctx.now() + device.expires_in * 1000;
   for (;;) {
     await ctx.sleep(intervalMs);
     onPoll();
     try {
-      return (await api.post<TokenResponse>('/v1/auth/device-token', { body: { device_code: device.device_code } })).body;
+      return (await api.POST('/v1/auth/device-token', { body: { device_code: device.device_code } })).body;
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.code === 'authorization_pending') {
@@ -134,7 +119,7 @@ const whoami: Command = {
   path: ['whoami'],
   summary: "Show who the profile's session signs in as",
   async run(ctx) {
-    const me = (await ctx.api().get<WhoAmI>('/v1/auth/whoami')).body;
+    const me = (await ctx.api().GET('/v1/auth/whoami')).body;
     const profile = ctx.profile();
     return result(
       me,

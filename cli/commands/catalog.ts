@@ -5,7 +5,7 @@ import type { credentialView } from '../../functions/core/catalog/credentials.ts
 import { type Command, stringFlag } from '../command.ts';
 import { table } from '../render.ts';
 import { columnsOf, detailsOf } from './fields.ts';
-import { getCommand, listCommand, type Noun, seg } from './shared.ts';
+import { getCommand, listCommand, noun } from './shared.ts';
 
 export type CloudView = ReturnType<typeof cloudView>;
 export type CredentialView = ReturnType<typeof credentialView>;
@@ -13,9 +13,9 @@ export type BlueprintView = ReturnType<typeof blueprintView>;
 export type BlueprintSummary = Omit<BlueprintView, 'versions'>;
 export type VersionView = BlueprintView['versions'][number];
 
-export const CLOUD: Noun = { words: ['cloud'], label: 'Cloud', endpoint: '/v1/clouds' };
-export const CREDENTIAL: Noun = { words: ['cloud', 'credential'], label: 'CloudCredential', endpoint: '/v1/cloud-credentials' };
-export const BLUEPRINT: Noun = { words: ['blueprint'], label: 'Blueprint', endpoint: '/v1/blueprints' };
+export const CLOUD = noun(['cloud'], 'Cloud', '/v1/clouds/{id}');
+export const CREDENTIAL = noun(['cloud', 'credential'], 'CloudCredential', '/v1/cloud-credentials/{id}');
+export const BLUEPRINT = noun(['blueprint'], 'Blueprint', '/v1/blueprints/{id}');
 
 export const cloudDetails = detailsOf<CloudView>([
   'id',
@@ -63,15 +63,15 @@ const cloudGet = getCommand(CLOUD, 'Show a Cloud', cloudDetails, [
   'plexctl cloud get "$CLOUD_ID" --profile operator --output json | jq \'{slug, display_name, provider}\'',
 ]);
 
-const cloudList = listCommand<CloudView>({
+const cloudList = listCommand({
   path: ['cloud', 'list'],
   summary: 'List the Clouds',
-  endpoint: CLOUD.endpoint,
+  endpoint: '/v1/clouds',
   columns: ['id', 'slug', 'display_name', 'provider', ['Region', (c) => c.endpoint?.region]],
   empty: 'No clouds.',
 });
 
-const credentialList = listCommand<CredentialView>({
+const credentialList = listCommand({
   path: ['cloud', 'credential', 'list'],
   summary: "List a Cloud's credentials (metadata only; the secret never leaves the vault)",
   flags: { 'cloud-id': { type: 'string', placeholder: 'id', required: true, description: 'the Cloud' } },
@@ -79,7 +79,8 @@ const credentialList = listCommand<CredentialView>({
     'plexctl cloud credential list --cloud-id "$CLOUD_ID" --profile operator --output json \\',
     '  | jq -r \'.items[] | select(.display_name == "demo-credential") | .id\'',
   ],
-  endpoint: (args) => `/v1/clouds/${seg(stringFlag(args, 'cloud-id') ?? '')}/cloud-credentials`,
+  endpoint: '/v1/clouds/{id}/cloud-credentials',
+  params: (args) => ({ path: { id: stringFlag(args, 'cloud-id') ?? '' } }),
   columns: ['id', 'display_name', 'status', 'version', 'expires_at'],
   empty: 'No credentials on this cloud.',
 });
@@ -97,10 +98,10 @@ const blueprintGet = getCommand(
   ],
 );
 
-const blueprintList = listCommand<BlueprintSummary>({
+const blueprintList = listCommand({
   path: ['blueprint', 'list'],
   summary: 'List the Blueprints',
-  endpoint: BLUEPRINT.endpoint,
+  endpoint: '/v1/blueprints',
   columns: ['id', 'slug', 'display_name', 'status'],
   empty: 'No blueprints.',
 });

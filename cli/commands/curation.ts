@@ -8,18 +8,14 @@ import { UsageError } from '../errors.ts';
 import { table } from '../render.ts';
 import {
   BLUEPRINT,
-  type BlueprintView,
   blueprintDetails,
   CLOUD,
-  type CloudView,
   CREDENTIAL,
-  type CredentialView,
   cloudDetails,
   credentialDetails,
-  type VersionView,
   versionColumns,
 } from './catalog.ts';
-import { checkBody, deleteCommand, idArg, result, seg } from './shared.ts';
+import { byId, checkBody, deleteCommand, idArg, result } from './shared.ts';
 
 /** The slug rule of the catalog, as a usage error naming the flag. */
 async function checkSlug(value: string | undefined, command: string): Promise<string> {
@@ -113,7 +109,7 @@ const cloudCreate: Command = {
       { display_name: '--display-name', slug: '--slug', provider: '--provider', endpoint: '--region/--endpoint-url', external_id: '--external-id' },
       name,
     );
-    const cloud = (await ctx.api().post<CloudView>('/v1/clouds', { body })).body;
+    const cloud = (await ctx.api().POST('/v1/clouds', { body })).body;
     return result(cloud, `Created cloud ${cloud.slug}.\n${cloudDetails(cloud)}`);
   },
 };
@@ -209,7 +205,7 @@ const credentialCreate: Command = {
       { display_name: '--display-name', payload: '--payload-file/--payload-stdin', expires_at: '--expires-at' },
       name,
     );
-    const c = (await api.post<CredentialView>(`/v1/clouds/${seg(cloudId)}/cloud-credentials`, { body })).body;
+    const c = (await api.POST('/v1/clouds/{id}/cloud-credentials', { ...byId(cloudId), body })).body;
     return result(c, `Issued credential ${c.display_name}; its material is in the vault and is not shown again.\n${credentialDetails(c)}`);
   },
 };
@@ -234,7 +230,7 @@ const credentialRevoke: Command = {
     if (!boolFlag(args, 'yes')) throw new UsageError(`revoking cannot be undone; add --yes to revoke credential ${id}`, name);
     const { RevokeCredentialBodySchema } = await import('../../functions/core/catalog/credentials.ts');
     const body = checkBody(RevokeCredentialBodySchema, { reason: stringFlag(args, 'reason') }, { reason: '--reason' }, name);
-    const c = (await ctx.api().post<CredentialView>(`/v1/cloud-credentials/${seg(id)}/revoke`, { body })).body;
+    const c = (await ctx.api().POST('/v1/cloud-credentials/{id}/revoke', { ...byId(id), body })).body;
     return result(c, `Revoked credential ${c.display_name}.\n${credentialDetails(c)}`);
   },
 };
@@ -265,7 +261,7 @@ const blueprintCreate: Command = {
       { slug: '--slug', display_name: '--display-name', description: '--description' },
       name,
     );
-    const b = (await ctx.api().post<BlueprintView>('/v1/blueprints', { body })).body;
+    const b = (await ctx.api().POST('/v1/blueprints', { body })).body;
     return result(b, `Created blueprint ${b.slug}. Next: plexctl blueprint version publish ${b.id} --version <v>\n${blueprintDetails(b)}`);
   },
 };
@@ -336,7 +332,7 @@ const versionPublish: Command = {
       { version: '--version', provider_kinds: '--provider-kinds', injection_strategy: '--injection-strategy', parameter_schema: '--parameter-schema-file' },
       name,
     );
-    const v = (await ctx.api().post<VersionView>(`/v1/blueprints/${seg(blueprintId)}/versions`, { body })).body;
+    const v = (await ctx.api().POST('/v1/blueprints/{id}/versions', { ...byId(blueprintId), body })).body;
     return result(v, `Published version ${v.version} of blueprint ${blueprintId}.\n${table([v], versionColumns)}`);
   },
 };

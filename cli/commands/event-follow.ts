@@ -2,6 +2,7 @@
 // past it. The cursor is the broker's next_after_seq and moves only after a page was printed, so a
 // lost connection (or a 5xx) is retried from where printing stopped: seq is gap-free per domain,
 // so nothing is printed twice and nothing is skipped.
+import type { QueryOf } from '../../client/broker.ts';
 import type { DomainEvent } from '../../functions/core/events/event.ts';
 import { ApiError, CliError, renderError } from '../errors.ts';
 import type { ApiClient } from '../http.ts';
@@ -13,10 +14,14 @@ export interface EventPageBody {
   next_after_seq: number;
 }
 
-/** Where the events come from: a route and the filters sent with every poll. */
+/** The two logs: a Domain's, and the part of it about one Project. */
+export type EventPath = '/v1/domains/{id}/events' | '/v1/projects/{id}/events';
+
+/** Where the events come from: a log, whose it is, and the filters sent with every poll. */
 export interface EventSource {
-  path: string;
-  query: Record<string, string | undefined>;
+  path: EventPath;
+  id: string;
+  query: Omit<QueryOf<EventPath, 'get'>, 'after_seq'>;
 }
 
 export interface FollowOptions {
@@ -38,7 +43,7 @@ export const MAX_BACKOFF_MS = 30_000;
 
 /** One page after `afterSeq`. */
 export async function readPage(api: ApiClient, source: EventSource, afterSeq: number): Promise<EventPageBody> {
-  return (await api.get<EventPageBody>(source.path, { query: { ...source.query, after_seq: String(afterSeq) } })).body;
+  return (await api.GET(source.path, { params: { path: { id: source.id }, query: { ...source.query, after_seq: afterSeq } } })).body;
 }
 
 /**

@@ -1,24 +1,26 @@
 // plexctl events: a Domain's (or a Project's) event log, one line per event, and with --follow the
 // events still to come, until Ctrl-C.
-import type { DomainEvent } from '../../functions/core/events/event.ts';
+import type { DomainEvent, EventType } from '../../functions/core/events/event.ts';
 import { type Args, boolFlag, type Command, listFlag, stringFlag } from '../command.ts';
 import type { Context } from '../context.ts';
 import { parseDuration } from '../duration.ts';
 import { UsageError } from '../errors.ts';
 import { type EventSource, followEvents, readPage } from './event-follow.ts';
 import { eventLine } from './event-lines.ts';
-import { result, seg } from './shared.ts';
+import { result } from './shared.ts';
 
 const NAME = 'events';
 /** A follow catches up in pages of this many unless --limit says otherwise. */
 const FOLLOW_LIMIT = 200;
 
 /** --type, repeated or comma-separated, each checked against the broker's list before anything is sent. */
-async function eventTypes(given: readonly string[]): Promise<string[]> {
+async function eventTypes(given: readonly string[]): Promise<EventType[]> {
   const { EVENT_TYPES } = await import('../../functions/core/events/event.ts');
-  const types = given.flatMap((t) => t.split(',')).map((t) => t.trim());
-  const unknown = types.find((t) => !(EVENT_TYPES as readonly string[]).includes(t));
-  if (unknown !== undefined) throw new UsageError(`--type takes one of ${EVENT_TYPES.join(', ')}, not "${unknown}"`, NAME);
+  const types = given.flatMap((t) => t.split(',')).map((t) => {
+    const known = EVENT_TYPES.find((k) => k === t.trim());
+    if (known === undefined) throw new UsageError(`--type takes one of ${EVENT_TYPES.join(', ')}, not "${t.trim()}"`, NAME);
+    return known;
+  });
   return [...new Set(types)];
 }
 
@@ -46,13 +48,13 @@ async function planOf(args: Args, ctx: Context): Promise<Plan> {
   const afterSeq = wholeNumber(args, 'after-seq', 0, 999_999_999_999) ?? 0;
   const limit = wholeNumber(args, 'limit', 1, 200);
   const types = await eventTypes(listFlag(args, 'type'));
-  const query = { ...(types.length > 0 && { type: types.join(',') }) };
+  const query = { ...(types.length > 0 && { type: types }) };
   if (projectId !== undefined) {
-    return { source: { path: `/v1/projects/${seg(projectId)}/events`, query }, what: `project ${projectId}`, afterSeq, limit };
+    return { source: { path: '/v1/projects/{id}/events', id: projectId, query }, what: `project ${projectId}`, afterSeq, limit };
   }
   const domain = domainId ?? ctx.profile()?.domain_id;
   if (!domain) throw new UsageError('events needs --domain-id <id> or --project-id <id> (the profile names no domain)', NAME);
-  return { source: { path: `/v1/domains/${seg(domain)}/events`, query }, what: `domain ${domain}`, afterSeq, limit };
+  return { source: { path: '/v1/domains/{id}/events', id: domain, query }, what: `domain ${domain}`, afterSeq, limit };
 }
 
 /** Events as they arrive: a line each, or one JSON object per line with --output json. */
@@ -72,7 +74,7 @@ async function follow(ctx: Context, args: Args, plan: Plan): Promise<undefined> 
   process.once('SIGINT', onInterrupt);
   ctx.err(`Following the events of ${plan.what} after seq ${plan.afterSeq}; Ctrl-C stops.\n`);
   try {
-    await followEvents(api, { ...plan.source, query: { ...plan.source.query, limit: String(limit) } }, {
+    await followEvents(api, { ...plan.source, query: { ...plan.source.query, limit } }, {
       afterSeq: plan.afterSeq,
       limit,
       intervalMs,
@@ -118,7 +120,7 @@ const events: Command = {
     const plan = await planOf(args, ctx);
     if (boolFlag(args, 'follow')) return follow(ctx, args, plan);
     if (stringFlag(args, 'interval') !== undefined) throw new UsageError('--interval goes with --follow', NAME);
-    const query = { ...plan.source.query, ...(plan.limit !== undefined && { limit: String(plan.limit) }) };
+    const query = { ...plan.source.query, ...(plan.limit !== undefined && { limit: plan.limit }) };
     const page = await readPage(ctx.api(), { ...plan.source, query }, plan.afterSeq);
     const lines = page.items.map((e) => `${eventLine(e)}\n`).join('');
     const more = page.items.length > 0 && page.items.length >= (plan.limit ?? 50) ? `More: repeat with --after-seq ${page.next_after_seq}\n` : '';

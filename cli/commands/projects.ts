@@ -3,11 +3,11 @@ import type { projectView } from '../../functions/core/tenancy.ts';
 import { type Command, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { detailsOf } from './fields.ts';
-import { checkBody, deleteCommand, getCommand, listCommand, type Noun, result } from './shared.ts';
+import { checkBody, deleteCommand, getCommand, listCommand, noun, result } from './shared.ts';
 
 type ProjectView = ReturnType<typeof projectView>;
 
-const PROJECT: Noun = { words: ['project'], label: 'Project', endpoint: '/v1/projects' };
+const PROJECT = noun(['project'], 'Project', '/v1/projects/{id}');
 
 const projectDetails = detailsOf<ProjectView>(['id', 'slug', 'name', 'description', 'domain_id', 'owner_id', 'created_at', 'updated_at']);
 
@@ -32,19 +32,19 @@ const create: Command = {
       { domain_id: '--domain', name: '--display-name', slug: '--slug', description: '--description' },
       'project create',
     );
-    const project = (await ctx.api().post<ProjectView>('/v1/projects', { body })).body;
+    const project = (await ctx.api().POST('/v1/projects', { body })).body;
     return result(project, `Created project ${project.slug}.\n${projectDetails(project)}`);
   },
 };
 
 const get = getCommand(PROJECT, 'Show a Project', projectDetails);
 
-const list = listCommand<ProjectView>({
+const list = listCommand({
   path: ['project', 'list'],
   summary: 'List the Projects of a Domain you can read',
   flags: { domain: { type: 'string', placeholder: 'domain-id', description: "the Domain (default: the profile's)" } },
-  endpoint: PROJECT.endpoint,
-  query: (args) => ({ domain_id: stringFlag(args, 'domain') }),
+  endpoint: '/v1/projects',
+  params: (args) => ({ query: { domain_id: stringFlag(args, 'domain') } }),
   columns: ['id', 'slug', 'name', 'owner_id', 'created_at'],
   empty: 'No projects.',
 });

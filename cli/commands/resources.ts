@@ -6,11 +6,11 @@ import { parseDuration, parseSeconds } from '../duration.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
 import { cell, details, duration, json, table, titleCase } from '../render.ts';
 import { type CreatePlanView, leaseEnd, leasePairs, planDetails } from './leases.ts';
-import { checkBody, getCommand, idArg, listCommand, type Noun, result, seg } from './shared.ts';
+import { byId, checkBody, getCommand, idArg, listCommand, noun, result } from './shared.ts';
 
 export type ResourceView = ReturnType<typeof resourceView>;
 
-const RESOURCE: Noun = { words: ['resource'], label: 'Resource', endpoint: '/v1/resources' };
+const RESOURCE = noun(['resource'], 'Resource', '/v1/resources/{id}');
 
 export function resourceDetails(r: ResourceView, now: Date = new Date()): string {
   const p = r.provisioning;
@@ -42,6 +42,11 @@ export function resourceDetails(r: ResourceView, now: Date = new Date()): string
     { header: 'FOR', value: (t) => (t.next ? duration(Date.parse(t.next) - Date.parse(t.at)) : '(current)') },
   ]);
   return `${head}\nTransitions:\n${timeline}`;
+}
+
+/** A dry run's answer (200), not a Resource (201, 202). */
+function isPlan(body: CreatePlanView | ResourceView): body is CreatePlanView {
+  return 'allowed' in body;
 }
 
 const create: Command = {
@@ -104,18 +109,24 @@ const create: Command = {
       name,
     );
     const key = stringFlag(args, 'idempotency-key');
-    const path = `/v1/projects/${seg(stringFlag(args, 'project-id') ?? '')}/resources`;
+    const projectId = stringFlag(args, 'project-id') ?? '';
     const now = new Date(ctx.now());
     if (boolFlag(args, 'dry-run')) {
-      const plan = (await ctx.api().post<CreatePlanView>(path, { body, query: { dry_run: 'true' } })).body;
+      const answer = await ctx.api().POST('/v1/projects/{id}/resources', { params: { path: { id: projectId }, query: { dry_run: true } }, body });
+      const plan = answer.body;
+      if (!isPlan(plan)) throw new CliError(`the broker answered a dry run with ${answer.status} and no plan`, EXIT.other, 'bad_answer');
       if (plan.allowed) return result(plan, planDetails(plan, now));
       // Refused: the plan is the answer scripts and people want, and the exit code says "no".
       ctx.out(ctx.output === 'json' ? json(plan) : planDetails(plan, now));
       const codes = plan.reasons.map((r) => r.code).join(', ');
       throw new CliError(`the broker would refuse this create (${codes}); nothing was stored`, EXIT.planRefused, 'create_refused');
     }
-    const res = await ctx.api().post<ResourceView>(path, { body, ...(key !== undefined && { headers: { 'idempotency-key': key } }) });
+    const res = await ctx.api().POST('/v1/projects/{id}/resources', {
+      params: { path: { id: projectId }, ...(key !== undefined && { header: { 'Idempotency-Key': key } }) },
+      body,
+    });
     const r = res.body;
+    if (isPlan(r)) throw new CliError(`the broker answered a create with ${res.status} and a plan`, EXIT.other, 'bad_answer');
     const location = res.headers.get('location');
     return result(
       r,
@@ -129,11 +140,12 @@ const get = getCommand(RESOURCE, 'Show a Resource: its phase, why it is there, i
   "plexctl resource get \"$RESOURCE_ID\" --output json | jq '{kind, origin, phase: .provisioning.phase}'",
 ]);
 
-const list = listCommand<ResourceView>({
+const list = listCommand({
   path: ['resource', 'list'],
   summary: "List a Project's Resources",
   flags: { 'project-id': { type: 'string', placeholder: 'id', required: true, description: 'the Project' } },
-  endpoint: (args) => `/v1/projects/${seg(stringFlag(args, 'project-id') ?? '')}/resources`,
+  endpoint: '/v1/projects/{id}/resources',
+  params: (args) => ({ path: { id: stringFlag(args, 'project-id') ?? '' } }),
   columns: ['id', 'kind', ['Origin', (r) => titleCase(r.origin)], ['Phase', (r) => r.provisioning?.phase], 'updated_at'],
   empty: 'No resources in this project.',
 });
@@ -150,8 +162,8 @@ const remove: Command = {
       throw new UsageError(`resource delete tears down resource ${id} and deletes its machine; add --yes to confirm`, 'resource delete');
     }
     const api = ctx.api();
-    const res = await api.delete(`/v1/resources/${seg(id)}`);
-    const after = (await api.get<ResourceView>(`/v1/resources/${seg(id)}`)).body;
+    const res = await api.DELETE('/v1/resources/{id}', byId(id));
+    const after = (await api.GET('/v1/resources/{id}', byId(id))).body;
     const phase = after.provisioning?.phase;
     return result(
       after,
@@ -186,13 +198,13 @@ const extend: Command = {
     const api = ctx.api();
     let body = given;
     if (!body) {
-      const lease = (await api.get<ResourceView>(`${RESOURCE.endpoint}/${seg(id)}`)).body.lease;
+      const lease = (await api.GET('/v1/resources/{id}', byId(id))).body.lease;
       if (!lease) {
         throw new CliError(`resource ${id} has no lease to extend (only a provisioned Resource has one)`, EXIT.conflict, 'resource_not_leasable');
       }
       body = { expires_at: new Date(Date.parse(lease.expires_at) + byMs).toISOString() };
     }
-    const r = (await api.post<ResourceView>(`${RESOURCE.endpoint}/${seg(id)}/lease`, { body })).body;
+    const r = (await api.POST('/v1/resources/{id}/lease', { ...byId(id), body })).body;
     const now = new Date(ctx.now());
     return result(r, `Lease moved: ${r.lease ? leaseEnd(r.lease, now) : body.expires_at}.\n${resourceDetails(r, now)}`);
   },

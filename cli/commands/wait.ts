@@ -7,7 +7,7 @@ import { parseDuration } from '../duration.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
 import { duration, json } from '../render.ts';
 import type { ResourceView } from './resources.ts';
-import { result, seg } from './shared.ts';
+import { byId, result } from './shared.ts';
 
 const NAME = 'resource wait';
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -114,7 +114,7 @@ const wait: Command = {
     };
 
     for (;;) {
-      const r = (await api.get<ResourceView>(`/v1/resources/${seg(id)}`)).body;
+      const r = (await api.GET('/v1/resources/{id}', byId(id))).body;
       const p = r.provisioning;
       if (!p) throw new CliError(`resource ${id} is not provisioned by the broker (origin ${r.origin}), so it has no phases`, EXIT.other, 'not_provisioned');
       const phase = p.phase as Phase;

@@ -1,14 +1,11 @@
 // Webhooks: a Domain's signed subscriptions to its events, their deliveries and redelivery.
-import type { z } from 'zod';
-import type { CreatedWebhookViewSchema, DeliveryView, WebhookView } from '../../functions/core/webhooks/webhook.ts';
+import type { DeliveryView, WebhookView } from '../../functions/core/webhooks/webhook.ts';
 import { type Command, listFlag, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { details, table } from '../render.ts';
-import { checkBody, DOMAIN_FLAG, deleteCommand, domainOf, listCommand, listItems, moreHint, LIST_FLAGS, type Noun, result, seg } from './shared.ts';
+import { byId, checkBody, DOMAIN_FLAG, deleteCommand, domainOf, LIST_FLAGS, listCommand, listItems, moreHint, noun, result } from './shared.ts';
 
-type CreatedWebhookView = z.infer<typeof CreatedWebhookViewSchema>;
-
-const WEBHOOK: Noun = { words: ['webhook'], label: 'Webhook', endpoint: '/v1/webhooks' };
+const WEBHOOK = noun(['webhook'], 'Webhook', '/v1/webhooks/{id}');
 
 const webhookDetails = (w: WebhookView) =>
   details([
@@ -53,7 +50,7 @@ const create: Command = {
       'webhook create',
     );
     if (body.event_types.length === 0) throw new UsageError('webhook create needs at least one --event-type <type>', 'webhook create');
-    const made = (await ctx.api().post<CreatedWebhookView>(`/v1/domains/${seg(domainId)}/webhooks`, { body })).body;
+    const made = (await ctx.api().POST('/v1/domains/{id}/webhooks', { ...byId(domainId), body })).body;
     const human = [
       `Created webhook ${made.id}.`,
       webhookDetails(made).trimEnd(),
@@ -65,11 +62,12 @@ const create: Command = {
   },
 };
 
-const list = listCommand<WebhookView>({
+const list = listCommand({
   path: ['webhook', 'list'],
   summary: "List a Domain's webhooks (its admins and auditors may read them)",
   flags: DOMAIN_FLAG,
-  endpoint: (args, ctx) => `/v1/domains/${seg(domainOf(args, ctx, 'webhook list'))}/webhooks`,
+  endpoint: '/v1/domains/{id}/webhooks',
+  params: (args, ctx) => byId(domainOf(args, ctx, 'webhook list')).params,
   columns: ['id', ['URL', (w) => w.url], ['Event types', (w) => w.event_types.join(',')], 'created_at'],
   empty: 'No webhooks.',
 });
@@ -89,7 +87,7 @@ const deliveries: Command = {
   examples: ['plexctl webhook deliveries "$WEBHOOK_ID"', 'plexctl webhook deliveries "$WEBHOOK_ID" --output json | jq \'.items[] | select(.status == "parked") | .id\''],
   async run(ctx, args) {
     const id = args.positionals[0] ?? '';
-    const body = await listItems<DeliveryView>(ctx.api(), `/v1/webhooks/${seg(id)}/deliveries`, args);
+    const body = await listItems(ctx.api(), '/v1/webhooks/{id}/deliveries', byId(id).params, args);
     const rows = table(
       body.items,
       [
@@ -117,8 +115,7 @@ const redeliver: Command = {
   examples: ['plexctl webhook redeliver "$WEBHOOK_ID" "$DELIVERY_ID"'],
   async run(ctx, args) {
     const [id = '', deliveryId = ''] = args.positionals;
-    const path = `/v1/webhooks/${seg(id)}/deliveries/${seg(deliveryId)}/redeliver`;
-    const queued = (await ctx.api().post<DeliveryView>(path, {})).body;
+    const queued = (await ctx.api().POST('/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver', { params: { path: { id, delivery_id: deliveryId } } })).body;
     return result(queued, `Queued delivery ${queued.id} (event ${queued.event_seq}, ${queued.event_type}) to be sent again.\n`);
   },
 };

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, type EventPageBody, followEvents, MAX_BACKOFF_MS } from '../../cli/commands/event-follow.ts';
+import { backoffMs, type EventPageBody, type EventSource, followEvents, MAX_BACKOFF_MS } from '../../cli/commands/event-follow.ts';
 import { eventLine, eventSummary } from '../../cli/commands/event-lines.ts';
 import { AuthError, EXIT } from '../../cli/errors.ts';
-import { ApiClient } from '../../cli/http.ts';
+import { ApiClient, USER_AGENT } from '../../cli/http.ts';
 import { type DomainEvent, EVENT_TYPES } from '../../functions/core/events/event.ts';
 import { offlineConfigs, runCaptured } from '../support/plexctl.ts';
 
 // plexctl events without a broker: how an event reads on one line, and how a follow behaves when
-// the broker goes away, fails, or ends the session (against a fetch that answers like the broker).
+// the broker goes away, fails, or ends the session (against a fetch that answers like the broker);
+// and what the typed client under every plexctl call sends, and makes of failures.
 
 const DOMAIN = '019100a0-0a00-7000-8000-000000000001';
 const PROJECT = '019100a0-0000-7000-8000-0000000000b1';
@@ -107,7 +108,7 @@ function fakeBroker(log: DomainEvent[], script: Outcome[] = []) {
 
 const client = (fetch: (url: string) => Promise<Response>) =>
   new ApiClient({ baseUrl: 'http://broker.test', token: 't', fetch, onUnauthenticated: () => new AuthError('your session has expired') });
-const SOURCE = { path: `/v1/domains/${DOMAIN}/events`, query: { limit: '2' } };
+const SOURCE: EventSource = { path: '/v1/domains/{id}/events', id: DOMAIN, query: { limit: 2 } };
 
 /** Follows `broker` with a recording sleep that runs `during(n)` in the n-th wait; stops once `until` events were printed. */
 async function follow(broker: ReturnType<typeof fakeBroker>, during: (wait: number) => void, until: number) {
@@ -211,5 +212,64 @@ describe('reconnect delays', () => {
   it('double from the interval and stop at the ceiling', () => {
     expect([1, 2, 3, 4].map((n) => backoffMs(n, 1000))).toEqual([1000, 2000, 4000, 8000]);
     expect(backoffMs(20, 1000)).toBe(MAX_BACKOFF_MS);
+  });
+});
+
+describe('the typed broker client plexctl calls through', () => {
+  const sent: Array<{ url: string; init: RequestInit | undefined }> = [];
+  const answering = (res: () => Response) => async (url: string, init?: RequestInit) => {
+    sent.push({ url, init });
+    return res();
+  };
+
+  it('sends its user agent and bearer token, fills typed path templates, and sends a list query as one value', async () => {
+    const api = new ApiClient({ baseUrl: 'http://broker.test/', token: 't', fetch: answering(() => Response.json({ items: [], next_after_seq: 0 })) });
+    const types = ['resource.created', 'resource.deleted'] as const;
+    const res = await api.GET('/v1/domains/{id}/events', { params: { path: { id: 'a b/c' }, query: { type: [...types], limit: 5, after_seq: 0 } } });
+    expect(res).toMatchObject({ status: 200, body: { items: [], next_after_seq: 0 } });
+    const last = sent.at(-1);
+    expect(last?.url).toBe('http://broker.test/v1/domains/a%20b%2Fc/events?type=resource.created,resource.deleted&limit=5&after_seq=0');
+    expect(last?.init?.headers).toMatchObject({ 'user-agent': USER_AGENT, authorization: 'Bearer t', accept: 'application/json' });
+    expect(last?.init?.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('turns refusals into ApiError with the problem (or the status) and its exit code; a 401 into the session message', async () => {
+    const problem = new ApiClient({ baseUrl: 'http://broker.test', fetch: answering(() => Response.json({ code: 'resource_not_found', detail: 'No such resource.' }, { status: 404 })) });
+    await expect(problem.GET('/v1/resources/{id}', { params: { path: { id: 'r' } } })).rejects.toMatchObject({
+      code: 'resource_not_found',
+      message: 'No such resource.',
+      status: 404,
+      exitCode: EXIT.notFound,
+    });
+    const html = new ApiClient({ baseUrl: 'http://broker.test', fetch: answering(() => new Response('<h1>Bad gateway</h1>', { status: 502 })) });
+    await expect(html.GET('/v1/auth/whoami')).rejects.toMatchObject({ code: 'http_502', message: '<h1>Bad gateway</h1>', exitCode: EXIT.other });
+    const expired = new ApiClient({
+      baseUrl: 'http://broker.test',
+      fetch: answering(() => Response.json({ code: 'token_expired', detail: 'Expired.' }, { status: 401 })),
+      onUnauthenticated: (err) => new AuthError(`session over (${err.code})`),
+    });
+    await expect(expired.GET('/v1/auth/whoami')).rejects.toMatchObject({ message: 'session over (token_expired)', exitCode: EXIT.auth });
+  });
+
+  it('says plainly when the broker cannot be reached or does not answer in time', async () => {
+    const down = new ApiClient({
+      baseUrl: 'http://broker.test',
+      fetch: async () => {
+        throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
+      },
+    });
+    await expect(down.GET('/v1/auth/whoami')).rejects.toMatchObject({
+      code: 'unreachable',
+      message: expect.stringContaining('cannot reach the broker at http://broker.test (ECONNREFUSED); is it running (npm start)?'),
+    });
+    const silent = new ApiClient({
+      baseUrl: 'http://broker.test',
+      timeoutMs: 20,
+      fetch: (_url, init) => new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
+    });
+    // The timeout's timer does not hold the process open; this one does, until the answer comes.
+    const hold = setTimeout(() => undefined, 5_000);
+    await expect(silent.GET('/v1/auth/whoami')).rejects.toMatchObject({ code: 'timeout', message: 'the broker at http://broker.test did not answer in time' });
+    clearTimeout(hold);
   });
 });
