@@ -80,10 +80,6 @@ export class Context {
     return new AuthError(`your session for profile ${this.profileName} has expired; run ${this.loginHint()}`);
   }
 
-  anonymousApi(baseUrl = this.baseUrl()): ApiClient {
-    return new ApiClient({ baseUrl, fetch: this.io.fetch });
-  }
-
   /** The broker as the profile's identity; says plainly when there is no usable session. */
   api(): ApiClient {
     const profile = this.profile();
