@@ -5,6 +5,9 @@ interface PageElement {
   scrollWidth: number;
   clientWidth: number;
   textContent: string | null;
+  tagName: string;
+  id: string;
+  getAttribute(name: string): string | null;
 }
 
 interface PageDocument {
@@ -12,6 +15,7 @@ interface PageDocument {
   title: string;
   visibilityState: string;
   documentElement: PageElement;
+  activeElement: PageElement | null;
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): ArrayLike<PageElement>;
   addEventListener(type: string, listener: (event: { violatedDirective: string; blockedURI: string }) => void): void;

@@ -125,18 +125,35 @@ export function Table<T>(props: { caption: string; rows: T[]; columns: Column<T>
   );
 }
 
-/** A modal dialog (native <dialog>: focus is trapped, Escape closes it, focus returns to the opener). */
+/**
+ * A modal dialog (native <dialog>: the page behind is inert, Escape closes it, focus returns to the
+ * opener). The owner hears of a close only once the dialog has closed (after Escape's cancel).
+ */
 export function Dialog(props: { title: string; open: boolean; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
   const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (props.open && !dialog.open) dialog.showModal();
+    if (props.open && !dialog.open) {
+      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      dialog.showModal();
+    }
     if (!props.open && dialog.open) dialog.close();
   }, [props.open]);
+  // A dialog removed with its owner (not closed first) would leave focus nowhere: give it back to
+  // what opened it, as closing does.
+  useEffect(() => {
+    const dialog = ref.current;
+    return () => {
+      // Still modal, the page behind is inert and cannot take focus: close first.
+      if (dialog?.open) dialog.close();
+      if (opener.current?.isConnected) opener.current.focus();
+    };
+  }, []);
   return (
-    <dialog ref={ref} aria-labelledby={titleId} onClose={props.onClose} onCancel={props.onClose}>
+    <dialog ref={ref} aria-labelledby={titleId} onClose={props.onClose}>
       <h2 id={titleId}>{props.title}</h2>
       {props.open && props.children}
     </dialog>
