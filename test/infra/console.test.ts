@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_FUNCTION, CONSOLE_ROUTES, routeKey } from '../../functions/api/routes.ts';
 import { stageLogs } from '../../infra/constructs/broker-function.ts';
 import { CONSOLE_ASSETS_DIR, CONSOLE_BUNDLE_DIR, consoleFunction } from '../../infra/constructs/console.ts';
 import { ConstructIds } from '../../infra/naming.ts';
-import { CDK_CONTEXT, logicalId, permissionsOfRole, render, resources, roleOfFunction, type Synthesized, synth } from './synth.ts';
+import { bundleProbe, logicalId, permissionsOfRole, render, resources, roleOfFunction, type Synthesized, synth } from './synth.ts';
 
 // The console on AWS: the stage's HttpApi serves it through its own small function, on the API's
 // origin (infra/constructs/console.ts says why). The template tests skip bundling; the last block
@@ -86,23 +86,14 @@ describe('the console function in the API stack', () => {
 });
 
 describe('a console function bundle', () => {
-  let outdir: string;
+  let cleanup = () => {};
   let asset: string;
 
   beforeAll(() => {
-    process.env.CDK_VALIDATION = 'false';
-    outdir = mkdtempSync(join(tmpdir(), 'plexsphere-console-bundle-'));
-    const app = new App({ outdir, context: { ...CDK_CONTEXT } });
-    consoleFunction(new Stack(app, 'ConsoleBundleProbe'), 'dev', stageLogs('dev'));
-    app.synth();
-    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'index.mjs')));
-    expect(assets).toHaveLength(1);
-    asset = join(outdir, assets[0] as string);
+    ({ asset, cleanup } = bundleProbe('plexsphere-console-bundle-', (stack) => consoleFunction(stack, 'dev', stageLogs('dev'))));
   }, 120_000);
 
-  afterAll(() => {
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
-  });
+  afterAll(() => cleanup());
 
   it('carries the built console beside the handler, and no Cedar engine or policies', () => {
     expect(CONSOLE_ASSETS_DIR).toBe(`/var/task/${CONSOLE_BUNDLE_DIR}`);
@@ -118,7 +109,8 @@ describe('a console function bundle', () => {
       const { handler } = await import(${JSON.stringify(join(asset, 'index.mjs'))});
       const get = (rawPath) => handler({ rawPath, requestContext: { http: { method: 'GET' } }, headers: {} });
       const page = await get('/console/');
-      const src = /src="(\\/console\\/assets\\/[^"]+\\.js)"/.exec(page.body)?.[1];
+      const html = page.isBase64Encoded ? Buffer.from(page.body, 'base64').toString('utf8') : page.body;
+      const src = /src="(\\/console\\/assets\\/[^"]+\\.js)"/.exec(html)?.[1];
       const js = await get(src);
       process.stdout.write(JSON.stringify({ page: page.statusCode, type: page.headers['content-type'], src, js: js.statusCode, bytes: Buffer.from(js.body, 'base64').length }));
     `;

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
 import { addPlexsphere, type Plexsphere, stageOf } from '../../infra/plexsphere.ts';
@@ -76,4 +78,19 @@ export function roleOfFunction(t: Template, fnId: string): string {
   const roleId = role?.['Fn::GetAtt'][0];
   if (!roleId) throw new Error(`no role for ${fnId}`);
   return roleId;
+}
+
+/**
+ * Really bundles what `build` adds to a fresh app (local esbuild, as a deploy does) in a temporary
+ * folder, and answers the one function asset it made; `cleanup` deletes the folder.
+ */
+export function bundleProbe(prefix: string, build: (stack: Stack) => void): { asset: string; cleanup: () => void } {
+  process.env.CDK_VALIDATION = 'false';
+  const outdir = mkdtempSync(join(tmpdir(), prefix));
+  const app = new App({ outdir, context: { ...CDK_CONTEXT } });
+  build(new Stack(app, 'BundleProbe'));
+  app.synth();
+  const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'index.mjs')));
+  expect(assets).toHaveLength(1);
+  return { asset: join(outdir, assets[0] as string), cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 }
