@@ -1028,6 +1028,7 @@ export interface components {
             state: "requested" | "approved" | "rejected" | "revoked";
             materialised: boolean;
             requested_by: string;
+            requested_by_email?: string;
             created_at: string;
             updated_at: string;
             expires_at: string;
@@ -1057,6 +1058,7 @@ export interface components {
             id: string;
             domain_id: string;
             proposer_subject: string;
+            proposer_email?: string;
             /** @constant */
             action_kind: "credential_assignment";
             target_resource: string;

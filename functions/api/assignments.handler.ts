@@ -15,7 +15,7 @@ import { assignmentsSpec as spec } from './assignments.spec.ts';
 import { bodyOf } from './spec.ts';
 import { InvalidInputError } from '../core/errors.ts';
 
-const actor = (req: AuthedRequest): Actor => ({ subject: req.subject, correlationId: req.correlationId });
+const actor = (req: AuthedRequest): Actor => ({ subject: req.subject, correlationId: req.correlationId, email: req.user.email });
 
 /** An empty body (or none) approves what was proposed. */
 function approveBody(req: AuthedRequest, op: typeof spec.approveAssignment) {

@@ -36,6 +36,10 @@ describe('the tutorial, steps 3 and 4', () => {
     const requested = await request(projectId);
     expect(requested.status).toBe(201);
     expect(requested.body).toMatchObject({ project_id: projectId, cloud_credential_id: credentialId, state: 'requested', materialised: false });
+    // Who asked, as the approver can tell: the requester's email is kept with the request.
+    expect(requested.body).toMatchObject({ requested_by: FIXTURES.admin.id, requested_by_email: FIXTURES.admin.email });
+    const queued = await stack.call('operator', 'GET', `/v1/approvals/${requested.body.id}`);
+    expect(queued.body).toMatchObject({ proposer_subject: FIXTURES.admin.id, proposer_email: FIXTURES.admin.email });
 
     const listed = await stack.call('operator', 'GET', `/v1/projects/${projectId}/credential-assignments`);
     expect(listed.status).toBe(200);

@@ -22,6 +22,7 @@ const { shape } = AssignmentSchema;
 /** An assignment as the approvals queue shows it (some fields renamed; picks keep the view's key order). */
 export const ApprovalViewSchema = AssignmentSchema.pick({ id: true, domain_id: true }).extend({
   proposer_subject: shape.requested_by,
+  proposer_email: shape.requested_by_email,
   action_kind: z.literal(APPROVAL_KIND),
   target_resource: z.string(),
   payload: AssignmentSchema.pick({ project_id: true, cloud_credential_id: true }).extend({ assignment_state: shape.state }),
@@ -41,6 +42,7 @@ export function approvalView(a: Assignment, now: Date): ApprovalView {
     id: e.id,
     domain_id: e.domain_id,
     proposer_subject: e.requested_by,
+    ...(e.requested_by_email && { proposer_email: e.requested_by_email }),
     action_kind: APPROVAL_KIND,
     target_resource: `projects/${e.project_id}/credential-assignments/${e.id}`,
     payload: { project_id: e.project_id, cloud_credential_id: e.cloud_credential_id, assignment_state: e.state },

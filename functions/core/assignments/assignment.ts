@@ -27,6 +27,8 @@ export const AssignmentSchema = z.object({
   cloud_credential_id: IdSchema,
   credential_owner_id: IdSchema,
   requested_by: IdSchema,
+  /** The requester's email when the request was made, so an approver sees who asks, not only an id. */
+  requested_by_email: z.string().optional(),
   state: AssignmentStateSchema,
   ...TIMESTAMPS,
   expires_at: z.string(),
@@ -101,6 +103,7 @@ export const AssignmentViewSchema = AssignmentSchema.pick({ id: true, project_id
   materialised: z.boolean(),
   ...AssignmentSchema.pick({
     requested_by: true,
+    requested_by_email: true,
     created_at: true,
     updated_at: true,
     expires_at: true,

@@ -56,6 +56,8 @@ export interface AssignmentPorts {
 export interface Actor {
   subject: AuthzSubject;
   correlationId: string;
+  /** The person's email, kept on what they request so approvers can tell who asks. */
+  email?: string;
 }
 
 const assignmentResource = (a: Assignment): AuthzResource => ({
@@ -126,6 +128,7 @@ export async function requestAssignment(
     cloud_credential_id: credential.id,
     credential_owner_id: credential.owner_id,
     requested_by: actor.subject.userId,
+    ...(actor.email && { requested_by_email: actor.email }),
     state: 'requested',
     created_at: now.toISOString(),
     updated_at: now.toISOString(),
