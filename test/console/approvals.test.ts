@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type ConsoleHarness, checkPageEverywhere, consoleAs, startConsole, visit } from '../support/console.ts';
+import { type ConsoleHarness, checkPageEverywhere, consoleAs, startConsole, visit, SETTLE, LIVE } from '../support/console.ts';
 import { approval, cloudlessVersionId, demoCredentialId, requestIn, uniqueName } from '../support/console-approvals.ts';
 
 // The approvals queue in a real browser: the operator (owner of the demo credential) reads the
@@ -23,7 +23,12 @@ afterAll(async () => {
   await h?.close();
 });
 
+
+/** A request's row, found by its project's name (looked up after the queue itself loads). */
 const rowOf = (page: Page, project: string) => page.getByRole('row').filter({ hasText: project });
+/** A request's row, found by its project's id (in the link's address, there as soon as the queue is). */
+const rowLinkingTo = (page: Page, projectId: string) => page.getByRole('row').filter({ has: page.locator(`a[href="#/projects/${projectId}"]`) });
+const projectOf = async (approvalId: string) => (await approval(h.stack, approvalId)).payload.project_id;
 
 /** Marks the page, so a test can prove it was never reloaded. */
 async function markPage(page: Page): Promise<() => Promise<boolean>> {
@@ -46,13 +51,15 @@ describe('the approvals queue', () => {
       await visit(page, '/approvals', 'Approvals');
       const row = rowOf(page, project);
       await row.waitFor();
+      // The credential's name is looked up apart from the project's: wait for it too.
+      await expect.poll(() => row.textContent(), SETTLE).toContain(FIXTURES.credential.displayName);
       const text = await row.textContent();
       expect(text).toContain(FIXTURES.admin.id);
       expect(text).toContain(FIXTURES.credential.displayName);
       expect(text).toContain(`Proposed: at most 3 live Resources; leases of at most 7d; only blueprint version ${versionId}`);
       expect(text).toMatch(/\d+s ago/);
       expect(text).toContain('Pending approval');
-      await expect.poll(() => row.getByRole('link', { name: project }).getAttribute('href')).toMatch(/^#\/projects\/[0-9a-f-]{36}$/);
+      await expect.poll(() => row.getByRole('link', { name: project }).getAttribute('href'), SETTLE).toMatch(/^#\/projects\/[0-9a-f-]{36}$/);
       expect(problems).toEqual([]);
     } finally {
       await context.close();
@@ -62,27 +69,33 @@ describe('the approvals queue', () => {
   it('filters by status, and the filter lives in the address so it can be linked', async () => {
     const pending = uniqueName('Filter pending');
     const decided = uniqueName('Filter approved');
-    await requestIn(h.stack, pending, credentialId);
+    const pendingId = await requestIn(h.stack, pending, credentialId);
     const approvedId = await requestIn(h.stack, decided, credentialId);
     expect((await h.stack.call('operator', 'POST', `/v1/approvals/${approvedId}/approve`)).status).toBe(200);
+    const pendingProject = await projectOf(pendingId);
+    const decidedProject = await projectOf(approvedId);
 
     const { page, context } = await consoleAs(h, 'operator', { path: '/approvals?status=pending-approval' });
     try {
       await page.getByRole('heading', { level: 1, name: 'Approvals' }).waitFor();
       await rowOf(page, pending).waitFor();
+      // Each row's project name arrives in a lookup of its own; its link's address comes with the
+      // queue, so the row not being there is settled once the pending one is.
+      expect(await rowLinkingTo(page, decidedProject).count()).toBe(0);
       expect(await rowOf(page, decided).count()).toBe(0);
-      await expect.poll(() => page.getByLabel('Status').inputValue()).toBe('pending-approval');
+      await expect.poll(() => page.getByLabel('Status').inputValue(), SETTLE).toBe('pending-approval');
 
       await page.getByLabel('Status').selectOption({ label: 'Approved' });
       await page.getByRole('button', { name: 'Show requests' }).click();
       await rowOf(page, decided).waitFor();
+      expect(await rowLinkingTo(page, pendingProject).count()).toBe(0);
       expect(await rowOf(page, pending).count()).toBe(0);
       expect(await page.evaluate(() => location.hash)).toBe('#/approvals?status=approved');
       expect(await rowOf(page, decided).textContent()).toContain('Approved');
 
       await page.getByLabel('Kind').selectOption({ label: 'Credential assignment' });
       await page.getByRole('button', { name: 'Show requests' }).click();
-      await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/approvals?status=approved&kind=credential_assignment');
+      await expect.poll(() => page.evaluate(() => location.hash), SETTLE).toBe('#/approvals?status=approved&kind=credential_assignment');
       await rowOf(page, decided).waitFor();
     } finally {
       await context.close();
@@ -119,14 +132,14 @@ describe('the approvals queue', () => {
       await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
 
       await page.getByRole('status').filter({ hasText: `Approved the request for ${project}` }).waitFor();
-      await expect.poll(async () => (await approval(h.stack, id)).state).toBe('approved');
+      await expect.poll(async () => (await approval(h.stack, id)).state, SETTLE).toBe('approved');
       const decided = await approval(h.stack, id);
       expect(decided.terms).toEqual({ max_live_resources: 2, max_lease_seconds: 8 * 3600, allowed_blueprint_version_ids: [versionId] });
       expect(decided.decision_reason).toBe('two nodes for the pilot');
       expect(decided.decided_by_subject).toBe(FIXTURES.operator.id);
       // The row follows: gone from the pending view once the queue reloads.
       await rowOf(page, project).waitFor({ state: 'detached' });
-      expect(await dialog.isVisible()).toBe(false);
+      await expect.poll(() => dialog.isVisible(), SETTLE).toBe(false);
       expect(problems).toEqual([]);
     } finally {
       await context.close();
@@ -148,7 +161,7 @@ describe('the approvals queue', () => {
       await dialog.getByLabel('Reason').fill('use the shared sandbox instead');
       await dialog.getByRole('button', { name: 'Reject', exact: true }).click();
       const row = rowOf(page, project);
-      await expect.poll(() => row.textContent()).toContain('Reason: use the shared sandbox instead');
+      await expect.poll(() => row.textContent(), SETTLE).toContain('Reason: use the shared sandbox instead');
       expect(await row.textContent()).toContain('Rejected');
       const rejected = await approval(h.stack, id);
       expect(rejected).toMatchObject({ state: 'rejected', decision_reason: 'use the shared sandbox instead' });
@@ -167,12 +180,12 @@ describe('the approvals queue', () => {
       const project = uniqueName('Arrives live');
       const id = await requestIn(h.stack, project, credentialId, { max_live_resources: 1 });
       const row = rowOf(page, project);
-      await row.waitFor({ timeout: 15_000 });
+      await row.waitFor(LIVE);
       expect(await row.textContent()).toContain('Proposed: at most 1 live Resource');
 
       const decided = await h.stack.call('operator', 'POST', `/v1/approvals/${id}/reject`, { reason: 'decided in plexctl' });
       expect(decided.status, decided.text).toBe(200);
-      await row.waitFor({ state: 'detached', timeout: 15_000 });
+      await row.waitFor({ state: 'detached', ...LIVE });
       expect(await notReloaded()).toBe(true);
       expect(problems).toEqual([]);
     } finally {
@@ -193,7 +206,7 @@ describe('the approvals queue', () => {
       const dialog = page.getByRole('dialog', { name: 'Approve the request' });
       await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
       const alert = dialog.getByRole('alert');
-      await expect.poll(() => alert.textContent()).toContain('You cannot decide a request you made yourself.');
+      await expect.poll(() => alert.textContent(), SETTLE).toContain('You cannot decide a request you made yourself.');
       expect(await alert.textContent()).toContain('self_approval_denied');
       expect(await dialog.isVisible()).toBe(true);
       expect((await approval(h.stack, id)).state).toBe('pending-approval');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type ConsoleHarness, checkPageEverywhere, consoleAs, openConsole, startConsole, visit } from '../support/console.ts';
+import { type ConsoleHarness, checkPageEverywhere, consoleAs, openConsole, startConsole, visit, SETTLE, LIVE, PHASE } from '../support/console.ts';
 import { auditEntries, DOMAIN, demoCredentialId, requestInNewProject, rowsOf, signInTo, tamperWithAuditEntry } from '../support/console-events.ts';
 import { createResource, seededCatalog } from '../support/resources.ts';
 import { seedTenant } from '../support/tenant.ts';
@@ -41,7 +41,7 @@ describe('the events view', () => {
 
       const table = page.getByRole('table', { name: FEED });
       const mine = async () => (await rowsOf(table)).filter((cells) => cells[3]?.includes(watched.assignmentId));
-      await expect.poll(async () => (await mine()).map((cells) => cells[2]), { timeout: 15_000 }).toEqual([
+      await expect.poll(async () => (await mine()).map((cells) => cells[2]), LIVE).toEqual([
         'Request approvedassignment.approved',
         'Credential requestedassignment.requested',
       ]);
@@ -53,11 +53,11 @@ describe('the events view', () => {
       expect(approvedRow?.[6]).toContain('reason: fine for the demo');
       expect(requestedRow?.[5]).toBe('You');
       expect(approvedRow?.[5]).toBe(FIXTURES.operator.id);
-      await expect.poll(async () => (await mine()).map((cells) => cells[4])).toEqual(['Events watched', 'Events watched']);
+      await expect.poll(async () => (await mine()).map((cells) => cells[4]), SETTLE).toEqual(['Events watched', 'Events watched']);
 
       // Announced once, politely: a count, not the table.
       const news = page.getByRole('status').filter({ hasText: 'since this page opened' });
-      await expect.poll(() => news.textContent()).toMatch(/^2 new events since this page opened\.$/);
+      await expect.poll(() => news.textContent(), SETTLE).toMatch(/^2 new events since this page opened\.$/);
       expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
       expect(problems).toEqual([]);
     } finally {
@@ -69,18 +69,18 @@ describe('the events view', () => {
     const { page, context } = await consoleAs(h, 'admin', { path: '/events' });
     try {
       const table = page.getByRole('table', { name: FEED });
-      await expect.poll(async () => (await rowsOf(table)).length).toBeGreaterThanOrEqual(2);
+      await expect.poll(async () => (await rowsOf(table)).length, SETTLE).toBeGreaterThanOrEqual(2);
 
       await page.getByLabel('Show').selectOption({ label: 'Request approved' });
       const approvedOnly = page.getByRole('table', { name: /“Request approved” events, newest first/ });
-      await expect.poll(async () => (await rowsOf(approvedOnly)).map((cells) => cells[2])).toEqual(['Request approvedassignment.approved']);
+      await expect.poll(async () => (await rowsOf(approvedOnly)).map((cells) => cells[2]), SETTLE).toEqual(['Request approvedassignment.approved']);
 
       await page.getByLabel('Show').selectOption({ label: 'All resource events' });
       await page.getByText('No resource events in this domain yet.').waitFor();
       expect(await page.getByRole('table').count()).toBe(0);
 
       await page.getByLabel('Show').selectOption({ label: 'All events' });
-      await expect.poll(async () => (await rowsOf(table)).length).toBeGreaterThanOrEqual(2);
+      await expect.poll(async () => (await rowsOf(table)).length, SETTLE).toBeGreaterThanOrEqual(2);
     } finally {
       await context.close();
     }
@@ -95,14 +95,14 @@ describe('the events view', () => {
       await page.getByText('Paused', { exact: true }).waitFor();
 
       const held = await requestInNewProject(h.stack, credentialId, 'Events held');
-      await page.getByRole('button', { name: 'Resume live updates (1 waiting)' }).waitFor({ timeout: 15_000 });
-      await expect.poll(() => page.getByRole('status').filter({ hasText: 'since this page opened' }).textContent()).toBe(
+      await page.getByRole('button', { name: 'Resume live updates (1 waiting)' }).waitFor(LIVE);
+      await expect.poll(() => page.getByRole('status').filter({ hasText: 'since this page opened' }).textContent(), SETTLE).toBe(
         '1 new event since this page opened, 1 held while paused.',
       );
       expect((await rowsOf(table)).some((cells) => cells[3]?.includes(held.assignmentId))).toBe(false);
 
       await page.getByRole('button', { name: /Resume live updates/ }).click();
-      await expect.poll(async () => (await rowsOf(table))[0]?.[3]).toContain(held.assignmentId);
+      await expect.poll(async () => (await rowsOf(table))[0]?.[3], SETTLE).toContain(held.assignmentId);
       await page.getByText('Live', { exact: true }).waitFor();
     } finally {
       await context.close();
@@ -117,7 +117,8 @@ describe('the events view', () => {
       const table = page.getByRole('table', { name: FEED });
       const moves = async () =>
         (await rowsOf(table)).filter((cells) => cells[3]?.includes(resourceId) && cells[2]?.startsWith('Phase changed')).map((cells) => cells[6]);
-      await expect.poll(moves, { timeout: 20_000 }).toContainEqual(expect.stringMatching(/^Pending → Provisioning: /));
+      // The embedded stack provisions in a second or two, more under load; the feed follows every 2 s.
+      await expect.poll(moves, PHASE).toContainEqual(expect.stringMatching(/^Pending → Provisioning: /));
       await page.getByRole('table', { name: FEED }).getByRole('row').filter({ hasText: 'Resource created' }).waitFor();
       const link = table.getByRole('link', { name: `Resource ${resourceId}` }).first();
       expect(await link.getAttribute('href')).toBe(`#/resources/${resourceId}`);
@@ -131,7 +132,7 @@ describe('the events view', () => {
     try {
       const table = page.getByRole('table', { name: FEED });
       await expect
-        .poll(async () => (await rowsOf(table)).filter((cells) => cells[3]?.includes(watched.assignmentId)).map((cells) => cells[5]))
+        .poll(async () => (await rowsOf(table)).filter((cells) => cells[3]?.includes(watched.assignmentId)).map((cells) => cells[5]), SETTLE)
         .toEqual(['You', FIXTURES.admin.id]);
     } finally {
       await context.close();
@@ -145,7 +146,7 @@ describe('the events view', () => {
       await signInTo(page, { domainId: tenant.domainId, email: 'nobody@console-outsiders.example', password: 'nobody-password' });
       await visit(page, '/events', 'Events');
       const refusal = page.getByRole('alert');
-      await expect.poll(() => refusal.textContent()).toContain("This identity may not read the domain's events:");
+      await expect.poll(() => refusal.textContent(), SETTLE).toContain("This identity may not read the domain's events:");
       const direct = await tenant.call('nobody', 'GET', `/v1/domains/${tenant.domainId}/events`);
       expect(direct.status).toBe(403);
       expect(await refusal.textContent()).toContain(direct.body.detail);
@@ -184,11 +185,11 @@ describe('the audit view', () => {
     try {
       await page.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
       const panel = page.getByRole('region', { name: 'Chain verification' });
-      await expect.poll(() => panel.textContent()).toContain(`Chain verified: ${verdict.body.entries} entries, head ${verdict.body.head}.`);
+      await expect.poll(() => panel.textContent(), SETTLE).toContain(`Chain verified: ${verdict.body.entries} entries, head ${verdict.body.head}.`);
       await panel.getByText('Verified', { exact: true }).waitFor();
 
       const table = page.getByRole('table', { name: /^Audit entries in the order they were written/ });
-      await expect.poll(async () => (await rowsOf(table)).length).toBe(25);
+      await expect.poll(async () => (await rowsOf(table)).length, SETTLE).toBe(25);
       const first = (await rowsOf(table))[0] ?? [];
       const oldest = entries.find((e) => e.seq === 1);
       expect(first[0]).toBe('1');
@@ -196,7 +197,7 @@ describe('the audit view', () => {
       expect(first[6]).toContain(oldest?.id);
 
       await page.getByRole('button', { name: 'Load more' }).click();
-      await expect.poll(async () => (await rowsOf(table)).length).toBe(entries.length);
+      await expect.poll(async () => (await rowsOf(table)).length, SETTLE).toBe(entries.length);
       await page.getByText('That is the whole trail.').waitFor();
       expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
       const selfApproval = (await rowsOf(table)).find((cells) => cells[3]?.includes('Approve a credential request') && cells[5]?.includes('Denied'));
@@ -234,7 +235,7 @@ describe('the audit view', () => {
       expect(api.body.first_broken).toEqual({ id: request?.id, reason: 'hash_mismatch' });
       // The broken entry is marked in the trail.
       const table = page.getByRole('table', { name: /^Audit entries/ });
-      await expect.poll(async () => (await rowsOf(table)).find((cells) => cells[6]?.includes(request?.id ?? '?'))?.[0]).toBe(`${request?.seq}Chain breaks here`);
+      await expect.poll(async () => (await rowsOf(table)).find((cells) => cells[6]?.includes(request?.id ?? '?'))?.[0], SETTLE).toBe(`${request?.seq}Chain breaks here`);
     } finally {
       await context.close();
     }

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type ConsoleHarness, openConsole, startConsole } from '../support/console.ts';
+import { type ConsoleHarness, openConsole, startConsole, SETTLE } from '../support/console.ts';
 
 // The console with the keyboard alone: no click, no fill. Tab moves through the controls in order,
 // Enter and Space act, Escape closes a dialog and gives focus back to what opened it, and each
@@ -51,18 +51,18 @@ describe('the console with the keyboard alone', () => {
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();
       // The opened view's heading has focus; the skip button is the first stop of the page.
-      await expect.poll(() => focused(page)).toMatch(/^h1:Welcome/);
+      await expect.poll(() => focused(page), SETTLE).toMatch(/^h1:Welcome/);
       await page.keyboard.press('Shift+Tab');
       await tabTo(page, 'button:Skip to content');
       await page.keyboard.press('Enter');
-      await expect.poll(() => focused(page)).toMatch(/^h1:Welcome/);
+      await expect.poll(() => focused(page), SETTLE).toMatch(/^h1:Welcome/);
 
       // The navigation by Tab and Enter; the new view's heading takes focus.
       await page.keyboard.press('Shift+Tab');
       await tabTo(page, 'a:Projects');
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { level: 1, name: 'Projects' }).waitFor();
-      await expect.poll(() => focused(page)).toBe('h1:Projects');
+      await expect.poll(() => focused(page), SETTLE).toBe('h1:Projects');
 
       // A project created from the keyboard.
       await tabTo(page, 'input:Name');
@@ -116,7 +116,7 @@ describe('the console with the keyboard alone', () => {
       expect([...stops].filter((s) => s.startsWith('dialog ')).sort()).toEqual([expect.stringMatching(/^dialog button:Cancel$/), expect.stringMatching(/^dialog input:Type .+ to confirm$/)]);
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
-      await expect.poll(() => focused(page)).toBe('button:Delete…');
+      await expect.poll(() => focused(page), SETTLE).toBe('button:Delete…');
 
       // The same with the dialog's own Cancel button.
       await page.keyboard.press('Enter');
@@ -124,7 +124,7 @@ describe('the console with the keyboard alone', () => {
       await tabTo(page, 'button:Cancel');
       await page.keyboard.press('Enter');
       await dialog.waitFor({ state: 'hidden' });
-      await expect.poll(() => focused(page)).toBe('button:Delete…');
+      await expect.poll(() => focused(page), SETTLE).toBe('button:Delete…');
     } finally {
       await context.close();
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type ConsoleHarness, checkPageEverywhere, consoleAs, startConsole, visit } from '../support/console.ts';
+import { type ConsoleHarness, checkPageEverywhere, consoleAs, startConsole, visit, SETTLE, LIVE } from '../support/console.ts';
 import { freshSlug, ownedProject } from '../support/console-projects.ts';
 import { type Catalog, seededCatalog } from '../support/resources.ts';
 
@@ -18,6 +18,7 @@ afterAll(async () => {
   await h?.close();
 });
 
+
 const projectsOfDomain = async () =>
   (await h.stack.call('admin', 'GET', `/v1/projects?domain_id=${FIXTURES.domain.id}&limit=200`)).body.items as Array<{ id: string; slug: string; name: string }>;
 
@@ -28,9 +29,12 @@ describe('projects', () => {
       await page.getByRole('heading', { level: 1, name: 'Projects' }).waitFor();
       const name = `Web shop ${freshSlug('x')}`;
       await page.getByLabel('Name', { exact: true }).fill(name);
-      const slug = await page.getByLabel('Slug', { exact: true }).inputValue();
+      // The suggestion is a state update after the input event: wait for it, then read it.
+      const slugField = page.getByLabel('Slug', { exact: true });
+      await expect.poll(() => slugField.inputValue(), SETTLE).toMatch(/^web-shop-x-[a-z0-9]+-\d+$/);
+      const slug = await slugField.inputValue();
       expect(slug).toMatch(/^web-shop-x-[a-z0-9]+-\d+$/);
-      await expect.poll(() => page.getByText(/Lowercase letters, digits and dashes/).count()).toBe(1);
+      await expect.poll(() => page.getByText(/Lowercase letters, digits and dashes/).count(), SETTLE).toBe(1);
       await page.getByLabel('Description (optional)').fill('Where the shop runs');
       await page.getByRole('button', { name: 'Create project' }).click();
       await page.getByRole('heading', { level: 1, name: `Project ${name}` }).waitFor();
@@ -54,7 +58,7 @@ describe('projects', () => {
       // A slug off the pattern: the broker's field error lands under the field.
       await page.getByLabel('Slug', { exact: true }).fill('Not A Slug');
       await page.getByRole('button', { name: 'Create project' }).click();
-      await expect.poll(() => page.getByRole('alert').textContent()).toContain('invalid_body');
+      await expect.poll(() => page.getByRole('alert').textContent(), SETTLE).toContain('invalid_body');
       const slugError = await page.getByLabel('Slug', { exact: true }).getAttribute('aria-describedby');
       expect(await page.locator(`[id="${slugError?.split(' ')[1]}"]`).textContent()).toContain('lowercase letters, digits and dashes');
       expect(problems).toEqual([]);
@@ -69,8 +73,13 @@ describe('projects', () => {
     const { page, context, problems } = await consoleAs(h, 'admin', { path: `/projects/${project.body.id}` });
     try {
       await page.getByRole('heading', { level: 1, name: `Project Request ${slug}` }).waitFor();
-      expect(await page.getByText('No credential was requested for this project yet.').count()).toBe(1);
-      expect(await page.getByText('No Resources yet.', { exact: false }).count()).toBe(1);
+      // Both lists load in requests of their own, after the heading: wait for each empty state.
+      const noCredential = page.getByText('No credential was requested for this project yet.');
+      await noCredential.waitFor();
+      expect(await noCredential.count()).toBe(1);
+      const noResources = page.getByText('No Resources yet.', { exact: false });
+      await noResources.waitFor();
+      expect(await noResources.count()).toBe(1);
       await page.getByLabel('Credential id').fill(catalog.demoCredentialId);
       await page.getByLabel('Most live Resources').fill('3');
       await page.getByLabel('Longest lease').fill('8h');
@@ -91,7 +100,7 @@ describe('projects', () => {
         reason: 'fine for the shop',
       });
       expect(approved.status, approved.text).toBe(200);
-      await table.getByText('approved', { exact: true }).waitFor({ timeout: 15_000 });
+      await table.getByText('approved', { exact: true }).waitFor(LIVE);
       const row = await table.textContent();
       expect(row).toContain('at most 2 live Resources; leases of at most 8h; 0 live now');
       expect(row).toContain('fine for the shop');

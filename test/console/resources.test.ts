@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleHarness, checkPageEverywhere, consoleAs, startConsole, visit } from '../support/console.ts';
+import { type ConsoleHarness, checkPageEverywhere, consoleAs, startConsole, visit, SETTLE, PHASE } from '../support/console.ts';
 import { CONSTRAINED_PARAMETERS, constrainedVersion, ownedProject, planText } from '../support/console-projects.ts';
 import { type Catalog, createResource, seededCatalog, untilPhase } from '../support/resources.ts';
 
@@ -18,6 +18,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
+
 
 const resourceApi = async (id: string) => (await h.stack.call('admin', 'GET', `/v1/resources/${id}`)).body;
 const timeline = (page: Page) => page.locator('ol.timeline > li');
@@ -42,13 +43,17 @@ describe('a Resource from plan to Deleted', () => {
       expect(plan).toContain('No limit on live Resources (0 live now)');
       expect(plan).toMatch(/Lease\s*Until .+\(in 7d/);
       expect(plan).toContain('v1alpha1');
-      expect(await page.getByText('This blueprint version takes no parameters.').count()).toBe(1);
+      const noParameters = page.getByText('This blueprint version takes no parameters.');
+      await noParameters.waitFor();
+      expect(await noParameters.count()).toBe(1);
       // A changed input makes the plan stale: Create waits for a new one.
       await page.getByLabel('Kind').fill('nodes');
-      await expect.poll(() => create.isDisabled()).toBe(true);
-      expect(await page.getByText('The form changed since this plan was made').count()).toBe(1);
+      await expect.poll(() => create.isDisabled(), SETTLE).toBe(true);
+      const stale = page.getByText('The form changed since this plan was made');
+      await stale.waitFor();
+      expect(await stale.count()).toBe(1);
       await page.getByLabel('Kind').fill('node');
-      await expect.poll(() => create.isEnabled()).toBe(true);
+      await expect.poll(() => create.isEnabled(), SETTLE).toBe(true);
       await create.click();
 
       await page.getByRole('heading', { level: 1, name: /^Resource node-[0-9a-f]{8}$/ }).waitFor();
@@ -56,13 +61,16 @@ describe('a Resource from plan to Deleted', () => {
       expect((await resourceApi(id)).project_id).toBe(projectId);
       expect((await h.stack.call('admin', 'GET', `/v1/projects/${projectId}/resources`)).body.items).toHaveLength(1);
       // The embedded stack provisions in a second or two; the page follows the project's events.
-      await timeline(page).filter({ hasText: 'Ready' }).waitFor({ timeout: 30_000 });
+      await timeline(page).filter({ hasText: 'Ready' }).waitFor(PHASE);
       const phases = await timeline(page).locator('.badge').allTextContents();
       expect(phases).toEqual(['Pending', 'Provisioning', 'Enrolling', 'Ready']);
       expect(await timeline(page).locator('time').count()).toBe(4);
       expect(await timeline(page).last().textContent()).toMatch(/so far$/);
       expect(await timeline(page).first().textContent()).toMatch(/in Pending$/);
-      const facts = (await page.locator('dl.facts').first().textContent()) ?? '';
+      // The project's name comes in a request of its own, after the Resource's.
+      const factList = page.locator('dl.facts').first();
+      await expect.poll(async () => (await factList.textContent()) ?? '', SETTLE).toContain(name);
+      const facts = (await factList.textContent()) ?? '';
       expect(facts).toContain(name);
       expect(facts).toMatch(/mesh IP/);
 
@@ -83,9 +91,9 @@ describe('a Resource from plan to Deleted', () => {
       await dialog.getByLabel(`Type ${shortName} to confirm`).fill('node');
       expect(await confirm.isDisabled()).toBe(true);
       await dialog.getByLabel(`Type ${shortName} to confirm`).fill(shortName);
-      expect(await confirm.isEnabled()).toBe(true);
+      await expect.poll(() => confirm.isEnabled(), SETTLE).toBe(true);
       await confirm.click();
-      await timeline(page).filter({ hasText: 'Deleted' }).waitFor({ timeout: 30_000 });
+      await timeline(page).filter({ hasText: 'Deleted' }).waitFor(PHASE);
       expect(await timeline(page).locator('.badge').allTextContents()).toEqual([
         'Pending',
         'Provisioning',
@@ -103,12 +111,13 @@ describe('a Resource from plan to Deleted', () => {
     } finally {
       await context.close();
     }
-  }, 90_000);
+    // A provision and a teardown, each up to PHASE under load, besides the page's own steps.
+  }, 120_000);
 
   it('meets WCAG 2.2 AA, fits 360 px and dark mode: a Ready Resource', async () => {
     const { projectId } = await ownedProject(h.stack, catalog.demoCredentialId, { max_lease_seconds: 86_400 });
     const id = await createResource(h.stack, projectId, catalog);
-    await untilPhase(h.stack, id, 'Ready');
+    await untilPhase(h.stack, id, 'Ready', PHASE.timeout);
     await checkPageEverywhere(h, 'admin', 'resource', async (page) => {
       await visit(page, `/resources/${id}`, /^Resource node-/);
       await timeline(page).filter({ hasText: 'Ready' }).waitFor();
@@ -175,7 +184,7 @@ describe('the form generated from the plan', () => {
       await tier.selectOption('small');
       await page.getByLabel('label', { exact: true }).fill('Bad Label');
       await page.getByRole('button', { name: 'Check plan' }).click();
-      await expect.poll(() => planText(page)).toMatch(/parameters\.size must be at most 8/);
+      await expect.poll(() => planText(page), SETTLE).toMatch(/parameters\.size must be at most 8/);
       const refused = await planText(page);
       expect(refused).toContain('Not allowed');
       expect(refused).toContain('invalid_parameters');
@@ -188,7 +197,7 @@ describe('the form generated from the plan', () => {
       await page.getByLabel('label', { exact: true }).fill('');
       await debug.check();
       await page.getByRole('button', { name: 'Check plan' }).click();
-      await expect.poll(() => planText(page)).toMatch(/^Plan\s*Allowed/);
+      await expect.poll(() => planText(page), SETTLE).toMatch(/^Plan\s*Allowed/);
       expect(await create.isEnabled()).toBe(true);
       expect(problems).toEqual([]);
     } finally {
@@ -227,7 +236,7 @@ describe('the form generated from the plan', () => {
       await page.getByRole('button', { name: 'Check', exact: true }).click();
       await page.getByLabel('tier (required)').selectOption('large');
       await page.getByRole('button', { name: 'Check plan' }).click();
-      await expect.poll(() => planText(page)).toMatch(/^Plan\s*Allowed/);
+      await expect.poll(() => planText(page), SETTLE).toMatch(/^Plan\s*Allowed/);
     });
   }, 90_000);
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../scripts/build-console.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type ConsoleHarness, checkPageEverywhere, consoleAs, expectAccessible, openConsole, screenshot, startConsole } from '../support/console.ts';
+import { type ConsoleHarness, checkPageEverywhere, consoleAs, expectAccessible, openConsole, screenshot, startConsole, SETTLE } from '../support/console.ts';
 
 let h: ConsoleHarness;
 
@@ -64,7 +64,7 @@ describe('signing in to the console', () => {
       await page.getByLabel('Email').fill(FIXTURES.admin.email);
       await page.getByLabel('Password').fill('not-the-password');
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await expect.poll(() => page.getByRole('alert').textContent()).toContain('invalid_credentials');
+      await expect.poll(() => page.getByRole('alert').textContent(), SETTLE).toContain('invalid_credentials');
       await page.getByLabel('Password').fill(FIXTURES.devPassword);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { level: 1, name: /Welcome/ }).waitFor();

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type ConsoleHarness, consoleAs, startConsole, visit } from '../support/console.ts';
+import { type ConsoleHarness, consoleAs, startConsole, visit, SETTLE, LIVE, PHASE } from '../support/console.ts';
 
 // The seed tutorial done in the console alone, by its two people in two browsers: the operator
 // reads the catalog, the owner creates the project and asks for the credential, the operator
@@ -57,14 +57,14 @@ describe('the tutorial, in the console alone', () => {
       // Step 4: the request reaches the operator's queue without a reload; the operator approves it.
       await visit(op, '/approvals', 'Approvals');
       const approve = op.getByRole('button', { name: `Approve the request for ${PROJECT.name}` });
-      await approve.waitFor({ timeout: 20_000 });
+      await approve.waitFor(LIVE);
       await approve.click();
       const dialog = op.getByRole('dialog', { name: 'Approve the request' });
       await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
       await op.getByRole('row').filter({ hasText: PROJECT.name }).getByText('Approved').first().waitFor();
 
       // The owner's project page follows the decision, then the owner plans and creates the Resource.
-      await requests.getByText('approved', { exact: false }).first().waitFor({ timeout: 20_000 });
+      await requests.getByText('approved', { exact: false }).first().waitFor(LIVE);
       await ow.getByRole('link', { name: 'New Resource with it' }).click();
       await ow.getByRole('heading', { level: 1, name: `New Resource in ${PROJECT.name}` }).waitFor();
       const versionField = ow.getByLabel('Blueprint version id');
@@ -72,13 +72,13 @@ describe('the tutorial, in the console alone', () => {
       await ow.getByRole('button', { name: 'Check', exact: true }).click();
       await ow.getByRole('region', { name: 'Plan' }).getByText('Allowed', { exact: true }).waitFor();
       const create = ow.getByRole('button', { name: 'Create', exact: true });
-      await expect.poll(() => create.isEnabled()).toBe(true);
+      await expect.poll(() => create.isEnabled(), SETTLE).toBe(true);
       await create.click();
 
       // Steps 5–6: the Resource page follows it through its phases to Ready.
       await ow.getByRole('heading', { level: 1, name: /^Resource node-[0-9a-f]{8}$/ }).waitFor();
       const resourceId = ow.url().split('#/resources/')[1] ?? '';
-      await ow.locator('ol.timeline > li').filter({ hasText: 'Ready' }).waitFor({ timeout: 30_000 });
+      await ow.locator('ol.timeline > li').filter({ hasText: 'Ready' }).waitFor(PHASE);
       expect(await phasesOf(ow)).toEqual(['Pending', 'Provisioning', 'Enrolling', 'Ready']);
 
       // Step 7: delete behind the typed confirmation; the page follows the teardown to Deleted.
@@ -87,7 +87,7 @@ describe('the tutorial, in the console alone', () => {
       const confirm = ow.getByRole('dialog', { name: `Delete ${name}?` });
       await confirm.getByLabel(`Type ${name} to confirm`).fill(name);
       await confirm.getByRole('button', { name: 'Delete the Resource' }).click();
-      await ow.locator('ol.timeline > li').filter({ hasText: 'Deleted' }).waitFor({ timeout: 30_000 });
+      await ow.locator('ol.timeline > li').filter({ hasText: 'Deleted' }).waitFor(PHASE);
       expect(await phasesOf(ow)).toEqual(['Pending', 'Provisioning', 'Enrolling', 'Ready', 'Deregistering', 'Deprovisioning', 'Deleted']);
 
       // What the console did is what the broker holds.

@@ -14,6 +14,12 @@ import { startTestStack, type TestStack } from './stack.ts';
 /** Where the tests leave a picture of every page at both widths (the README shows two). */
 export const SCREENSHOT_DIR = resolve('docs/screenshots');
 
+/** How long a wait on the page may take: a fetch's answer rendered (SETTLE), an event the page follows
+ * every 2 s (LIVE), a Resource's phase on the embedded stack, slower under load (PHASE). */
+export const SETTLE = { timeout: 15_000 };
+export const LIVE = { timeout: 20_000 };
+export const PHASE = { timeout: 30_000 };
+
 export const WIDTHS = { narrow: { width: 360, height: 780 }, wide: { width: 1440, height: 900 } } as const;
 export type Width = keyof typeof WIDTHS;
 
