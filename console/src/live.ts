@@ -94,21 +94,25 @@ export function useEventFollower(
 }
 
 /**
- * Calls `refresh` whenever an event of `types` arrives in the domain's log. When the caller may
- * not read that log (a credential owner with no role in the domain), it refreshes every
- * `fallbackMs` instead, so the view still follows what happens.
+ * Calls `refresh` whenever an event of `types` arrives in the domain's log, and once when the
+ * follow has caught up (what came between the caller's first read and the follow's start). While
+ * the log cannot be followed (a credential owner with no role in the domain may not read it; a
+ * failing read), it refreshes every `fallbackMs` instead, so the view still follows what happens.
  */
 export function useLiveRefresh(domainId: string | undefined, types: EventType[], refresh: () => void, fallbackMs = 5_000): FollowState {
-  const follow = useEventFollower(domainId ? { domainId } : undefined, () => refresh(), { types });
-  const refused = follow.error instanceof BrokerProblem && (follow.error.status === 403 || follow.error.status === 404);
   const latest = useRef(refresh);
   latest.current = refresh;
+  const follow = useEventFollower(domainId ? { domainId } : undefined, () => latest.current(), { types });
+  const failing = follow.error !== undefined;
   useEffect(() => {
-    if (!refused) return;
+    if (!failing) return;
     const timer = setInterval(() => {
       if (document.visibilityState === 'visible') latest.current();
     }, fallbackMs);
     return () => clearInterval(timer);
-  }, [refused, fallbackMs]);
+  }, [failing, fallbackMs]);
+  useEffect(() => {
+    if (follow.caughtUp) latest.current();
+  }, [follow.caughtUp]);
   return follow;
 }

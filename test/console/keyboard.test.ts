@@ -118,6 +118,20 @@ describe('the console with the keyboard alone', () => {
       await dialog.waitFor({ state: 'hidden' });
       await expect.poll(() => focused(page), SETTLE).toBe('button:Delete…');
 
+      // Escape and at once Enter again, five times: the dialog opens every time (a late close of
+      // the previous one must not shut the new one).
+      for (let i = 0; i < 5; i++) {
+        await page.keyboard.press('Enter');
+        await dialog.waitFor();
+        await page.keyboard.press('Escape');
+      }
+      await page.keyboard.press('Enter');
+      await dialog.waitFor();
+      await expect.poll(() => dialog.isVisible(), SETTLE).toBe(true);
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      await expect.poll(() => focused(page), SETTLE).toBe('button:Delete…');
+
       // The same with the dialog's own Cancel button.
       await page.keyboard.press('Enter');
       await dialog.waitFor();

@@ -4,9 +4,9 @@
 import { useState } from 'preact/hooks';
 import type { Schemas } from '../../../client/broker.ts';
 import { api, must } from '../api.ts';
-import { ReasonField } from '../ui/approval-reason.tsx';
+import { ReasonField, useRequiredReason } from '../ui/approval-reason.tsx';
 import { useAction } from '../ui/async.ts';
-import { Dialog, ProblemMessage } from '../ui/kit.tsx';
+import { Dialog, FormButtons, ProblemMessage } from '../ui/kit.tsx';
 import { draftFrom, type TermsErrors, TermsFields, termsFromDraft } from '../ui/terms-form.tsx';
 import { termsInWords } from '../ui/terms-words.ts';
 
@@ -68,25 +68,16 @@ function ApproveForm(props: FormProps) {
       <TermsFields draft={draft} errors={errors} onChange={setDraft} proposed={approval.proposed_terms} />
       <ReasonField label="Reason" value={reason} onChange={setReason} hint="Recorded in the audit trail with your decision." />
       <ProblemMessage error={action.error} prefix="The broker refused the approval:" />
-      <div class="buttons">
-        <button type="submit" class="primary" disabled={action.busy}>
-          {action.busy ? 'Approving…' : 'Approve'}
-        </button>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons label="Approve" busyLabel="Approving…" busy={action.busy} tone="primary" onCancel={props.onCancel} />
     </form>
   );
 }
 
 function RejectForm(props: FormProps) {
   const { approval } = props;
-  const [reason, setReason] = useState('');
-  const [missing, setMissing] = useState(false);
+  const reason = useRequiredReason('Give a reason for the rejection.');
   const action = useAction(async () => {
-    const said = reason.trim();
-    setMissing(!said);
+    const said = reason.take();
     if (!said) return;
     const decided = await must(api.POST('/v1/approvals/{id}/reject', { params: { path: { id: approval.id } }, body: { reason: said } }));
     props.onDecided(decided, 'reject');
@@ -100,23 +91,9 @@ function RejectForm(props: FormProps) {
       }}
     >
       <RequestSummary approval={approval} labels={props.labels} />
-      <ReasonField
-        label="Reason"
-        required
-        value={reason}
-        onChange={setReason}
-        hint="Tell the requester why; it is recorded in the audit trail."
-        error={missing ? 'Give a reason for the rejection.' : undefined}
-      />
+      <ReasonField label="Reason" hint="Tell the requester why; it is recorded in the audit trail." {...reason.field} />
       <ProblemMessage error={action.error} prefix="The broker refused the rejection:" />
-      <div class="buttons">
-        <button type="submit" class="danger" disabled={action.busy}>
-          {action.busy ? 'Rejecting…' : 'Reject'}
-        </button>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons label="Reject" busyLabel="Rejecting…" busy={action.busy} tone="danger" onCancel={props.onCancel} />
     </form>
   );
 }
@@ -131,20 +108,13 @@ export function DecisionDialog(props: {
   onDecided: (approval: Approval, decision: Decision) => void;
 }) {
   const { target } = props;
-  const title = target?.decision === 'reject' ? 'Reject the request' : 'Approve the request';
+  const rejecting = target?.decision === 'reject';
+  const Form = rejecting ? RejectForm : ApproveForm;
+  const title = rejecting ? 'Reject the request' : 'Approve the request';
   return (
     <Dialog title={title} open={target !== undefined} onClose={props.onClose}>
-      {target?.decision === 'approve' && (
-        <ApproveForm
-          key={target.approval.id}
-          approval={target.approval}
-          labels={target.labels}
-          onCancel={props.onClose}
-          onDecided={props.onDecided}
-        />
-      )}
-      {target?.decision === 'reject' && (
-        <RejectForm
+      {target && (
+        <Form
           key={target.approval.id}
           approval={target.approval}
           labels={target.labels}

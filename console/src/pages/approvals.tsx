@@ -6,14 +6,14 @@ import type { operations } from '../../../client/broker.ts';
 import { api, must } from '../api.ts';
 import { navigate } from '../router.ts';
 import { useSession } from '../session.ts';
-import { Loading, Page, ProblemMessage } from '../ui/kit.tsx';
+import { Page } from '../ui/kit.tsx';
+import { PAGE_SIZE, PagedList, usePaged } from '../ui/paging.tsx';
 import { termsInWords } from '../ui/terms-words.ts';
 import { type Approval, type Decision, DecisionDialog, type RequestLabels } from './approval-dialogs.tsx';
 import { ApprovalFilters, type Filters, filtersFrom } from './approval-filters.tsx';
 import { type FollowMode, useQueueFollow } from './approval-live.ts';
 import { useNames } from './approval-names.ts';
 import { ApprovalTable, STATE_WORDS } from './approval-table.tsx';
-import { LoadMore, PAGE_SIZE, usePaged } from './catalog-paging.tsx';
 
 type Status = NonNullable<NonNullable<operations['listApprovals']['parameters']['query']>['status']>;
 
@@ -50,13 +50,11 @@ export function ApprovalsPage(props: { query: URLSearchParams }) {
       ),
     [filters.status, filters.kind],
   );
-  // A decision made here shows at once; the reload it triggers then brings the broker's word.
-  const [decided, setDecided] = useState<Record<string, Approval>>({});
   const [target, setTarget] = useState<{ approval: Approval; decision: Decision; labels: RequestLabels }>();
   const [notice, setNotice] = useState('');
   const follow = useQueueFollow(user.domain_id, () => void paged.reload());
 
-  const rows = (paged.items ?? []).map((a) => decided[a.id] ?? a);
+  const rows = paged.items ?? [];
   const names = useNames(rows.map((a) => ({ project: a.payload.project_id, credential: a.payload.cloud_credential_id })));
   const labels = (a: Approval): RequestLabels => ({
     project: names.project(a.payload.project_id) ?? a.payload.project_id,
@@ -64,22 +62,18 @@ export function ApprovalsPage(props: { query: URLSearchParams }) {
     requester: a.proposer_subject === user.subject ? `${user.display_name} (you)` : a.proposer_subject,
   });
 
-  // A new filter is a new list: forget what this one decided and said.
-  useEffect(() => {
-    setDecided({});
-    setNotice('');
-  }, [filters.status, filters.kind]);
+  // A new filter is a new list: forget what was said of this one.
+  useEffect(() => setNotice(''), [filters.status, filters.kind]);
 
   const onDecided = (approval: Approval, decision: Decision) => {
     const project = labels(approval).project;
-    setDecided((d) => ({ ...d, [approval.id]: approval }));
+    paged.update(approval);
     setTarget(undefined);
     setNotice(
       decision === 'approve'
         ? `Approved the request for ${project}, with ${termsInWords(approval.terms)}.`
         : `Rejected the request for ${project}.`,
     );
-    void paged.reload().then(() => setDecided({}));
   };
 
   const filtered = filters.status ? ` (${STATE_WORDS[filters.status as Approval['state']] ?? filters.status})` : '';
@@ -91,22 +85,21 @@ export function ApprovalsPage(props: { query: URLSearchParams }) {
       <div role="status" class="status-slot">
         {notice && <p class="notice">{notice}</p>}
       </div>
-      <ProblemMessage error={paged.error} prefix="The queue could not be read:" />
-      {paged.items === undefined && paged.loading && <Loading what="the queue" />}
-      {paged.items !== undefined && (
-        <ApprovalTable
-          rows={rows}
-          labels={labels}
-          caption={`Requests${filtered}`}
-          empty={
-            filters.status || filters.kind
-              ? 'No request matches these filters.'
-              : 'No requests yet: none of your credentials has been asked for.'
-          }
-          onDecide={(approval, decision) => setTarget({ approval, decision, labels: labels(approval) })}
-        />
-      )}
-      <LoadMore paged={paged} what="requests" />
+      <PagedList paged={paged} what="requests">
+        {() => (
+          <ApprovalTable
+            rows={rows}
+            labels={labels}
+            caption={`Requests${filtered}`}
+            empty={
+              filters.status || filters.kind
+                ? 'No request matches these filters.'
+                : 'No requests yet: none of your credentials has been asked for.'
+            }
+            onDecide={(approval, decision) => setTarget({ approval, decision, labels: labels(approval) })}
+          />
+        )}
+      </PagedList>
       <DecisionDialog target={target} onClose={() => setTarget(undefined)} onDecided={onDecided} />
     </Page>
   );

@@ -1,12 +1,11 @@
 // The catalog (the platform operator's): its clouds and blueprints, each linking to its page. A
 // caller who may not read the catalog is told so in the broker's words.
-import type { ComponentChildren } from 'preact';
 import type { Schemas } from '../../../client/broker.ts';
 import { api, BrokerProblem, must } from '../api.ts';
 import { href } from '../router.ts';
 import { dateTime } from '../ui/format.ts';
-import { Badge, Loading, Page, ProblemMessage, Table } from '../ui/kit.tsx';
-import { LoadMore, PAGE_SIZE, type Paged, usePaged } from './catalog-paging.tsx';
+import { Badge, Page, ProblemMessage, Table } from '../ui/kit.tsx';
+import { PAGE_SIZE, PagedList, usePaged } from '../ui/paging.tsx';
 
 export { BlueprintPage } from './blueprint.tsx';
 export { CloudPage } from './cloud.tsx';
@@ -15,26 +14,6 @@ type Cloud = Schemas['CloudView'];
 type Blueprint = Schemas['BlueprintView'];
 
 const page = (cursor: string | undefined) => ({ query: { limit: PAGE_SIZE, ...(cursor && { cursor }) } });
-
-/** A list's section: its loading state, its refusal, or its table and "Load more". */
-function Listing<T>(props: { paged: Paged<T>; what: string; children: (items: T[]) => ComponentChildren }) {
-  const { paged } = props;
-  if (paged.items === undefined) {
-    return paged.error ? (
-      <ProblemMessage error={paged.error} prefix={`The ${props.what} could not be read:`} />
-    ) : (
-      <Loading what={`the ${props.what}`} />
-    );
-  }
-  // The section's h2 names the table for sight; its caption (hidden) still names it for readers.
-  return (
-    <div class="catalog-list">
-      <ProblemMessage error={paged.error} />
-      {props.children(paged.items)}
-      <LoadMore paged={paged as Paged<unknown>} what={props.what} />
-    </div>
-  );
-}
 
 function isForbidden(error: unknown): boolean {
   return error instanceof BrokerProblem && error.status === 403;
@@ -54,11 +33,13 @@ export function CatalogPage() {
   return (
     <Page title="Catalog">
       <p class="view-intro">The clouds Resources run on, their credentials, and the blueprints Resources are made from.</p>
+      {/* Each h2 names its table on screen; the tables' captions stay for screen readers. */}
       <h2>Clouds</h2>
-      <Listing paged={clouds} what="clouds">
+      <PagedList paged={clouds} what="clouds">
         {(items) => (
           <Table<Cloud>
             caption="Clouds"
+            captionHidden
             rows={items}
             rowKey={(c) => c.id}
             empty="No cloud is registered yet."
@@ -70,12 +51,13 @@ export function CatalogPage() {
             ]}
           />
         )}
-      </Listing>
+      </PagedList>
       <h2>Blueprints</h2>
-      <Listing paged={blueprints} what="blueprints">
+      <PagedList paged={blueprints} what="blueprints">
         {(items) => (
           <Table<Blueprint>
             caption="Blueprints"
+            captionHidden
             rows={items}
             rowKey={(b) => b.id}
             empty="No blueprint is registered yet."
@@ -91,7 +73,7 @@ export function CatalogPage() {
             ]}
           />
         )}
-      </Listing>
+      </PagedList>
     </Page>
   );
 }

@@ -3,12 +3,12 @@
 import { useState } from 'preact/hooks';
 import type { Schemas } from '../../../client/broker.ts';
 import { api, must } from '../api.ts';
-import { ReasonField } from '../ui/approval-reason.tsx';
+import { ReasonField, useRequiredReason } from '../ui/approval-reason.tsx';
 import { useAction } from '../ui/async.ts';
-import { dateTime, relative } from '../ui/format.ts';
-import { Badge, Loading, ProblemMessage, Table, TypedConfirmation } from '../ui/kit.tsx';
-import { LoadMore, PAGE_SIZE, usePaged } from './catalog-paging.tsx';
 import { CopyableId } from '../ui/copyable-id.tsx';
+import { dateTime, relative } from '../ui/format.ts';
+import { Badge, Table, TypedConfirmation } from '../ui/kit.tsx';
+import { PAGE_SIZE, PagedList, usePaged } from '../ui/paging.tsx';
 
 type Credential = Schemas['CredentialView'];
 
@@ -28,11 +28,9 @@ function When(props: { at: string }) {
 
 function RevokeDialog(props: { credential: Credential; onCancel: () => void; onRevoked: (c: Credential) => void }) {
   const { credential } = props;
-  const [reason, setReason] = useState('');
-  const [missing, setMissing] = useState(false);
+  const reason = useRequiredReason('Give a reason for the revocation.');
   const action = useAction(async () => {
-    const said = reason.trim();
-    setMissing(!said);
+    const said = reason.take();
     if (!said) return;
     const revoked = await must(
       api.POST('/v1/cloud-credentials/{id}/revoke', { params: { path: { id: credential.id } }, body: { reason: said } }),
@@ -55,14 +53,7 @@ function RevokeDialog(props: { credential: Credential; onCancel: () => void; onR
       onConfirm={() => void action.run()}
       onCancel={props.onCancel}
     >
-      <ReasonField
-        label="Reason"
-        required
-        value={reason}
-        onChange={setReason}
-        hint="Recorded with the revocation."
-        error={missing ? 'Give a reason for the revocation.' : undefined}
-      />
+      <ReasonField label="Reason" hint="Recorded with the revocation." {...reason.field} />
     </TypedConfirmation>
   );
 }
@@ -78,64 +69,60 @@ export function CloudCredentials(props: { cloudId: string }) {
     [props.cloudId],
   );
   const [revoking, setRevoking] = useState<Credential>();
-  const [revoked, setRevoked] = useState<Record<string, Credential>>({});
   const [notice, setNotice] = useState('');
-  const rows = (paged.items ?? []).map((c) => revoked[c.id] ?? c);
   return (
     <>
       <div role="status">{notice && <p class="notice">{notice}</p>}</div>
-      <ProblemMessage error={paged.error} prefix="The credentials could not be read:" />
-      {paged.items === undefined && paged.loading && <Loading what="the credentials" />}
-      {paged.items !== undefined && (
-        <Table<Credential>
-          caption="Credentials of this cloud"
-          rows={rows}
-          rowKey={(c) => c.id}
-          empty="This cloud has no credential yet."
-          columns={[
-            { header: 'Name', cell: (c) => c.display_name },
-            {
-              header: 'Status',
-              cell: (c) => (
-                <>
-                  <Badge tone={STATUS[c.status][0]}>{STATUS[c.status][1]}</Badge>
-                  {c.revoked_at && (
-                    <span class="terms-line">
-                      Revoked <When at={c.revoked_at} />
-                    </span>
-                  )}
-                </>
-              ),
-            },
-            { header: 'Version', cell: (c) => c.version },
-            { header: 'Expires', cell: (c) => <When at={c.expires_at} /> },
-            { header: 'Issued', cell: (c) => dateTime(c.created_at) },
-            // The id is what a project owner names when asking for the credential.
-            { header: 'Id', cell: (c) => <CopyableId id={c.id} what={`the id of ${c.display_name}`} /> },
-            {
-              header: 'Action',
-              cell: (c) =>
-                c.status === 'revoked' ? (
-                  <span class="muted-text">None: revoked</span>
-                ) : (
-                  <button type="button" class="danger" onClick={() => setRevoking(c)}>
-                    Revoke<span class="visually-hidden"> {c.display_name}</span>
-                  </button>
+      <PagedList paged={paged} what="credentials">
+        {(items) => (
+          <Table<Credential>
+            caption="Credentials of this cloud"
+            rows={items}
+            rowKey={(c) => c.id}
+            empty="This cloud has no credential yet."
+            columns={[
+              { header: 'Name', cell: (c) => c.display_name },
+              {
+                header: 'Status',
+                cell: (c) => (
+                  <>
+                    <Badge tone={STATUS[c.status][0]}>{STATUS[c.status][1]}</Badge>
+                    {c.revoked_at && (
+                      <span class="terms-line">
+                        Revoked <When at={c.revoked_at} />
+                      </span>
+                    )}
+                  </>
                 ),
-            },
-          ]}
-        />
-      )}
-      <LoadMore paged={paged} what="credentials" />
+              },
+              { header: 'Version', cell: (c) => c.version },
+              { header: 'Expires', cell: (c) => <When at={c.expires_at} /> },
+              { header: 'Issued', cell: (c) => dateTime(c.created_at) },
+              // The id is what a project owner names when asking for the credential.
+              { header: 'Id', cell: (c) => <CopyableId id={c.id} what={`the id of ${c.display_name}`} /> },
+              {
+                header: 'Action',
+                cell: (c) =>
+                  c.status === 'revoked' ? (
+                    <span class="muted-text">None: revoked</span>
+                  ) : (
+                    <button type="button" class="danger" onClick={() => setRevoking(c)}>
+                      Revoke<span class="visually-hidden"> {c.display_name}</span>
+                    </button>
+                  ),
+              },
+            ]}
+          />
+        )}
+      </PagedList>
       {revoking && (
         <RevokeDialog
           credential={revoking}
           onCancel={() => setRevoking(undefined)}
           onRevoked={(c) => {
-            setRevoked((r) => ({ ...r, [c.id]: c }));
+            paged.update(c);
             setRevoking(undefined);
             setNotice(`Revoked ${c.display_name}.`);
-            void paged.reload().then(() => setRevoked({}));
           }}
         />
       )}

@@ -26,7 +26,7 @@ function TypeFilter(props: { value: string; onChange: (value: string) => void })
   return (
     <div class="field event-filter">
       <label for={id}>Show</label>
-      <select id={id} value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
+      <select id={id} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
         <option value="">All events</option>
         {TYPE_GROUPS.map((g, i) => (
           <option key={g.label} value={`group:${i}`}>

@@ -6,7 +6,7 @@ import type { Schemas } from '../../../client/broker.ts';
 import { api, must } from '../api.ts';
 import { useAction } from '../ui/async.ts';
 import { dateTime, duration } from '../ui/format.ts';
-import { Field, ProblemMessage } from '../ui/kit.tsx';
+import { ProblemMessage, TextField } from '../ui/kit.tsx';
 import { parseLease } from '../ui/terms-words.ts';
 import { useNow } from './resource-timeline.tsx';
 
@@ -57,12 +57,12 @@ export function LeasePanel(props: { resource: Resource; canExtend: boolean; onCh
             if (target) void extend.run(target);
           }}
         >
-          <Field
+          <TextField
             label="Extend by"
             value={by}
             error={by.trim() && seconds === undefined ? 'Write a duration such as 1h, 12h or 2d.' : undefined}
             hint={target ? `The lease would end at ${dateTime(target)}.` : 'A duration such as 1h, 12h or 2d.'}
-            onInput={(e) => setBy((e.target as HTMLInputElement).value)}
+            onValue={setBy}
           />
           <ProblemMessage error={extend.error} prefix="The lease was not extended." />
           <div role="status">{done && <p class="notice">{done}</p>}</div>

@@ -2,12 +2,12 @@
 // version, the kind and the lease, and a dry run answers with the version's parameters (the
 // owner cannot read the catalog); step 2 fills them in a form generated from that schema and
 // checks the plan again. Create is offered only for inputs a plan said the broker would admit.
-import { useId, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { Schemas } from '../../../client/broker.ts';
 import { api, BrokerProblem, must } from '../api.ts';
 import { href, navigate } from '../router.ts';
 import { useAction, useLoad } from '../ui/async.ts';
-import { Field, Loading, Page, ProblemMessage } from '../ui/kit.tsx';
+import { FormButtons, Loading, Page, ProblemMessage, SelectField, TextField } from '../ui/kit.tsx';
 import { initialInputs, type ParameterInputs, ParameterFields, type ParameterSpec, parameterValues } from '../ui/parameter-form.tsx';
 import { leaseText, parseLease, termsInWords } from '../ui/terms-words.ts';
 import { type CreatePlan, PlanPanel } from './resource-plan.tsx';
@@ -33,32 +33,6 @@ function parameterErrors(error: unknown): Record<string, string> {
     if (name && e.message) out[name] = e.message;
   }
   return out;
-}
-
-function Choice(props: { label: string; value: string; hint?: string; onChange: (v: string) => void; options: Array<[string, string]> }) {
-  const id = useId();
-  return (
-    <div class="field">
-      <label for={id}>{props.label}</label>
-      <select
-        id={id}
-        value={props.value}
-        aria-describedby={props.hint ? `${id}-hint` : undefined}
-        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}
-      >
-        {props.options.map(([value, words]) => (
-          <option key={value} value={value}>
-            {words}
-          </option>
-        ))}
-      </select>
-      {props.hint && (
-        <p class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </p>
-      )}
-    </div>
-  );
 }
 
 export function NewResourcePage(props: { projectId: string; query: URLSearchParams }) {
@@ -155,10 +129,10 @@ export function NewResourcePage(props: { projectId: string; query: URLSearchPara
           <h2 id="step-what">1. What to create, and who pays</h2>
           <ProblemMessage error={assignments.error} prefix="The project's credentials could not be read; type the credential id." />
           {approved.length > 0 ? (
-            <Choice
+            <SelectField
               label="Credential"
               value={choice}
-              onChange={setCredChoice}
+              onValue={setCredChoice}
               hint={assignment ? `Approved on these terms: ${termsInWords(assignment.terms)}.` : undefined}
               options={[
                 ...approved.map((a): [string, string] => [a.cloud_credential_id, a.cloud_credential_id]),
@@ -172,42 +146,29 @@ export function NewResourcePage(props: { projectId: string; query: URLSearchPara
             </p>
           )}
           {(approved.length === 0 || choice === OTHER) && (
-            <Field
-              label="Credential id"
-              value={credText}
-              required
-              autocomplete="off"
-              spellcheck={false}
-              onInput={(e) => setCredText((e.target as HTMLInputElement).value)}
-            />
+            <TextField label="Credential id" value={credText} required autocomplete="off" spellcheck={false} onValue={setCredText} />
           )}
           {allowedVersions.length > 0 ? (
-            <Choice
+            <SelectField
               label="Blueprint version"
               value={version}
-              onChange={setVersionInput}
+              onValue={setVersionInput}
               hint="The versions this credential's terms allow."
               options={allowedVersions.map((v): [string, string] => [v, v])}
             />
           ) : (
-            <Field
+            <TextField
               label="Blueprint version id"
               value={versionInput}
               required
               autocomplete="off"
               spellcheck={false}
               hint="The id of the blueprint version to provision, as the platform operator gave it to you."
-              onInput={(e) => setVersionInput((e.target as HTMLInputElement).value)}
+              onValue={setVersionInput}
             />
           )}
-          <Field
-            label="Kind"
-            value={kind}
-            required
-            onInput={(e) => setKind((e.target as HTMLInputElement).value)}
-            hint="What the Resource is; node by default."
-          />
-          <Field
+          <TextField label="Kind" value={kind} required onValue={setKind} hint="What the Resource is; node by default." />
+          <TextField
             label="Lease (optional)"
             value={lease}
             error={leaseError}
@@ -216,7 +177,7 @@ export function NewResourcePage(props: { projectId: string; query: URLSearchPara
                 ? `the longest the terms allow (${leaseText(assignment.terms.max_lease_seconds)})`
                 : "the broker's default"
             }.`}
-            onInput={(e) => setLease((e.target as HTMLInputElement).value)}
+            onValue={setLease}
           />
         </section>
         {params && (
@@ -235,11 +196,13 @@ export function NewResourcePage(props: { projectId: string; query: URLSearchPara
           </section>
         )}
         <ProblemMessage error={check.error} prefix="The plan could not be made." />
-        <div class="buttons">
-          <button type="submit" class={params ? undefined : 'primary'} disabled={!ready || check.busy}>
-            {check.busy ? 'Checking…' : params ? 'Check plan' : 'Check'}
-          </button>
-        </div>
+        <FormButtons
+          label={params ? 'Check plan' : 'Check'}
+          busyLabel="Checking…"
+          busy={check.busy}
+          disabled={!ready}
+          tone={params ? undefined : 'primary'}
+        />
       </form>
       <PlanPanel plan={plan?.plan} stale={Boolean(plan) && !fresh} checking={check.busy} />
       <ProblemMessage error={create.error} prefix="The Resource was not created." />

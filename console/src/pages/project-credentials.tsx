@@ -7,9 +7,9 @@ import { api, must } from '../api.ts';
 import { href } from '../router.ts';
 import { useAction } from '../ui/async.ts';
 import { dateTime } from '../ui/format.ts';
-import { Badge, Field, ProblemMessage, Table } from '../ui/kit.tsx';
+import { Badge, FormButtons, ProblemMessage, Table, TextField } from '../ui/kit.tsx';
 import { parseLease, termsInWords } from '../ui/terms-words.ts';
-import type { Paged } from './project-lists.tsx';
+import type { Paged } from '../ui/paging.tsx';
 
 export type Assignment = Schemas['AssignmentView'];
 
@@ -121,46 +121,36 @@ export function RequestCredentialForm(props: { projectId: string; assignments: P
           void request.run();
         }}
       >
-        <Field
+        <TextField
           label="Credential id"
           value={credential}
           required
           autocomplete="off"
           spellcheck={false}
           hint="The id the credential's owner (the platform operator) gave you."
-          onInput={(e) => setCredential((e.target as HTMLInputElement).value)}
+          onValue={setCredential}
         />
         <fieldset class="proposed-terms">
           <legend>Proposed terms (optional: the owner may only narrow them)</legend>
-          <Field
-            label="Most live Resources"
-            type="number"
-            min={0}
-            inputMode="numeric"
-            value={maxLive}
-            onInput={(e) => setMaxLive((e.target as HTMLInputElement).value)}
-          />
-          <Field
-            label="Longest lease"
-            value={maxLease}
-            hint="A duration such as 8h, 7d or 1d 12h."
-            onInput={(e) => setMaxLease((e.target as HTMLInputElement).value)}
-          />
-          <Field
+          <TextField label="Most live Resources" type="number" min={0} inputMode="numeric" value={maxLive} onValue={setMaxLive} />
+          <TextField label="Longest lease" value={maxLease} hint="A duration such as 8h, 7d or 1d 12h." onValue={setMaxLease} />
+          <TextField
             label="Allowed blueprint version ids"
             value={versions}
             hint="Separated by commas or spaces; empty: any version."
             spellcheck={false}
-            onInput={(e) => setVersions((e.target as HTMLInputElement).value)}
+            onValue={setVersions}
           />
         </fieldset>
         <ProblemMessage error={request.error} prefix="The request was not made." />
         <div role="status">{done && <p class="notice">{done}</p>}</div>
-        <div class="buttons">
-          <button type="submit" class="primary" disabled={request.busy || !credential.trim()}>
-            {request.busy ? 'Requesting…' : 'Request the credential'}
-          </button>
-        </div>
+        <FormButtons
+          label="Request the credential"
+          busyLabel="Requesting…"
+          busy={request.busy}
+          disabled={!credential.trim()}
+          tone="primary"
+        />
       </form>
     </section>
   );

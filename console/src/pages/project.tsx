@@ -8,9 +8,9 @@ import { href } from '../router.ts';
 import { useLoad } from '../ui/async.ts';
 import { dateTime } from '../ui/format.ts';
 import { Loading, Page, ProblemMessage, Table } from '../ui/kit.tsx';
+import { PAGE_SIZE, PagedList, usePaged } from '../ui/paging.tsx';
 import { PhaseBadge } from '../ui/phase.tsx';
 import { type Assignment, AssignmentsTable, RequestCredentialForm } from './project-credentials.tsx';
-import { PAGE_SIZE, ShowMore, usePaged } from './project-lists.tsx';
 import { ResourceLink } from './resource-link.tsx';
 
 type Resource = Schemas['ResourceView'];
@@ -91,31 +91,29 @@ export function ProjectPage(props: { id: string }) {
 
       <h2>Credentials</h2>
       <p>A Resource is paid for with a cloud credential its owner approved for this project, on the terms they set.</p>
-      {assignments.loading && !assignments.data && <Loading what="the credentials" />}
-      <ProblemMessage error={assignments.error} prefix="The credentials could not be read." />
-      {assignments.data && <AssignmentsTable projectId={p.id} assignments={assignments.data.items} />}
-      <ShowMore paged={assignments} what="credentials" />
+      <PagedList paged={assignments} what="credentials">
+        {(items) => <AssignmentsTable projectId={p.id} assignments={items} />}
+      </PagedList>
       <RequestCredentialForm projectId={p.id} assignments={assignments} />
 
       <h2>Resources</h2>
-      {resources.loading && !resources.data && <Loading what="the Resources" />}
-      <ProblemMessage error={resources.error} prefix="The Resources could not be read." />
-      {resources.data && (
-        <Table
-          caption="Resources of this project"
-          rows={resources.data.items}
-          rowKey={(r) => r.id}
-          empty="No Resources yet. Create one with New Resource once a credential is approved."
-          columns={[
-            { header: 'Resource', cell: (r) => <ResourceLink resource={r} /> },
-            { header: 'Phase', cell: (r) => <PhaseBadge phase={r.provisioning?.phase} /> },
-            { header: 'Kind', cell: (r) => r.kind },
-            { header: 'Created', cell: (r) => dateTime(r.created_at) },
-            { header: 'Lease ends', cell: (r) => (r.lease ? dateTime(r.lease.expires_at) : 'No lease') },
-          ]}
-        />
-      )}
-      <ShowMore paged={resources} what="Resources" />
+      <PagedList paged={resources} what="Resources">
+        {(items) => (
+          <Table
+            caption="Resources of this project"
+            rows={items}
+            rowKey={(r) => r.id}
+            empty="No Resources yet. Create one with New Resource once a credential is approved."
+            columns={[
+              { header: 'Resource', cell: (r) => <ResourceLink resource={r} /> },
+              { header: 'Phase', cell: (r) => <PhaseBadge phase={r.provisioning?.phase} /> },
+              { header: 'Kind', cell: (r) => r.kind },
+              { header: 'Created', cell: (r) => dateTime(r.created_at) },
+              { header: 'Lease ends', cell: (r) => (r.lease ? dateTime(r.lease.expires_at) : 'No lease') },
+            ]}
+          />
+        )}
+      </PagedList>
       <p>
         <a href={newResource}>Create a new Resource in this project</a>
       </p>

@@ -7,8 +7,8 @@ import { href, navigate } from '../router.ts';
 import { useSession } from '../session.ts';
 import { useAction } from '../ui/async.ts';
 import { dateTime } from '../ui/format.ts';
-import { Field, Loading, Page, ProblemMessage, Table } from '../ui/kit.tsx';
-import { PAGE_SIZE, ShowMore, usePaged } from './project-lists.tsx';
+import { FormButtons, Page, ProblemMessage, Table, TextField } from '../ui/kit.tsx';
+import { PAGE_SIZE, PagedList, usePaged } from '../ui/paging.tsx';
 
 export { ProjectPage } from './project.tsx';
 
@@ -23,23 +23,22 @@ export function ProjectsPage() {
   return (
     <Page title="Projects">
       <p>The projects of your domain. Open one to request a credential for it and to create Resources in it.</p>
-      {projects.loading && !projects.data && <Loading what="the projects" />}
-      <ProblemMessage error={projects.error} prefix="The projects could not be read." />
-      {projects.data && (
-        <Table
-          caption="Projects in your domain"
-          rows={projects.data.items}
-          rowKey={(p) => p.id}
-          empty="Your domain has no projects yet. Create the first one below."
-          columns={[
-            { header: 'Name', cell: (p) => <a href={href(`/projects/${p.id}`)}>{p.name}</a> },
-            { header: 'Slug', cell: (p) => <code>{p.slug}</code> },
-            { header: 'Description', cell: (p) => p.description || <span class="empty">None</span> },
-            { header: 'Created', cell: (p) => dateTime(p.created_at) },
-          ]}
-        />
-      )}
-      <ShowMore paged={projects} what="projects" />
+      <PagedList paged={projects} what="projects">
+        {(items) => (
+          <Table
+            caption="Projects in your domain"
+            rows={items}
+            rowKey={(p) => p.id}
+            empty="Your domain has no projects yet. Create the first one below."
+            columns={[
+              { header: 'Name', cell: (p) => <a href={href(`/projects/${p.id}`)}>{p.name}</a> },
+              { header: 'Slug', cell: (p) => <code>{p.slug}</code> },
+              { header: 'Description', cell: (p) => p.description || <span class="empty">None</span> },
+              { header: 'Created', cell: (p) => dateTime(p.created_at) },
+            ]}
+          />
+        )}
+      </PagedList>
       <NewProjectForm domainId={user.domain_id} />
     </Page>
   );
@@ -97,18 +96,17 @@ function NewProjectForm(props: { domainId: string }) {
           void create.run();
         }}
       >
-        <Field
+        <TextField
           label="Name"
           value={name}
           required
           error={errors.name}
-          onInput={(e) => {
-            const value = (e.target as HTMLInputElement).value;
+          onValue={(value) => {
             setName(value);
             if (!slugTouched) setSlug(slugOf(value));
           }}
         />
-        <Field
+        <TextField
           label="Slug"
           value={slug}
           required
@@ -116,26 +114,17 @@ function NewProjectForm(props: { domainId: string }) {
           error={errors.slug}
           autocomplete="off"
           spellcheck={false}
-          onInput={(e) => {
+          onValue={(value) => {
             setSlugTouched(true);
-            setSlug((e.target as HTMLInputElement).value);
+            setSlug(value);
           }}
         />
         <div class="field">
           <label for={descriptionId}>Description (optional)</label>
-          <textarea
-            id={descriptionId}
-            rows={2}
-            value={description}
-            onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)}
-          />
+          <textarea id={descriptionId} rows={2} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
         </div>
         <ProblemMessage error={create.error} prefix="The project was not created." />
-        <div class="buttons">
-          <button type="submit" class="primary" disabled={create.busy}>
-            {create.busy ? 'Creating…' : 'Create project'}
-          </button>
-        </div>
+        <FormButtons label="Create project" busyLabel="Creating…" busy={create.busy} tone="primary" />
       </form>
     </section>
   );

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, must } from '../api.ts';
 import { useAction } from '../ui/async.ts';
-import { Field, ProblemMessage } from '../ui/kit.tsx';
+import { FormButtons, ProblemMessage, TextField } from '../ui/kit.tsx';
 
 const DOMAIN_KEY = 'plexsphere.console.domain_id';
 
@@ -46,7 +46,7 @@ export function SignIn(props: { onSignedIn: () => void; notice?: string }) {
           void signIn.run();
         }}
       >
-        <Field
+        <TextField
           label="Domain ID"
           name="domain_id"
           required
@@ -54,32 +54,20 @@ export function SignIn(props: { onSignedIn: () => void; notice?: string }) {
           autocomplete="off"
           spellcheck={false}
           hint="Your organisation's domain id (npm run -s dev-ids prints it on the local stack)."
-          onInput={(e) => setDomainId((e.target as HTMLInputElement).value)}
+          onValue={setDomainId}
         />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          required
-          autocomplete="username"
-          value={email}
-          onInput={(e) => setEmail((e.target as HTMLInputElement).value)}
-        />
-        <Field
+        <TextField label="Email" name="email" type="email" required autocomplete="username" value={email} onValue={setEmail} />
+        <TextField
           label="Password"
           name="password"
           type="password"
           required
           autocomplete="current-password"
           value={password}
-          onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
+          onValue={setPassword}
         />
         <ProblemMessage error={signIn.error} prefix="Not signed in:" />
-        <div class="buttons">
-          <button type="submit" class="primary" disabled={signIn.busy}>
-            {signIn.busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </div>
+        <FormButtons label="Sign in" busyLabel="Signing in…" busy={signIn.busy} tone="primary" />
       </form>
     </main>
   );

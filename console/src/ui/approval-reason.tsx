@@ -1,5 +1,6 @@
 // A labelled, multi-line reason: why a request is approved or rejected, why a credential is revoked.
-import { useId } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
+import { FieldNotes, notesOf } from './kit.tsx';
 
 /** The broker's bound on a reason (functions/core/assignments/use-cases.ts). */
 export const MAX_REASON_LENGTH = 1000;
@@ -10,10 +11,9 @@ export function ReasonField(props: {
   onChange: (value: string) => void;
   required?: boolean;
   hint?: string;
-  error?: string;
+  error?: string | undefined;
 }) {
   const id = useId();
-  const described = [props.hint && `${id}-hint`, props.error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   return (
     <div class="field">
       <label for={id}>
@@ -25,21 +25,29 @@ export function ReasonField(props: {
         rows={3}
         maxLength={MAX_REASON_LENGTH}
         aria-required={props.required ? true : undefined}
-        aria-describedby={described}
+        aria-describedby={notesOf(id, props.hint, props.error)}
         aria-invalid={props.error ? true : undefined}
         value={props.value}
-        onInput={(e) => props.onChange((e.target as HTMLTextAreaElement).value)}
+        onInput={(e) => props.onChange(e.currentTarget.value)}
       />
-      {props.hint && (
-        <p class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </p>
-      )}
-      {props.error && (
-        <p class="field-error" id={`${id}-error`}>
-          {props.error}
-        </p>
-      )}
+      <FieldNotes id={id} hint={props.hint} error={props.error} />
     </div>
   );
+}
+
+/**
+ * A reason the act cannot go without. `take()` gives the trimmed reason, or undefined after
+ * marking the field with `missingWords`; spread `field` into a ReasonField.
+ */
+export function useRequiredReason(missingWords: string) {
+  const [value, setValue] = useState('');
+  const [missing, setMissing] = useState(false);
+  return {
+    take(): string | undefined {
+      const said = value.trim();
+      setMissing(!said);
+      return said || undefined;
+    },
+    field: { required: true, value, onChange: setValue, error: missing ? missingWords : undefined },
+  };
 }

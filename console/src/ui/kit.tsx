@@ -1,7 +1,7 @@
-// The console's building blocks: a page with its heading, the broker's refusal in words, a form
-// field with its label and hint, a table with a caption, and the typed confirmation that guards
-// destructive acts. Every page is made of these, so keyboard and screen-reader behaviour is
-// decided once.
+// The console's building blocks: a page with its heading, the broker's refusal in words, form
+// fields with their labels and hints, a form's buttons, a table with a caption, and the typed
+// confirmation that guards destructive acts. Every page is made of these, so keyboard and
+// screen-reader behaviour is decided once.
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { BrokerProblem } from '../api.ts';
@@ -65,24 +65,97 @@ export function Loading(props: { what?: string }) {
 
 type InputProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'label'>;
 
+/** What a control's aria-describedby names: the ids of its hint and error, when they are shown. */
+export function notesOf(id: string, hint: unknown, error?: unknown): string | undefined {
+  return [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+}
+
+/** A field's hint and error under its control, with the ids notesOf names. */
+export function FieldNotes(props: { id: string; hint?: ComponentChildren; error?: string | undefined }) {
+  return (
+    <>
+      {props.hint && (
+        <p class="hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p class="field-error" id={`${props.id}-error`}>
+          {props.error}
+        </p>
+      )}
+    </>
+  );
+}
+
+type FieldProps = { label: string; hint?: string; error?: string | undefined; children?: ComponentChildren } & InputProps;
+
 /** A labelled input with an optional hint and error, tied together for assistive technology. */
-export function Field(props: { label: string; hint?: string; error?: string; children?: ComponentChildren } & InputProps) {
+export function Field(props: FieldProps) {
   const { label, hint, error, children, ...input } = props;
   const id = useId();
-  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      {children ?? <input id={id} aria-describedby={described} aria-invalid={error ? true : undefined} {...input} />}
-      {hint && (
-        <p class="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p class="field-error" id={`${id}-error`}>
-          {error}
-        </p>
+      {children ?? <input id={id} aria-describedby={notesOf(id, hint, error)} aria-invalid={error ? true : undefined} {...input} />}
+      <FieldNotes id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
+/** A text Field that hands its text over as a string on each keystroke. */
+export function TextField(props: Omit<FieldProps, 'value' | 'onInput' | 'children'> & { value: string; onValue: (value: string) => void }) {
+  const { onValue, ...field } = props;
+  return <Field {...field} onInput={(e) => onValue(e.currentTarget.value)} />;
+}
+
+/** A labelled select of [value, words] options, with an optional hint. */
+export function SelectField(props: {
+  label: string;
+  value: string;
+  options: Array<[string, string]>;
+  onValue: (value: string) => void;
+  hint?: string | undefined;
+}) {
+  const id = useId();
+  // A value the list does not know (typed into an address) still shows as chosen.
+  const options = props.options.some(([v]) => v === props.value) ? props.options : [...props.options, [props.value, props.value]];
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <select id={id} value={props.value} aria-describedby={notesOf(id, props.hint)} onChange={(e) => props.onValue(e.currentTarget.value)}>
+        {options.map(([value, words]) => (
+          <option key={value} value={value}>
+            {words}
+          </option>
+        ))}
+      </select>
+      <FieldNotes id={id} hint={props.hint} />
+    </div>
+  );
+}
+
+/**
+ * A form's buttons: submit (its label turns to `busyLabel` while the act runs) and, with
+ * `onCancel`, a Cancel that leaves without acting.
+ */
+export function FormButtons(props: {
+  label: string;
+  busyLabel: string;
+  busy?: boolean;
+  disabled?: boolean;
+  tone?: 'primary' | 'danger' | undefined;
+  onCancel?: () => void;
+}) {
+  return (
+    <div class="buttons">
+      <button type="submit" class={props.tone} disabled={props.disabled || props.busy}>
+        {props.busy ? props.busyLabel : props.label}
+      </button>
+      {props.onCancel && (
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
       )}
     </div>
   );
@@ -93,13 +166,20 @@ export interface Column<T> {
   cell: (row: T) => ComponentChildren;
 }
 
-/** A table with a caption (visible or not) and an empty state in words. */
-export function Table<T>(props: { caption: string; rows: T[]; columns: Column<T>[]; rowKey: (row: T) => string; empty: string }) {
+/** A table with a caption (hidden where a heading already names it on screen) and an empty state in words. */
+export function Table<T>(props: {
+  caption: string;
+  captionHidden?: boolean;
+  rows: T[];
+  columns: Column<T>[];
+  rowKey: (row: T) => string;
+  empty: string;
+}) {
   if (props.rows.length === 0) return <p class="empty">{props.empty}</p>;
   return (
     <div class="table-wrap">
       <table>
-        <caption>{props.caption}</caption>
+        <caption class={props.captionHidden ? 'visually-hidden' : undefined}>{props.caption}</caption>
         <thead>
           <tr>
             {props.columns.map((c) => (
@@ -127,12 +207,18 @@ export function Table<T>(props: { caption: string; rows: T[]; columns: Column<T>
 
 /**
  * A modal dialog (native <dialog>: the page behind is inert, Escape closes it, focus returns to the
- * opener). The owner hears of a close only once the dialog has closed (after Escape's cancel).
+ * opener). Escape and Cancel ask the owner to close it; the owner's `open` decides.
  */
 export function Dialog(props: { title: string; open: boolean; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
   const opener = useRef<HTMLElement | null>(null);
+  // A close this component starts is not news to its owner: its (later) close event is ignored.
+  const ours = useRef(false);
   const titleId = useId();
+  const close = (dialog: HTMLDialogElement) => {
+    ours.current = true;
+    dialog.close();
+  };
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -140,7 +226,7 @@ export function Dialog(props: { title: string; open: boolean; onClose: () => voi
       opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
       dialog.showModal();
     }
-    if (!props.open && dialog.open) dialog.close();
+    if (!props.open && dialog.open) close(dialog);
   }, [props.open]);
   // A dialog removed with its owner (not closed first) would leave focus nowhere: give it back to
   // what opened it, as closing does.
@@ -148,12 +234,25 @@ export function Dialog(props: { title: string; open: boolean; onClose: () => voi
     const dialog = ref.current;
     return () => {
       // Still modal, the page behind is inert and cannot take focus: close first.
-      if (dialog?.open) dialog.close();
+      if (dialog?.open) close(dialog);
       if (opener.current?.isConnected) opener.current.focus();
     };
   }, []);
   return (
-    <dialog ref={ref} aria-labelledby={titleId} onClose={props.onClose}>
+    <dialog
+      ref={ref}
+      aria-labelledby={titleId}
+      // Escape asks the owner, at once, rather than closing behind its back: an owner told only by
+      // the later close event could reopen in between and then be told to close.
+      onCancel={(e) => {
+        e.preventDefault();
+        props.onClose();
+      }}
+      onClose={() => {
+        if (ours.current) ours.current = false;
+        else props.onClose();
+      }}
+    >
       <h2 id={titleId}>{props.title}</h2>
       {props.open && props.children}
     </dialog>
@@ -187,22 +286,16 @@ export function TypedConfirmation(props: {
       >
         <div class="explanation">{props.explanation}</div>
         {props.children}
-        <Field
-          label={`Type ${props.expected} to confirm`}
-          value={typed}
-          autocomplete="off"
-          spellcheck={false}
-          onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
-        />
+        <TextField label={`Type ${props.expected} to confirm`} value={typed} autocomplete="off" spellcheck={false} onValue={setTyped} />
         <ProblemMessage error={props.error} />
-        <div class="buttons">
-          <button type="submit" class="danger" disabled={typed !== props.expected || props.busy}>
-            {props.busy ? 'Working…' : props.confirmLabel}
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            Cancel
-          </button>
-        </div>
+        <FormButtons
+          label={props.confirmLabel}
+          busyLabel="Working…"
+          busy={props.busy}
+          disabled={typed !== props.expected}
+          tone="danger"
+          onCancel={props.onCancel}
+        />
       </form>
     </Dialog>
   );

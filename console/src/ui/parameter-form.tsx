@@ -5,6 +5,7 @@
 import type { JSX } from 'preact';
 import { useId } from 'preact/hooks';
 import type { Schemas } from '../../../client/broker.ts';
+import { FieldNotes, notesOf } from './kit.tsx';
 
 export type ParameterSpec = NonNullable<Schemas['CreatePlanView']['blueprint_version']>['parameter_schema'][number];
 /** What the person typed or chose, per parameter: text for inputs and selects, true/false for checkboxes. */
@@ -73,22 +74,14 @@ function ParameterField(props: {
   const { spec: p, value, error } = props;
   const id = useId();
   const hint = constraintHint(p);
-  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   const label = `${p.name}${p.required ? ' (required)' : ''}`;
-  const common = { id, 'aria-describedby': described, 'aria-invalid': error ? true : undefined, required: p.required };
+  const common = { id, 'aria-describedby': notesOf(id, hint, error), 'aria-invalid': error ? true : undefined, required: p.required };
   let control: JSX.Element;
   if (p.type === 'boolean') {
-    control = (
-      <input
-        type="checkbox"
-        {...common}
-        checked={value === true}
-        onChange={(e) => props.onChange((e.target as HTMLInputElement).checked)}
-      />
-    );
+    control = <input type="checkbox" {...common} checked={value === true} onChange={(e) => props.onChange(e.currentTarget.checked)} />;
   } else if (p.allowed_values) {
     control = (
-      <select {...common} value={String(value)} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
+      <select {...common} value={String(value)} onChange={(e) => props.onChange(e.currentTarget.value)}>
         <option value="">{p.required ? 'Choose…' : 'Leave unset'}</option>
         {p.allowed_values.map((v) => (
           <option key={String(v)} value={String(v)}>
@@ -109,7 +102,7 @@ function ParameterField(props: {
         autocomplete="off"
         spellcheck={false}
         value={String(value)}
-        onInput={(e) => props.onChange((e.target as HTMLInputElement).value)}
+        onInput={(e) => props.onChange(e.currentTarget.value)}
       />
     );
   }
@@ -126,16 +119,7 @@ function ParameterField(props: {
           {control}
         </>
       )}
-      {hint && (
-        <p class="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p class="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      )}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 }

@@ -2,7 +2,7 @@
 // The broker lets an approver only narrow a proposal; the form says so before sending, and the
 // broker's answer stays the truth.
 import { useId } from 'preact/hooks';
-import { Field } from './kit.tsx';
+import { FieldNotes, notesOf, TextField } from './kit.tsx';
 import { leaseText, MAX_LEASE_SECONDS, MIN_LEASE_SECONDS, parseLease, type Terms } from './terms-words.ts';
 
 /** What the person typed, field by field (text, so a half-typed value stays as typed). */
@@ -84,11 +84,10 @@ export function TermsFields(props: { draft: TermsDraft; errors: TermsErrors; onC
   const { draft, errors, onChange, proposed } = props;
   const versionsId = useId();
   const proposedHint = (value: string | undefined) => (value ? ` Proposed: ${value}.` : '');
-  const versionsDescribed = [`${versionsId}-hint`, errors.versions && `${versionsId}-error`].filter(Boolean).join(' ');
   return (
     <fieldset class="terms-fields">
       <legend>Terms</legend>
-      <Field
+      <TextField
         label="Most live Resources at once"
         type="text"
         inputMode="numeric"
@@ -96,9 +95,9 @@ export function TermsFields(props: { draft: TermsDraft; errors: TermsErrors; onC
         value={draft.maxLive}
         hint={`A whole number; empty means no limit.${proposedHint(proposed?.max_live_resources?.toString())}`}
         error={errors.maxLive}
-        onInput={(e) => onChange({ ...draft, maxLive: (e.target as HTMLInputElement).value })}
+        onValue={(maxLive) => onChange({ ...draft, maxLive })}
       />
-      <Field
+      <TextField
         label="Longest lease"
         type="text"
         autocomplete="off"
@@ -108,7 +107,7 @@ export function TermsFields(props: { draft: TermsDraft; errors: TermsErrors; onC
           proposed?.max_lease_seconds === undefined ? undefined : leaseText(proposed.max_lease_seconds),
         )}`}
         error={errors.maxLease}
-        onInput={(e) => onChange({ ...draft, maxLease: (e.target as HTMLInputElement).value })}
+        onValue={(maxLease) => onChange({ ...draft, maxLease })}
       />
       <div class="field">
         <label for={versionsId}>Allowed blueprint versions</label>
@@ -116,19 +115,12 @@ export function TermsFields(props: { draft: TermsDraft; errors: TermsErrors; onC
           id={versionsId}
           rows={3}
           spellcheck={false}
-          aria-describedby={versionsDescribed}
+          aria-describedby={notesOf(versionsId, true, errors.versions)}
           aria-invalid={errors.versions ? true : undefined}
           value={draft.versions}
-          onInput={(e) => onChange({ ...draft, versions: (e.target as HTMLTextAreaElement).value })}
+          onInput={(e) => onChange({ ...draft, versions: e.currentTarget.value })}
         />
-        <p class="hint" id={`${versionsId}-hint`}>
-          Blueprint version ids, one per line; empty allows every version.
-        </p>
-        {errors.versions && (
-          <p class="field-error" id={`${versionsId}-error`}>
-            {errors.versions}
-          </p>
-        )}
+        <FieldNotes id={versionsId} hint="Blueprint version ids, one per line; empty allows every version." error={errors.versions} />
       </div>
     </fieldset>
   );
