@@ -54,7 +54,8 @@ describe('the approvals queue', () => {
       // The credential's name is looked up apart from the project's: wait for it too.
       await expect.poll(() => row.textContent(), SETTLE).toContain(FIXTURES.credential.displayName);
       const text = await row.textContent();
-      expect(text).toContain(FIXTURES.admin.id);
+      // The requester as people know them: the email the request was made with.
+      expect(text).toContain(FIXTURES.admin.email);
       expect(text).toContain(FIXTURES.credential.displayName);
       expect(text).toContain(`Proposed: at most 3 live Resources; leases of at most 7d; only blueprint version ${versionId}`);
       expect(text).toMatch(/\d+s ago/);

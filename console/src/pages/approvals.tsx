@@ -59,7 +59,7 @@ export function ApprovalsPage(props: { query: URLSearchParams }) {
   const labels = (a: Approval): RequestLabels => ({
     project: names.project(a.payload.project_id) ?? a.payload.project_id,
     credential: names.credential(a.payload.cloud_credential_id) ?? a.payload.cloud_credential_id,
-    requester: a.proposer_subject === user.subject ? `${user.display_name} (you)` : a.proposer_subject,
+    requester: a.proposer_subject === user.subject ? `${user.display_name} (you)` : (a.proposer_email ?? a.proposer_subject),
   });
 
   // A new filter is a new list: forget what was said of this one.
