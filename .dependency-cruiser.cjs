@@ -56,7 +56,8 @@ module.exports = {
     },
     {
       name: 'client-is-the-typed-api-client-only',
-      comment: 'client/ is the typed client of the public API, shared by the console and plexctl: openapi-fetch and its generated types, nothing else.',
+      comment:
+        'client/ is the typed client of the public API, shared by the console and plexctl: openapi-fetch and its generated types, nothing else.',
       severity: 'error',
       from: { path: '^client/' },
       to: { pathNot: ['^client/', '^node_modules/openapi-fetch/'] },
