@@ -2867,8 +2867,8 @@ export interface operations {
     listDomainEvents: {
         parameters: {
             query?: {
-                /** @description Only events with a higher seq: next_after_seq of the previous page. seq is gap-free per domain (1, 2, 3 …), so a client that resumes with it misses nothing and sees nothing twice. Not a whole number → 400 invalid_after_seq. */
-                after_seq?: number;
+                /** @description Only events with a higher seq: next_after_seq of the previous page. seq is gap-free per domain (1, 2, 3 …), so a client that resumes with it misses nothing and sees nothing twice. `latest`: no events, and next_after_seq where the log ends now (a live view starts there). Anything else → 400 invalid_after_seq. */
+                after_seq?: number | "latest";
                 /** @description Only events of these types: repeat the parameter or separate types with commas. An unknown type → 400 invalid_event_type. */
                 type?: ("resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed")[];
                 /** @description Most events in the page, 1 to 200; out of range is refused (invalid_limit), not clamped. */
@@ -2898,8 +2898,8 @@ export interface operations {
     listProjectEvents: {
         parameters: {
             query?: {
-                /** @description Only events with a higher seq: next_after_seq of the previous page. seq is gap-free per domain (1, 2, 3 …), so a client that resumes with it misses nothing and sees nothing twice. Not a whole number → 400 invalid_after_seq. */
-                after_seq?: number;
+                /** @description Only events with a higher seq: next_after_seq of the previous page. seq is gap-free per domain (1, 2, 3 …), so a client that resumes with it misses nothing and sees nothing twice. `latest`: no events, and next_after_seq where the log ends now (a live view starts there). Anything else → 400 invalid_after_seq. */
+                after_seq?: number | "latest";
                 /** @description Only events of these types: repeat the parameter or separate types with commas. An unknown type → 400 invalid_event_type. */
                 type?: ("resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed")[];
                 /** @description Most events in the page, 1 to 200; out of range is refused (invalid_limit), not clamped. */

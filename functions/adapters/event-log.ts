@@ -165,6 +165,11 @@ export class DynamoEventLog implements EventLog {
     return (await transactWithEvents(this.table, [], drafts)).events;
   }
 
+  lastSeq(of: { domainId: string } | { projectId: string }): Promise<number> {
+    if ('domainId' in of) return domainLastSeq(this.table, of.domainId);
+    return readCounter(this.table, { key: eventKeys.projectCounter(of.projectId), scope: 'project', id: of.projectId });
+  }
+
   /** A domain's events, read consistently from its partition in seq order. */
   listByDomain(domainId: string, query: EventQuery): Promise<EventPage> {
     return this.read({ pk: eventKeys.partition(domainId), consistent: true }, query, (e) => e.seq, false);

@@ -11,10 +11,17 @@ const EVENTS = named('EventListView', EventListViewSchema);
 
 const QUERY: Record<string, QueryParam> = {
   after_seq: {
-    schema: { type: 'integer', minimum: 0, maximum: MAX_SEQ, default: 0 },
+    schema: {
+      oneOf: [
+        { type: 'integer', minimum: 0, maximum: MAX_SEQ },
+        { type: 'string', const: 'latest' },
+      ],
+      default: 0,
+    },
     description:
       'Only events with a higher seq: next_after_seq of the previous page. seq is gap-free per domain (1, 2, 3 …), ' +
-      'so a client that resumes with it misses nothing and sees nothing twice. Not a whole number → 400 invalid_after_seq.',
+      'so a client that resumes with it misses nothing and sees nothing twice. `latest`: no events, and next_after_seq ' +
+      'where the log ends now (a live view starts there). Anything else → 400 invalid_after_seq.',
   },
   type: {
     schema: { type: 'array', items: { type: 'string', enum: [...EVENT_TYPES] } },

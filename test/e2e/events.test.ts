@@ -77,6 +77,8 @@ describe("a domain's events", () => {
     expect([seqs(last), last.next_after_seq]).toEqual([[7], 7]);
     const beyond = await page('admin', domainPath('?after_seq=7'));
     expect(beyond).toEqual({ items: [], next_after_seq: 7 });
+    // A live view starts where the log ends now: no events, and that seq.
+    expect(await page('admin', domainPath('?after_seq=latest'))).toEqual({ items: [], next_after_seq: 7 });
     expect(seqs(await page('admin', domainPath()))).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
@@ -95,6 +97,7 @@ describe("a domain's events", () => {
     const cases: Array<[string, string]> = [
       ['?after_seq=-1', 'invalid_after_seq'],
       ['?after_seq=abc', 'invalid_after_seq'],
+      ['?after_seq=LATEST', 'invalid_after_seq'],
       ['?after_seq=1.5', 'invalid_after_seq'],
       ['?after_seq=1000000000000', 'invalid_after_seq'],
       ['?limit=0', 'invalid_limit'],
@@ -153,6 +156,7 @@ describe("a project's events", () => {
     expect([seqs(first), first.next_after_seq]).toEqual([[1, 2], 2]);
     const next = await page('owner', projectPath(ownedProject, `?after_seq=${first.next_after_seq}&type=resource.phase_changed`));
     expect([seqs(next), next.next_after_seq]).toEqual([[4], 4]);
+    expect(await page('owner', projectPath(ownedProject, '?after_seq=latest'))).toEqual({ items: [], next_after_seq: 4 });
     const bad = await initech.call('owner', 'GET', projectPath(ownedProject, '?type=nope'));
     expect([bad.status, bad.body.code]).toEqual([400, 'invalid_event_type']);
   });
@@ -196,7 +200,7 @@ describe('the OpenAPI document', () => {
       const op = doc.paths[path].get;
       const query = Object.fromEntries(op.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string; schema: unknown }) => [p.name, p.schema]));
       expect(Object.keys(query).sort(), path).toEqual(['after_seq', 'limit', 'type']);
-      expect(query.after_seq, path).toMatchObject({ type: 'integer', minimum: 0, default: 0 });
+      expect(query.after_seq, path).toMatchObject({ oneOf: [{ type: 'integer', minimum: 0 }, { const: 'latest' }], default: 0 });
       expect(query.type, path).toMatchObject({ type: 'array', items: { enum: expect.arrayContaining(['resource.phase_changed', 'assignment.requested']) } });
       expect(op.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/EventListView' });
     }

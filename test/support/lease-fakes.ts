@@ -53,6 +53,10 @@ export class MemoryEventLog implements EventLog {
   async listByProject(projectId: string, q: EventQuery): Promise<EventPage> {
     return this.page((e) => e.project_id === projectId, (e) => e.project_seq ?? 0, q);
   }
+  async lastSeq(of: { domainId: string } | { projectId: string }): Promise<number> {
+    const mine = this.events.filter((e) => ('domainId' in of ? e.domain_id === of.domainId : e.project_id === of.projectId));
+    return mine.length;
+  }
   private page(where: (e: DomainEvent) => boolean, place: (e: DomainEvent) => number, q: EventQuery): EventPage {
     const items = this.events.filter((e) => where(e) && place(e) > q.afterSeq && (!q.types?.length || q.types.includes(e.type))).slice(0, q.limit);
     const last = items.at(-1);

@@ -138,4 +138,6 @@ export interface EventLog {
    * page's lastSeq does too. Never skips an event a later one overtook on its way to an index.
    */
   listByProject(projectId: string, query: EventQuery): Promise<EventPage>;
+  /** The seq of a domain's last event, or a project's last project_seq (0: none yet). */
+  lastSeq(of: { domainId: string } | { projectId: string }): Promise<number>;
 }

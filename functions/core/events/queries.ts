@@ -42,12 +42,19 @@ export type EventListView = z.infer<typeof EventListViewSchema>;
 
 export const eventListView = (page: EventPage): EventListView => ({ items: page.items, next_after_seq: page.lastSeq });
 
-/** `?after_seq=`: a whole number from 0 (the default: from the first event). */
-export function parseAfterSeq(raw: string | undefined): number {
+/** Where a read starts: after a seq, or after the last event now (a follower that wants only what comes next). */
+export type AfterSeq = number | 'latest';
+
+/** A route's query: EventQuery, whose start may also be `latest`. */
+export type EventRouteQuery = Omit<EventQuery, 'afterSeq'> & { afterSeq: AfterSeq };
+
+/** `?after_seq=`: a whole number from 0 (the default: from the first event), or `latest`. */
+export function parseAfterSeq(raw: string | undefined): AfterSeq {
   if (raw === undefined || raw === '') return 0;
+  if (raw === 'latest') return 'latest';
   // Twelve digits at most: the log's sort key orders no more.
   if (raw.length > SEQ_DIGITS || !/^\d+$/.test(raw))
-    throw new InvalidInputError('invalid_after_seq', `after_seq must be a whole number from 0 to ${MAX_SEQ}.`);
+    throw new InvalidInputError('invalid_after_seq', `after_seq must be latest or a whole number from 0 to ${MAX_SEQ}.`);
   return Number(raw);
 }
 
@@ -61,7 +68,7 @@ export function parseEventTypes(raw: string | undefined): EventType[] | undefine
 }
 
 /** The query string of both event routes. */
-export function parseEventQuery(query: Record<string, string | undefined>): EventQuery {
+export function parseEventQuery(query: Record<string, string | undefined>): EventRouteQuery {
   return { afterSeq: parseAfterSeq(query.after_seq), types: parseEventTypes(query.type), limit: parseLimit(query.limit) };
 }
 
@@ -69,30 +76,34 @@ export function parseEventQuery(query: Record<string, string | undefined>): Even
  * A domain's events. Primary course:
  * 1. the domain exists (else 404 domain_not_found, whoever asks, as GET /v1/domains/{id});
  * 2. the caller may read it (its admins and auditors; anyone else is refused with 403);
- * 3. one page of its partition after `afterSeq`, read consistently.
+ * 3. one page of its partition after `afterSeq`, read consistently (`latest`: no events, and
+ *    where the log ends now, so a follower starts there).
  */
 export async function listDomainEvents(
   ports: EventReadPorts,
   subject: AuthzSubject,
   domainId: string,
-  query: EventQuery,
+  query: EventRouteQuery,
 ): Promise<EventPage> {
   const domain = await getDomain(ports, subject, domainId);
-  return ports.events.listByDomain(domain.id, query);
+  if (query.afterSeq === 'latest') return { items: [], lastSeq: await ports.events.lastSeq({ domainId: domain.id }) };
+  return ports.events.listByDomain(domain.id, { ...query, afterSeq: query.afterSeq });
 }
 
 /**
  * A project's events. Primary course:
  * 1. the project exists (else 404 project_not_found);
  * 2. the caller may read it (its owner, the domain's admins and auditors);
- * 3. one page of the project's events after `afterSeq`, by their `project_seq`.
+ * 3. one page of the project's events after `afterSeq`, by their `project_seq` (`latest`: none,
+ *    and the project's last project_seq).
  */
 export async function listProjectEvents(
   ports: EventReadPorts,
   subject: AuthzSubject,
   projectId: string,
-  query: EventQuery,
+  query: EventRouteQuery,
 ): Promise<EventPage> {
   const project = await authorizedProject(ports, subject, projectId, 'read');
-  return ports.events.listByProject(project.id, query);
+  if (query.afterSeq === 'latest') return { items: [], lastSeq: await ports.events.lastSeq({ projectId: project.id }) };
+  return ports.events.listByProject(project.id, { ...query, afterSeq: query.afterSeq });
 }
