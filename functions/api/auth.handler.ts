@@ -116,6 +116,8 @@ export const handler = createApiHandler('auth', spec, {
   signIn: async (req: ApiRequest, d: Deps): Promise<ApiResult> => {
     const body = bodyOf(spec.signIn, req);
     const started = await signIn(d, { ...body, sourceIp: req.sourceIp ?? 'unknown' });
+    // The browser's earlier session (if any) ends: one browser, one live session.
+    await signOut(d, req.cookies[SESSION_COOKIE]);
     const ttl = d.config.sessionTtlSeconds;
     return {
       status: 200,

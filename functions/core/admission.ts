@@ -116,9 +116,8 @@ export async function admitProvisioned(
   }
   const assignment: Assignment | undefined = usable?.assignment;
   const terms = assignment?.terms;
-  if (terms?.allowed_blueprint_version_ids && !terms.allowed_blueprint_version_ids.includes(body.blueprint_version_id)) {
-    refusals.push(versionNotAllowed(body.blueprint_version_id));
-  }
+  const versionAllowed = !terms?.allowed_blueprint_version_ids || terms.allowed_blueprint_version_ids.includes(body.blueprint_version_id);
+  if (!versionAllowed) refusals.push(versionNotAllowed(body.blueprint_version_id));
   const ceiling = terms?.max_lease_seconds;
   const leaseSeconds = body.lease_seconds ?? ceiling ?? ports.config.defaultLeaseSeconds;
   if (ceiling !== undefined && leaseSeconds > ceiling) {
@@ -154,5 +153,7 @@ export async function admitProvisioned(
       transitions: [{ phase: 'Pending', at }],
     },
   };
-  return { resource, refusals, quota, version: usable ? version : undefined };
+  // The version's schema is shown only to a project that may provision it: approved for the
+  // credential, and the terms (if they list versions) name it.
+  return { resource, refusals, quota, version: usable && versionAllowed ? version : undefined };
 }

@@ -52,6 +52,8 @@ export class TooManyRequestsError extends brokerError('TooManyRequestsError') {}
 
 export class PayloadTooLargeError extends brokerError('PayloadTooLargeError') {}
 
+export class UnsupportedMediaTypeError extends brokerError('UnsupportedMediaTypeError') {}
+
 export class UnavailableError extends brokerError('UnavailableError') {}
 
 export class NotImplementedError extends brokerError('NotImplementedError') {}

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { subjectOf } from '../core/access.ts';
 import type { AuthzSubject } from '../core/authz/model.ts';
 import { authenticateNode, type NodeIdentity } from '../core/enrolment/node-auth.ts';
-import { InvalidInputError, PayloadTooLargeError, UnauthenticatedError } from '../core/errors.ts';
+import { InvalidInputError, PayloadTooLargeError, UnauthenticatedError, UnsupportedMediaTypeError } from '../core/errors.ts';
 import type { User } from '../core/tenancy.ts';
 import { type FunctionGroup, type RouteDef, routeKey, routesOf } from '../api/routes.ts';
 import type { GroupSpec } from '../api/spec.ts';
@@ -64,9 +64,14 @@ function parseBody(event: Event, headers: Record<string, string | undefined>, ma
   if (raw.byteLength > maxBytes) {
     throw new PayloadTooLargeError('request_body_too_large', `The request body exceeds ${maxBytes} bytes.`);
   }
-  const type = headers['content-type'] ?? 'application/json';
-  if (!/^application\/(.+\+)?json\b/i.test(type)) {
-    throw new InvalidInputError('unsupported_media_type', 'Send the request body as application/json.');
+  // A body must say it is JSON: a browser sends a cross-site "simple" request (a form, or a body
+  // with no type) without asking first, so accepting those would let another site post here.
+  const type = headers['content-type'];
+  if (type === undefined || !/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new UnsupportedMediaTypeError(
+      'unsupported_media_type',
+      'Send the request body as application/json (Content-Type: application/json).',
+    );
   }
   try {
     return JSON.parse(raw.toString('utf8'));
@@ -104,6 +109,17 @@ function toResult(result: ApiResult, correlationId: string): Result {
     body: isJson ? JSON.stringify(result.body) : String(result.body),
     ...(result.cookies && { cookies: result.cookies }),
   };
+}
+
+/**
+ * An answer for one caller (by token or by session cookie): no shared cache may keep it, and one
+ * that keeps it anyway must key it on who asked. An operation that says otherwise keeps its own.
+ */
+function personal(result: ApiResult): ApiResult {
+  const headers = { ...result.headers };
+  if (!Object.keys(headers).some((k) => k.toLowerCase() === 'cache-control')) headers['cache-control'] = 'private, no-cache';
+  headers.vary = 'authorization, cookie';
+  return { ...result, headers };
 }
 
 /**
@@ -179,7 +195,7 @@ export function createApiHandler(
       const operation = operations[route.operation] as Operation;
       if (route.auth === 'user') {
         const authed = await authenticate(req, d);
-        return toResult(await operation({ ...req, ...authed }, d), correlationId);
+        return toResult(personal(await operation({ ...req, ...authed }, d)), correlationId);
       }
       if (route.auth === 'node') {
         const node = await authenticateNode(d, req.headers.authorization, req.pathParams.id);

@@ -114,6 +114,11 @@ describe('dry runs', () => {
     expect(unseen.status, unseen.text).toBe(200);
     expect(unseen.body.allowed).toBe(false);
     expect(unseen.body).not.toHaveProperty('blueprint_version');
+    // Approved, but on terms that name other versions: that version's schema is not theirs to see either.
+    const narrowed = await granted({ allowed_blueprint_version_ids: [catalog.versionId] });
+    const elsewhere = await create(narrowed, { blueprint_version_id: published.body.id }, '?dry_run=true');
+    expect(elsewhere.body.reasons.map((r: { code: string }) => r.code)).toContain('blueprint_version_not_allowed');
+    expect(elsewhere.body).not.toHaveProperty('blueprint_version');
   });
 
   it('a refused create stores nothing but its audit entry', async () => {

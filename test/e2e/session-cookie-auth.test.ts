@@ -45,16 +45,19 @@ async function send(cookies: Cookies | undefined, method: string, path: string, 
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${stack.url}${path}`, { method, headers, ...(opts.body !== undefined && { body: JSON.stringify(opts.body) }) });
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type'), body: (text ? JSON.parse(text) : undefined) as { code?: string; email?: string } };
+  return { status: res.status, type: res.headers.get('content-type'), cacheControl: res.headers.get('cache-control'), vary: res.headers.get('vary'), body: (text ? JSON.parse(text) : undefined) as { code?: string; email?: string } };
 }
 
 const projectBody = (slug: string) => ({ domain_id: FIXTURES.domain.id, name: `Cookie ${slug}`, slug });
 
 describe('the session cookie as API authentication', () => {
-  it('reads as the signed-in person with the cookie alone', async () => {
+  it('reads as the signed-in person with the cookie alone; the answer is for that person only', async () => {
     const cookies = await signIn('admin');
     const who = await send(cookies, 'GET', '/v1/auth/whoami');
     expect(who.status).toBe(200);
+    // No shared cache (a CDN in front of the API) may keep one person's answer for another.
+    expect(who.cacheControl).toBe('private, no-cache');
+    expect(who.vary).toBe('authorization, cookie');
     expect(who.body.email).toBe(FIXTURES.admin.email);
     expect((await send(cookies, 'GET', `/v1/projects?domain_id=${FIXTURES.domain.id}`)).status).toBe(200);
   });
@@ -75,6 +78,19 @@ describe('the session cookie as API authentication', () => {
     expect(await tableSnapshotButAudit(stack.dynamoUrl, stack.tableName)).toEqual(before);
   });
 
+  it('refuses a body not said to be JSON (what a cross-site form or a typeless body would send) with 415', async () => {
+    for (const type of [undefined, 'text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await fetch(`${stack.url}/v1/auth/sign-in`, {
+        method: 'POST',
+        headers: type ? { 'content-type': type } : {},
+        body: new Blob([JSON.stringify({ domain_id: FIXTURES.domain.id, email: FIXTURES.admin.email, password: FIXTURES.devPassword })]),
+      });
+      expect(res.status, String(type)).toBe(415);
+      expect(((await res.json()) as { code: string }).code).toBe('unsupported_media_type');
+      expect(res.headers.getSetCookie()).toEqual([]);
+    }
+  });
+
   it('accepts a write with the CSRF header and our own Origin', async () => {
     const cookies = await signIn('admin');
     const made = await send(cookies, 'POST', '/v1/projects', { body: projectBody('cookie-b'), csrf: cookies.csrf, origin: new URL(stack.url).origin });
@@ -91,6 +107,19 @@ describe('the session cookie as API authentication', () => {
     const after = await send(mine, 'GET', '/v1/auth/whoami');
     expect(after.status).toBe(401);
     expect(after.body.code).toBe('session_expired');
+  });
+
+  it('ends the browser\'s earlier session when it signs in again', async () => {
+    const first = await signIn('admin');
+    const res = await fetch(`${stack.url}/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `plexsphere_session=${first.session}` },
+      body: JSON.stringify({ domain_id: FIXTURES.domain.id, email: FIXTURES.operator.email, password: FIXTURES.devPassword }),
+    });
+    expect(res.status).toBe(200);
+    const stale = await send(first, 'GET', '/v1/auth/whoami');
+    expect(stale.status).toBe(401);
+    expect(stale.body.code).toBe('session_expired');
   });
 
   it('prefers a bearer token when both are sent (plexctl is never judged by a stray cookie)', async () => {

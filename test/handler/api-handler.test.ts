@@ -26,7 +26,7 @@ function event(method: string, routeKeyPath: string, rawPath: string, opts: { to
     routeKey,
     rawPath,
     rawQueryString: '',
-    headers: { ...(opts.token && { Authorization: `Bearer ${opts.token}` }), ...opts.headers },
+    headers: { ...(opts.token && { Authorization: `Bearer ${opts.token}` }), ...(opts.body !== undefined && { 'content-type': 'application/json' }), ...opts.headers },
     ...(opts.pathParameters && { pathParameters: opts.pathParameters }),
     requestContext: {
       accountId: '000000000000',
@@ -74,14 +74,20 @@ describe('the API handler bundle, invoked as Lambda would', () => {
     expect(replaced.json.correlation_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('refuses a body over the cap with 413 before parsing it, and a non-JSON content type with 400', async () => {
+  it('refuses a body over the cap with 413 before parsing it, and a body not said to be JSON with 415', async () => {
     const token = await stack.tokenFor('admin');
     const big = await invoke(tenancy, event('POST', '/v1/projects', '/v1/projects', { token, body: JSON.stringify({ name: 'x'.repeat(9000) }) }));
     expect(big.statusCode).toBe(413);
     expect(big.json.code).toBe('request_body_too_large');
     const form = await invoke(tenancy, event('POST', '/v1/projects', '/v1/projects', { token, body: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
-    expect(form.statusCode).toBe(400);
+    expect(form.statusCode).toBe(415);
     expect(form.json.code).toBe('unsupported_media_type');
+    // No type at all is not taken for JSON either (a cross-site simple request sends none).
+    const untyped = event('POST', '/v1/projects', '/v1/projects', { token, body: '{"name":"x"}' });
+    delete untyped.headers['content-type'];
+    const typeless = await invoke(tenancy, untyped);
+    expect(typeless.statusCode).toBe(415);
+    expect(typeless.json.code).toBe('unsupported_media_type');
   });
 
   it('ignores a cookie that is not valid percent-encoding instead of failing the request', async () => {
