@@ -3,7 +3,7 @@
 // first. `tsx scripts/build-console.ts [outDir]` builds into outDir instead (relative to the working
 // directory): the CDK bundling of the console function builds into the function's bundle that way.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -55,7 +55,8 @@ export async function buildConsole(outDir = CONSOLE_DIST): Promise<ConsoleBuild>
   const css = stylesheets();
   const script = hashed('console.js', js.contents);
   const stylesheet = hashed('console.css', css);
-  // Written beside, then swapped in, so a broker serving outDir never sees a half-written console.
+  // Written beside, then swapped in by two renames, so a broker serving outDir never reads a
+  // half-written console (between the renames, for an instant, it finds none and answers 503).
   const staging = `${outDir}.staging-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, 'assets'), { recursive: true });
@@ -65,8 +66,11 @@ export async function buildConsole(outDir = CONSOLE_DIST): Promise<ConsoleBuild>
     .replace('%SCRIPT%', `/console/assets/${script}`)
     .replace('%STYLESHEET%', `/console/assets/${stylesheet}`);
   writeFileSync(join(staging, 'index.html'), page);
-  rmSync(outDir, { recursive: true, force: true });
+  const previous = `${outDir}.previous-${process.pid}`;
+  rmSync(previous, { recursive: true, force: true });
+  if (existsSync(outDir)) renameSync(outDir, previous);
   renameSync(staging, outDir);
+  rmSync(previous, { recursive: true, force: true });
   return {
     outDir,
     script,

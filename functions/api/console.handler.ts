@@ -42,27 +42,39 @@ function assetsDir(): string {
   return resolve(process.env.CONSOLE_ASSETS_DIR ?? 'console/dist');
 }
 
-const files = new Map<string, Buffer>();
+const assets = new Map<string, Buffer>();
 
-/** A built file, read once per container; null when there is none (or the name is not a plain file name). */
-function builtFile(name: string): Buffer | null {
+/**
+ * A hashed file, read once per container (its name is its content); null when there is none or
+ * the name is not a plain file name.
+ */
+function asset(name: string): Buffer | null {
   if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) return null;
-  let body = files.get(name);
+  let body = assets.get(name);
   if (body === undefined) {
     try {
-      body = readFileSync(join(assetsDir(), name === 'index.html' ? name : `assets/${name}`));
+      body = readFileSync(join(assetsDir(), 'assets', name));
     } catch {
       // Not kept: a console built after the first request is then found.
       return null;
     }
-    files.set(name, body);
+    assets.set(name, body);
   }
   return body;
 }
 
+/** The page, read on each request (it is small): after a rebuild it names the new files at once. */
+function page(): Buffer | null {
+  try {
+    return readFileSync(join(assetsDir(), 'index.html'));
+  } catch {
+    return null;
+  }
+}
+
 type Encoding = 'br' | 'gzip' | 'identity';
 
-// API Gateway HTTP APIs do not compress answers, so the function does: each file once per container.
+// API Gateway HTTP APIs do not compress answers, so the function does: each hashed file once per container.
 const compressed = new Map<string, Buffer>();
 
 function encodingFor(event: APIGatewayProxyEventV2): Encoding {
@@ -72,12 +84,15 @@ function encodingFor(event: APIGatewayProxyEventV2): Encoding {
   return 'identity';
 }
 
-function encoded(name: string, body: Buffer, encoding: Encoding): Buffer {
+function encoded(name: string | undefined, body: Buffer, encoding: Encoding): Buffer {
   if (encoding === 'identity') return body;
+  const compress = () => (encoding === 'br' ? brotliCompressSync(body) : gzipSync(body));
+  // Only hashed files are kept compressed: the page may change under the same name.
+  if (name === undefined) return compress();
   const key = `${encoding}:${name}`;
   let out = compressed.get(key);
   if (!out) {
-    out = encoding === 'br' ? brotliCompressSync(body) : gzipSync(body);
+    out = compress();
     compressed.set(key, out);
   }
   return out;
@@ -86,7 +101,7 @@ function encoded(name: string, body: Buffer, encoding: Encoding): Buffer {
 /** A file's answer in the best encoding the browser accepts. */
 function fileAnswer(
   event: APIGatewayProxyEventV2,
-  name: string,
+  name: string | undefined,
   body: Buffer,
   headers: Record<string, string>,
 ): APIGatewayProxyStructuredResultV2 {
@@ -111,7 +126,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
   const path = event.rawPath;
   if (path.startsWith(ASSET_PREFIX)) {
     const name = path.slice(ASSET_PREFIX.length);
-    const body = builtFile(name);
+    const body = asset(name);
     if (!body) return problem(404, 'asset_not_found', 'The console has no such file.', path.slice(0, 256));
     return fileAnswer(event, name, body, {
       'content-type': TYPES[extname(name)] ?? 'application/octet-stream',
@@ -120,9 +135,9 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       'x-content-type-options': 'nosniff',
     });
   }
-  const page = builtFile('index.html');
-  if (!page) {
+  const html = page();
+  if (!html) {
     return problem(503, 'console_not_built', 'The console has not been built: run npm run build:console (npm start does it).', path);
   }
-  return fileAnswer(event, 'index.html', page, PAGE_HEADERS);
+  return fileAnswer(event, undefined, html, PAGE_HEADERS);
 }

@@ -34,6 +34,8 @@ describe('the console is served by the broker', () => {
   });
 
   it('answers an unknown file with a problem, and / leads to the console', async () => {
+    // The page is not a file of assets/: asking for it there is a miss, not the page cached forever.
+    expect((await fetch(`${h.stack.url}/console/assets/index.html`)).status).toBe(404);
     const missing = await fetch(`${h.stack.url}/console/assets/nope.js`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
