@@ -36,13 +36,18 @@ export function hasSessionCookie(req: ApiRequest): boolean {
   return req.headers.authorization === undefined && Boolean(req.cookies[SESSION_COOKIE]);
 }
 
+const sessionEnded = () => new UnauthenticatedError('session_expired', 'The sign-in session has ended; sign in again.');
+
 /** The caller of an API route authenticated by its session cookie. */
 export async function sessionPrincipal(req: ApiRequest, d: Deps): Promise<{ user: User; subject: AuthzSubject }> {
   if (!SAFE_METHODS.has(req.method)) {
-    const user = await sessionWriter(req, d);
+    const user = await sessionWriter(req, d).catch((err: unknown) => {
+      // The same word for a session that ended, whether the request reads or writes.
+      throw err instanceof UnauthenticatedError ? sessionEnded() : err;
+    });
     return { user, subject: subjectOf(user) };
   }
   const resolved = await resolveSession(d, req.cookies[SESSION_COOKIE]);
-  if (!resolved) throw new UnauthenticatedError('session_expired', 'The sign-in session has ended; sign in again.');
+  if (!resolved) throw sessionEnded();
   return { user: resolved.user, subject: subjectOf(resolved.user) };
 }

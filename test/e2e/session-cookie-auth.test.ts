@@ -107,6 +107,8 @@ describe('the session cookie as API authentication', () => {
     const after = await send(mine, 'GET', '/v1/auth/whoami');
     expect(after.status).toBe(401);
     expect(after.body.code).toBe('session_expired');
+    const write = await send(mine, 'POST', '/v1/projects', { body: projectBody('cookie-d'), csrf: mine.csrf });
+    expect([write.status, write.body.code]).toEqual([401, 'session_expired']);
   });
 
   it('ends the browser\'s earlier session when it signs in again', async () => {
