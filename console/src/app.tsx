@@ -77,11 +77,25 @@ export function App() {
 
   useEffect(() => {
     void check();
-    return onSessionLost(() => setGate({ state: 'signed-out', notice: 'Your session has ended. Sign in again to go on.' }));
+    // A late 401 (a follower's read still on its way at sign-out) must not turn "You are signed
+    // out." into "Your session has ended.": only a signed-in console loses its session.
+    return onSessionLost(() =>
+      setGate((g) => (g.state === 'signed-in' ? { state: 'signed-out', notice: 'Your session has ended. Sign in again to go on.' } : g)),
+    );
   }, [check]);
 
+  const [signOutError, setSignOutError] = useState<unknown>(undefined);
   const signOut = useCallback(async () => {
-    await api.DELETE('/v1/auth/whoami');
+    setSignOutError(undefined);
+    try {
+      await must(api.DELETE('/v1/auth/whoami'));
+    } catch (err) {
+      // A session already gone (401) is signed out all the same; any other failure leaves it on.
+      if (!(err instanceof BrokerProblem && err.status === 401)) {
+        setSignOutError(err);
+        return;
+      }
+    }
     setGate({ state: 'signed-out', notice: 'You are signed out.' });
   }, []);
 
@@ -132,6 +146,7 @@ export function App() {
         </div>
       </header>
       <main id="main">
+        <ProblemMessage error={signOutError} prefix="Signing out failed; the session is still open:" />
         <CurrentView path={path} />
       </main>
     </SessionContext.Provider>

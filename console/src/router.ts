@@ -43,7 +43,12 @@ export function matchRoute(pattern: string, path: string): RouteMatch | undefine
     const g = got[i] ?? '';
     if (w.startsWith(':')) {
       if (!g) return undefined;
-      params[w.slice(1)] = decodeURIComponent(g);
+      // A malformed escape (#/projects/%E0) names no page: not found, rather than a blank console.
+      try {
+        params[w.slice(1)] = decodeURIComponent(g);
+      } catch {
+        return undefined;
+      }
     } else if (w !== g) {
       return undefined;
     }

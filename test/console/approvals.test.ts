@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type ConsoleHarness, checkPageEverywhere, consoleAs, startConsole, visit, SETTLE, LIVE } from '../support/console.ts';
+import { type ConsoleHarness, checkPageEverywhere, consoleAs, focusedText, startConsole, visit, SETTLE, LIVE } from '../support/console.ts';
 import { approval, cloudlessVersionId, demoCredentialId, requestIn, uniqueName } from '../support/console-approvals.ts';
 
 // The approvals queue in a real browser: the operator (owner of the demo credential) reads the
@@ -133,6 +133,8 @@ describe('the approvals queue', () => {
       await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
 
       await page.getByRole('status').filter({ hasText: `Approved the request for ${project}` }).waitFor();
+      // The Approve button that opened the dialog is gone: focus is on the notice, not lost.
+      await expect.poll(() => focusedText(page), SETTLE).toMatch(new RegExp(`^Approved the request for ${project}`));
       await expect.poll(async () => (await approval(h.stack, id)).state, SETTLE).toBe('approved');
       const decided = await approval(h.stack, id);
       expect(decided.terms).toEqual({ max_live_resources: 2, max_lease_seconds: 8 * 3600, allowed_blueprint_version_ids: [versionId] });

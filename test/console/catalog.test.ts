@@ -2,7 +2,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { DEMO_CREDENTIAL_KEYS } from '../../scripts/seed-catalog.ts';
-import { type ConsoleHarness, checkPageEverywhere, consoleAs, expectAccessible, startConsole, visit, SETTLE } from '../support/console.ts';
+import { type ConsoleHarness, checkPageEverywhere, consoleAs, expectAccessible, focusedText, startConsole, visit, SETTLE } from '../support/console.ts';
 import { blueprintWithParameters, credential, issueCredential } from '../support/console-catalog.ts';
 
 // The catalog in a real browser: the operator reads clouds and blueprints, a cloud's credentials
@@ -94,6 +94,8 @@ describe('the catalog', () => {
       await dialog.getByLabel('Reason').fill('rotated after the audit');
       await confirm.click();
       await page.getByRole('status').filter({ hasText: `Revoked ${issued.display_name}.` }).waitFor();
+      // The Revoke button went with the credential's new state: focus is on the notice, not lost.
+      await expect.poll(() => focusedText(page), SETTLE).toBe(`Revoked ${issued.display_name}.`);
       await expect.poll(async () => (await cellOf(row, 'Status').textContent()) ?? '', SETTLE).toContain('Revoked');
       expect(await row.getByRole('button', { name: /Revoke/ }).count()).toBe(0);
       const after = await credential(h.stack, issued.id);
@@ -132,9 +134,9 @@ describe('the catalog', () => {
       const table = page.getByRole('table', { name: 'Parameters of version 1.0.0' });
       await table.waitFor();
       const cells = async (name: string) => table.getByRole('row').filter({ hasText: name }).locator('td').allTextContents();
-      expect(await cells('node_count')).toEqual(['node_count', 'integer', 'Optional', '2', 'Between 1 and 8.', 'How many nodes to start.']);
+      expect(await cells('node_count')).toEqual(['node_count', 'integer', 'Optional', '2', 'From 1 to 8.', 'How many nodes to start.']);
       expect(await cells('region')).toEqual(['region', 'string', 'Required', 'None', "One of the regions of the Resource's cloud.", 'None']);
-      expect(await cells('label')).toEqual(['label', 'string', 'Required', 'None', 'The whole value matches the pattern [a-z][a-z0-9-]*.', 'None']);
+      expect(await cells('label')).toEqual(['label', 'string', 'Required', 'None', 'The whole value must match the pattern [a-z][a-z0-9-]*.', 'None']);
       expect(await cells('tier')).toEqual(['tier', 'string', 'Optional', '"small"', 'One of: small, large.', 'None']);
       expect(await cells('debug')).toEqual(['debug', 'boolean', 'Optional', 'false', 'None', 'None']);
       const text = (await page.locator('main').textContent()) ?? '';

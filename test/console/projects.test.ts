@@ -113,6 +113,51 @@ describe('projects', () => {
     }
   }, 60_000);
 
+  it('keeps focus on the busy button, ignores a second press, and refuses a live count that is not a whole number', async () => {
+    const slug = freshSlug('busy');
+    const project = await h.stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: `Busy ${slug}`, slug });
+    const { page, context, problems } = await consoleAs(h, 'admin', { path: `/projects/${project.body.id}` });
+    try {
+      await page.getByRole('heading', { level: 1, name: `Project Busy ${slug}` }).waitFor();
+      await page.getByLabel('Credential id').fill(catalog.demoCredentialId);
+      // "12x" is not dropped (a number input would hand over ''): it is refused under its field.
+      await page.getByLabel('Most live Resources').fill('12x');
+      await page.getByRole('button', { name: 'Request the credential' }).click();
+      await page.getByText('Write a whole number from 0 to 100000.').waitFor();
+
+      // The request is held on its way; the button says it works, keeps its focus, and a second press sends nothing.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let sent = 0;
+      await page.route('**/credential-assignments', async (route) => {
+        if (route.request().method() === 'POST') sent++;
+        await held;
+        await route.continue();
+      });
+      await page.getByLabel('Most live Resources').fill('2');
+      const button = page.getByRole('button', { name: /Request the credential|Requesting…/ });
+      await button.focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Requesting…' }).waitFor();
+      expect(await button.getAttribute('aria-disabled')).toBe('true');
+      expect(await button.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement)).toBe(true);
+      await page.keyboard.press('Enter');
+      // Playwright waits for an aria-disabled button to be enabled: force the click through.
+      await button.click({ force: true });
+      release();
+      await page.getByRole('status').getByText(`Requested credential ${catalog.demoCredentialId}`).waitFor();
+      expect(sent).toBe(1);
+      const listed = await h.stack.call('admin', 'GET', `/v1/projects/${project.body.id}/credential-assignments`);
+      expect(listed.body.items).toHaveLength(1);
+      expect(listed.body.items[0].proposed_terms).toEqual({ max_live_resources: 2 });
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('refuses an unknown credential in the broker’s words and keeps the form', async () => {
     const { projectId, name } = await ownedProject(h.stack, catalog.demoCredentialId);
     const { page, context } = await consoleAs(h, 'admin', { path: `/projects/${projectId}` });

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleHarness, checkPageEverywhere, consoleAs, startConsole, visit, SETTLE, PHASE } from '../support/console.ts';
+import { type ConsoleHarness, checkPageEverywhere, consoleAs, focusedText, startConsole, visit, SETTLE, PHASE } from '../support/console.ts';
 import { CONSTRAINED_PARAMETERS, constrainedVersion, ownedProject, planText } from '../support/console-projects.ts';
 import { type Catalog, createResource, seededCatalog, untilPhase } from '../support/resources.ts';
 
@@ -93,6 +93,9 @@ describe('a Resource from plan to Deleted', () => {
       await dialog.getByLabel(`Type ${shortName} to confirm`).fill(shortName);
       await expect.poll(() => confirm.isEnabled(), SETTLE).toBe(true);
       await confirm.click();
+      // The Delete… button is gone once the teardown started: focus is on the notice, not lost.
+      await page.getByRole('status').getByText(/^Teardown asked for/).waitFor();
+      await expect.poll(() => focusedText(page), SETTLE).toMatch(/^Teardown asked for/);
       await timeline(page).filter({ hasText: 'Deleted' }).waitFor(PHASE);
       expect(await timeline(page).locator('.badge').allTextContents()).toEqual([
         'Pending',
@@ -166,22 +169,29 @@ describe('the form generated from the plan', () => {
       await page.getByRole('heading', { level: 2, name: '2. Parameters' }).waitFor();
       const size = page.getByLabel('size', { exact: true });
       expect(await size.inputValue()).toBe('2');
-      expect(await size.getAttribute('min')).toBe('1');
-      expect(await size.getAttribute('max')).toBe('8');
+      // A text input with a numeric keypad: a number input would hand over '' for "12x" (the default would apply).
+      expect(await size.getAttribute('type')).toBe('text');
+      expect(await size.getAttribute('inputmode')).toBe('numeric');
       expect(await page.getByText('How many workers. A whole number. From 1 to 8. Default: 2.').count()).toBe(1);
       const tier = page.getByLabel('tier (required)');
       expect(await tier.evaluate((el) => el.tagName)).toBe('SELECT');
       expect(await tier.getAttribute('required')).not.toBeNull();
       expect(await tier.locator('option').allTextContents()).toEqual(['Choose…', 'small', 'large']);
-      expect(await page.getByText('Must match the pattern [a-z]+ (the whole value).').count()).toBe(1);
+      expect(await page.getByText('The whole value must match the pattern [a-z]+. Optional.').count()).toBe(1);
       const debug = page.getByLabel('debug', { exact: true });
       expect(await debug.getAttribute('type')).toBe('checkbox');
       expect(await debug.isChecked()).toBe(false);
       expect(CONSTRAINED_PARAMETERS.map((p) => p.name)).toEqual(['size', 'tier', 'label', 'debug']);
 
+      // What is typed is sent as typed: "12x" is not dropped for the default; the plan says why not.
+      await size.fill('12x');
+      await tier.selectOption('small');
+      await page.getByRole('button', { name: 'Check plan' }).click();
+      await expect.poll(() => planText(page), SETTLE).toMatch(/parameters\.size must be an integer/);
+      expect(await size.inputValue()).toBe('12x');
+
       // Client hints do not stop a value the server refuses: the plan says why.
       await size.fill('9');
-      await tier.selectOption('small');
       await page.getByLabel('label', { exact: true }).fill('Bad Label');
       await page.getByRole('button', { name: 'Check plan' }).click();
       await expect.poll(() => planText(page), SETTLE).toMatch(/parameters\.size must be at most 8/);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../scripts/build-console.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type ConsoleHarness, checkPageEverywhere, consoleAs, expectAccessible, openConsole, screenshot, startConsole, SETTLE } from '../support/console.ts';
+import { type ConsoleHarness, checkPageEverywhere, consoleAs, expectAccessible, openConsole, screenshot, startConsole, visit, SETTLE } from '../support/console.ts';
 
 let h: ConsoleHarness;
 
@@ -121,6 +121,67 @@ describe('signing in to the console', () => {
       await page.getByRole('heading', { level: 1, name: 'Sign in to the Plexsphere console' }).waitFor();
       const status = await page.evaluate(() => fetch('/v1/auth/whoami').then((r) => r.status));
       expect(status).toBe(401);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps "You are signed out." when a read still on its way comes back 401 after signing out', async () => {
+    const { page, context, problems } = await consoleAs(h, 'operator');
+    try {
+      // The queue's first read is held until the session is gone, then reaches the broker: 401.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route('**/v1/approvals?*', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await visit(page, '/approvals', 'Approvals');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByText('You are signed out.').waitFor();
+      const late = page.waitForResponse((r) => r.url().includes('/v1/approvals?'));
+      release();
+      expect((await late).status()).toBe(401);
+      // Two frames for the console to hear of it.
+      const frame = () => new Promise((r) => (globalThis as unknown as { requestAnimationFrame: (f: () => void) => void }).requestAnimationFrame(() => r(0)));
+      for (let i = 0; i < 2; i++) await page.evaluate(frame);
+      expect(await page.getByText('You are signed out.').count()).toBe(1);
+      expect(await page.getByText(/Your session has ended/).count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says why signing out failed, and stays signed in', async () => {
+    const { page, context } = await consoleAs(h, 'operator');
+    try {
+      await page.route('**/v1/auth/whoami', (route) =>
+        route.request().method() === 'DELETE'
+          ? route.fulfill({
+              status: 503,
+              contentType: 'application/problem+json',
+              body: JSON.stringify({ type: 'about:blank', title: 'Unavailable', status: 503, code: 'unavailable', detail: 'The broker is restarting.' }),
+            })
+          : route.continue(),
+      );
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      const alert = page.getByRole('alert');
+      await expect.poll(() => alert.textContent(), SETTLE).toContain('Signing out failed; the session is still open: The broker is restarting. (unavailable)');
+      expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says "Not found" for an address with a broken escape, rather than a blank page', async () => {
+    const { page, context, problems } = await consoleAs(h, 'operator');
+    try {
+      await visit(page, '/projects/%E0', 'Not found');
+      expect(await page.getByText('The console has no page at').count()).toBe(1);
+      expect(problems).toEqual([]);
     } finally {
       await context.close();
     }

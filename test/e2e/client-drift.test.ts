@@ -2,21 +2,13 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrokerClient, must } from '../../client/broker.ts';
 import { renderClientTypes } from '../../scripts/client-types.ts';
+import { firstDifference } from '../support/first-difference.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 // The committed typed client matches what a running broker serves: the document at
 // GET /v1/openapi.json (read through that same client) generates client/openapi.gen.ts exactly.
 
 let stack: TestStack;
-
-/** The first line where the two differ, to say what changed. */
-function firstDifference(committed: string, generated: string): string {
-  const a = committed.split('\n');
-  const b = generated.split('\n');
-  const first = a.findIndex((line, n) => line !== b[n]);
-  const at = first === -1 ? a.length : first;
-  return `line ${at + 1}: committed ${JSON.stringify(a[at] ?? '')}, served ${JSON.stringify(b[at] ?? '')}`;
-}
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -33,7 +25,7 @@ describe('the typed client and the running broker', () => {
     const generated = await renderClientTypes(served as object);
     expect(
       generated === committed,
-      `client/openapi.gen.ts does not match GET /v1/openapi.json: run \`npm run gen:client\` (first difference at ${firstDifference(committed, generated)})`,
+      `client/openapi.gen.ts does not match GET /v1/openapi.json: run \`npm run gen:client\` (first difference at ${firstDifference(committed, generated, ['committed', 'served'])})`,
     ).toBe(true);
   });
 });

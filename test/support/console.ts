@@ -1,9 +1,10 @@
 // The console in a real browser: a stack, Debian's chromium, a signed-in page per identity, an
 // axe-core check and screenshots at the two widths the console is designed for.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { buildConsole } from '../../scripts/build-console.ts';
@@ -11,8 +12,14 @@ import { FIXTURES } from '../../scripts/fixtures.ts';
 import { launchChromium } from './browser.ts';
 import { startTestStack, type TestStack } from './stack.ts';
 
-/** Where the tests leave a picture of every page at both widths (the README shows two). */
-export const SCREENSHOT_DIR = resolve('docs/screenshots');
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Where the tests leave a picture of every page at both widths: .plexsphere/screenshots (ignored by
+ * git), so a test run leaves the tree clean. The README's pictures are refreshed on purpose with
+ * CONSOLE_SCREENSHOTS=docs/screenshots. Relative to the repository's root.
+ */
+export const SCREENSHOT_DIR = resolve(REPO_ROOT, process.env.CONSOLE_SCREENSHOTS ?? '.plexsphere/screenshots');
 
 /** How long a wait on the page may take: a fetch's answer rendered (SETTLE), an event the page follows
  * every 2 s (LIVE), a Resource's phase on the embedded stack, slower under load (PHASE). */
@@ -110,6 +117,14 @@ export async function visit(page: Page, path: string, heading: string | RegExp):
   await page.getByRole('heading', { level: 1, name: heading }).waitFor({ state: 'visible' });
 }
 
+/** The text of what has focus, trimmed; '(nothing)' when focus is on the page's body. */
+export function focusedText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    return el && el.tagName !== 'BODY' ? (el.textContent ?? '').trim() : '(nothing)';
+  });
+}
+
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -132,8 +147,9 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   expect(blocking, `${what}: axe found ${blocking.map((v) => `${v.id} (${v.help}) at ${JSON.stringify(v.nodes.slice(0, 3))}`).join('; ')}`).toEqual([]);
 }
 
-/** Saves docs/screenshots/<name>-<width>.png (the whole page). */
+/** Saves SCREENSHOT_DIR/<name>-<width>.png (the whole page). */
 export async function screenshot(page: Page, name: string, width: Width): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${width}.png`), fullPage: true });
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../functions/api/openapi.ts';
 import { renderClientTypes } from '../../scripts/client-types.ts';
+import { firstDifference } from '../support/first-difference.ts';
 
 // The typed client (client/openapi.gen.ts) that the console and plexctl call the broker through is
 // generated from our own OpenAPI document. A route, spec or schema changed without regenerating it
@@ -9,15 +10,6 @@ import { renderClientTypes } from '../../scripts/client-types.ts';
 
 const COMMITTED = new URL('../../client/openapi.gen.ts', import.meta.url);
 const REGENERATE = 'client/openapi.gen.ts is out of date with the routes and specs: run `npm run gen:client` and commit the result';
-
-/** Where two texts first part, as "line N: committed … / generated …", to say what changed. */
-function firstDifference(committed: string, generated: string): string {
-  const a = committed.split('\n');
-  const b = generated.split('\n');
-  const i = a.findIndex((line, n) => line !== b[n]);
-  const at = i === -1 ? a.length : i;
-  return `line ${at + 1}:\n  committed: ${a[at] ?? '(end of file)'}\n  generated: ${b[at] ?? '(end of file)'}`;
-}
 
 describe('the typed client', () => {
   it('is what the current document generates, byte for byte', async () => {

@@ -1,20 +1,15 @@
 // The queue's filters as a labelled form; applying it puts them in the address (#/approvals?status=…).
 import { useEffect, useState } from 'preact/hooks';
 import { SelectField } from '../ui/kit.tsx';
+import { STATE_WORDS } from './approval-table.tsx';
 
 export interface Filters {
   status: string;
   kind: string;
 }
 
-export const STATUS_OPTIONS: Array<[string, string]> = [
-  ['', 'Any status'],
-  ['pending-approval', 'Pending approval'],
-  ['approved', 'Approved'],
-  ['rejected', 'Rejected'],
-  ['expired', 'Expired'],
-  ['proposed', 'Proposed'],
-];
+/** Every status the API filters by, worded as the table words it. */
+export const STATUS_OPTIONS: Array<[string, string]> = [['', 'Any status'], ...Object.entries(STATE_WORDS)];
 
 export const KIND_OPTIONS: Array<[string, string]> = [
   ['', 'Any kind'],

@@ -1,5 +1,6 @@
 // The queue as a table: one request a row, with its project, requester, credential, terms, age
 // and state, and the decision buttons while it waits.
+import type { operations } from '../../../client/broker.ts';
 import { href } from '../router.ts';
 import { dateTime, relative } from '../ui/format.ts';
 import { Badge, type Column, Table } from '../ui/kit.tsx';
@@ -13,11 +14,16 @@ const STATE_TONES = {
   expired: 'muted',
 } as const;
 
-export const STATE_WORDS: Record<Approval['state'], string> = {
+/** Every status the queue can be filtered by (a request's states, and `proposed`). */
+export type Status = NonNullable<NonNullable<operations['listApprovals']['parameters']['query']>['status']>;
+
+/** Each status in words, in the order the filter offers them. */
+export const STATE_WORDS: Record<Status, string> = {
   'pending-approval': 'Pending approval',
   approved: 'Approved',
   rejected: 'Rejected',
   expired: 'Expired',
+  proposed: 'Proposed',
 };
 
 export function StateBadge(props: { state: Approval['state'] }) {

@@ -2,20 +2,17 @@
 // the address, so a filtered view can be linked), decided with terms or a reason, and kept up to
 // date by the domain's event log without a reload.
 import { useEffect, useState } from 'preact/hooks';
-import type { operations } from '../../../client/broker.ts';
 import { api, must } from '../api.ts';
 import { navigate } from '../router.ts';
 import { useSession } from '../session.ts';
-import { Page } from '../ui/kit.tsx';
+import { Page, StatusNotice } from '../ui/kit.tsx';
 import { PAGE_SIZE, PagedList, usePaged } from '../ui/paging.tsx';
 import { termsInWords } from '../ui/terms-words.ts';
 import { type Approval, type Decision, DecisionDialog, type RequestLabels } from './approval-dialogs.tsx';
 import { ApprovalFilters, type Filters, filtersFrom } from './approval-filters.tsx';
 import { type FollowMode, useQueueFollow } from './approval-live.ts';
 import { useNames } from './approval-names.ts';
-import { ApprovalTable, STATE_WORDS } from './approval-table.tsx';
-
-type Status = NonNullable<NonNullable<operations['listApprovals']['parameters']['query']>['status']>;
+import { ApprovalTable, STATE_WORDS, type Status } from './approval-table.tsx';
 
 const FOLLOW_WORDS: Record<FollowMode, string> = {
   connecting: 'Starting to follow new and decided requests…',
@@ -76,15 +73,13 @@ export function ApprovalsPage(props: { query: URLSearchParams }) {
     );
   };
 
-  const filtered = filters.status ? ` (${STATE_WORDS[filters.status as Approval['state']] ?? filters.status})` : '';
+  const filtered = filters.status ? ` (${STATE_WORDS[filters.status as Status] ?? filters.status})` : '';
   return (
     <Page title="Approvals">
       <p class="view-intro">Requests to use a cloud credential you own. Approve them with terms, or reject them with a reason.</p>
       <ApprovalFilters filters={filters} onApply={(next) => navigate(`/approvals${queryOf(next)}`)} />
       <p class="hint live-note">{FOLLOW_WORDS[follow]}</p>
-      <div role="status" class="status-slot">
-        {notice && <p class="notice">{notice}</p>}
-      </div>
+      <StatusNotice text={notice} />
       <PagedList paged={paged} what="requests">
         {() => (
           <ApprovalTable

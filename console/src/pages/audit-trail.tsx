@@ -1,53 +1,13 @@
 // The audit trail's table: who did what to which target, when, with what outcome, and the
 // correlation id that ties it to the request's logs; a page at a time, in the order written.
-import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, must } from '../api.ts';
 import { useSession } from '../session.ts';
 import { dateTime } from '../ui/format.ts';
-import { Badge, type Column, Loading, ProblemMessage, Table } from '../ui/kit.tsx';
+import { Badge, type Column, Table } from '../ui/kit.tsx';
+import { PagedList, usePaged } from '../ui/paging.tsx';
 import { type AuditEntry, actionWords } from './audit-words.ts';
 
 const PAGE_SIZE = 25;
-
-interface Trail {
-  entries: AuditEntry[];
-  /** The next page's cursor; undefined once the last page is read. */
-  cursor: string | undefined;
-  loading: boolean;
-  error: unknown;
-  started: boolean;
-}
-
-/** Reads the trail a page at a time; `more` appends the next page. */
-export function useAuditTrail(domainId: string) {
-  const [trail, setTrail] = useState<Trail>({ entries: [], cursor: undefined, loading: true, error: undefined, started: false });
-  const read = useCallback(
-    async (cursor: string | undefined) => {
-      setTrail((t) => ({ ...t, loading: true, error: undefined }));
-      try {
-        const page = await must(
-          api.GET('/v1/domains/{id}/audit/entries', {
-            params: { path: { id: domainId }, query: { limit: PAGE_SIZE, ...(cursor && { cursor }) } },
-          }),
-        );
-        setTrail((t) => ({
-          entries: cursor ? [...t.entries, ...page.items] : page.items,
-          cursor: page.next_cursor,
-          loading: false,
-          error: undefined,
-          started: true,
-        }));
-      } catch (error) {
-        setTrail((t) => ({ ...t, loading: false, error, started: true }));
-      }
-    },
-    [domainId],
-  );
-  useEffect(() => {
-    void read(undefined);
-  }, [read]);
-  return { ...trail, more: () => void read(trail.cursor), reload: () => void read(undefined) };
-}
 
 function Outcome(props: { entry: AuditEntry }) {
   const { outcome, reason } = props.entry;
@@ -60,7 +20,15 @@ function Outcome(props: { entry: AuditEntry }) {
 }
 
 export function AuditTrail(props: { domainId: string; brokenId?: string | null | undefined }) {
-  const trail = useAuditTrail(props.domainId);
+  const trail = usePaged<AuditEntry>(
+    (cursor) =>
+      must(
+        api.GET('/v1/domains/{id}/audit/entries', {
+          params: { path: { id: props.domainId }, query: { limit: PAGE_SIZE, ...(cursor && { cursor }) } },
+        }),
+      ),
+    [props.domainId],
+  );
   const { user } = useSession();
   const columns: Column<AuditEntry>[] = [
     {
@@ -108,28 +76,22 @@ export function AuditTrail(props: { domainId: string; brokenId?: string | null |
   return (
     <section aria-labelledby="audit-trail-title">
       <h2 id="audit-trail-title">Trail</h2>
-      {!trail.started ? (
-        <Loading what="the audit trail" />
-      ) : (
-        <div class="audit-table">
-          <Table
-            caption={`Audit entries in the order they were written (${trail.entries.length} shown${trail.cursor ? ', more to load' : ''})`}
-            rows={trail.entries}
-            columns={columns}
-            rowKey={(e) => e.id}
-            empty={trail.error ? 'The trail could not be read.' : 'Nothing has been audited in this domain yet.'}
-          />
-        </div>
-      )}
-      <ProblemMessage error={trail.error} prefix="The audit trail could not be read:" />
-      <div class="buttons">
-        {trail.started && trail.cursor && (
-          <button type="button" onClick={() => void (trail.loading || trail.more())} aria-disabled={trail.loading || undefined}>
-            {trail.loading ? 'Loading…' : 'Load more'}
-          </button>
+      <PagedList paged={trail} what="audit entries">
+        {(entries) => (
+          <>
+            <div class="audit-table">
+              <Table
+                caption={`Audit entries in the order they were written (${entries.length} shown${trail.more ? ', more to load' : ''})`}
+                rows={entries}
+                columns={columns}
+                rowKey={(e) => e.id}
+                empty="Nothing has been audited in this domain yet."
+              />
+            </div>
+            {!trail.more && entries.length > 0 && <p class="audit-end">That is the whole trail.</p>}
+          </>
         )}
-        {trail.started && !trail.cursor && trail.entries.length > 0 && <p class="audit-end">That is the whole trail.</p>}
-      </div>
+      </PagedList>
     </section>
   );
 }

@@ -7,7 +7,7 @@ import { ReasonField, useRequiredReason } from '../ui/approval-reason.tsx';
 import { useAction } from '../ui/async.ts';
 import { CopyableId } from '../ui/copyable-id.tsx';
 import { dateTime, relative } from '../ui/format.ts';
-import { Badge, Table, TypedConfirmation } from '../ui/kit.tsx';
+import { Badge, StatusNotice, Table, TypedConfirmation } from '../ui/kit.tsx';
 import { PAGE_SIZE, PagedList, usePaged } from '../ui/paging.tsx';
 
 type Credential = Schemas['CredentialView'];
@@ -72,7 +72,7 @@ export function CloudCredentials(props: { cloudId: string }) {
   const [notice, setNotice] = useState('');
   return (
     <>
-      <div role="status">{notice && <p class="notice">{notice}</p>}</div>
+      <StatusNotice text={notice} />
       <PagedList paged={paged} what="credentials">
         {(items) => (
           <Table<Credential>

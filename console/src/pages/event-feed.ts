@@ -1,9 +1,10 @@
 // The events view's state: the domain's log followed live, kept newest first and capped, with a
-// count of what arrived since the page opened (announced politely), and a pause that holds new
-// events back until resumed.
+// count of what arrived since the page opened (shown at once, announced politely at most every
+// 30 s), and a pause that holds new events back until resumed.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { BrokerProblem } from '../api.ts';
 import { type DomainEvent, type EventType, type FollowState, useEventFollower } from '../live.ts';
+import { useThrottledAnnouncement } from '../ui/announce.ts';
 
 /** How many events the view keeps; older ones are let go (the log keeps them all). */
 export const KEEP = 500;
@@ -16,6 +17,8 @@ export interface EventFeed {
   /** Events that arrived while paused, shown on resume. */
   waiting: number;
   /** What arrived live in words ("3 new events since this page opened."), empty until something does. */
+  news: string;
+  /** `news` as the live region says it: the first words at once, later ones at most every 30 s. */
   announcement: string;
   follow: FollowState;
   /** The caller may not read this domain's events (the server's refusal is in follow.error). */
@@ -36,8 +39,9 @@ function merge(list: DomainEvent[], batch: DomainEvent[]): { list: DomainEvent[]
 }
 
 /**
- * Follows `domainId`'s events of `types` (all when empty). Give the component that calls it a
- * key made of the types: a new filter reads the log again from its start, in a fresh list.
+ * Follows `domainId`'s events of `types` (all when empty), reading back the log's latest KEEP
+ * entries first. Give the component that calls it a key made of the types: a new filter reads
+ * again, in a fresh list.
  */
 export function useEventFeed(domainId: string, types: EventType[], paused: boolean): EventFeed {
   const [kept, setKept] = useState<{ events: DomainEvent[]; dropped: number }>({ events: [], dropped: 0 });
@@ -64,7 +68,7 @@ export function useEventFeed(domainId: string, types: EventType[], paused: boole
     [apply],
   );
 
-  const follow = useEventFollower({ domainId }, onEvents, { history: true, ...(types.length && { types }) });
+  const follow = useEventFollower({ domainId }, onEvents, { history: KEEP, ...(types.length && { types }) });
   live.current = follow.caughtUp;
 
   // Resuming shows what arrived meanwhile.
@@ -76,18 +80,9 @@ export function useEventFeed(domainId: string, types: EventType[], paused: boole
 
   const refused = follow.error instanceof BrokerProblem && (follow.error.status === 403 || follow.error.status === 404);
   const waiting = pending.length;
-  const announcement = arrived
+  const news = arrived
     ? `${arrived} new event${arrived === 1 ? '' : 's'} since this page opened${waiting ? `, ${waiting} held while paused` : ''}.`
     : '';
-  return { events: kept.events, dropped: kept.dropped, waiting, announcement, follow, refused };
-}
-
-/** The current time, moved on every `everyMs`, so relative times ("2m ago") stay true. */
-export function useNow(everyMs = 30_000): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(timer);
-  }, [everyMs]);
-  return now;
+  const announcement = useThrottledAnnouncement(news);
+  return { events: kept.events, dropped: kept.dropped, waiting, news, announcement, follow, refused };
 }

@@ -1,10 +1,12 @@
 // The domain's event feed: the log's events newest first, followed live, filtered by kind, with a
-// polite count of what arrives (not the whole table read out again) and a pause.
+// count of what arrives (not the whole table read out again: the count on screen stays current,
+// the live region says it at most every 30 s) and a pause.
 import { useId, useState } from 'preact/hooks';
 import type { EventType } from '../live.ts';
 import { useSession } from '../session.ts';
 import { Badge, Loading, Page, ProblemMessage } from '../ui/kit.tsx';
-import { KEEP, useEventFeed, useNow } from './event-feed.ts';
+import { useNow } from '../ui/now.ts';
+import { KEEP, useEventFeed } from './event-feed.ts';
 import { EventTable, useProjectNames } from './event-table.tsx';
 import { EVENT_TYPE_LIST, TYPE_GROUPS, typeWords } from './event-words.ts';
 
@@ -75,7 +77,8 @@ function Feed(props: { domainId: string; filter: string; paused: boolean; onPaus
           </button>
         )}
       </div>
-      <p class="event-news" role="status" aria-live="polite">
+      <p class="event-news">{feed.news}</p>
+      <p class="visually-hidden" role="status">
         {feed.announcement}
       </p>
       {feed.refused ? (

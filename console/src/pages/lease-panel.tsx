@@ -6,9 +6,9 @@ import type { Schemas } from '../../../client/broker.ts';
 import { api, must } from '../api.ts';
 import { useAction } from '../ui/async.ts';
 import { dateTime, duration } from '../ui/format.ts';
-import { ProblemMessage, TextField } from '../ui/kit.tsx';
+import { ProblemMessage, StatusNotice, TextField } from '../ui/kit.tsx';
 import { parseLease } from '../ui/terms-words.ts';
-import { useNow } from './resource-timeline.tsx';
+import { useNow } from '../ui/now.ts';
 
 type Resource = Schemas['ResourceView'];
 
@@ -54,7 +54,7 @@ export function LeasePanel(props: { resource: Resource; canExtend: boolean; onCh
           noValidate
           onSubmit={(e) => {
             e.preventDefault();
-            if (target) void extend.run(target);
+            if (target && !extend.busy) void extend.run(target);
           }}
         >
           <TextField
@@ -65,13 +65,18 @@ export function LeasePanel(props: { resource: Resource; canExtend: boolean; onCh
             onValue={setBy}
           />
           <ProblemMessage error={extend.error} prefix="The lease was not extended." />
-          <div role="status">{done && <p class="notice">{done}</p>}</div>
+          <StatusNotice text={done} />
           <div class="buttons">
-            <button type="submit" disabled={!target || extend.busy}>
+            {/* Busy, the buttons keep their focus (aria-disabled) and a press does nothing. */}
+            <button type="submit" disabled={!target} aria-disabled={extend.busy || undefined}>
               {extend.busy ? 'Extending…' : 'Extend lease'}
             </button>
             {lease.max_expires_at && (
-              <button type="button" disabled={extend.busy} onClick={() => lease.max_expires_at && void extend.run(lease.max_expires_at)}>
+              <button
+                type="button"
+                aria-disabled={extend.busy || undefined}
+                onClick={() => lease.max_expires_at && !extend.busy && void extend.run(lease.max_expires_at)}
+              >
                 Extend to the ceiling
               </button>
             )}

@@ -7,9 +7,10 @@ import { api, must } from '../api.ts';
 import { href } from '../router.ts';
 import { useAction } from '../ui/async.ts';
 import { dateTime } from '../ui/format.ts';
-import { Badge, FormButtons, ProblemMessage, Table, TextField } from '../ui/kit.tsx';
-import { parseLease, termsInWords } from '../ui/terms-words.ts';
+import { Badge, FormButtons, ProblemMessage, StatusNotice, Table, TextField } from '../ui/kit.tsx';
 import type { Paged } from '../ui/paging.tsx';
+import { draftFrom, type TermsDraft, type TermsErrors, TermsFields, termsFromDraft } from '../ui/terms-form.tsx';
+import { termsInWords } from '../ui/terms-words.ts';
 
 export type Assignment = Schemas['AssignmentView'];
 
@@ -71,43 +72,20 @@ export function AssignmentsTable(props: { projectId: string; assignments: Assign
   );
 }
 
-/** The optional proposal as the API takes it; a string when an input is not understood. */
-function proposedTerms(maxLive: string, maxLease: string, versions: string): Assignment['proposed_terms'] | string {
-  const terms: NonNullable<Assignment['proposed_terms']> = {};
-  if (maxLive.trim()) {
-    const n = Number(maxLive);
-    if (!Number.isInteger(n) || n < 0) return 'The most live Resources must be a whole number, 0 or more.';
-    terms.max_live_resources = n;
-  }
-  if (maxLease.trim()) {
-    const seconds = parseLease(maxLease);
-    if (seconds === undefined) return 'The longest lease must be a duration such as 8h, 7d or 1d 12h.';
-    terms.max_lease_seconds = seconds;
-  }
-  const ids = versions
-    .split(/[\s,]+/)
-    .map((v) => v.trim())
-    .filter(Boolean);
-  if (ids.length) terms.allowed_blueprint_version_ids = ids;
-  return Object.keys(terms).length ? terms : undefined;
-}
-
 export function RequestCredentialForm(props: { projectId: string; assignments: Paged<Assignment> }) {
   const [credential, setCredential] = useState('');
-  const [maxLive, setMaxLive] = useState('');
-  const [maxLease, setMaxLease] = useState('');
-  const [versions, setVersions] = useState('');
+  const [draft, setDraft] = useState<TermsDraft>(() => draftFrom(undefined));
+  const [errors, setErrors] = useState<TermsErrors>({});
   const [done, setDone] = useState<string | undefined>(undefined);
-  const terms = proposedTerms(maxLive, maxLease, versions);
   const request = useAction(async () => {
-    if (typeof terms === 'string') throw new Error(terms);
-    const body = { cloud_credential_id: credential.trim(), ...(terms && { terms }) };
+    const { terms, errors: found } = termsFromDraft(draft);
+    setErrors(found);
+    if (Object.keys(found).length) return;
+    const body = { cloud_credential_id: credential.trim(), ...(Object.keys(terms).length && { terms }) };
     const made = await must(api.POST('/v1/projects/{id}/credential-assignments', { params: { path: { id: props.projectId } }, body }));
     setDone(`Requested credential ${made.cloud_credential_id}. Its owner decides; this page shows the answer when it comes.`);
     setCredential('');
-    setMaxLive('');
-    setMaxLease('');
-    setVersions('');
+    setDraft(draftFrom(undefined));
     await props.assignments.reload();
   });
   return (
@@ -130,20 +108,9 @@ export function RequestCredentialForm(props: { projectId: string; assignments: P
           hint="The id the credential's owner (the platform operator) gave you."
           onValue={setCredential}
         />
-        <fieldset class="proposed-terms">
-          <legend>Proposed terms (optional: the owner may only narrow them)</legend>
-          <TextField label="Most live Resources" type="number" min={0} inputMode="numeric" value={maxLive} onValue={setMaxLive} />
-          <TextField label="Longest lease" value={maxLease} hint="A duration such as 8h, 7d or 1d 12h." onValue={setMaxLease} />
-          <TextField
-            label="Allowed blueprint version ids"
-            value={versions}
-            hint="Separated by commas or spaces; empty: any version."
-            spellcheck={false}
-            onValue={setVersions}
-          />
-        </fieldset>
+        <TermsFields legend="Proposed terms (optional: the owner may only narrow them)" draft={draft} errors={errors} onChange={setDraft} />
         <ProblemMessage error={request.error} prefix="The request was not made." />
-        <div role="status">{done && <p class="notice">{done}</p>}</div>
+        <StatusNotice text={done} />
         <FormButtons
           label="Request the credential"
           busyLabel="Requesting…"

@@ -1,6 +1,7 @@
 // One project: its facts, the credentials it asked for (and on which terms it got them), and its
 // Resources. Both lists follow the project's event log, so a decision or a phase made elsewhere
 // shows up without a reload.
+import { useEffect } from 'preact/hooks';
 import type { Schemas } from '../../../client/broker.ts';
 import { api, must } from '../api.ts';
 import { useEventFollower } from '../live.ts';
@@ -28,13 +29,19 @@ export function ProjectPage(props: { id: string }) {
     (cursor) => must(api.GET('/v1/projects/{id}/resources', { params: { path: { id: props.id }, query: { limit: PAGE_SIZE, cursor } } })),
     [props.id],
   );
-  useEventFollower({ projectId: props.id }, (events) => {
+  const follow = useEventFollower({ projectId: props.id }, (events) => {
     if (events.some((e) => e.type.startsWith('resource.'))) void resources.reload();
     // A Resource created or gone changes an assignment's usage too.
     if (events.some((e) => e.type.startsWith('assignment.') || e.type === 'resource.created' || e.type === 'resource.deleted')) {
       void assignments.reload();
     }
   });
+  // The follow starts where the log ends: read both lists once more then, for what happened in between.
+  useEffect(() => {
+    if (!follow.caughtUp) return;
+    void resources.reload();
+    void assignments.reload();
+  }, [follow.caughtUp]);
 
   const p = project.data;
   if (!p) {

@@ -1,22 +1,12 @@
 // A Resource's phase timeline: every transition with its time and how long the Resource stayed
 // in that phase (the current one "so far"), then where it stands now: the reason, what it waits
 // on, the last error.
-import { useEffect, useState } from 'preact/hooks';
 import type { Schemas } from '../../../client/broker.ts';
 import { dateTime, duration } from '../ui/format.ts';
+import { useNow } from '../ui/now.ts';
 import { PhaseBadge } from '../ui/phase.tsx';
 
 export type Provisioning = NonNullable<Schemas['ResourceView']['provisioning']>;
-
-/** The current time, updated every `everyMs` while the page shows it (one timer, nothing else). */
-export function useNow(everyMs: number): number {
-  const [now, setNow] = useState(Date.now);
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(timer);
-  }, [everyMs]);
-  return now;
-}
 
 const REASON_CODES: Record<NonNullable<Provisioning['reason_code']>, string> = {
   delete_requested: 'someone asked to delete it',

@@ -1,14 +1,14 @@
 // One Resource: what it is, its phase timeline and where it stands, its lease, and its deletion
 // behind a typed confirmation. It follows its project's event log, so a phase reached, a lease
 // moved or a teardown shows up without a reload; a Deleted Resource stays readable.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Schemas } from '../../../client/broker.ts';
 import { api, must } from '../api.ts';
 import { useEventFollower } from '../live.ts';
 import { href, navigate } from '../router.ts';
 import { useAction, useLoad } from '../ui/async.ts';
 import { dateTime } from '../ui/format.ts';
-import { Loading, Page, ProblemMessage, TypedConfirmation } from '../ui/kit.tsx';
+import { Loading, Page, ProblemMessage, StatusNotice, TypedConfirmation } from '../ui/kit.tsx';
 import { TEARING_DOWN } from '../ui/phase.tsx';
 import { LeasePanel } from './lease-panel.tsx';
 import { resourceName } from './resource-link.tsx';
@@ -104,21 +104,28 @@ export function ResourcePage(props: { id: string }) {
     async () => (r ? must(api.GET('/v1/projects/{id}', { params: { path: { id: r.project_id } } })) : undefined),
     [r?.project_id],
   );
-  useEventFollower(r ? { projectId: r.project_id } : undefined, (events) => {
+  const follow = useEventFollower(r ? { projectId: r.project_id } : undefined, (events) => {
     if (events.some((e) => e.subject.id === id)) void loaded.reload();
   });
+  // The follow starts where the log ends: read once more then, for what happened in between.
+  useEffect(() => {
+    if (follow.caughtUp) void loaded.reload();
+  }, [follow.caughtUp]);
   const [confirming, setConfirming] = useState(false);
   const [deleted, setDeleted] = useState<string | undefined>(undefined);
   const remove = useAction(async () => {
     if (!r) return;
     await must(api.DELETE('/v1/resources/{id}', { params: { path: { id } } }));
-    setConfirming(false);
     if (r.origin === 'adopted') {
+      setConfirming(false);
       navigate(`/projects/${r.project_id}`);
       return;
     }
-    setDeleted('Teardown asked for: the node is deregistered, then its instance deprovisioned. This page follows it until Deleted.');
+    // Read again before the dialog closes: the Delete… button that opened it goes with the new
+    // phase, and focus then moves to the notice that says what happens now.
     await loaded.reload();
+    setDeleted('Teardown asked for: the node is deregistered, then its instance deprovisioned. This page follows it until Deleted.');
+    setConfirming(false);
   });
 
   if (!r) {
@@ -147,7 +154,7 @@ export function ResourcePage(props: { id: string }) {
       }
     >
       <ProblemMessage error={loaded.error} prefix="The Resource could not be read again; what is shown may be out of date." />
-      <div role="status">{deleted && <p class="notice">{deleted}</p>}</div>
+      <StatusNotice text={deleted} />
       <Facts resource={r} projectName={project.data?.name} />
       {p && (
         <>

@@ -1,6 +1,6 @@
 // Times and durations as people read them.
 
-/** 2026-12-04 14:31:02 UTC style, in the browser's own time zone. */
+/** A date and time in the browser's own locale and time zone ("4 Dec 2026, 14:31:02" in en-GB). */
 export function dateTime(iso: string | undefined | null): string {
   if (!iso) return '—';
   const d = new Date(iso);

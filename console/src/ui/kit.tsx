@@ -88,23 +88,23 @@ export function FieldNotes(props: { id: string; hint?: ComponentChildren; error?
   );
 }
 
-type FieldProps = { label: string; hint?: string; error?: string | undefined; children?: ComponentChildren } & InputProps;
+type FieldProps = { label: string; hint?: string; error?: string | undefined } & InputProps;
 
 /** A labelled input with an optional hint and error, tied together for assistive technology. */
 export function Field(props: FieldProps) {
-  const { label, hint, error, children, ...input } = props;
+  const { label, hint, error, ...input } = props;
   const id = useId();
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      {children ?? <input id={id} aria-describedby={notesOf(id, hint, error)} aria-invalid={error ? true : undefined} {...input} />}
+      <input id={id} aria-describedby={notesOf(id, hint, error)} aria-invalid={error ? true : undefined} {...input} />
       <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 }
 
 /** A text Field that hands its text over as a string on each keystroke. */
-export function TextField(props: Omit<FieldProps, 'value' | 'onInput' | 'children'> & { value: string; onValue: (value: string) => void }) {
+export function TextField(props: Omit<FieldProps, 'value' | 'onInput'> & { value: string; onValue: (value: string) => void }) {
   const { onValue, ...field } = props;
   return <Field {...field} onInput={(e) => onValue(e.currentTarget.value)} />;
 }
@@ -137,7 +137,8 @@ export function SelectField(props: {
 
 /**
  * A form's buttons: submit (its label turns to `busyLabel` while the act runs) and, with
- * `onCancel`, a Cancel that leaves without acting.
+ * `onCancel`, a Cancel that leaves without acting. While busy the submit button keeps its focus
+ * (aria-disabled, not disabled, which would drop it) and a press does nothing.
  */
 export function FormButtons(props: {
   label: string;
@@ -149,7 +150,16 @@ export function FormButtons(props: {
 }) {
   return (
     <div class="buttons">
-      <button type="submit" class={props.tone} disabled={props.disabled || props.busy}>
+      <button
+        type="submit"
+        class={props.tone}
+        disabled={props.disabled}
+        aria-disabled={props.busy || undefined}
+        onClick={(e) => {
+          // Also stops Enter in a field (the browser submits by clicking the submit button).
+          if (props.busy) e.preventDefault();
+        }}
+      >
         {props.busy ? props.busyLabel : props.label}
       </button>
       {props.onCancel && (
@@ -206,8 +216,46 @@ export function Table<T>(props: {
 }
 
 /**
+ * A status notice ("Revoked X.", "Approved the request…") in a polite live region that is always
+ * there, so the words are announced when they appear. It can take focus: when a dialog's act
+ * removed the button that opened it, focus lands here (see focusAfterDialog).
+ */
+export function StatusNotice(props: { text: string | undefined }) {
+  return (
+    <div role="status" class="status-slot">
+      {props.text && (
+        <p class="notice" tabIndex={-1} data-focus-fallback="">
+          {props.text}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Where focus goes when a dialog closes: back to what opened it, or, when the dialog's act removed
+ * that (a Revoke button gone with the credential's new state), to the page's status notice, which
+ * says what happened, else to the page's heading; never nowhere.
+ */
+function focusAfterDialog(opener: HTMLElement | null): void {
+  // After the page's next render: the act that closed the dialog may remove the opener in it (or
+  // have removed it already), and a notice set with the close is there by then to take focus.
+  setTimeout(() => {
+    const now = document.activeElement;
+    if (now && now !== document.body && now.isConnected) return;
+    if (opener?.isConnected) {
+      opener.focus();
+      return;
+    }
+    const notice = document.querySelector<HTMLElement>('#main [data-focus-fallback]');
+    (notice ?? document.getElementById('page-title'))?.focus();
+  }, 0);
+}
+
+/**
  * A modal dialog (native <dialog>: the page behind is inert, Escape closes it, focus returns to the
- * opener). Escape and Cancel ask the owner to close it; the owner's `open` decides.
+ * opener, or, when the opener is gone, to the page's notice or heading). Escape and Cancel ask the
+ * owner to close it; the owner's `open` decides.
  */
 export function Dialog(props: { title: string; open: boolean; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -218,6 +266,7 @@ export function Dialog(props: { title: string; open: boolean; onClose: () => voi
   const close = (dialog: HTMLDialogElement) => {
     ours.current = true;
     dialog.close();
+    focusAfterDialog(opener.current);
   };
   useEffect(() => {
     const dialog = ref.current;
@@ -228,14 +277,13 @@ export function Dialog(props: { title: string; open: boolean; onClose: () => voi
     }
     if (!props.open && dialog.open) close(dialog);
   }, [props.open]);
-  // A dialog removed with its owner (not closed first) would leave focus nowhere: give it back to
-  // what opened it, as closing does.
+  // A dialog removed with its owner (not closed first) would leave focus nowhere: give it back as
+  // closing does.
   useEffect(() => {
     const dialog = ref.current;
     return () => {
       // Still modal, the page behind is inert and cannot take focus: close first.
       if (dialog?.open) close(dialog);
-      if (opener.current?.isConnected) opener.current.focus();
     };
   }, []);
   return (
@@ -261,7 +309,7 @@ export function Dialog(props: { title: string; open: boolean; onClose: () => voi
 
 /**
  * A destructive act behind a typed confirmation: the button stays disabled until the person
- * types the exact word (a slug or a name) shown to them.
+ * types the exact word (a slug or a name) shown to them. An empty word is never accepted.
  */
 export function TypedConfirmation(props: {
   title: string;
@@ -275,24 +323,30 @@ export function TypedConfirmation(props: {
   children?: ComponentChildren;
 }) {
   const [typed, setTyped] = useState('');
+  const confirmable = props.expected.trim() !== '';
+  const matches = confirmable && typed === props.expected;
   return (
     <Dialog title={props.title} open onClose={props.onCancel}>
       <form
         method="dialog"
         onSubmit={(e) => {
           e.preventDefault();
-          if (typed === props.expected) props.onConfirm();
+          if (matches && !props.busy) props.onConfirm();
         }}
       >
         <div class="explanation">{props.explanation}</div>
         {props.children}
-        <TextField label={`Type ${props.expected} to confirm`} value={typed} autocomplete="off" spellcheck={false} onValue={setTyped} />
+        {confirmable ? (
+          <TextField label={`Type ${props.expected} to confirm`} value={typed} autocomplete="off" spellcheck={false} onValue={setTyped} />
+        ) : (
+          <p class="field-error">This cannot be confirmed here: it has no name to type.</p>
+        )}
         <ProblemMessage error={props.error} />
         <FormButtons
           label={props.confirmLabel}
           busyLabel="Working…"
           busy={props.busy}
-          disabled={typed !== props.expected}
+          disabled={!matches}
           tone="danger"
           onCancel={props.onCancel}
         />

@@ -62,13 +62,16 @@ export function usePaged<T extends { id: string }>(
   };
 }
 
-/** "Load more" under a list while the broker has more; says when it is fetching. */
+/**
+ * "Load more" under a list while the broker has more; says when it is fetching. Busy, it keeps its
+ * focus (aria-disabled, not disabled) and a press does nothing.
+ */
 export function LoadMore<T>(props: { paged: Paged<T>; what: string }) {
   const { paged } = props;
   if (!paged.more) return null;
   return (
     <p class="load-more">
-      <button type="button" disabled={paged.loading} onClick={() => void paged.loadMore()}>
+      <button type="button" aria-disabled={paged.loading || undefined} onClick={() => void (paged.loading || paged.loadMore())}>
         {paged.loading ? 'Loading…' : `Load more ${props.what}`}
       </button>
     </p>

@@ -1,11 +1,14 @@
 // Form fields generated from a blueprint version's parameter schema, as the dry-run plan hands it
-// over: a checkbox for a boolean, a number input for an integer (its bounds as min and max), a
-// text input for a string, a select when the values are listed. The constraints are hints here;
-// the broker checks them, and its plan says what it refuses.
+// over: a checkbox for a boolean, a text input for a string and for an integer (a numeric keypad,
+// its bounds in the hint: a number input would hand over '' for "12x" and the default would apply
+// silently), a select when the values are listed. The constraints are hints here; the broker
+// checks them, and its plan says what it refuses.
 import type { JSX } from 'preact';
 import { useId } from 'preact/hooks';
 import type { Schemas } from '../../../client/broker.ts';
+import { hintSentences } from './constraint-words.ts';
 import { FieldNotes, notesOf } from './kit.tsx';
+import { SentencesInline } from './sentences.tsx';
 
 export type ParameterSpec = NonNullable<Schemas['CreatePlanView']['blueprint_version']>['parameter_schema'][number];
 /** What the person typed or chose, per parameter: text for inputs and selects, true/false for checkboxes. */
@@ -40,29 +43,15 @@ export function parameterValues(schema: ParameterSpec[], inputs: ParameterInputs
     const text = String(raw);
     if (text === '') continue;
     if (p.type === 'integer') {
-      const n = Number(text.trim());
-      out[p.name] = text.trim() !== '' && Number.isFinite(n) ? n : text;
+      // Only plain digits are read as a number: "12x", "1.5" or "0x10" go as typed, for the plan to refuse.
+      const t = text.trim();
+      if (t === '') continue;
+      out[p.name] = /^-?\d+$/.test(t) && Number.isSafeInteger(Number(t)) ? Number(t) : text;
     } else {
       out[p.name] = text;
     }
   }
   return out;
-}
-
-/** The constraints in words, as a hint under the field. */
-export function constraintHint(p: ParameterSpec): string {
-  const parts: string[] = [];
-  if (p.description) parts.push(p.description);
-  if (p.type === 'integer') parts.push('A whole number.');
-  if (p.minimum !== undefined && p.maximum !== undefined) parts.push(`From ${p.minimum} to ${p.maximum}.`);
-  else if (p.minimum !== undefined) parts.push(`At least ${p.minimum}.`);
-  else if (p.maximum !== undefined) parts.push(`At most ${p.maximum}.`);
-  if (p.allowed_values && p.type !== 'boolean') parts.push(`One of: ${p.allowed_values.map(String).join(', ')}.`);
-  if (p.allowed_values_from === 'cloud_regions') parts.push("One of the regions of the credential's cloud.");
-  if (p.pattern !== undefined) parts.push(`Must match the pattern ${p.pattern} (the whole value).`);
-  if (p.default !== undefined) parts.push(`Default: ${String(p.default)}.`);
-  else if (!p.required) parts.push('Optional.');
-  return parts.join(' ');
 }
 
 function ParameterField(props: {
@@ -73,7 +62,8 @@ function ParameterField(props: {
 }) {
   const { spec: p, value, error } = props;
   const id = useId();
-  const hint = constraintHint(p);
+  const sentences = hintSentences(p);
+  const hint = sentences.length ? <SentencesInline sentences={sentences} /> : undefined;
   const label = `${p.name}${p.required ? ' (required)' : ''}`;
   const common = { id, 'aria-describedby': notesOf(id, hint, error), 'aria-invalid': error ? true : undefined, required: p.required };
   let control: JSX.Element;
@@ -94,10 +84,7 @@ function ParameterField(props: {
     control = (
       <input
         {...common}
-        type={p.type === 'integer' ? 'number' : 'text'}
-        step={p.type === 'integer' ? 1 : undefined}
-        min={p.minimum}
-        max={p.maximum}
+        type="text"
         inputMode={p.type === 'integer' ? 'numeric' : undefined}
         autocomplete="off"
         spellcheck={false}

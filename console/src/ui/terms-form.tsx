@@ -80,13 +80,19 @@ function narrowOnly(terms: Terms, proposed: Terms, errors: TermsErrors): void {
 }
 
 /** The three limits as labelled fields; each empty field means "no limit of this kind". */
-export function TermsFields(props: { draft: TermsDraft; errors: TermsErrors; onChange: (draft: TermsDraft) => void; proposed?: Terms }) {
+export function TermsFields(props: {
+  draft: TermsDraft;
+  errors: TermsErrors;
+  onChange: (draft: TermsDraft) => void;
+  proposed?: Terms;
+  legend?: string;
+}) {
   const { draft, errors, onChange, proposed } = props;
   const versionsId = useId();
   const proposedHint = (value: string | undefined) => (value ? ` Proposed: ${value}.` : '');
   return (
     <fieldset class="terms-fields">
-      <legend>Terms</legend>
+      <legend>{props.legend ?? 'Terms'}</legend>
       <TextField
         label="Most live Resources at once"
         type="text"
