@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { type ConsoleHarness, checkPageEverywhere, consoleAs, openConsole, startConsole, visit, SETTLE, LIVE, PHASE } from '../support/console.ts';
-import { auditEntries, DOMAIN, demoCredentialId, requestInNewProject, rowsOf, signInTo, tamperWithAuditEntry } from '../support/console-events.ts';
+import { auditEntries, tamperWithAuditEntry } from '../support/audit-trail.ts';
+import { DOMAIN, demoCredentialId, requestInNewProject, rowsOf, signInTo } from '../support/console-events.ts';
 import { createResource, seededCatalog } from '../support/resources.ts';
 import { seedTenant } from '../support/tenant.ts';
 
@@ -185,7 +186,7 @@ describe('the audit view', () => {
     }
     const verdict = await h.stack.call('admin', 'GET', `/v1/domains/${DOMAIN}/audit/verify`);
     expect(verdict.body.valid).toBe(true);
-    const entries = await auditEntries(h.stack);
+    const entries = await auditEntries(h.stack, DOMAIN);
     expect(verdict.body.entries).toBe(entries.length);
     expect(entries.length).toBeGreaterThan(25);
 
@@ -230,9 +231,9 @@ describe('the audit view', () => {
       const panel = page.getByRole('region', { name: 'Chain verification' });
       await panel.getByText('Verified', { exact: true }).waitFor();
 
-      const request = (await auditEntries(h.stack)).find((e) => e.target === watched.assignmentId && e.action === 'credential_assignment.request');
+      const request = (await auditEntries(h.stack, DOMAIN)).find((e) => e.target === watched.assignmentId && e.action === 'credential_assignment.request');
       expect(request).toBeDefined();
-      await tamperWithAuditEntry(h.stack, request?.seq ?? 0, 'actor_subject', FIXTURES.operator.id);
+      await tamperWithAuditEntry(h.stack, DOMAIN, request?.seq ?? 0, 'actor_subject', FIXTURES.operator.id);
 
       await panel.getByRole('button', { name: 'Verify again' }).click();
       await panel.getByText('Broken', { exact: true }).waitFor();

@@ -1,9 +1,7 @@
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.ts';
-import { auditKeys } from '../../functions/adapters/dynamo/keys.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
+import { auditEntries, type ListedEntry, tamperWithAuditEntry } from '../support/audit-trail.ts';
 import { type Plexctl, signedInPlexctl } from '../support/plexctl.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -23,46 +21,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-interface ListedEntry {
-  id: string;
-  target: string;
-  action: string;
-  seq: number;
-  prev_hash: string;
-  hash: string;
-}
-
-async function auditEntries(): Promise<ListedEntry[]> {
-  const entries: ListedEntry[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await stack.call('operator', 'GET', `/v1/domains/${DOMAIN}/audit/entries?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    expect(page.status, page.text).toBe(200);
-    entries.push(...page.body.items);
-    cursor = page.body.next_cursor;
-  } while (cursor);
-  return entries;
-}
-
-/** Changes one attribute of a stored item behind the broker's back. */
-async function editInTable(key: { PK: string; SK: string }, field: string, value: string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint: stack.dynamoUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  try {
-    await client.send(
-      new UpdateItemCommand({
-        TableName: stack.tableName,
-        Key: marshall(key),
-        UpdateExpression: 'SET #f = :v',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#f': field },
-        ExpressionAttributeValues: marshall({ ':v': value }),
-      }),
-    );
-  } finally {
-    client.destroy();
-  }
-}
-
 describe('the audit chain', () => {
   let requestEntry: ListedEntry;
 
@@ -77,7 +35,7 @@ describe('the audit chain', () => {
     expect((await stack.call('admin', 'POST', `/v1/credential-assignments/${requested.body.id}/approve`)).status).toBe(403);
     expect((await stack.call('operator', 'POST', `/v1/credential-assignments/${requested.body.id}/approve`)).status).toBe(200);
 
-    const entries = await auditEntries();
+    const entries = await auditEntries(stack, DOMAIN);
     const mine = entries.filter((e) => e.target === requested.body.id);
     expect(mine.map((e) => e.action)).toEqual(['credential_assignment.request', 'credential_assignment.approve', 'credential_assignment.approve']);
     requestEntry = mine[0] as ListedEntry;
@@ -98,7 +56,7 @@ describe('the audit chain', () => {
   });
 
   it('names the entry changed in the table: the API answers valid false, plexctl exits non-zero', async () => {
-    await editInTable(auditKeys.entry(DOMAIN, requestEntry.seq), 'actor_subject', FIXTURES.operator.id);
+    await tamperWithAuditEntry(stack, DOMAIN, requestEntry.seq, 'actor_subject', FIXTURES.operator.id);
 
     const verdict = await stack.call('operator', 'GET', `/v1/domains/${DOMAIN}/audit/verify`);
     expect(verdict.status, verdict.text).toBe(200);

@@ -1,11 +1,6 @@
-// Helpers for the console's events and audit tests: causing assignment events through the API,
-// signing in to another domain through the console, and changing an audit item behind the
-// broker's back (as someone with table access could).
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { auditKeys } from '../../functions/adapters/dynamo/keys.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import type { TestStack } from './stack.ts';
 
@@ -48,42 +43,3 @@ export async function signInTo(page: Page, who: { domainId: string; email: strin
   await page.getByRole('button', { name: 'Sign out' }).waitFor({ state: 'visible' });
 }
 
-interface ListedEntry {
-  id: string;
-  seq: number;
-  action: string;
-  target: string;
-  hash: string;
-}
-
-/** Every entry of the domain's audit trail, through the API. */
-export async function auditEntries(stack: TestStack): Promise<ListedEntry[]> {
-  const entries: ListedEntry[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await stack.call('operator', 'GET', `/v1/domains/${DOMAIN}/audit/entries?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    expect(page.status, page.text).toBe(200);
-    entries.push(...page.body.items);
-    cursor = page.body.next_cursor;
-  } while (cursor);
-  return entries;
-}
-
-/** Changes one attribute of a stored audit entry straight in the table, behind the broker's back. */
-export async function tamperWithAuditEntry(stack: TestStack, seq: number, field: string, value: string): Promise<void> {
-  const client = new DynamoDBClient({ endpoint: stack.dynamoUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  try {
-    await client.send(
-      new UpdateItemCommand({
-        TableName: stack.tableName,
-        Key: marshall(auditKeys.entry(DOMAIN, seq)),
-        UpdateExpression: 'SET #f = :v',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#f': field },
-        ExpressionAttributeValues: marshall({ ':v': value }),
-      }),
-    );
-  } finally {
-    client.destroy();
-  }
-}
