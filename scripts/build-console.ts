@@ -1,6 +1,6 @@
 // Builds the web console (console/src) into console/dist: one minified script and one stylesheet,
-// each named by its content hash, and the page that loads them. `npm start` and `npm test` run it
-// first. `tsx scripts/build-console.ts [outDir]` builds into outDir instead (relative to the working
+// each named by its content hash, and the page that loads them. `npm start` runs it first; the
+// browser tests build into folders of their own. `tsx scripts/build-console.ts [outDir]` builds into outDir instead (relative to the working
 // directory): the CDK bundling of the console function builds into the function's bundle that way.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,14 +27,16 @@ function hashed(name: string, body: Uint8Array): string {
   return `${name.slice(0, dot)}-${hash}${name.slice(dot)}`;
 }
 
-/** console.css first (the shared rules), then each view's own stylesheet (console/src/pages/*.css) by name. */
+/** The stylesheets, in cascade order: console.css (the base), the kit's (ui/*.css), then each view's own (pages/*.css), by name. */
 function stylesheets(): Buffer {
-  const pages = join(ROOT, 'console/src/pages');
-  const own = readdirSync(pages)
-    .filter((f) => f.endsWith('.css'))
-    .sort()
-    .map((f) => join(pages, f));
-  return Buffer.concat([join(ROOT, 'console/src/console.css'), ...own].map((f) => readFileSync(f)));
+  const folder = (name: string) => {
+    const dir = join(ROOT, 'console/src', name);
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.css'))
+      .sort()
+      .map((f) => join(dir, f));
+  };
+  return Buffer.concat([join(ROOT, 'console/src/console.css'), ...folder('ui'), ...folder('pages')].map((f) => readFileSync(f)));
 }
 
 export async function buildConsole(outDir = CONSOLE_DIST): Promise<ConsoleBuild> {
