@@ -2,12 +2,15 @@ import { z } from 'zod';
 import {
   type AttemptReservation,
   type AuthStore,
+  type BackoffPolicy,
+  type BackoffReservation,
   type DeviceAuthorization,
   DeviceAuthorizationSchema,
   type DeviceDecision,
   type Session,
   SessionSchema,
 } from '../core/auth/ports.ts';
+import { backoffDelayMs } from '../core/auth/throttle.ts';
 import { keys } from './dynamo/keys.ts';
 import { putNewAction, type Table } from './dynamo/table.ts';
 
@@ -19,6 +22,7 @@ const epochSeconds = (iso: string) => Math.ceil(Date.parse(iso) / 1000);
 
 const UserCodeSchema = z.object({ device_code_hash: z.string(), expires_at: z.string() });
 const ThrottleSchema = z.object({ window_start: z.number(), attempts: z.number() });
+const BackoffSchema = z.object({ since: z.number(), failures: z.number(), last_at: z.number(), next_allowed_at: z.number() });
 
 export class DynamoAuthStore implements AuthStore {
   constructor(private readonly table: Table) {}
@@ -123,7 +127,10 @@ export class DynamoAuthStore implements AuthStore {
         ConditionExpression: 'window_start > :cutoff AND attempts < :max',
         ExpressionAttributeValues: { ':one': 1, ':cutoff': cutoff, ':max': max },
       });
-      if (counted) return { allowed: true, windowStart: ThrottleSchema.parse(counted).window_start };
+      if (counted) {
+        const held = ThrottleSchema.parse(counted);
+        return { allowed: true, windowStart: held.window_start, attempts: held.attempts };
+      }
       const current = await this.table.get(itemKey, ThrottleSchema);
       if (current && current.window_start > cutoff) {
         if (current.attempts >= max) return { allowed: false, retryAfterMs: current.window_start + windowMs - nowMs };
@@ -136,10 +143,50 @@ export class DynamoAuthStore implements AuthStore {
         ExpressionAttributeNames: { '#ttl': 'ttl' },
         ExpressionAttributeValues: { ':now': nowMs, ':one': 1, ':cutoff': cutoff, ':ttl': Math.ceil((nowMs + windowMs) / 1000) },
       });
-      if (opened) return { allowed: true, windowStart: nowMs };
+      if (opened) return { allowed: true, windowStart: nowMs, attempts: 1 };
     }
     // Still contended after three rounds: a burst on one key, which is what throttling is for.
     return { allowed: false, retryAfterMs: 1000 };
+  }
+
+  async reserveBackoff(key: string, nowMs: number, policy: BackoffPolicy, opts: { ignoreDelay: boolean }): Promise<BackoffReservation> {
+    const itemKey = keys.signInThrottle(key);
+    const cutoff = nowMs - policy.resetMs;
+    // Read, decide, then one write conditioned on what was read; a lost race reads again.
+    for (let round = 0; round < 3; round++) {
+      const current = await this.table.get(itemKey, BackoffSchema);
+      const run = current && current.last_at > cutoff ? current : undefined;
+      if (run && !opts.ignoreDelay && run.next_allowed_at > nowMs) return { allowed: false, retryAfterMs: run.next_allowed_at - nowMs };
+      const failures = (run?.failures ?? 0) + 1;
+      const since = run?.since ?? nowMs;
+      const held = run?.next_allowed_at ?? 0;
+      const nextAllowedAt = opts.ignoreDelay ? held : nowMs + backoffDelayMs(failures, policy);
+      const written = await this.table.update({
+        Key: itemKey,
+        UpdateExpression: 'SET since = :since, failures = :failures, last_at = :now, next_allowed_at = :next, #ttl = :ttl',
+        ConditionExpression: run ? 'since = :since AND failures = :held' : 'attribute_not_exists(PK) OR last_at <= :cutoff',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':since': since,
+          ':failures': failures,
+          ':now': nowMs,
+          ':next': nextAllowedAt,
+          ':ttl': Math.ceil((Math.max(nextAllowedAt, nowMs) + policy.resetMs) / 1000),
+          ...(run ? { ':held': run.failures } : { ':cutoff': cutoff }),
+        },
+      });
+      if (written) return { allowed: true, since };
+    }
+    return { allowed: false, retryAfterMs: 1000 };
+  }
+
+  async refundBackoff(key: string, since: number): Promise<void> {
+    await this.table.update({
+      Key: keys.signInThrottle(key),
+      UpdateExpression: 'SET failures = failures - :one',
+      ConditionExpression: 'since = :since AND failures > :zero',
+      ExpressionAttributeValues: { ':one': 1, ':since': since, ':zero': 0 },
+    });
   }
 
   async refundAttempt(key: string, windowStart: number): Promise<void> {

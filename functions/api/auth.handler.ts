@@ -23,10 +23,14 @@ function cookie(d: Deps, name: string, value: string, maxAgeSeconds: number, htt
     .join('; ');
 }
 
+// The gateway's view of the caller's address (API Gateway's requestContext.http.sourceIp, the
+// embedded gateway's socket): the throttles count per address.
+const sourceOf = (req: ApiRequest) => req.sourceIp ?? 'unknown';
+
 async function signInPageView(req: ApiRequest, d: Deps): Promise<SignInPageView> {
   const input = req.query.user_code;
   if (input === undefined || input.trim() === '') return { step: 'enter-code' };
-  const described = await describeUserCode(d, input);
+  const described = await describeUserCode(d, input, sourceOf(req));
   switch (described.state) {
     case 'malformed':
       return {
@@ -115,7 +119,7 @@ export const handler = createApiHandler('auth', spec, {
 
   signIn: async (req: ApiRequest, d: Deps): Promise<ApiResult> => {
     const body = bodyOf(spec.signIn, req);
-    const started = await signIn(d, { ...body, sourceIp: req.sourceIp ?? 'unknown' });
+    const started = await signIn(d, { ...body, sourceIp: sourceOf(req) });
     // The browser's earlier session (if any) ends: one browser, one live session.
     await signOut(d, req.cookies[SESSION_COOKIE]);
     const ttl = d.config.sessionTtlSeconds;
@@ -142,13 +146,13 @@ export const handler = createApiHandler('auth', spec, {
   approveDevice: async (req: ApiRequest, d: Deps) => {
     const user = await sessionWriter(req, d);
     const { user_code } = bodyOf(spec.approveDevice, req);
-    return ok(await decideDevice(d, user, user_code, 'approved'));
+    return ok(await decideDevice(d, user, user_code, 'approved', sourceOf(req)));
   },
 
   denyDevice: async (req: ApiRequest, d: Deps) => {
     const user = await sessionWriter(req, d);
     const { user_code } = bodyOf(spec.denyDevice, req);
-    return ok(await decideDevice(d, user, user_code, 'denied'));
+    return ok(await decideDevice(d, user, user_code, 'denied', sourceOf(req)));
   },
 
   // Public and the same for everyone: built once per container from the route table and the specs.

@@ -1,10 +1,11 @@
-import { createLocalJWKSet, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
+import { createLocalJWKSet, generateKeyPair, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { TOKEN_AUDIENCE } from '../../functions/adapters/token-signer.ts';
 import { buildDeps, deps, setDeps } from '../../functions/shared/composition.ts';
 import { apiEnv } from '../../functions/shared/env.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { clock, DOMAIN, PASSWORD, post, snapshot, stack, useAuthStack, whoami } from '../support/auth-e2e.ts';
+import { signWithKmsKey } from '../support/kms-token.ts';
 import { signInSession, startDeviceCode } from '../support/sign-in.ts';
 
 // Password sign-in and its throttle, the sign-in page, and the access tokens the broker issues.
@@ -66,7 +67,7 @@ describe('sign-in', () => {
     }
   });
 
-  it('throttles an email after five failures: 429 too_many_attempts with Retry-After, even for the right password', async () => {
+  it('throttles an (email, address) pair after five failures: 429 too_many_attempts with Retry-After, even for the right password', async () => {
     const email = FIXTURES.operator.email;
     for (let i = 0; i < 5; i++) {
       const res = await post('/v1/auth/sign-in', { domain_id: DOMAIN, email, password: `wrong-${i}` });
@@ -141,13 +142,15 @@ describe('the sign-in page', () => {
 });
 
 describe('access tokens', () => {
-  async function signingKey() {
-    const secret = JSON.parse((await deps().vault.read(apiEnv().SIGNING_KEY_SECRET_ID)).value) as { kid: string; private_jwk: JWK };
-    return { kid: secret.kid, key: await importJWK(secret.private_jwk, 'ES256') };
+  // The stack's key lives in its KMS: the test signs with it as only the auth group may (kms:Sign).
+  async function signedByStackKey(payload: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+    const kid = ((await stack.call(null, 'GET', '/v1/auth/jwks')).body.keys[0] as { kid: string }).kid;
+    return signWithKmsKey(apiEnv().ACCESS_TOKEN_KEY_ID ?? 'no key configured', { alg: 'ES256', kid, typ: 'JWT', ...header }, payload);
   }
 
-  function claims() {
-    return new SignJWT({ domain_id: DOMAIN, email: FIXTURES.admin.email }).setSubject(FIXTURES.admin.id).setIssuedAt();
+  function claims(extra: Record<string, unknown>): Record<string, unknown> {
+    const iat = Math.floor(clock.now().getTime() / 1000);
+    return { domain_id: DOMAIN, email: FIXTURES.admin.email, sub: FIXTURES.admin.id, iat, ...extra };
   }
 
   it('publishes the public key as a JWKS that verifies issued tokens', async () => {
@@ -162,28 +165,31 @@ describe('access tokens', () => {
   });
 
   it('refuses forged tokens: bad signature, wrong issuer, wrong audience, alg none, expired, no expiry, none at all', async () => {
-    const { kid, key } = await signingKey();
     const issuer = apiEnv().PUBLIC_URL;
     const nowSeconds = Math.floor(clock.now().getTime() / 1000);
-    const valid = () => claims().setProtectedHeader({ alg: 'ES256', kid }).setIssuer(issuer).setAudience(TOKEN_AUDIENCE).setExpirationTime(nowSeconds + 600);
+    const valid = (extra: Record<string, unknown> = {}) => claims({ iss: issuer, aud: TOKEN_AUDIENCE, exp: nowSeconds + 600, ...extra });
 
     // The control: the same recipe with nothing wrong is accepted.
-    expect((await whoami(await valid().sign(key))).status).toBe(200);
+    expect((await whoami(await signedByStackKey(valid()))).status).toBe(200);
 
     const otherKey = (await generateKeyPair('ES256')).privateKey;
+    const stackKid = ((await stack.call(null, 'GET', '/v1/auth/jwks')).body.keys[0] as { kid: string }).kid;
+    const { exp: _exp, ...noExpiry } = valid();
     const forged: Record<string, string> = {
-      'bad signature': await valid().sign(otherKey),
-      'wrong issuer': await claims().setProtectedHeader({ alg: 'ES256', kid }).setIssuer('https://evil.example').setAudience(TOKEN_AUDIENCE).setExpirationTime(nowSeconds + 600).sign(key),
-      'wrong audience': await claims().setProtectedHeader({ alg: 'ES256', kid }).setIssuer(issuer).setAudience('someone-else').setExpirationTime(nowSeconds + 600).sign(key),
+      'bad signature': await new SignJWT(valid()).setProtectedHeader({ alg: 'ES256', kid: stackKid }).sign(otherKey),
+      'wrong issuer': await signedByStackKey(valid({ iss: 'https://evil.example' })),
+      'wrong audience': await signedByStackKey(valid({ aud: 'someone-else' })),
       'alg none': new UnsecuredJWT({ domain_id: DOMAIN, email: FIXTURES.admin.email })
         .setSubject(FIXTURES.admin.id)
         .setIssuer(issuer)
         .setAudience(TOKEN_AUDIENCE)
         .setExpirationTime(nowSeconds + 600)
         .encode(),
-      expired: await claims().setProtectedHeader({ alg: 'ES256', kid }).setIssuer(issuer).setAudience(TOKEN_AUDIENCE).setExpirationTime(nowSeconds - 60).sign(key),
+      'unknown kid': await signedByStackKey(valid(), { kid: 'not-a-key-of-ours' }),
+      'critical extension': await signedByStackKey(valid(), { crit: ['exp-x'], 'exp-x': 1 }),
+      expired: await signedByStackKey(valid({ exp: nowSeconds - 60 })),
       // Well signed, but it would never expire.
-      'no expiry': await claims().setProtectedHeader({ alg: 'ES256', kid }).setIssuer(issuer).setAudience(TOKEN_AUDIENCE).sign(key),
+      'no expiry': await signedByStackKey(noExpiry),
     };
     for (const [what, token] of Object.entries(forged)) {
       const res = await whoami(token);

@@ -6,6 +6,7 @@ import { expired, formatUserCode, newSecretToken, newUserCode, normaliseUserCode
 import { resolveBinding } from './idp-bindings.ts';
 import type { AuthPorts, DeviceAuthorization, DeviceDecision } from './ports.ts';
 import type { DeviceDecisionViewSchema, StartedDeviceAuthorization } from './schemas.ts';
+import { throttledUserCodeLookup } from './throttle.ts';
 
 // The device flow (RFC 8628): a terminal starts it and polls for its token; a signed-in browser
 // approves or denies the code the terminal shows.
@@ -97,15 +98,17 @@ function explainUndecidable(device: DeviceAuthorization, now: Date): Error {
 
 /**
  * Approves or denies a pending code for the signed-in user. Approval pins that user as the
- * token's subject. One conditional write (pending and unexpired) makes the decision.
+ * token's subject. One conditional write (pending and unexpired) makes the decision. An unknown
+ * code counts against the caller's address (429 once too many).
  */
 export async function decideDevice(
-  ports: Pick<AuthPorts, 'auth' | 'clock'>,
+  ports: Pick<AuthPorts, 'auth' | 'clock' | 'config'>,
   user: User,
   userCode: string,
   verdict: 'approved' | 'denied',
+  sourceIp: string,
 ): Promise<z.infer<typeof DeviceDecisionViewSchema>> {
-  const device = await ports.auth.findDeviceAuthorizationByUserCode(userCode);
+  const device = await throttledUserCodeLookup(ports, sourceIp, () => ports.auth.findDeviceAuthorizationByUserCode(userCode));
   if (!device) throw new NotFoundError('device_code_not_found', 'No sign-in request has this code.');
   const now = ports.clock.now();
   if (device.status !== 'pending' || expired(device.expires_at, now)) throw explainUndecidable(device, now);
@@ -132,11 +135,18 @@ export type UserCodeState =
   | { state: 'expired' | 'approved' | 'denied'; userCode: string }
   | { state: 'pending'; userCode: string; domain: Domain; binding: IdpBinding; expiresAt: string };
 
-/** What the page should say about a code someone brought from their terminal. */
-export async function describeUserCode(ports: Pick<AuthPorts, 'auth' | 'tenancy' | 'clock'>, input: string): Promise<UserCodeState> {
+/**
+ * What the page should say about a code someone brought from their terminal. An unknown code
+ * counts against the caller's address (429 once too many); a malformed one probes nothing.
+ */
+export async function describeUserCode(
+  ports: Pick<AuthPorts, 'auth' | 'tenancy' | 'clock' | 'config'>,
+  input: string,
+  sourceIp: string,
+): Promise<UserCodeState> {
   const userCode = normaliseUserCode(input);
   if (!userCode) return { state: 'malformed' };
-  const device = await ports.auth.findDeviceAuthorizationByUserCode(userCode);
+  const device = await throttledUserCodeLookup(ports, sourceIp, () => ports.auth.findDeviceAuthorizationByUserCode(userCode));
   if (!device) return { state: 'not_found', userCode };
   if (device.status === 'approved' || device.status === 'redeemed') return { state: 'approved', userCode };
   if (device.status === 'denied') return { state: 'denied', userCode };

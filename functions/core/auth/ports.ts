@@ -38,7 +38,20 @@ export const SessionSchema = z.object({
 });
 export type Session = z.infer<typeof SessionSchema>;
 
-export type AttemptReservation = { allowed: true; windowStart: number } | { allowed: false; retryAfterMs: number };
+/** `attempts` counts this one: 1 means the key had no attempt held in its window. */
+export type AttemptReservation = { allowed: true; windowStart: number; attempts: number } | { allowed: false; retryAfterMs: number };
+
+/** A growing delay: `freeFailures` pass untouched, then each one waits twice as long, up to `maxDelayMs`. */
+export interface BackoffPolicy {
+  freeFailures: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A run of failures is forgotten this long after its last one. */
+  resetMs: number;
+}
+
+/** `since` names the run of failures the attempt was counted in (for the refund). */
+export type BackoffReservation = { allowed: true; since: number } | { allowed: false; retryAfterMs: number };
 
 export type DeviceDecision = { status: 'approved'; subject_id: string; decided_at: string } | { status: 'denied'; decided_at: string };
 
@@ -70,6 +83,15 @@ export interface AuthStore {
   reserveAttempt(key: string, nowMs: number, windowMs: number, max: number): Promise<AttemptReservation>;
   /** Gives back an attempt that turned out to be a success. */
   refundAttempt(key: string, windowStart: number): Promise<void>;
+  /**
+   * Counts one attempt as a failure in advance and sets the key's `next_allowed_at` to `nowMs`
+   * plus the policy's delay for that count; refused while `next_allowed_at` is ahead of `nowMs`.
+   * With `ignoreDelay` the attempt is let through and counted, and the delay is left as it is (a
+   * later attempt that waits sets it from the higher count).
+   */
+  reserveBackoff(key: string, nowMs: number, policy: BackoffPolicy, opts: { ignoreDelay: boolean }): Promise<BackoffReservation>;
+  /** Gives back an attempt of the run `since` that turned out to be a success; the delay stays. */
+  refundBackoff(key: string, since: number): Promise<void>;
 }
 
 export interface AuthConfig {
@@ -78,12 +100,44 @@ export interface AuthConfig {
   deviceCodeTtlSeconds: number;
   pollIntervalSeconds: number;
   sessionTtlSeconds: number;
-  throttle: { windowSeconds: number; maxFailuresPerEmail: number; maxFailuresPerSource: number };
+  throttle: ThrottleConfig;
+}
+
+export interface ThrottleConfig {
+  windowSeconds: number;
+  /** Failed passwords for one email from one source address, per window. */
+  maxFailuresPerPair: number;
+  /** Failed passwords from one source address, whatever the email, per window. */
+  maxFailuresPerSource: number;
+  /** Unknown user codes looked up, approved or denied from one source address, per window. */
+  maxUserCodeFailuresPerSource: number;
+  /** The growing delay on one email, whatever the source. */
+  email: { freeFailures: number; baseDelaySeconds: number; maxDelaySeconds: number; resetSeconds: number };
 }
 
 export const DEFAULT_SESSION_TTL_SECONDS = 30 * 60;
-// Per-source is looser than per-email: many people can share one address (an office NAT).
-export const DEFAULT_THROTTLE = { windowSeconds: 15 * 60, maxFailuresPerEmail: 5, maxFailuresPerSource: 20 };
+/**
+ * Why these numbers:
+ * - Per (email, address), 5 failures per 15 minutes: the strict tier. It is keyed on the address
+ *   too, so a guesser elsewhere cannot spend the owner's allowance and lock them out.
+ * - Per address, 20 per 15 minutes (sign-in), and 20 unknown user codes per 15 minutes (RFC 8628
+ *   §5.1; against 30^8 codes, 20 guesses are worthless): looser, since an office NAT is one address.
+ * - Per email, from anywhere: 10 failures free (the owner's own typos from a few places), then
+ *   5 s, 10 s, 20 s, ... capped at 5 minutes between attempts; 1 hour of quiet forgets the run.
+ *   An address that has no failure held for this email (in the 15-minute pair window) is not made
+ *   to wait: that is how the owner, from their own address, gets in while guessers elsewhere keep
+ *   the delay at its cap. Its failure still counts toward the delay. Guessers get one such attempt per address per
+ *   window (IPv6 addresses are taken per /64 so that is not a lot), and every other attempt on the
+ *   email waits the delay: at most one per 5 minutes once it is capped. An owner who mistyped on
+ *   their own address waits out the 15-minute pair window at worst, and is in again after it.
+ */
+export const DEFAULT_THROTTLE: ThrottleConfig = {
+  windowSeconds: 15 * 60,
+  maxFailuresPerPair: 5,
+  maxFailuresPerSource: 20,
+  maxUserCodeFailuresPerSource: 20,
+  email: { freeFailures: 10, baseDelaySeconds: 5, maxDelaySeconds: 5 * 60, resetSeconds: 60 * 60 },
+};
 
 export interface AuthPorts {
   auth: AuthStore;

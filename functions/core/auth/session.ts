@@ -1,12 +1,14 @@
-import { ForbiddenError, TooManyRequestsError, UnauthenticatedError } from '../errors.ts';
+import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import type { PasswordHasher } from '../ports.ts';
 import type { User } from '../tenancy.ts';
 import { constantTimeEqual, expired, newSecretToken, sha256Hex } from './codes.ts';
 import { resolveBinding } from './idp-bindings.ts';
 import type { AuthPorts, Session } from './ports.ts';
+import { emailBackoffPolicy, sourceAddressKey, tooManyAttempts } from './throttle.ts';
 
-// The sign-in page's session: password sign-in (throttled per email and per source), the session
-// cookie it earns, and the CSRF guard on the page's writes.
+// The sign-in page's session: password sign-in (throttled per email and address, per address, and
+// per email with a growing delay: see DEFAULT_THROTTLE), the session cookie it earns, and the CSRF
+// guard on the page's writes.
 
 export interface StartedSession {
   /** Cookie values, shown once; only their hashes are stored. */
@@ -28,24 +30,16 @@ function dummyHash(passwords: PasswordHasher): Promise<string> {
   return hash;
 }
 
-function tooManyAttempts(retryAfterMs: number): TooManyRequestsError {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new TooManyRequestsError(
-    'too_many_attempts',
-    `Too many failed sign-in attempts; try again in ${Math.ceil(seconds / 60)} minute(s).`,
-    {
-      retry_after_seconds: seconds,
-    },
-  );
-}
-
 /**
  * Checks a password and opens a session. Primary course:
  * 1. the domain's password binding resolves;
- * 2. one attempt is taken from the email's and the source's throttle windows (429 when full);
+ * 2. one attempt is taken, in this order, from the (email, address) window (strict), the
+ *    address's window (loose: NAT), and the email's growing delay (which an address with no
+ *    failure held for this email does not wait for); any refusal gives back what was taken and
+ *    answers 429;
  * 3. the password is checked (an unknown email is checked against a dummy hash: same answer,
  *    same time);
- * 4. on success both attempts are given back and the session is written, hashed.
+ * 4. on success the attempts are given back and the session is written, hashed.
  */
 export async function signIn(
   ports: AuthPorts,
@@ -54,25 +48,38 @@ export async function signIn(
   const { domain } = await resolveBinding(ports, input.domain_id, input.idp_binding_id);
   const email = input.email.trim().toLowerCase();
   const now = ports.clock.now();
-  const { windowSeconds, maxFailuresPerEmail, maxFailuresPerSource } = ports.config.throttle;
-  const windowMs = windowSeconds * 1000;
+  const nowMs = now.getTime();
+  const { throttle } = ports.config;
+  const windowMs = throttle.windowSeconds * 1000;
+  const what = 'failed sign-in attempts';
 
-  const emailKey = `email:${await sha256Hex(`${domain.id}\n${email}`)}`;
-  const sourceKey = `source:${input.sourceIp}`;
-  const byEmail = await ports.auth.reserveAttempt(emailKey, now.getTime(), windowMs, maxFailuresPerEmail);
-  if (!byEmail.allowed) throw tooManyAttempts(byEmail.retryAfterMs);
-  const bySource = await ports.auth.reserveAttempt(sourceKey, now.getTime(), windowMs, maxFailuresPerSource);
+  const emailHash = await sha256Hex(`${domain.id}\n${email}`);
+  const source = sourceAddressKey(input.sourceIp);
+  const pairKey = `pair:${emailHash}:${source}`;
+  const sourceKey = `source:${source}`;
+  const emailKey = `email-backoff:${emailHash}`;
+  const byPair = await ports.auth.reserveAttempt(pairKey, nowMs, windowMs, throttle.maxFailuresPerPair);
+  if (!byPair.allowed) throw tooManyAttempts(byPair.retryAfterMs, what);
+  const bySource = await ports.auth.reserveAttempt(sourceKey, nowMs, windowMs, throttle.maxFailuresPerSource);
   if (!bySource.allowed) {
-    await ports.auth.refundAttempt(emailKey, byEmail.windowStart);
-    throw tooManyAttempts(bySource.retryAfterMs);
+    await ports.auth.refundAttempt(pairKey, byPair.windowStart);
+    throw tooManyAttempts(bySource.retryAfterMs, what);
+  }
+  const freshAddress = byPair.attempts === 1;
+  const byEmail = await ports.auth.reserveBackoff(emailKey, nowMs, emailBackoffPolicy(throttle), { ignoreDelay: freshAddress });
+  if (!byEmail.allowed) {
+    await ports.auth.refundAttempt(pairKey, byPair.windowStart);
+    await ports.auth.refundAttempt(sourceKey, bySource.windowStart);
+    throw tooManyAttempts(byEmail.retryAfterMs, what);
   }
 
   const user = await ports.tenancy.findUserByEmail(domain.id, email);
   const valid = await ports.passwords.verify(input.password, user?.password_hash ?? (await dummyHash(ports.passwords)));
   if (!user || !valid) throw new UnauthenticatedError('invalid_credentials', 'The email or password is not right.');
 
-  await ports.auth.refundAttempt(emailKey, byEmail.windowStart);
+  await ports.auth.refundAttempt(pairKey, byPair.windowStart);
   await ports.auth.refundAttempt(sourceKey, bySource.windowStart);
+  await ports.auth.refundBackoff(emailKey, byEmail.since);
 
   const sessionToken = newSecretToken();
   const csrfToken = newSecretToken();

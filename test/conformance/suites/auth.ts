@@ -82,12 +82,36 @@ export const authStoreSuite: ConformanceSuite = (backend) => {
     it('throttles attempts per fixed window, opens a new window when the last one ended, and refunds', async () => {
       const key = `throttle-${newId()}`;
       const window = 60_000;
-      expect(await store.reserveAttempt(key, T_MS, window, 2)).toEqual({ allowed: true, windowStart: T_MS });
-      expect(await store.reserveAttempt(key, T_MS + 1, window, 2)).toEqual({ allowed: true, windowStart: T_MS });
+      expect(await store.reserveAttempt(key, T_MS, window, 2)).toEqual({ allowed: true, windowStart: T_MS, attempts: 1 });
+      expect(await store.reserveAttempt(key, T_MS + 1, window, 2)).toEqual({ allowed: true, windowStart: T_MS, attempts: 2 });
       expect(await store.reserveAttempt(key, T_MS + 1000, window, 2)).toEqual({ allowed: false, retryAfterMs: window - 1000 });
       await store.refundAttempt(key, T_MS);
-      expect(await store.reserveAttempt(key, T_MS + 2000, window, 2)).toEqual({ allowed: true, windowStart: T_MS });
-      expect(await store.reserveAttempt(key, T_MS + window + 1, window, 2)).toEqual({ allowed: true, windowStart: T_MS + window + 1 });
+      expect(await store.reserveAttempt(key, T_MS + 2000, window, 2)).toEqual({ allowed: true, windowStart: T_MS, attempts: 2 });
+      expect(await store.reserveAttempt(key, T_MS + window + 1, window, 2)).toEqual({ allowed: true, windowStart: T_MS + window + 1, attempts: 1 });
+    });
+
+    it('backs off: free failures, then a doubling delay that refuses until it ends; ignoreDelay passes; a quiet hour forgets', async () => {
+      const key = `backoff-${newId()}`;
+      const policy = { freeFailures: 2, baseDelayMs: 1000, maxDelayMs: 8000, resetMs: 3_600_000 };
+      const wait = { ignoreDelay: false };
+      expect(await store.reserveBackoff(key, T_MS, policy, wait)).toEqual({ allowed: true, since: T_MS });
+      expect(await store.reserveBackoff(key, T_MS + 1, policy, wait)).toEqual({ allowed: true, since: T_MS });
+      // The third failure sets 1 s; inside it the next is refused, and a clean caller passes without moving it.
+      expect(await store.reserveBackoff(key, T_MS + 2, policy, wait)).toEqual({ allowed: true, since: T_MS });
+      expect(await store.reserveBackoff(key, T_MS + 500, policy, wait)).toEqual({ allowed: false, retryAfterMs: 502 });
+      expect(await store.reserveBackoff(key, T_MS + 600, policy, { ignoreDelay: true })).toEqual({ allowed: true, since: T_MS });
+      expect(await store.reserveBackoff(key, T_MS + 700, policy, wait)).toEqual({ allowed: false, retryAfterMs: 302 });
+      expect(await store.reserveBackoff(key, T_MS + 1002, policy, wait)).toEqual({ allowed: true, since: T_MS });
+      expect(await store.reserveBackoff(key, T_MS + 1003, policy, wait)).toEqual({ allowed: false, retryAfterMs: 3999 });
+      // A success gives its failure back (a refund naming an older run does nothing): the next waits 4 s again, not 8 s.
+      await store.refundBackoff(key, T_MS - 1);
+      await store.refundBackoff(key, T_MS);
+      expect(await store.reserveBackoff(key, T_MS + 5002, policy, wait)).toEqual({ allowed: true, since: T_MS });
+      expect(await store.reserveBackoff(key, T_MS + 5003, policy, wait)).toEqual({ allowed: false, retryAfterMs: 3999 });
+      // An hour after the last failure the run starts over.
+      const later = T_MS + 5002 + 3_600_000;
+      expect(await store.reserveBackoff(key, later, policy, wait)).toEqual({ allowed: true, since: later });
+      expect(await store.reserveBackoff(key, later + 1, policy, wait)).toEqual({ allowed: true, since: later });
     });
   });
 };
