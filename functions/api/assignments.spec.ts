@@ -45,7 +45,8 @@ export const assignmentsSpec = {
     named('TermsBody', TermsBodySchema.required()),
     ASSIGNMENT,
   ),
-  // The queue keeps the rows the caller may read rather than refusing.
+  // The queue keeps the rows the caller may read rather than refusing them one by one; a domain
+  // the caller holds no role in is refused (403) before any of it is read.
   listApprovals: lists('The approvals queue', READ_PROJECT, APPROVAL, {
     status: {
       schema: { type: 'string', enum: ['proposed', 'pending-approval', 'approved', 'rejected', 'expired'] },

@@ -3,7 +3,10 @@ import { InvalidInputError } from './errors.ts';
 
 export interface Page<T> {
   items: T[];
-  /** Id of the last item returned, present only when more follow. */
+  /**
+   * Where the next page starts, present only when more may follow: the last item returned, or the
+   * last one read when a filtered page stopped at its read budget (it may then be short, even empty).
+   */
   lastId?: string;
 }
 

@@ -101,6 +101,15 @@ export function resetDocumentClient(): void {
   sharedClient = undefined;
 }
 
+/**
+ * Most items one list page reads, however many its filter drops: a filter that keeps few rows of a
+ * big partition (another tenant's approvals, a rare status) must not turn one request into a read
+ * of the whole partition. Five pages' worth, and never under 500 so small pages still get far.
+ */
+export function listReadBudget(limit: number): number {
+  return Math.max(limit * 5, 500);
+}
+
 /** Thin typed access to the single table. Stores compose these; they own the key layout. */
 export class Table {
   constructor(
@@ -266,7 +275,9 @@ export class Table {
 
   /**
    * One page of a list index partition, in id order, starting after `afterId`.
-   * `filter` drops items after the read (visibility); pages may then come back short.
+   * `filter` drops items after the read (visibility); pages may then come back short, or empty
+   * with a cursor: a page stops after `listReadBudget(limit)` items read, and then answers the last
+   * item read as `lastId`, so the next page starts after it.
    */
   async listPage<S extends z.ZodType>(
     gsiPk: string,
@@ -280,6 +291,8 @@ export class Table {
   ): Promise<Page<z.infer<S>>> {
     const { name, partitionKey, sortKey } = TABLE_KEYS[opts.index ?? 'listIndex'];
     const items: z.infer<S>[] = [];
+    const budget = listReadBudget(opts.limit);
+    let read = 0;
     let lastSeen = opts.afterId;
     for (;;) {
       const out = await this.client.send(
@@ -289,12 +302,13 @@ export class Table {
           KeyConditionExpression: lastSeen ? '#pk = :pk AND #sk > :after' : '#pk = :pk',
           ExpressionAttributeNames: { '#pk': partitionKey, ...(lastSeen && { '#sk': sortKey }) },
           ExpressionAttributeValues: { ':pk': gsiPk, ...(lastSeen && { ':after': lastSeen }) },
-          Limit: opts.limit + 1 - items.length,
+          Limit: Math.min(opts.limit + 1 - items.length, budget - read),
         }),
       );
       for (const raw of out.Items ?? []) {
         const entity = schema.parse(entityOf(raw));
         lastSeen = String(raw[sortKey]);
+        read++;
         if (opts.filter && !(await opts.filter(entity))) continue;
         items.push(entity);
         if (items.length > opts.limit) {
@@ -305,6 +319,7 @@ export class Table {
       }
       // Each round restarts after the last item seen, so filtered-out items are never re-read.
       if (!out.LastEvaluatedKey) return { items };
+      if (read >= budget) return lastSeen ? { items, lastId: lastSeen } : { items };
     }
   }
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { AuthzSubject } from '../authz/model.ts';
+import { ForbiddenError } from '../errors.ts';
 import type { Page, PageRequest } from '../pagination.ts';
 import { type Assignment, AssignmentSchema, effective } from './assignment.ts';
+import { hasRoleIn } from './standing.ts';
 import type { AssignmentPorts } from './use-cases.ts';
 
 // The approvals queue: the same assignments, shown as approvals awaiting (or past) a decision.
@@ -66,6 +68,11 @@ export async function listApprovals(
   page: PageRequest,
 ): Promise<Page<Assignment>> {
   const domainId = filters.domainId ?? subject.domainId;
+  // Checked before the queue is touched: its rows are filtered by visibility, but reading a
+  // domain's queue at all is only for those with a role in it.
+  if (!hasRoleIn(subject, domainId)) {
+    throw new ForbiddenError('permission_denied', 'You may not read the approvals of this domain.', 'out_of_scope');
+  }
   const now = ports.clock.now();
   if (filters.kind && filters.kind !== APPROVAL_KIND) return { items: [] };
   const readable = new Map<string, boolean>();

@@ -34,6 +34,8 @@ export function credentialDirectory(catalog: CatalogStore, clock: Clock): Creden
       return c && toAssignable(c);
     },
     async credentialsOfCloud(cloudId) {
+      // Read whole (the newest is last in id order): only the platform operator adds credentials
+      // to a cloud, so no tenant can grow what one request reads here.
       const all: CloudCredential[] = [];
       let afterId: string | undefined;
       do {

@@ -2,7 +2,7 @@ import { requireAllowed } from '../access.ts';
 import { ConflictError, found } from '../errors.ts';
 import type { Assignment } from './assignment.ts';
 import { narrowed, type Terms } from './terms.ts';
-import { type Actor, type AssignmentPorts, audit } from './use-cases.ts';
+import { type Actor, type AssignmentPorts, audit, auditRefused } from './use-cases.ts';
 
 // The credential owner narrows an approved assignment's terms. Narrowing below what is in use
 // blocks new Resources (admission checks the terms) and touches no running one.
@@ -27,7 +27,7 @@ export async function narrowTerms(ports: AssignmentPorts, actor: Actor, id: stri
         ownerId: a.credential_owner_id,
       });
     } catch (err) {
-      await audit(ports, actor, a, 'narrow_terms', 'denied', 'permission_denied');
+      await auditRefused(ports, actor, a, 'narrow_terms', 'permission_denied');
       throw err;
     }
     if (a.state !== 'approved') {
@@ -38,7 +38,7 @@ export async function narrowTerms(ports: AssignmentPorts, actor: Actor, id: stri
     try {
       narrowed(a.terms ?? {}, terms);
     } catch (err) {
-      await audit(ports, actor, a, 'narrow_terms', 'denied', 'terms_not_narrower');
+      await auditRefused(ports, actor, a, 'narrow_terms', 'terms_not_narrower');
       throw err;
     }
     const updated = await ports.assignments.setTerms(a.id, terms, a.updated_at, ports.clock.now().toISOString(), actor.subject.userId);

@@ -20,6 +20,7 @@ import {
 } from './assignment.ts';
 import { type AuditEntry, type AuditLog, record } from './audit.ts';
 import type { CredentialDirectory } from './credential-directory.ts';
+import { refusalIsAudited } from './standing.ts';
 import { hasTerms, narrowed, notApproved, type Terms, TermsSchema } from './terms.ts';
 
 // Request, read, decide (approve, reject, revoke) an assignment, and the handle an approval grants.
@@ -80,6 +81,21 @@ export async function audit(
   await record(ports, actor, { domainId: a.domain_id, action: `credential_assignment.${action}`, target: a.id, outcome, reason });
 }
 
+/** Audits a refused decision, unless the actor has no standing in the assignment's domain (see ./standing.ts). */
+export async function auditRefused(
+  ports: Pick<AssignmentPorts, 'audit' | 'clock'>,
+  actor: Actor,
+  a: Assignment,
+  action: string,
+  reason: string,
+) {
+  if (refusalIsAudited(actor.subject, a)) await audit(ports, actor, a, action, 'denied', reason);
+}
+
+function notAssignable(): UnprocessableError {
+  return new UnprocessableError('credential_not_assignable', 'No active cloud credential has this id.');
+}
+
 async function resolveCredential(
   ports: AssignmentPorts,
   body: { cloud_credential_id?: string | undefined; cloud_id?: string | undefined },
@@ -89,10 +105,9 @@ async function resolveCredential(
   }
   if (body.cloud_credential_id) {
     const credential = await ports.credentials.getCredential(body.cloud_credential_id);
-    if (!credential) throw new UnprocessableError('credential_not_assignable', 'No such cloud credential.');
-    if (credential.status !== 'active') {
-      throw new UnprocessableError('credential_not_assignable', `The cloud credential is ${credential.status} and cannot be assigned.`);
-    }
+    // The requester cannot read the catalog: a missing, revoked or expired credential answer alike,
+    // so the request tells nothing of credentials it could not use anyway.
+    if (credential?.status !== 'active') throw notAssignable();
     return credential;
   }
   // The cloud's list comes from an index (eventually consistent on AWS): it only nominates
@@ -193,7 +208,7 @@ export async function decide(
   }
   const selfDecision = decision !== 'revoke' && a.requested_by === actor.subject.userId;
   if (selfDecision) {
-    await audit(ports, actor, a, decision, 'denied', 'self_approval_denied');
+    await auditRefused(ports, actor, a, decision, 'self_approval_denied');
     throw new ForbiddenError('self_approval_denied', 'You cannot decide a request you made yourself.', 'insufficient_relation');
   }
   const action = decision === 'revoke' ? 'assign' : 'decide';
@@ -202,7 +217,7 @@ export async function decide(
   try {
     await requireAllowed(ports.authorizer, actor.subject, action, resource);
   } catch (err) {
-    await audit(ports, actor, a, decision, 'denied', 'permission_denied');
+    await auditRefused(ports, actor, a, decision, 'permission_denied');
     throw err;
   }
   const { from, to } = ASSIGNMENT_TRANSITIONS[decision];
@@ -213,7 +228,7 @@ export async function decide(
     try {
       terms = opts.terms === undefined ? a.proposed_terms : narrowed(a.proposed_terms ?? {}, opts.terms);
     } catch (err) {
-      await audit(ports, actor, a, decision, 'denied', 'terms_not_narrower');
+      await auditRefused(ports, actor, a, decision, 'terms_not_narrower');
       throw err;
     }
     handle = await materialise(ports, a);
