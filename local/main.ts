@@ -1,8 +1,7 @@
 // `npm start`: the embedded local stack in one process, data kept under .plexsphere/.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { FIXTURES } from '../scripts/fixtures.ts';
-import { startStack } from './stack.ts';
+import { DataFolderInUseError, lockDataDir } from './data-lock.ts';
 
 const dataDir = resolve(process.env.PLEXSPHERE_DATA_DIR ?? '.plexsphere');
 const port = Number(process.env.PORT ?? 8080);
@@ -10,12 +9,37 @@ const port = Number(process.env.PORT ?? 8080);
 // across starts (the next one up by default) and a restart has nothing to re-seed.
 const ec2Port = Number(process.env.PLEXSPHERE_EC2_PORT ?? port + 1);
 
-claimDataDir();
+// The folder is taken before anything else starts (ports, agents) or even loads.
+const lock = await lockDataDir(dataDir).catch((err: unknown) => {
+  console.error(`error: ${err instanceof DataFolderInUseError ? err.message : whyNotStarted(err)}`);
+  process.exit(1);
+});
+const { startStack } = await import('./stack.ts');
 console.log(`Starting the embedded local stack (data in ${dataDir})…`);
 const stack = await startStack({ dataDir, port, ec2Port }).catch((err: unknown) => {
   console.error(`error: ${whyNotStarted(err)}`);
   process.exit(1);
 });
+// Ready before the banner says so: whoever reads it may press Ctrl-C at once.
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping…');
+    stack
+      .close()
+      .then(() => lock.release())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
+  });
+}
+
 const seeded = stack.seed.created.length ? `seeded ${stack.seed.created.join(', ')}` : 'fixtures already seeded, nothing changed';
 console.log(`Plexsphere broker (embedded local stack)
   Console      ${stack.url}/console/?domain_id=${FIXTURES.domain.id}
@@ -30,22 +54,6 @@ console.log(`Plexsphere broker (embedded local stack)
   Identities: ${FIXTURES.operator.email}, ${FIXTURES.admin.email} (password "${FIXTURES.devPassword}")
 Press Ctrl-C to stop.`);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nStopping…');
-    stack.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  });
-}
-
 /** The common reasons a start fails, said in a line with what to do; anything else as it is. */
 function whyNotStarted(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { port?: number };
@@ -53,44 +61,4 @@ function whyNotStarted(err: unknown): string {
     return `port ${e.port ?? '?'} is in use (is another npm start running?). Stop it, or choose other ports with PORT=… (API) and PLEXSPHERE_EC2_PORT=… (local EC2).`;
   }
   return e instanceof Error ? (e.stack ?? e.message) : String(err);
-}
-
-/**
- * One process per data folder: dynalite's LevelDB cannot be opened twice, and fails then with an
- * unhelpful error from deep inside. A pid file says who holds the folder; a stale one is taken over.
- */
-function claimDataDir(): void {
-  const pidFile = join(dataDir, 'npm-start.pid');
-  let holder = 0;
-  try {
-    holder = Number(readFileSync(pidFile, 'utf8'));
-  } catch {
-    // no holder
-  }
-  if (holder && holder !== process.pid && isRunning(holder)) {
-    console.error(`error: the data folder ${dataDir} is in use by process ${holder} (another npm start?). Stop it, or use another folder with PLEXSPHERE_DATA_DIR=….`);
-    process.exit(1);
-  }
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(pidFile, String(process.pid));
-  process.on('exit', () => {
-    if (readFileSafe(pidFile) === String(process.pid)) rmSync(pidFile, { force: true });
-  });
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readFileSafe(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }

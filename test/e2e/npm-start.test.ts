@@ -74,7 +74,7 @@ describe('npm start', () => {
     expect(before.length).toBeGreaterThan(0);
     // A second start on the same data folder is refused in one line, and leaves the first alone.
     const [otherPort, otherEc2Port] = [await freePort(), await freePort()];
-    await expect(start(otherPort, otherEc2Port)).rejects.toThrow(/exited with 1 .*\n.*error: the data folder .* is in use by process \d+/s);
+    await expect(start(otherPort, otherEc2Port)).rejects.toThrow(/exited with 1 .*\n.*error: the data folder .* is in use by another running npm start \(its pid file names process \d+\)/s);
     expect(await tableSnapshot(dynamoUrlOf(first.banner), LOCAL_TABLE)).toEqual(before);
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
