@@ -13,7 +13,7 @@ import { livePeersOf } from '../core/enrolment/state.ts';
 import { type Resource, ResourceSchema } from '../core/resources.ts';
 import { resourceKeys } from './dynamo/keys.ts';
 import { entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
-import { addPeerActions, PeerSnapshots, removePeerActions } from './peer-snapshot.ts';
+import { PeerSnapshots, removePeerActions } from './peer-snapshot.ts';
 
 const TokenPointerSchema = z.object({ id: z.string() });
 const MeshClaimSchema = z.object({ mesh_ip: z.string() });
@@ -152,8 +152,7 @@ export class DynamoNodeStore implements NodeStore {
         },
       });
     }
-    // The new peer joins the domain's snapshot in the same transaction; after the actions whose outcomes are read below.
-    actions.push(...addPeerActions(pointer.domain_id, { node_id: node.node_id, mesh_ip: node.mesh_ip, public_key: node.public_key }));
+    // No peer yet: a node joins its domain's peer lists when its Resource enters Ready (ResourceStore.changePhase).
     const cancelled = await this.table.transact(actions);
     if (!cancelled) {
       const resource = await this.table.get(resourceKeys.resource(pointer.resource_id), ResourceSchema);

@@ -7,9 +7,10 @@ import type { Table, WriteAction } from './dynamo/table.ts';
 
 // A state pull used to list every node of the domain and read all their Resources, so N nodes
 // pulling cost O(N²) reads. Instead the domain's live peers are kept in one partition: a head item
-// with a version, and buckets of peers, each with its own version. Every change of the peer set (a
-// registration adds, a revocation or a release removes) writes its bucket and moves both versions
-// in the same transaction as the change itself. A pull reads the head; only a version it has not
+// with a version, and buckets of peers, each with its own version. Peers are the nodes of Ready
+// Resources: every change of the peer set (entering Ready adds; leaving Ready, a revocation or a
+// release removes) writes its bucket and moves both versions in the same transaction as the change
+// itself. A pull reads the head; only a version it has not
 // seen makes it read the buckets, once per container.
 //
 // A writer that does not keep the snapshot (an older version of the code while a deploy rolls, a
@@ -54,7 +55,7 @@ function moveVersion(domainId: string): WriteAction {
   };
 }
 
-/** The writes that add a live node to its domain's snapshot; they go in the transaction that makes it live. */
+/** The writes that add a node to its domain's snapshot; they go in the transaction that makes its Resource Ready. */
 export function addPeerActions(domainId: string, peer: Peer): WriteAction[] {
   return [
     {

@@ -24,7 +24,7 @@ import {
 import type { EventActor, EventDraft } from '../core/events/event.ts';
 import { resourceKeys } from './dynamo/keys.ts';
 import { transactWithEvents } from './event-log.ts';
-import { countAction, inList, runStartEvents } from './resource-writes.ts';
+import { countAction, failedRevocation, inList, leavingReady, readyPeer, runStartEvents } from './resource-writes.ts';
 import { entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
 import { DynamoNodeStore } from './node-store.ts';
 import { removePeerActions } from './peer-snapshot.ts';
@@ -202,6 +202,15 @@ export class DynamoResourceStore implements ResourceStore {
       const freesSlot = before.quota_slot !== undefined && (change.to === 'Deleted' || failedEarly);
       const final = { ...write, ExpressionAttributeValues: { ...values, ':seen': seenPhase } as Record<string, unknown> };
       const actions: WriteAction[] = [];
+      // Entering Ready lists the node as a peer; entering Failed revokes what the Resource held.
+      const extra = change.to === 'Failed' ? failedRevocation(before) : change.to === 'Ready' ? readyPeer(before) : undefined;
+      const beside: WriteAction[] = extra?.actions ?? [];
+      if (extra) {
+        if (extra.sets.length) final.UpdateExpression = final.UpdateExpression.replace('SET ', `SET ${extra.sets.join(', ')}, `);
+        for (const condition of extra.conditions) final.ConditionExpression += ` AND ${condition}`;
+        final.ExpressionAttributeNames = { ...final.ExpressionAttributeNames, ...extra.names };
+        Object.assign(final.ExpressionAttributeValues, extra.values);
+      }
       if (freesSlot) {
         final.UpdateExpression += ', quota_slot';
         final.ConditionExpression += ` AND quota_slot = :slot${failedEarly ? ' AND attribute_not_exists(#prov.substrate)' : ''}`;
@@ -209,7 +218,7 @@ export class DynamoResourceStore implements ResourceStore {
         actions.push(releaseSlotAction(before.quota_slot as string));
       }
       if (change.to === 'Deleted') actions.push(countAction(before.project_id, -1));
-      const { cancelled } = await transactWithEvents(this.table, [{ Update: final }, ...actions], [event]);
+      const { cancelled } = await transactWithEvents(this.table, [{ Update: final }, ...actions, ...beside], [event]);
       if (!cancelled) return this.get(id);
       // The Resource's own condition failed: read it again (it moved on, which the next read
       // answers, or only the phase or slot it was read with changed).
@@ -219,7 +228,7 @@ export class DynamoResourceStore implements ResourceStore {
       }
       // Only the project's or the assignment's item was missing: there is nothing to give back
       // there, and teardown must not stall on it.
-      const alone = await transactWithEvents(this.table, [{ Update: final }], [event]);
+      const alone = await transactWithEvents(this.table, [{ Update: final }, ...beside], [event]);
       return alone.cancelled ? undefined : this.get(id);
     }
   }
@@ -317,7 +326,7 @@ export class DynamoResourceStore implements ResourceStore {
       const values = { ...write.ExpressionAttributeValues, ':seen': seen.phase };
       const stored = await this.writeWithEvents(
         id,
-        [{ Update: { ...write, ExpressionAttributeValues: values } }],
+        [{ Update: { ...write, ExpressionAttributeValues: values } }, ...leavingReady(before, change.phase)],
         runStartEvents(before, change),
       );
       if (stored) return stored;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
-import type { Vault } from '../core/vault.ts';
+import { parseVaultedJson, type Vault } from '../core/vault.ts';
 
 /**
  * Reads a key the broker keeps in the vault, creating it on first use. Creation is conditional:
@@ -14,7 +14,7 @@ export async function loadOrCreateKey<S extends z.ZodType>(
   create: () => z.infer<S>,
 ): Promise<z.infer<S>> {
   try {
-    return schema.parse(JSON.parse((await vault.read(secretId)).value));
+    return parseVaultedJson((await vault.read(secretId)).value, schema, 'secret_unreadable', `key ${secretId}`);
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
@@ -23,7 +23,7 @@ export async function loadOrCreateKey<S extends z.ZodType>(
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
   }
-  return schema.parse(JSON.parse((await vault.read(secretId)).value));
+  return parseVaultedJson((await vault.read(secretId)).value, schema, 'secret_unreadable', `key ${secretId}`);
 }
 
 /** Caches a loaded key per container; a failed load is retried on the next call. */

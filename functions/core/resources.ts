@@ -287,7 +287,11 @@ export interface ResourceStore {
   listByProject(projectId: string, page: import('./pagination.ts').PageRequest): Promise<import('./pagination.ts').Page<Resource>>;
   /** Resources with a run in flight, for the reconciler. */
   listActive(): Promise<Resource[]>;
-  /** One conditional write on phase and generation; undefined when the Resource has moved on. */
+  /**
+   * One conditional write on phase and generation; undefined when the Resource has moved on.
+   * Entering Failed also revokes the unredeemed bootstrap token and the node's NSK, and takes the
+   * node out of the peer lists, in the same write: a Failed Resource holds no live credentials.
+   */
   changePhase(id: string, change: PhaseChange): Promise<Resource | undefined>;
   /** Updates the run's bookkeeping (waiting_on, substrate, task token) without a phase change, fenced on generation. */
   annotate(

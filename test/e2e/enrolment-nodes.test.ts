@@ -6,7 +6,7 @@ import { formatNskBearer } from '../../functions/core/enrolment/node-auth.ts';
 import { renderCloudInit } from '../../functions/core/user-data.ts';
 import { deps } from '../../functions/shared/composition.ts';
 import { startAgent } from '../../local/agent.ts';
-import { asNode, enrollingResource, projectId, register, registeredNode, resourceOf, stack, useEnrolmentStack } from '../support/enrolment-e2e.ts';
+import { asNode, enrollingResource, projectId, register, readyNode, registeredNode, resourceOf, stack, useEnrolmentStack } from '../support/enrolment-e2e.ts';
 import { heartbeatBody } from '../support/nodes.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -51,7 +51,7 @@ describe('the node API (NSK envelope)', () => {
 
   it('serves the state snapshot with every block, peers sorted and without itself', async () => {
     const a = await registeredNode();
-    const b = await registeredNode();
+    const b = await readyNode();
     await asNode(a.bearer, 'POST', `/v1/nodes/${a.node_id}/heartbeat`, heartbeatBody());
     const res = await asNode(a.bearer, 'GET', `/v1/nodes/${a.node_id}/state`);
     expect(res.status).toBe(200);
@@ -67,6 +67,8 @@ describe('the node API (NSK envelope)', () => {
     // Never heartbeated: unreachable, since it registered.
     const fresh = await asNode(b.bearer, 'GET', `/v1/nodes/${b.node_id}/state`);
     expect(fresh.body.reachability).toEqual({ state: 'unreachable', changed_at: expect.any(String) });
+    // Peer lists hold only Ready nodes: a registered while its Resource is still Enrolling is none.
+    expect(fresh.body.peers.map((p: { node_id: string }) => p.node_id)).not.toContain(a.node_id);
   });
 
   it('answers the event stream with 501 signed_event_bus_not_provisioned', async () => {
@@ -136,7 +138,7 @@ describe('the node API (NSK envelope)', () => {
   });
 
   it('refuses a revoked NSK with 401 nsk_revoked, records the refusal once, and drops the node from peer lists', async () => {
-    const node = await registeredNode();
+    const node = await readyNode();
     const witness = await registeredNode();
     const peersOf = async () =>
       (await asNode(witness.bearer, 'GET', `/v1/nodes/${witness.node_id}/state`)).body.peers.map((p: { node_id: string }) => p.node_id);

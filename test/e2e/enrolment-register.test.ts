@@ -11,6 +11,7 @@ import {
   otherProjectId,
   projectId,
   register,
+  readyNode,
   registeredNode,
   resourceOf,
   stack,
@@ -38,7 +39,8 @@ const b64Length = (text: string) => Buffer.from(text, 'base64').length;
 
 describe('POST /v1/register', () => {
   it('enrols a node: 201 in the contract shape, a mesh IP in the domain CIDR, the token consumed, the NSK stored only as a hash', async () => {
-    const first = await registeredNode();
+    const first = await readyNode();
+    const waiting = await registeredNode();
     const bound = await enrollingResource();
     const publicKey = wireguardKey();
     const res = await register(bound, { public_key: publicKey });
@@ -53,9 +55,10 @@ describe('POST /v1/register', () => {
     expect(body.signing_public_key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(body.signing_key_id).toEqual(expect.any(String));
     expect(b64Length(body.nsk)).toBe(32);
-    // The other live nodes of the domain, never itself.
+    // The domain's Ready nodes, never itself, nor a node whose Resource is not Ready yet.
     expect(body.peer_snapshot).toContainEqual({ node_id: first.node_id, mesh_ip: first.mesh_ip, public_key: expect.any(String) });
     expect(body.peer_snapshot.map((p: { node_id: string }) => p.node_id)).not.toContain(body.node_id);
+    expect(body.peer_snapshot.map((p: { node_id: string }) => p.node_id)).not.toContain(waiting.node_id);
     for (const peer of body.peer_snapshot) expect(Object.keys(peer).sort()).toEqual(['mesh_ip', 'node_id', 'public_key']);
 
     const resource = await resourceOf(bound.resource.id);

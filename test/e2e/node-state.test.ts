@@ -4,7 +4,7 @@ import { formatNskBearer } from '../../functions/core/enrolment/node-auth.ts';
 import { deps } from '../../functions/shared/composition.ts';
 import { diff, snapshot } from '../../scripts/bench/counters.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { enrollingResource, heartbeatBody, wireguardKey } from '../support/nodes.ts';
+import { enrollingResource, heartbeatBody, markReady, wireguardKey } from '../support/nodes.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 // GET /v1/nodes/{id}/state at scale: its cost while nothing changed, and its validator.
@@ -29,6 +29,7 @@ interface Node {
   beat(): ReturnType<TestStack['call']>;
 }
 
+/** A node registered, its Resource gone on to Ready (so it is a peer of the others). */
 async function enrolled(): Promise<Node> {
   const bound = await enrollingResource(projectId);
   const res = await stack.call(null, 'POST', '/v1/register', {
@@ -39,6 +40,7 @@ async function enrolled(): Promise<Node> {
     public_key: wireguardKey(),
   });
   expect(res.status).toBe(201);
+  await markReady(bound.resource.id);
   const authorization = `Bearer ${formatNskBearer('local', res.body.node_id, res.body.nsk)}`;
   const id: string = res.body.node_id;
   return {

@@ -117,7 +117,7 @@ describe('plexctl for people and for scripts', () => {
     const out = await plexctl('resource', 'wait', id, '--until', 'Ready', '--timeout', '60s');
     expect(out.code, out.stderr).toBe(EXIT.waitFailed);
     expect(out.stderr).toMatch(/Failed/);
-    expect(out.stderr).toContain('substrate_authfailure');
+    expect(out.stderr).toContain('substrate_auth_failed');
   }, 90_000);
 
   it('treats parameters the blueprint version refuses (422) as a usage error, naming the field', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { formatNskBearer } from '../../functions/core/enrolment/node-auth.ts';
 import { deps } from '../../functions/shared/composition.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { type BoundResource, enrollingResource as enrollingFixture, wireguardKey } from './nodes.ts';
+import { type BoundResource, enrollingResource as enrollingFixture, markReady, wireguardKey } from './nodes.ts';
 import { type ApiResponse, startTestStack, type TestStack } from './stack.ts';
 
 // The stack of test/e2e/enrolment-*.test.ts, and the helpers those files share. They register
@@ -62,6 +62,13 @@ export async function registeredNode(project = projectId): Promise<Registered> {
   const res = await register(bound);
   expect(res.status).toBe(201);
   return { ...res.body, bearer: formatNskBearer('local', res.body.node_id, res.body.nsk), resourceId: bound.resource.id };
+}
+
+/** A registered node whose Resource went on to Ready: a peer of the domain's other nodes. */
+export async function readyNode(project = projectId): Promise<Registered> {
+  const node = await registeredNode(project);
+  await markReady(node.resourceId);
+  return node;
 }
 
 export function asNode(bearer: string, method: string, path: string, body?: unknown): Promise<ApiResponse> {

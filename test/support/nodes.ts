@@ -49,6 +49,21 @@ export async function enrollingResource(projectId: string, domainId = FIXTURES.d
   return { resource: bound ?? resource, token };
 }
 
+/**
+ * Enrolling → Ready, as the provision run's markReady step writes it once the node heartbeated:
+ * only then is the node a peer of its domain's other nodes.
+ */
+export async function markReady(resourceId: string): Promise<void> {
+  const ready = await deps().resources.changePhase(resourceId, {
+    from: ['Enrolling'],
+    to: 'Ready',
+    generation: 1,
+    at: new Date().toISOString(),
+    reason: 'Node enrolled (test fixture).',
+  });
+  expect(ready?.provisioning?.phase).toBe('Ready');
+}
+
 /** A fresh X25519 public key in the wire form (32 bytes, standard base64). */
 export function wireguardKey(): string {
   const x = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x as string;

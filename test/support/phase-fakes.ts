@@ -97,7 +97,13 @@ export class MemoryResources implements TestResources {
     if (change.deadline !== undefined) next.deadline = change.deadline;
     if (change.error !== undefined) next.last_error = change.error;
     if (change.substrate !== undefined) next.substrate = change.substrate;
-    return clone(this.keep({ ...r, provisioning: next, updated_at: change.at }));
+    const revoked: Partial<Resource> = {};
+    // As the DynamoDB store: entering Failed revokes the unredeemed token and the node's NSK.
+    if (change.to === 'Failed') {
+      if (r.bootstrap && !r.bootstrap.revoked_at && !r.bootstrap.consumed_at) revoked.bootstrap = { ...r.bootstrap, revoked_at: change.at };
+      if (r.node && !r.node.revoked_at) revoked.node = { ...r.node, revoked_at: change.at };
+    }
+    return clone(this.keep({ ...r, ...revoked, provisioning: next, updated_at: change.at }));
   }
   async annotate(id: string, generation: number, fields: Partial<Pick<Provisioning, 'waiting_on' | 'substrate' | 'enrol_task_token' | 'reason'>>, at: string) {
     const r = this.items.get(id);

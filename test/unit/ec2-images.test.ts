@@ -45,6 +45,6 @@ describe('the EC2 emulator answers DescribeImages for the images it knows', () =
   it("still accepts the demo credential's keys only", async () => {
     const error = await rejection(new Ec2Substrate().imageOwner(target('AKIANOTKNOWNANYWHERE'), LOCAL_NODE_AMI));
     expect(error).toBeInstanceOf(SubstrateRejectedError);
-    expect(error).toMatchObject({ code: 'substrate_authfailure' });
+    expect(error).toMatchObject({ code: 'substrate_auth_failed' });
   });
 });

@@ -116,17 +116,43 @@ describe.each(STORE_KINDS)('markFailed (→ Failed) (%s store)', (kind) => {
     expect((await env.resources.at(r.id)).provisioning?.last_error).toEqual({ code: 'enrolment_timeout', message: 'The node did not register and heartbeat before the deadline.' });
   });
 
-  it('reads a Lambda error cause (JSON) and a plain one', () => {
-    expect(errorInfo({ Error: 'SubstrateRejectedError', Cause: JSON.stringify({ errorType: 'SubstrateRejectedError', errorMessage: 'The cloud refused: AuthFailure' }) })).toEqual({
-      code: 'SubstrateRejectedError',
-      message: 'The cloud refused: AuthFailure',
+  it("reads only the code off a Lambda error cause (JSON) or a plain one, and answers our words for it", () => {
+    // The step handler puts a broker error's code before its message; only the code comes back out.
+    const coded = { errorType: 'SubstrateRejectedError', errorMessage: 'substrate_auth_failed: arn:aws:iam::123456789012:user/x said no' };
+    const ours = { code: 'substrate_auth_failed', message: "The cloud did not accept the credential's keys." };
+    expect(errorInfo({ Error: 'SubstrateRejectedError', Cause: JSON.stringify(coded) })).toEqual(ours);
+    expect(errorInfo({ Error: 'SubstrateRejectedError', Cause: coded.errorMessage })).toEqual(ours);
+    // Uncoded, or a code that is not one of a step's: internal_error, with none of the Cause's text.
+    const internal = { code: 'internal_error', message: 'The broker failed while running this step; its log holds the details.' };
+    expect(errorInfo({ Error: 'SubstrateRejectedError', Cause: JSON.stringify({ errorMessage: 'The cloud refused: AuthFailure' }) })).toEqual(internal);
+    expect(errorInfo({ Error: 'TransientError', Cause: 'throttled' })).toEqual(internal);
+    expect(errorInfo({ Error: 'Error', Cause: 'made_up_code: arn:aws:iam::123456789012:role/r' })).toEqual(internal);
+    expect(errorInfo(undefined)).toEqual(internal);
+    // A store's code for the credential's secret being gone is said in our words, without its ARN.
+    expect(errorInfo({ Error: 'NotFoundError', Cause: 'secret_not_found: Secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:x was not found.' })).toEqual({
+      code: 'credential_unavailable',
+      message: "The cloud credential's stored material could not be read.",
     });
-    expect(errorInfo({ Error: 'TransientError', Cause: 'throttled' })).toEqual({ code: 'TransientError', message: 'throttled' });
-    // The step handler puts a broker error's code before its message; it comes back out as the code.
-    const coded = { errorType: 'SubstrateRejectedError', errorMessage: 'substrate_authfailure: The cloud refused: AuthFailure' };
-    expect(errorInfo({ Error: 'SubstrateRejectedError', Cause: JSON.stringify(coded) })).toEqual({ code: 'substrate_authfailure', message: 'The cloud refused: AuthFailure' });
-    expect(errorInfo({ Error: 'SubstrateRejectedError', Cause: coded.errorMessage })).toEqual({ code: 'substrate_authfailure', message: 'The cloud refused: AuthFailure' });
-    expect(errorInfo(undefined)).toEqual({ code: 'unknown_error', message: 'The step failed without saying why.' });
+  });
+
+  it("revokes the node's NSK and an unredeemed bootstrap token in the write that enters Failed", async () => {
+    const env = await fakeStepPorts(kind);
+    const bootstrap = { hash: 'h-token', issued_at: env.clock.now().toISOString(), expires_at: '2999-01-01T00:00:00.000Z' };
+    const withNode = await env.resources.put({ ...(await seed(env, 'Enrolling', { node: {} })), bootstrap: { ...bootstrap, consumed_at: env.clock.now().toISOString() } });
+    const withToken = await env.resources.put({ ...(await seed(env, 'Provisioning')), bootstrap });
+    env.clock.advance(5);
+    for (const r of [withNode, withToken]) {
+      expect(await markFailed(env.ports, { ...input(r), error: { code: 'substrate_lost', message: 'The instance is terminated.' } })).toEqual({ status: 'done' });
+    }
+    const at = env.clock.now().toISOString();
+    const node = await env.resources.at(withNode.id);
+    expect(node.provisioning?.phase).toBe('Failed');
+    expect(node.node?.revoked_at).toBe(at);
+    // Redeemed already: it stays as it was (a redeemed token cannot be redeemed again).
+    expect(node.bootstrap).toEqual({ ...bootstrap, consumed_at: withNode.bootstrap?.consumed_at });
+    const token = await env.resources.at(withToken.id);
+    expect(token.bootstrap?.revoked_at).toBe(at);
+    expect(token.node).toBeUndefined();
   });
 
   it('says a teardown failed when it failed in a teardown phase', async () => {

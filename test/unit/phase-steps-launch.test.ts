@@ -81,7 +81,7 @@ describe.each(STORE_KINDS)('applySubstrate (Pending → Provisioning) (%s store)
     const r = await seed(env, 'Pending');
     env.substrate.failures.push(new TransientError('substrate_unavailable', 'throttled'));
     await expect(applySubstrate(env.ports, input(r))).rejects.toMatchObject({ name: 'TransientError' });
-    env.substrate.failures.push(new SubstrateRejectedError('substrate_authfailure', 'The cloud refused: AuthFailure'));
+    env.substrate.failures.push(new SubstrateRejectedError('substrate_auth_failed', "The cloud did not accept the credential's keys."));
     await expect(applySubstrate(env.ports, input(r))).rejects.toMatchObject({ name: 'SubstrateRejectedError' });
     expect(phases(await env.resources.at(r.id))).toEqual(['Pending']);
     expect(env.substrate.machines).toEqual([]);
@@ -159,13 +159,13 @@ describe.each(STORE_KINDS)('checkSubstrate (Provisioning → Enrolling) (%s stor
     expect(after.provisioning?.deadline).toBeUndefined();
   });
 
-  it('fails a machine that died, saying how', async () => {
+  it("fails a machine that died, saying how in our words, not the cloud's", async () => {
     const env = await fakeStepPorts(kind);
     const { r, instanceId } = await launched(env);
     env.substrate.set(instanceId, 'terminated', 'Server.InternalError: launch failed');
     expect(await checkSubstrate(env.ports, input(r))).toEqual({
       status: 'failed',
-      error: { code: 'substrate_lost', message: 'The instance is terminated (Server.InternalError: launch failed).' },
+      error: { code: 'substrate_lost', message: 'The instance is terminated.' },
     });
   });
 

@@ -18,6 +18,7 @@ import {
   SubstrateRejectedError,
   TransientError,
 } from '../../core/substrate.ts';
+import { STEP_FAILURES, type StepFailureCode, withDetail } from '../../core/phase-steps/failure-codes.ts';
 
 /** Where and as whom the EC2 client calls: the target of an aws plan. */
 export interface SubstrateTarget {
@@ -35,32 +36,51 @@ export interface LaunchSpec extends LaunchRequest {
   instanceType: string;
 }
 
-// EC2 errors that retrying will not fix. Everything else (throttling, 5xx, the network) is
-// treated as transient and left to the state machine's Retry.
-const PERMANENT = new Set([
-  'AuthFailure',
-  'UnauthorizedOperation',
-  'InvalidAMIID.NotFound',
-  'InvalidAMIID.Malformed',
-  'InvalidParameterValue',
-  'InvalidParameterCombination',
-  'IdempotentParameterMismatch',
-  'InstanceLimitExceeded',
-  'VcpuLimitExceeded',
-  'OptInRequired',
-  'Blocked',
-]);
+// What each EC2 error means, in our codes (functions/core/phase-steps/failure-codes.ts), and
+// whether retrying can fix it. The cloud's message (account ids, ARNs of principals and policies)
+// goes to the log only. An error not named here (throttling, 5xx, the network) is transient and
+// left to the state machine's Retry.
+const REFUSALS: Record<string, StepFailureCode> = {
+  AuthFailure: 'substrate_auth_failed',
+  InvalidClientTokenId: 'substrate_auth_failed',
+  SignatureDoesNotMatch: 'substrate_auth_failed',
+  UnauthorizedOperation: 'substrate_not_permitted',
+  OptInRequired: 'substrate_not_permitted',
+  Blocked: 'substrate_not_permitted',
+  InstanceLimitExceeded: 'substrate_quota_exceeded',
+  VcpuLimitExceeded: 'substrate_quota_exceeded',
+  'InvalidAMIID.NotFound': 'substrate_rejected_parameters',
+  'InvalidAMIID.Malformed': 'substrate_rejected_parameters',
+  InvalidParameterValue: 'substrate_rejected_parameters',
+  InvalidParameterCombination: 'substrate_rejected_parameters',
+  // The same client token with other parameters: the broker's own doing, not the tenant's.
+  IdempotentParameterMismatch: 'internal_error',
+};
+/** Worth retrying, but with a code of its own once the retries ran out. */
+const CAPACITY = new Set(['InsufficientInstanceCapacity', 'InsufficientHostCapacity', 'InsufficientCapacity']);
 
 /** What DescribeImages answers for an image this account cannot use. */
 const IMAGE_UNKNOWN = new Set(['InvalidAMIID.NotFound', 'InvalidAMIID.Malformed', 'InvalidAMIID.Unavailable']);
 
+/** What the cloud said, for the log line of the step that failed (never for the Resource). */
+function cloudSaid(err: unknown, name: string): Record<string, unknown> {
+  const e = err as { message?: unknown; $metadata?: { requestId?: string; httpStatusCode?: number } };
+  return {
+    cloud_error: name,
+    cloud_message: typeof e?.message === 'string' ? e.message : undefined,
+    cloud_request_id: e?.$metadata?.requestId,
+    cloud_status: e?.$metadata?.httpStatusCode,
+  };
+}
+
 function translate(err: unknown): never {
-  if (err instanceof EC2ServiceException || (err as { name?: string })?.name) {
-    const name = (err as { name: string }).name;
-    const message = (err as Error).message ?? name;
-    if (PERMANENT.has(name))
-      throw new SubstrateRejectedError(`substrate_${name.replace(/\W+/g, '_').toLowerCase()}`, `The cloud refused: ${name}: ${message}`);
-    throw new TransientError('substrate_unavailable', `The cloud did not answer cleanly (${name}); will retry.`);
+  const name = (err as { name?: unknown })?.name;
+  if (err instanceof EC2ServiceException || typeof name === 'string') {
+    const said = cloudSaid(err, name as string);
+    const refused = REFUSALS[name as string];
+    if (refused) throw withDetail(new SubstrateRejectedError(refused, STEP_FAILURES[refused]), said);
+    if (CAPACITY.has(name as string)) throw withDetail(new TransientError('substrate_capacity', STEP_FAILURES.substrate_capacity), said);
+    throw withDetail(new TransientError('substrate_unavailable', 'The cloud did not answer cleanly; will retry.'), said);
   }
   throw new TransientError('substrate_unavailable', 'The cloud did not answer; will retry.');
 }

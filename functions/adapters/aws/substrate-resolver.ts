@@ -10,7 +10,7 @@ import {
 import { UnprocessableError } from '../../core/errors.ts';
 import type { SubstratePlan, SubstrateRefusal, SubstrateRequest, SubstrateResolver } from '../../core/substrate.ts';
 import { recipeFor } from '../../core/user-data.ts';
-import type { Vault } from '../../core/vault.ts';
+import { parseVaultedJson, SecretUnreadableError, type Vault } from '../../core/vault.ts';
 import type { SubstrateTarget } from './ec2-substrate.ts';
 
 // The aws resolver: a Resource on an aws Cloud becomes an EC2 launch in the Cloud's region (or the
@@ -23,6 +23,8 @@ export const MachineTemplateSchema = z.object({
   instance_type: z.string().default('t3.micro'),
   recipe: z.enum(['cloudless', 'plexd-download']).default('cloudless'),
   plexd_url: z.string().optional(),
+  /** The sha256 the download must hash to before it is installed (see core/user-data.ts). */
+  plexd_sha256: z.string().optional(),
   /**
    * The accounts whose AMIs a Resource's `ami` parameter may name (checked with DescribeImages
    * before the launch). Absent: no AMI chosen by a parameter is launched.
@@ -61,11 +63,19 @@ export function awsEndpointOf(cloud: Pick<Cloud, 'id' | 'provider' | 'endpoint'>
   return endpoint.url ? { region: endpoint.region, url: endpoint.url } : { region: endpoint.region };
 }
 
-/** Reads an aws credential's keys back from its vaulted envelope. */
+/**
+ * Reads an aws credential's keys back from its vaulted envelope; SecretUnreadableError
+ * `credential_unreadable` when it is not what the broker stored (saying nothing of its text).
+ */
 export function awsKeysFromSecret(secretValue: string): AwsCredentialPayload {
-  const secret = CredentialSecretSchema.parse(JSON.parse(secretValue));
-  const bytes = fromBase64(secret.payload);
-  return AwsCredentialPayloadSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
+  const secret = parseVaultedJson(secretValue, CredentialSecretSchema, 'credential_unreadable', 'cloud credential');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(fromBase64(secret.payload));
+  } catch {
+    throw new SecretUnreadableError('credential_unreadable', "The vaulted cloud credential's payload is not base64 of UTF-8 text.");
+  }
+  return parseVaultedJson(text, AwsCredentialPayloadSchema, 'credential_unreadable', "cloud credential's payload");
 }
 
 export class AwsSubstrateResolver implements SubstrateResolver {

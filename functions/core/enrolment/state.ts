@@ -9,12 +9,12 @@ import type { NodeStateView, Peer, Reachability } from './schemas.ts';
 const STALE_AFTER_MS = 90_000;
 const UNREACHABLE_AFTER_MS = 300_000;
 
-/** A node counts while its pointer exists, its Resource records it, and it is not revoked. */
+/** A node is a peer while its pointer exists, its Resource records it, is Ready, and it is not revoked. */
 function isLiveNode(pointer: NodePointer, resource: Resource | undefined): resource is Resource & { node: EnrolledNode } {
-  return resource?.node?.node_id === pointer.node_id && !resource.node.revoked_at;
+  return resource?.node?.node_id === pointer.node_id && !resource.node.revoked_at && resource.provisioning?.phase === 'Ready';
 }
 
-/** The live peers among a domain's node pointers and their Resources, by node id ascending. */
+/** The peers among a domain's node pointers and their Resources (Ready, not revoked), by node id ascending. */
 export function livePeersOf(entries: ReadonlyArray<{ pointer: NodePointer; resource: Resource | undefined }>): Peer[] {
   return entries
     .filter(({ pointer, resource }) => isLiveNode(pointer, resource))

@@ -1,31 +1,33 @@
 import { type ErrorInfo, TEARDOWN_PHASES } from '../resources.ts';
 import type { StepInput, StepOutcome, StepPorts } from './config.ts';
+import { runCorrelationId, stepFailure } from './failure-codes.ts';
 import { current, done, superseded } from './run.ts';
 
 // Failing a run, from either arc, with the error its Catch handed over.
 
-/** Reads the error a Catch handed over: Lambda's JSON cause, or the emulator's plain message. */
+/** The Step Functions errors that are not a step's own: what each one means for the Resource. */
+const STATES_ERRORS: Record<string, string> = {
+  'States.Timeout': 'enrolment_timeout',
+  'States.HeartbeatTimeout': 'enrolment_timeout',
+};
+
+/**
+ * Reads the code of the error a Catch handed over and answers our words for it. Only the code is
+ * taken from the Cause (a step handler's message starts with its stable code, see
+ * functions/shared/step-handler.ts; Lambda wraps it in JSON, the emulator does not); the rest of
+ * the Cause is the failure's own text and never reaches the Resource.
+ */
 export function errorInfo(error: { Error?: string; Cause?: string } | undefined): ErrorInfo {
-  const code = error?.Error ?? 'unknown_error';
-  let message = error?.Cause ?? 'The step failed without saying why.';
+  const name = error?.Error ?? '';
+  if (STATES_ERRORS[name]) return stepFailure(STATES_ERRORS[name]);
+  let message = error?.Cause ?? '';
   try {
-    const parsed = JSON.parse(message) as { errorMessage?: string };
-    if (parsed.errorMessage) message = parsed.errorMessage;
+    const parsed = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof parsed?.errorMessage === 'string') message = parsed.errorMessage;
   } catch {
     // a plain message
   }
-  const known: Record<string, string> = {
-    'States.Timeout': 'enrolment_timeout',
-    'States.HeartbeatTimeout': 'enrolment_timeout',
-  };
-  if (known[code])
-    return {
-      code: known[code],
-      message: code === 'States.Timeout' ? 'The node did not register and heartbeat before the deadline.' : message,
-    };
-  // A step handler's error message starts with its stable code (functions/shared/step-handler.ts).
-  const coded = /^([a-z][a-z0-9_]*): (.+)$/s.exec(message);
-  return coded ? { code: coded[1] as string, message: coded[2] as string } : { code, message };
+  return stepFailure(/^([a-z][a-z0-9_]*): /.exec(message)?.[1]);
 }
 
 /** Any phase of the current run → Failed, saying why. */
@@ -36,13 +38,15 @@ export async function markFailed(
   const r = await current(ports, input, ['Pending', 'Provisioning', 'Enrolling', 'Ready', 'Deregistering', 'Deprovisioning']);
   if (!r?.provisioning) return superseded;
   const error = input.error ?? errorInfo(input.cause);
-  const during = TEARDOWN_PHASES.includes(r.provisioning.phase) ? 'teardown' : 'provisioning';
+  const during = TEARDOWN_PHASES.includes(r.provisioning.phase) ? 'Teardown' : 'Provisioning';
+  // A failure a Catch handed over names the run, so an operator finds its log lines and execution.
+  const trace = input.error ? '' : ` Correlation id: ${runCorrelationId(r.id, input.generation)}.`;
   const moved = await ports.resources.changePhase(r.id, {
     from: [r.provisioning.phase],
     to: 'Failed',
     generation: input.generation,
     at: ports.clock.now().toISOString(),
-    reason: `${during === 'teardown' ? 'Teardown' : 'Provisioning'} failed in ${r.provisioning.phase}: ${error.message}`,
+    reason: `${during} failed in ${r.provisioning.phase}: ${error.message}${trace}`,
     error,
   });
   return moved ? done : superseded;

@@ -29,12 +29,12 @@ async function imageRefusal(ports: SubstratePorts, plan: SubstratePlan): Promise
   const { id, allowedOwners } = plan.image;
   const owner = await ports.substrate.imageOwner(plan.target, id);
   if (owner && allowedOwners.includes(owner)) return undefined;
-  const allowed = `this blueprint version allows images of ${allowedOwners.join(', ') || 'no account'} only`;
+  // No account ids: neither the image's owner nor the owners the version's template allows.
   return {
     code: 'image_owner_not_allowed',
     message: owner
-      ? `Image ${id} belongs to account ${owner}; ${allowed}.`
-      : `Image ${id} is not visible to the credential's account; ${allowed}.`,
+      ? `Image ${id} belongs to an account this blueprint version does not allow images of.`
+      : `Image ${id} is not visible to the credential's account, so its owner cannot be checked.`,
   };
 }
 
@@ -133,14 +133,9 @@ export async function checkSubstrate(ports: StepPorts & SubstratePorts, input: S
     });
     return moved ? done : superseded;
   }
+  // The cloud's own state reason is its text, not ours: the Resource says only what we observed.
   if (machine && ['shutting-down', 'terminated', 'stopping', 'stopped'].includes(machine.state)) {
-    return {
-      status: 'failed',
-      error: {
-        code: 'substrate_lost',
-        message: `The instance is ${machine.state}${machine.stateReason ? ` (${machine.stateReason})` : ''}.`,
-      },
-    };
+    return { status: 'failed', error: { code: 'substrate_lost', message: `The instance is ${machine.state}.` } };
   }
   // No machine listed yet is not a loss: a cloud's listing may lag its launches.
   if (pastDeadline(r, ports.clock, ports.config.substrateTimeoutSeconds)) {

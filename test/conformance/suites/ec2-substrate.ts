@@ -90,7 +90,7 @@ export const ec2SubstrateSuite: ConformanceSuite = (backend) => {
       } else {
         const error = await rejectionOf(changed);
         expect(error).toBeInstanceOf(SubstrateRejectedError);
-        expect(error).toMatchObject({ code: 'substrate_idempotentparametermismatch' });
+        expect(error).toMatchObject({ code: 'internal_error' });
       }
     });
 
@@ -119,7 +119,7 @@ export const ec2SubstrateSuite: ConformanceSuite = (backend) => {
       } else {
         const error = await rejectionOf(attempt);
         expect(error).toBeInstanceOf(SubstrateRejectedError);
-        expect(error).toMatchObject({ code: 'substrate_authfailure' });
+        expect(error).toMatchObject({ code: 'substrate_auth_failed' });
       }
     });
   });

@@ -10,7 +10,7 @@ import { newId } from '../../../functions/core/ids.ts';
 import type { Resource } from '../../../functions/core/resources.ts';
 import { type ConformanceSuite, suiteTable } from '../backend.ts';
 import { LATER } from '../fixtures.ts';
-import { nodeFixtures, openNodeStores } from '../node-fixtures.ts';
+import { ENROLLED_AT, nodeFixtures, openNodeStores } from '../node-fixtures.ts';
 
 /** The DynamoDB commands `table` sends while `work` runs. */
 async function commandsDuring(table: Table, work: () => Promise<unknown>): Promise<string[]> {
@@ -43,7 +43,14 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
       s = openNodeStores(fresh());
     });
 
-    /** `count` nodes enrolled in a new domain, one project. */
+    /** Enrols the node and takes its Resource to Ready: only then is it a peer. */
+    const enrolReady = async (e: Enrolment) => {
+      expect((await s.nodes.enrol(e)).status).toBe('enrolled');
+      const ready = await s.resources.changePhase(e.pointer.resource_id, { from: ['Pending'], to: 'Ready', generation: 1, at: ENROLLED_AT, reason: 'enrolled' });
+      expect(ready?.provisioning?.phase).toBe('Ready');
+    };
+
+    /** `count` nodes enrolled (their Resources Ready) in a new domain, one project. */
     const enrolled = async (count: number) => {
       const domainId = newId();
       const first = await tokenBound(domainId);
@@ -51,13 +58,13 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
       for (let i = 0; i < count; i++) {
         const bound = i === 0 ? first : await tokenBound(domainId, first.project);
         const e = enrolment(bound.resource, bound.tokenHash, `100.64.0.${i + 1}`);
-        expect((await s.nodes.enrol(e)).status).toBe('enrolled');
+        await enrolReady(e);
         all.push({ e, resource: bound.resource });
       }
       return { domainId, all, project: first.project };
     };
 
-    it('holds the live peers by node id: an enrolment adds, a revocation and a release remove, each moving the version', async () => {
+    it('holds the peers by node id: entering Ready adds, a revocation and a release remove, each moving the version', async () => {
       const { domainId, all } = await enrolled(3);
       const first = await s.nodes.peerSnapshot(domainId);
       expect(first.peers).toEqual(all.map(({ e }) => peerOf(e)).sort(byNodeId));
@@ -78,6 +85,37 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
       expect((await s.nodes.peerSnapshot(newId())).peers).toEqual([]);
     });
 
+    it('lists a node only while its Resource is Ready: not once registered, not once a teardown starts or the Resource fails', async () => {
+      const { domainId, all, project } = await enrolled(2);
+      const bound = await tokenBound(domainId, project);
+      const registered = enrolment(bound.resource, bound.tokenHash, '100.64.0.60');
+      expect((await s.nodes.enrol(registered)).status).toBe('enrolled');
+      const peerIds = async () => (await s.nodes.peerSnapshot(domainId)).peers.map((p) => p.node_id);
+      expect(await peerIds()).toEqual(all.map(({ e }) => e.node.node_id).sort());
+
+      const [leaving, failing] = all;
+      const torn = await s.resources.startRun(leaving?.resource.id as string, {
+        expectedGeneration: 1,
+        run: 'teardown',
+        phase: 'Deregistering',
+        fromPhases: ['Ready'],
+        at: LATER,
+        reason: 'delete requested',
+      });
+      expect(torn?.provisioning?.phase).toBe('Deregistering');
+      const failed = await s.resources.changePhase(failing?.resource.id as string, { from: ['Ready'], to: 'Failed', generation: 1, at: LATER, reason: 'failed' });
+      expect(failed?.node?.revoked_at).toBe(LATER);
+      expect(await peerIds()).toEqual([]);
+      // The truth agrees: a check against it adds none of them back.
+      await s.table.update({
+        Key: resourceKeys.peerHead(domainId),
+        UpdateExpression: 'SET verified_at = :long_ago',
+        ExpressionAttributeValues: { ':long_ago': Date.now() - VERIFY_EVERY_MS - 1 },
+      });
+      forgetPeerSnapshots();
+      expect(await peerIds()).toEqual([]);
+    });
+
     it('costs one read while unchanged, and one consistent read of head and buckets (three groups) after a change', async () => {
       const { domainId, project } = await enrolled(2);
       await s.nodes.peerSnapshot(domainId);
@@ -86,7 +124,7 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
       expect(await commandsDuring(s.table, () => new DynamoNodeStore(s.table).peerSnapshot(domainId))).toEqual(['GetItemCommand']);
 
       const bound = await tokenBound(domainId, project);
-      expect((await s.nodes.enrol(enrolment(bound.resource, bound.tokenHash, '100.64.0.9'))).status).toBe('enrolled');
+      await enrolReady(enrolment(bound.resource, bound.tokenHash, '100.64.0.9'));
       let changed: Awaited<ReturnType<DynamoNodeStore['peerSnapshot']>> | undefined;
       expect(
         await commandsDuring(s.table, async () => {
@@ -125,7 +163,7 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
       });
       const bound = await tokenBound(domainId, project);
       const unseen = enrolment(bound.resource, bound.tokenHash, '100.64.0.40');
-      expect((await s.nodes.enrol(unseen)).status).toBe('enrolled');
+      await enrolReady(unseen);
       for (let b = 0; b < PEER_BUCKETS; b++) {
         await s.table.update({
           Key: resourceKeys.peerBucket(domainId, b),
@@ -166,7 +204,7 @@ export const peerSnapshotSuite: ConformanceSuite = (backend) => {
           // also names a peer in the same bucket, so the repair rewrites that very bucket.
           const bound = await tokenBound(domainId, project);
           landed = enrolment(bound.resource, bound.tokenHash, '100.64.0.50');
-          expect((await s.nodes.enrol(landed)).status).toBe('enrolled');
+          await enrolReady(landed);
           do ghost = newId();
           while (bucketOf(ghost) !== bucketOf(landed.node.node_id));
           return [...truth, { node_id: ghost, mesh_ip: '100.64.0.51', public_key: 'ghost' }];
