@@ -1,5 +1,6 @@
 // What a command runs with: the chosen profile and output, the environment, the terminal, and
 // the broker clients (signed in or anonymous).
+import { checkBrokerUrl } from './broker-url.ts';
 import { loadConfig, type Config, DEFAULT_URL, type Profile } from './config.ts';
 import { AuthError } from './errors.ts';
 import { ApiClient, type FetchLike } from './http.ts';
@@ -32,12 +33,20 @@ export class Context {
   readonly io: Io;
   readonly profileName: string;
   readonly output: OutputFormat;
+  /** --insecure: http:// to a broker that is not this machine is allowed. */
+  readonly insecure: boolean;
   private config: Config | undefined;
 
-  constructor(io: Io, profileName: string, output: OutputFormat) {
+  constructor(io: Io, profileName: string, output: OutputFormat, insecure = false) {
     this.io = io;
     this.profileName = profileName;
     this.output = output;
+    this.insecure = insecure;
+  }
+
+  /** The URL if plexctl may send requests (and a token) there; see broker-url.ts. */
+  checkedUrl(url: string): string {
+    return checkBrokerUrl(url, this.insecure);
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -93,7 +102,7 @@ export class Context {
     }
     if (profile.token_expires_at && this.now() >= Date.parse(profile.token_expires_at)) throw this.expired();
     return new ApiClient({
-      baseUrl: envUrl || profile.url,
+      baseUrl: this.checkedUrl(envUrl || profile.url),
       token: profile.token,
       fetch: this.io.fetch,
       onUnauthenticated: (err) =>

@@ -8,12 +8,13 @@ import { UsageError } from './errors.ts';
 export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   profile: { type: 'string', placeholder: 'name', description: 'profile to act as (default "default", or $PLEXSPHERE_PROFILE)' },
   output: { type: 'string', short: 'o', placeholder: 'table|json', description: 'table for people (default), json for scripts (the wire form)' },
+  insecure: { type: 'boolean', description: 'allow an http:// broker URL that is not this machine (your token travels in clear)' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };
 
 export type Parsed =
   | { kind: 'help'; path: string[]; command?: Command; toStderr?: boolean; problem?: string }
-  | { kind: 'run'; command: Command; args: Args; profile: string; output: OutputFormat };
+  | { kind: 'run'; command: Command; args: Args; profile: string; output: OutputFormat; insecure: boolean };
 
 interface Node {
   children: Map<string, Node>;
@@ -111,11 +112,13 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   const profile = (parsed.values.profile as string | undefined) ?? (env.PLEXSPHERE_PROFILE?.trim() || 'default');
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(profile)) throw new UsageError(`a profile name is 1-64 letters, digits, dots, dashes or underscores, not "${profile}"`, name);
 
+  const insecure = parsed.values.insecure === true;
   const values = { ...parsed.values };
   delete values.profile;
   delete values.output;
+  delete values.insecure;
   delete values.help;
-  return { kind: 'run', command, args: { values, positionals: parsed.positionals }, profile, output };
+  return { kind: 'run', command, args: { values, positionals: parsed.positionals }, profile, output, insecure };
 }
 
 function firstSentence(message: string): string {

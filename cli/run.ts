@@ -18,7 +18,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       io.stdout.write(text);
       return EXIT.ok;
     }
-    const ctx = new Context(io, parsed.profile, parsed.output);
+    const ctx = new Context(io, parsed.profile, parsed.output, parsed.insecure);
     const outcome = await parsed.command.run(ctx, parsed.args);
     if (outcome) io.stdout.write(parsed.output === 'json' ? json(outcome.data) : outcome.human);
     return EXIT.ok;

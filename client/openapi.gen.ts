@@ -243,6 +243,23 @@ export interface paths {
         patch: operations["patchProject"];
         trace?: never;
     };
+    "/v1/projects/{id}/owner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand a project to another owner */
+        post: operations["transferProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clouds": {
         parameters: {
             query?: never;
@@ -1229,7 +1246,7 @@ export interface components {
                 id: string;
                 seq: number;
                 /** @enum {string} */
-                type: "resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed";
+                type: "resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed" | "project.owner_changed";
                 at: string;
                 domain_id: string;
                 project_id?: string;
@@ -1254,7 +1271,7 @@ export interface components {
             id: string;
             domain_id: string;
             url: string;
-            event_types: ("resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed")[];
+            event_types: ("resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed" | "project.owner_changed")[];
             created_at: string;
             created_by: string;
             /** @description The signing secret (whsec_ and the base64 of 32 random bytes). Shown in this answer only: store it now. */
@@ -1264,7 +1281,7 @@ export interface components {
             id: string;
             domain_id: string;
             url: string;
-            event_types: ("resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed")[];
+            event_types: ("resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed" | "project.owner_changed")[];
             created_at: string;
             created_by: string;
         };
@@ -1279,7 +1296,7 @@ export interface components {
             event_id: string;
             event_seq: number;
             /** @enum {string} */
-            event_type: "resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed";
+            event_type: "resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed" | "project.owner_changed";
             subject: {
                 kind: string;
                 id: string;
@@ -1380,6 +1397,10 @@ export interface components {
         PatchProjectBody: {
             name?: string;
             description?: string;
+        };
+        TransferOwnerBody: {
+            /** @description The new owner: a user with a role in the project's domain that may own projects (admin or member). */
+            user_id: string;
         };
         CreateCloudBody: {
             display_name: string;
@@ -1979,6 +2000,34 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PatchProjectBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    transferProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferOwnerBody"];
             };
         };
         responses: {
@@ -2870,7 +2919,7 @@ export interface operations {
                 /** @description Only events with a higher seq: next_after_seq of the previous page. seq is gap-free per domain (1, 2, 3 …), so a client that resumes with it misses nothing and sees nothing twice. `latest`: no events, and next_after_seq where the log ends now (a live view starts there). Anything else → 400 invalid_after_seq. */
                 after_seq?: number | "latest";
                 /** @description Only events of these types: repeat the parameter or separate types with commas. An unknown type → 400 invalid_event_type. */
-                type?: ("resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed")[];
+                type?: ("resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed" | "project.owner_changed")[];
                 /** @description Most events in the page, 1 to 200; out of range is refused (invalid_limit), not clamped. */
                 limit?: number;
             };
@@ -2901,7 +2950,7 @@ export interface operations {
                 /** @description Only events with a higher seq: next_after_seq of the previous page. seq is gap-free per domain (1, 2, 3 …), so a client that resumes with it misses nothing and sees nothing twice. `latest`: no events, and next_after_seq where the log ends now (a live view starts there). Anything else → 400 invalid_after_seq. */
                 after_seq?: number | "latest";
                 /** @description Only events of these types: repeat the parameter or separate types with commas. An unknown type → 400 invalid_event_type. */
-                type?: ("resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed")[];
+                type?: ("resource.created" | "resource.phase_changed" | "resource.deleted" | "resource.create_refused" | "resource.lease_set" | "resource.lease_extended" | "resource.lease_expiring" | "resource.lease_expired" | "assignment.requested" | "assignment.approved" | "assignment.rejected" | "assignment.revoked" | "assignment.expired" | "assignment.terms_changed" | "project.owner_changed")[];
                 /** @description Most events in the page, 1 to 200; out of range is refused (invalid_limit), not clamped. */
                 limit?: number;
             };

@@ -9,6 +9,7 @@ import type { CredentialSecret } from '../functions/core/catalog/provider-keys.t
 import { type Clock, systemClock } from '../functions/core/clock.ts';
 import { ConflictError } from '../functions/core/errors.ts';
 import { IdSchema, newId } from '../functions/core/ids.ts';
+import { plexdInstallRecipe } from '../functions/core/user-data.ts';
 import type { Vault } from '../functions/core/vault.ts';
 import { LOCAL_IMAGE_OWNER } from '../local/ec2/images.ts';
 import { FIXTURES } from './fixtures.ts';
@@ -180,6 +181,20 @@ async function seedBlueprint(store: DynamoCatalogStore, table: Table, report: { 
 
 /** Where the aws-ec2-instance blueprint's machines download plexd from (PLEXD_DOWNLOAD_URL overrides). */
 export const DEFAULT_PLEXD_URL = 'https://downloads.plexsphere.dev/plexd/stable/linux-amd64/plexd';
+/**
+ * The plexd build the blueprint's machines install: its URL and the sha256 they check it against
+ * (PLEXD_DOWNLOAD_SHA256). A pin given is checked here (https, 64 hex digits). Without one the
+ * version is seeded unpinned, and provisioning with it is refused (plexd_unpinned) rather than
+ * installing a binary nobody vouched for.
+ */
+function plexdPin(opts: { plexdUrl?: string; plexdSha256?: string }): { url: string; sha256?: string } {
+  const url = opts.plexdUrl ?? process.env.PLEXD_DOWNLOAD_URL ?? DEFAULT_PLEXD_URL;
+  const sha256 = (opts.plexdSha256 ?? process.env.PLEXD_DOWNLOAD_SHA256)?.trim().toLowerCase();
+  if (!sha256) return { url };
+  plexdInstallRecipe(url, sha256);
+  return { url, sha256 };
+}
+
 /** Amazon Linux 2023's public SSM parameter: the AMI EC2 resolves at launch when none is given. */
 export const DEFAULT_AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 /** The account that publishes Amazon Linux AMIs. */
@@ -196,8 +211,13 @@ export const AWS_EC2_INSTANCE_TYPES = ['t3.micro', 't3.small', 't3.medium', 't3.
  * instanceType (from an allowlist), and an AMI id of an allowed owner or an AWS public SSM
  * parameter naming one. A stack seeded before keeps the version it has: versions are immutable.
  */
-export async function seedAwsEc2Blueprint(table: Table, report: { created: string[]; kept: string[] }, opts: { clock?: Clock; plexdUrl?: string } = {}): Promise<void> {
+export async function seedAwsEc2Blueprint(
+  table: Table,
+  report: { created: string[]; kept: string[] },
+  opts: { clock?: Clock; plexdUrl?: string; plexdSha256?: string } = {},
+): Promise<void> {
   const clock = opts.clock ?? systemClock;
+  const plexd = plexdPin(opts);
   const store = new DynamoCatalogStore(table);
   await seedBlueprint(store, table, report, clock, {
     fixture: FIXTURES.awsEc2Blueprint,
@@ -240,7 +260,8 @@ export async function seedAwsEc2Blueprint(table: Table, report: { created: strin
       image_id: `resolve:ssm:${DEFAULT_AMI_PARAMETER}`,
       instance_type: 't3.small',
       recipe: 'plexd-download',
-      plexd_url: opts.plexdUrl ?? process.env.PLEXD_DOWNLOAD_URL ?? DEFAULT_PLEXD_URL,
+      plexd_url: plexd.url,
+      ...(plexd.sha256 && { plexd_sha256: plexd.sha256 }),
       allowed_image_owners: [AMAZON_IMAGE_OWNER, LOCAL_IMAGE_OWNER],
     },
   });

@@ -1,6 +1,7 @@
 // login (the RFC 8628 device flow against the broker), whoami, logout.
 import type { Schemas } from '../../client/broker.ts';
 import { openBrowser } from '../browser.ts';
+import { isUnderBroker } from '../broker-url.ts';
 import { type Command, boolFlag, stringFlag } from '../command.ts';
 import { updateProfile } from '../config.ts';
 import { Context } from '../context.ts';
@@ -34,9 +35,9 @@ const login: Command = {
     'plexctl login --profile-name operator --domain-id "$DOMAIN_ID" --idp-binding-id "$BINDING_ID"',
   ],
   async run(outer, args) {
-    const ctx = new Context(outer.io, stringFlag(args, 'profile-name') ?? outer.profileName, outer.output);
+    const ctx = new Context(outer.io, stringFlag(args, 'profile-name') ?? outer.profileName, outer.output, outer.insecure);
     const previous = ctx.profile();
-    const url = (stringFlag(args, 'url') ?? ctx.baseUrl()).replace(/\/+$/, '');
+    const url = ctx.checkedUrl((stringFlag(args, 'url') ?? ctx.baseUrl()).replace(/\/+$/, ''));
     const domainId = stringFlag(args, 'domain-id') ?? previous?.domain_id;
     if (!domainId) throw new UsageError('login needs --domain-id <id> (for the local stack: eval "$(make -s dev-ids)" sets $DOMAIN_ID)', 'login');
     const bindingId = stringFlag(args, 'idp-binding-id') ?? (domainId === previous?.domain_id ? previous?.idp_binding_id : undefined);
@@ -54,7 +55,10 @@ const login: Command = {
         '',
       ].join('\n'),
     );
-    if (!boolFlag(args, 'no-browser')) {
+    if (!isUnderBroker(device.verification_uri_complete, url)) {
+      // Only the broker's own page is opened for the user; this one may be a look-alike.
+      ctx.err(`Warning: that page is not under ${url}; not opening it. Check it before you sign in there.\n`);
+    } else if (!boolFlag(args, 'no-browser')) {
       const opened = (ctx.io.openBrowser ?? ((u: string) => openBrowser(u, ctx.env)))(device.verification_uri_complete);
       if (opened) ctx.err('Opened it in your browser.\n');
     }

@@ -50,6 +50,7 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
   'assignment.revoked': (d) => reason(d) || 'revoked',
   'assignment.expired': () => 'expired undecided',
   'assignment.terms_changed': (d) => `terms: ${terms(d.from) ?? 'no limits'} → ${terms(d.terms) ?? 'no limits'}`,
+  'project.owner_changed': (d) => `owner ${text(d.from) ?? '?'} → ${text(d.to) ?? '?'}`,
 };
 
 /** A type this plexctl does not know yet (a newer broker): its plain fields, `key=value`. */

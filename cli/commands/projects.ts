@@ -3,7 +3,7 @@ import type { projectView } from '../../functions/core/tenancy.ts';
 import { type Command, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { detailsOf } from './fields.ts';
-import { checkBody, deleteCommand, getCommand, listCommand, noun, result } from './shared.ts';
+import { byId, checkBody, deleteCommand, getCommand, idArg, listCommand, noun, result } from './shared.ts';
 
 type ProjectView = ReturnType<typeof projectView>;
 
@@ -51,4 +51,20 @@ const list = listCommand({
 
 const remove = deleteCommand(PROJECT, 'Delete an empty Project (needs --yes)');
 
-export const PROJECT_COMMANDS: readonly Command[] = [create, get, list, remove];
+const transfer: Command = {
+  path: ['project', 'transfer'],
+  summary: 'Hand a Project to another owner (its owner or a Domain admin)',
+  description:
+    "The new owner must hold the admin or member role in the Project's Domain. An owner keeps owner rights only while holding such a role there.",
+  positionals: idArg(PROJECT),
+  flags: { to: { type: 'string', placeholder: 'user-id', required: true, description: 'the new owner' } },
+  examples: ['plexctl project transfer "$PROJECT_ID" --to "$USER_ID"'],
+  async run(ctx, args) {
+    const { TransferOwnerBodySchema } = await import('../../functions/core/tenancy.ts');
+    const body = checkBody(TransferOwnerBodySchema, { user_id: stringFlag(args, 'to') }, { user_id: '--to' }, 'project transfer');
+    const project = (await ctx.api().POST('/v1/projects/{id}/owner', { ...byId(args.positionals[0] ?? ''), body })).body;
+    return result(project, `Project ${project.slug} now belongs to ${project.owner_id}.\n${projectDetails(project)}`);
+  },
+};
+
+export const PROJECT_COMMANDS: readonly Command[] = [create, get, list, remove, transfer];

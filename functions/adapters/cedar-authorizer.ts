@@ -77,10 +77,14 @@ export class CedarAuthorizer implements Authorizer {
    * first evaluation: together ~200 ms), e.g. from a handler's module scope during Lambda init.
    */
   async warm(): Promise<void> {
-    await this.decide({ userId: 'warm-up', domainId: 'warm-up', platformOperator: false, adminOf: [], auditorOf: [] }, 'read', {
-      type: 'Domain',
-      id: 'warm-up',
-    });
+    await this.decide(
+      { userId: 'warm-up', domainId: 'warm-up', platformOperator: false, adminOf: [], auditorOf: [], mayOwnIn: [] },
+      'read',
+      {
+        type: 'Domain',
+        id: 'warm-up',
+      },
+    );
   }
 
   private prepare(): Promise<CedarEngine> {
@@ -133,6 +137,7 @@ function userEntity(subject: AuthzSubject): EntityJson {
       platform_operator: subject.platformOperator,
       admin_of: subject.adminOf.map((id) => ref('Domain', id)),
       auditor_of: subject.auditorOf.map((id) => ref('Domain', id)),
+      may_own_in: subject.mayOwnIn.map((id) => ref('Domain', id)),
     },
     parents: [],
   };

@@ -5,6 +5,8 @@ import { type Domain, DomainSchema, IdpBindingSchema, type Project, ProjectSchem
 import { keys, listSortKey } from './dynamo/keys.ts';
 import { setFields, type Table } from './dynamo/table.ts';
 import { createNamed, holderOutcome, releaseNameAction } from './dynamo/unique-names.ts';
+import type { EventDraft } from '../core/events/event.ts';
+import { transactWithEvents } from './event-log.ts';
 import { z } from 'zod';
 
 const PointerSchema = z.object({ id: z.string() });
@@ -83,5 +85,28 @@ export class DynamoTenancyStore implements TenancyStore {
     if (!holderOutcome(cancelled, `project ${project.id}`).item)
       throw new NotFoundError('project_not_found', 'The project does not exist.');
     throw new ConflictError('project_not_empty', 'The project still has resources; delete them first.');
+  }
+
+  async transferProject(project: Project, newOwnerId: string, updatedAt: string, event: EventDraft): Promise<Project> {
+    // Conditioned on the owner the caller was authorized against: of two racing transfers, one wins.
+    const { cancelled } = await transactWithEvents(
+      this.table,
+      [
+        {
+          Update: {
+            Key: keys.project(project.id),
+            UpdateExpression: 'SET owner_id = :to, updated_at = :at',
+            ConditionExpression: 'attribute_exists(PK) AND owner_id = :from',
+            ExpressionAttributeValues: { ':to': newOwnerId, ':from': project.owner_id, ':at': updatedAt },
+          },
+        },
+      ],
+      [event],
+    );
+    if (cancelled) {
+      if (!cancelled[0]?.item) throw new NotFoundError('project_not_found', 'The project does not exist.');
+      throw new ConflictError('project_owner_changed', "The project's owner changed meanwhile; read it again and retry.");
+    }
+    return (await this.getProject(project.id)) as Project;
   }
 }

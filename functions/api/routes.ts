@@ -75,6 +75,7 @@ export const ROUTES: readonly RouteDef[] = [
   route('GET', '/v1/projects/{id}', 'tenancy', 'getProject'),
   route('PATCH', '/v1/projects/{id}', 'tenancy', 'patchProject'),
   route('DELETE', '/v1/projects/{id}', 'tenancy', 'deleteProject'),
+  route('POST', '/v1/projects/{id}/owner', 'tenancy', 'transferProject'),
 
   route('POST', '/v1/clouds', 'catalog', 'createCloud'),
   route('GET', '/v1/clouds', 'catalog', 'listClouds'),

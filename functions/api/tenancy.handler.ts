@@ -34,6 +34,13 @@ export const handler = createApiHandler('tenancy', spec, {
     return ok(projectView(await projects.patchProject(d, req.subject, id, body)));
   },
 
+  transferProject: async (req: AuthedRequest, d: Deps) => {
+    const id = parseId(req.pathParams.id, 'project');
+    const body = bodyOf(spec.transferProject, req);
+    const actor = { subject: req.subject, correlationId: req.correlationId };
+    return ok(projectView(await projects.transferProject(d, actor, id, body.user_id)));
+  },
+
   deleteProject: async (req: AuthedRequest, d: Deps) => {
     await projects.deleteProject(d, req.subject, parseId(req.pathParams.id, 'project'));
     return noContent();

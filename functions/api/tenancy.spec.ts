@@ -1,4 +1,10 @@
-import { CreateProjectBodySchema, DomainViewSchema, PatchProjectBodySchema, ProjectViewSchema } from '../core/tenancy.ts';
+import {
+  CreateProjectBodySchema,
+  DomainViewSchema,
+  PatchProjectBodySchema,
+  ProjectViewSchema,
+  TransferOwnerBodySchema,
+} from '../core/tenancy.ts';
 import { can, creates, domainFilter, type GroupSpec, lists, NO_CONTENT, named, reads, withBody } from './spec.ts';
 
 const DOMAIN = named('DomainView', DomainViewSchema);
@@ -21,4 +27,11 @@ export const tenancySpec = {
     PROJECT,
   ),
   deleteProject: { summary: 'Delete an empty project', authorization: can('delete', 'Project'), answers: NO_CONTENT },
+  // The current owner (while it may own projects in the domain) or a domain admin; 422 owner_not_eligible, 409 project_owner_changed.
+  transferProject: withBody(
+    'Hand a project to another owner',
+    can('transfer', 'Project'),
+    named('TransferOwnerBody', TransferOwnerBodySchema),
+    PROJECT,
+  ),
 } satisfies GroupSpec;

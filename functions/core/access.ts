@@ -1,6 +1,6 @@
 import type { Action, AuthzResource, AuthzSubject, Authorizer } from './authz/model.ts';
 import { ForbiddenError } from './errors.ts';
-import type { User } from './tenancy.ts';
+import { ownerDomainsOf, type User } from './tenancy.ts';
 
 /** The relations the policies read, taken from the user item (read consistently per request). */
 export function subjectOf(user: User): AuthzSubject {
@@ -14,6 +14,7 @@ export function subjectOf(user: User): AuthzSubject {
     platformOperator: user.platform_operator,
     adminOf: rolesFor('admin'),
     auditorOf: rolesFor('auditor'),
+    mayOwnIn: ownerDomainsOf(user),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { EventDraft } from './events/event.ts';
 import type { Page, PageRequest } from './pagination.ts';
 import type { Domain, IdpBinding, Project, User } from './tenancy.ts';
 
@@ -19,6 +20,11 @@ export interface TenancyStore {
   patchProject(id: string, patch: { name?: string; description?: string }, updatedAt: string): Promise<Project>;
   /** Deletes a project with no resources; ConflictError project_not_empty otherwise. */
   deleteProject(project: Project): Promise<void>;
+  /**
+   * Sets the owner, only if the owner is still `project.owner_id` (ConflictError
+   * project_owner_changed otherwise), with its event in the same transaction.
+   */
+  transferProject(project: Project, newOwnerId: string, updatedAt: string, event: EventDraft): Promise<Project>;
 }
 
 export interface IssuedToken {

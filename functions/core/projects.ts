@@ -1,11 +1,13 @@
 import { isAllowed, requireAllowed } from './access.ts';
+import { type AuditActor, type AuditLog, record } from './assignments/audit.ts';
 import type { Authorizer, AuthzResource, AuthzSubject } from './authz/model.ts';
 import type { Clock } from './clock.ts';
-import { found } from './errors.ts';
+import { found, UnprocessableError } from './errors.ts';
+import { eventDraft, userActor } from './events/event.ts';
 import { newId } from './ids.ts';
 import type { Page, PageRequest } from './pagination.ts';
 import type { TenancyStore } from './ports.ts';
-import type { Domain, Project } from './tenancy.ts';
+import { type Domain, ownerDomainsOf, type Project } from './tenancy.ts';
 
 export interface TenancyPorts {
   tenancy: TenancyStore;
@@ -69,7 +71,7 @@ export async function authorizedProject(
   ports: Pick<TenancyPorts, 'tenancy' | 'authorizer'>,
   subject: AuthzSubject,
   projectId: string,
-  action: 'read' | 'manage' | 'delete' | 'deploy',
+  action: 'read' | 'manage' | 'delete' | 'deploy' | 'transfer',
 ): Promise<Project> {
   const project = await found(ports.tenancy.getProject(projectId), 'project_not_found', 'The project does not exist.');
   await requireAllowed(ports.authorizer, subject, action, projectResource(project));
@@ -106,4 +108,34 @@ export async function patchProject(
 export async function deleteProject(ports: TenancyPorts, subject: AuthzSubject, projectId: string): Promise<void> {
   const project = await authorizedProject(ports, subject, projectId, 'delete');
   await ports.tenancy.deleteProject(project);
+}
+
+/**
+ * Hands a project to another owner. Primary course:
+ * 1. the caller may transfer it (its owner, while holding a role that may own projects there, or
+ *    an admin of its domain);
+ * 2. the new owner holds such a role in the project's domain (else 422 owner_not_eligible; an
+ *    unknown user answers the same, so the call tells nothing about users elsewhere);
+ * 3. one write, conditioned on the owner read in 1, with its event; then the audit entry.
+ */
+export async function transferProject(
+  ports: TenancyPorts & { audit: AuditLog },
+  actor: AuditActor & { subject: AuthzSubject },
+  projectId: string,
+  newOwnerId: string,
+): Promise<Project> {
+  const project = await authorizedProject(ports, actor.subject, projectId, 'transfer');
+  const user = await ports.tenancy.getUser(newOwnerId);
+  if (!user || !ownerDomainsOf(user).includes(project.domain_id)) {
+    throw new UnprocessableError(
+      'owner_not_eligible',
+      "The new owner must be a user with the admin or member role in the project's domain.",
+    );
+  }
+  const at = ports.clock.now().toISOString();
+  const place = { domain_id: project.domain_id, project_id: project.id, subject: { kind: 'project' as const, id: project.id } };
+  const event = eventDraft(place, 'project.owner_changed', at, { from: project.owner_id, to: user.id }, userActor(actor.subject.userId));
+  const moved = await ports.tenancy.transferProject(project, user.id, at, event);
+  await record(ports, actor, { domainId: project.domain_id, action: 'project.transfer_owner', target: project.id, outcome: 'succeeded' });
+  return moved;
 }

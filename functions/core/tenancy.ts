@@ -2,8 +2,20 @@ import { z } from 'zod';
 import { IN_DOMAIN, pickView, TIMESTAMPS } from './entity.ts';
 import { IdSchema } from './ids.ts';
 
-export const DomainRoleSchema = z.enum(['admin', 'auditor']);
+// admin: runs the domain and all its projects; member: may own projects (handed over by an
+// admin); auditor: reads, nothing more.
+export const DomainRoleSchema = z.enum(['admin', 'member', 'auditor']);
 export type DomainRole = z.infer<typeof DomainRoleSchema>;
+
+/** The roles that may own a project: an owner keeps owner rights only while holding one in the project's domain. */
+export const PROJECT_OWNER_ROLES: readonly DomainRole[] = ['admin', 'member'];
+
+/** The domains in which the user holds a role that may own projects. */
+export function ownerDomainsOf(user: Pick<User, 'domain_roles'>): string[] {
+  return Object.entries(user.domain_roles)
+    .filter(([, roles]) => roles.some((r) => PROJECT_OWNER_ROLES.includes(r)))
+    .map(([domainId]) => domainId);
+}
 
 export const DomainSchema = z.object({
   id: IdSchema,
@@ -66,6 +78,10 @@ export const PatchProjectBodySchema = z
     description: z.string().max(2000).optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'at least one field must be given');
+
+export const TransferOwnerBodySchema = z.strictObject({
+  user_id: IdSchema.describe("The new owner: a user with a role in the project's domain that may own projects (admin or member)."),
+});
 
 /** What a project looks like on the wire: no counter, and a description always (empty when none was given). */
 export const ProjectViewSchema = ProjectSchema.omit({ resource_count: true }).extend({

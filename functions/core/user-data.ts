@@ -1,6 +1,7 @@
 // The cloud-init user data a provisioned machine boots with. It carries the short-lived
 // bootstrap token and where to redeem it, and nothing long-lived: the node earns its own key
 // (the NSK) by registering.
+import { UnprocessableError } from './errors.ts';
 
 export const TOKEN_PATH = '/etc/plexd/bootstrap-token';
 export const ENV_PATH = '/etc/plexd/plexd.env';
@@ -37,17 +38,60 @@ export const CLOUDLESS_RECIPE: InstallRecipe = {
 export const PLEXD_BINARY = '/usr/local/bin/plexd';
 export const PLEXD_UNIT_PATH = '/etc/systemd/system/plexd.service';
 
+/** A plexd build pinned by its digest: the machine installs it only if the download hashes to it. */
+export const PLEXD_SHA256_PATTERN = /^[0-9a-f]{64}$/;
+
+/**
+ * Downloads plexd (argument 1) next to its destination (3), checks its sha256 (2), and only then
+ * makes it executable and moves it into place: a mismatch leaves nothing at the destination and
+ * exits non-zero. cloud-init runs each runcmd entry on its own, so this is one entry, and the unit
+ * starts only when the binary is there (ConditionFileIsExecutable).
+ */
+export const PLEXD_FETCH_SCRIPT = [
+  'set -eu',
+  'tmp="$(mktemp "$3.download.XXXXXX")"',
+  'trap \'rm -f "$tmp"\' EXIT',
+  'curl -fsSL --retry 5 --proto =https --proto-redir =https -o "$tmp" "$1"',
+  'if ! printf \'%s  %s\\n\' "$2" "$tmp" | sha256sum -c --status -; then',
+  '  echo "plexd: the download from $1 does not match sha256 $2; not installing it" >&2',
+  '  exit 1',
+  'fi',
+  'chmod 0755 "$tmp"',
+  'mv -f "$tmp" "$3"',
+].join('\n');
+
+/** https as well as the pin: the pin refuses a swapped binary, https keeps it from being swapped (and the node from never starting). */
+function checkedPlexdDownload(plexdUrl: string, sha256: string): void {
+  let url: URL;
+  try {
+    url = new URL(plexdUrl);
+  } catch {
+    throw new UnprocessableError('plexd_url_invalid', `The plexd download URL "${plexdUrl}" is not a URL.`);
+  }
+  if (url.protocol !== 'https:')
+    throw new UnprocessableError('insecure_endpoint', `The plexd download URL must be https, not "${plexdUrl}".`);
+  if (!PLEXD_SHA256_PATTERN.test(sha256)) {
+    throw new UnprocessableError(
+      'plexd_unpinned',
+      'The plexd download needs its sha256 (64 lowercase hex digits) to be checked before it is installed.',
+    );
+  }
+}
+
 /**
  * The aws-ec2-instance blueprint's recipe: a stock image has no plexd, so cloud-init downloads it,
- * installs a systemd unit that reads the environment file, and starts it. The unit holds no secret:
- * plexd reads the bootstrap token from its file and earns its own key by registering.
+ * checks it against the pinned sha256, installs a systemd unit that reads the environment file,
+ * and starts it. The unit holds no secret: plexd reads the bootstrap token from its file and
+ * earns its own key by registering.
  */
-export function plexdInstallRecipe(plexdUrl: string): InstallRecipe {
+export function plexdInstallRecipe(plexdUrl: string, sha256: string): InstallRecipe {
+  checkedPlexdDownload(plexdUrl, sha256);
   const unit = [
     '[Unit]',
     'Description=Plexsphere node agent',
     'Wants=network-online.target',
     'After=network-online.target',
+    `ConditionFileIsExecutable=${PLEXD_BINARY}`,
     '',
     '[Service]',
     `EnvironmentFile=${ENV_PATH}`,
@@ -62,18 +106,21 @@ export function plexdInstallRecipe(plexdUrl: string): InstallRecipe {
   return {
     files: [{ path: PLEXD_UNIT_PATH, permissions: '0644', content: unit }],
     install: [
-      ['curl', '-fsSL', '--retry', '5', '-o', PLEXD_BINARY, plexdUrl],
-      ['chmod', '0755', PLEXD_BINARY],
+      ['sh', '-c', PLEXD_FETCH_SCRIPT, 'plexd-install', plexdUrl, sha256, PLEXD_BINARY],
       ['systemctl', 'daemon-reload'],
     ],
     start: ['systemctl', 'enable', '--now', 'plexd'],
   };
 }
 
-/** How plexd gets onto the machine: already on the cloudless image, or downloaded and installed as a unit. */
-export function recipeFor(choice: { recipe: 'cloudless' | 'plexd-download'; plexd_url?: string | undefined }): InstallRecipe {
+/** How plexd gets onto the machine: already on the cloudless image, or downloaded (pinned) and installed as a unit. */
+export function recipeFor(choice: {
+  recipe: 'cloudless' | 'plexd-download';
+  plexd_url?: string | undefined;
+  plexd_sha256?: string | undefined;
+}): InstallRecipe {
   if (choice.recipe === 'cloudless' || !choice.plexd_url) return CLOUDLESS_RECIPE;
-  return plexdInstallRecipe(choice.plexd_url);
+  return plexdInstallRecipe(choice.plexd_url, choice.plexd_sha256 ?? '');
 }
 
 function yamlString(value: string): string {

@@ -7,7 +7,12 @@ export const ApiEnvSchema = z.object({
   TABLE_NAME: z.string().min(1),
   /** Public base URL of the API, used to build the sign-in page's verification_uri. */
   PUBLIC_URL: z.url(),
-  SIGNING_KEY_SECRET_ID: z.string().min(1),
+  /** The list cursors' HMAC key (Secrets Manager), created on first use. */
+  CURSOR_KEY_SECRET_ID: z.string().min(1),
+  /** The KMS key (id, ARN or alias) that signs access tokens; set for the API groups that use tokens (infra/constructs/signing-key.ts). */
+  ACCESS_TOKEN_KEY_ID: z.string().min(1).optional(),
+  /** A second live KMS key during a rotation: verified and published in the JWKS, never used to sign. */
+  ACCESS_TOKEN_STANDBY_KEY_ID: z.string().min(1).optional(),
   CREDENTIAL_SECRET_PREFIX: z.string().min(1),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   DEVICE_CODE_TTL_SECONDS: z.coerce.number().int().positive().default(600),
@@ -31,6 +36,8 @@ export const ApiEnvSchema = z.object({
   LEASE_SCHEDULE_GROUP: z.string().min(1).optional(),
   LEASE_EXPIRY_FUNCTION_ARN: z.string().min(1).optional(),
   LEASE_SCHEDULER_ROLE_ARN: z.string().min(1).optional(),
+  /** http:// cloud endpoints are accepted: the embedded stack's local clouds listen over plain http. Never on AWS. */
+  CLOUD_ENDPOINT_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;

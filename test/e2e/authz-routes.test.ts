@@ -86,6 +86,11 @@ const CASES: Record<string, Case> = {
   'GET /v1/projects/{id}': { request: async (s) => ({ path: `/v1/projects/${await project(s)}` }), operator: 'allow', admin: 'allow' },
   'PATCH /v1/projects/{id}': { request: async (s) => ({ path: `/v1/projects/${await project(s)}`, body: { name: 'Renamed' } }), operator: 'deny', admin: 'allow' },
   'DELETE /v1/projects/{id}': { request: async (s) => ({ path: `/v1/projects/${await project(s)}` }), operator: 'deny', admin: 'allow' },
+  'POST /v1/projects/{id}/owner': {
+    request: async (s) => ({ path: `/v1/projects/${await project(s)}/owner`, body: { user_id: FIXTURES.admin.id } }),
+    operator: 'deny',
+    admin: 'allow',
+  },
 
   'POST /v1/clouds': {
     request: async () => ({

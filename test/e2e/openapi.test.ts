@@ -168,6 +168,7 @@ describe('the handlers parse their bodies with the schema of their spec', () => 
       denyDevice: { path: '/v1/auth/device/deny', body: { user_code: 'ABCD-EFGH' }, headers: onPage },
       createProject: { who: 'admin', path: '/v1/projects', body: { domain_id: FIXTURES.domain.id, name: 'P', slug: 'specs-p' } },
       patchProject: { who: 'admin', path: `/v1/projects/${project.body.id}`, body: { name: 'Renamed' } },
+      transferProject: { who: 'admin', path: `/v1/projects/${project.body.id}/owner`, body: { user_id: FIXTURES.admin.id } },
       createCloud: {
         who: 'operator',
         path: '/v1/clouds',

@@ -26,7 +26,7 @@ const SEEDED_AT = '2026-06-01T00:00:00.000Z';
 
 export const allowAll: Authorizer = { decide: async () => ({ allowed: true }) };
 
-export const subjectOf = (userId: string): AuthzSubject => ({ userId, domainId: IDS.DOMAIN, platformOperator: false, adminOf: [], auditorOf: [] });
+export const subjectOf = (userId: string): AuthzSubject => ({ userId, domainId: IDS.DOMAIN, platformOperator: false, adminOf: [], auditorOf: [], mayOwnIn: [IDS.DOMAIN] });
 export const actorOf = (userId: string) => ({ subject: subjectOf(userId), correlationId: 'test' });
 
 /** The one project, owned by the requester, as written at `at`. */

@@ -12,8 +12,8 @@ import type { Vault, VaultedSecret } from '../../functions/core/vault.ts';
 // versions) so that the use cases can be read against them; catalog-store.test.ts checks the
 // DynamoDB adapter against dynalite.
 
-export const OPERATOR: AuthzSubject = { userId: '019100a0-0c00-7000-8000-000000000001', domainId: 'd', platformOperator: true, adminOf: [], auditorOf: ['d'] };
-export const ADMIN: AuthzSubject = { userId: '019100a0-0c00-7000-8000-000000000002', domainId: 'd', platformOperator: false, adminOf: ['d'], auditorOf: [] };
+export const OPERATOR: AuthzSubject = { userId: '019100a0-0c00-7000-8000-000000000001', domainId: 'd', platformOperator: true, adminOf: [], auditorOf: ['d'], mayOwnIn: [] };
+export const ADMIN: AuthzSubject = { userId: '019100a0-0c00-7000-8000-000000000002', domainId: 'd', platformOperator: false, adminOf: ['d'], auditorOf: [], mayOwnIn: ['d'] };
 export const PREFIX = 'plexsphere/test/credentials/';
 export const AWS_KEYS = { access_key_id: 'AKIATESTTEST', secret_access_key: 'unit-test-secret-value' };
 export const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -153,7 +153,7 @@ export const cloudBody = (over: Record<string, unknown> = {}) => ({
   display_name: 'Acme AWS',
   slug: 'acme-aws',
   provider: 'aws',
-  endpoint: { region: 'eu-west-1', url: 'http://127.0.0.1:4566' },
+  endpoint: { region: 'eu-west-1', url: 'https://127.0.0.1:4566' },
   region_defaults: { region: 'eu-west-1' },
   external_id: '123456789012',
   ...over,

@@ -14,7 +14,7 @@ import type { TestStack } from './stack.ts';
 // plexctl offline, for the unit tests that hand it a fetch answering like the broker.
 
 /** The broker URL of the offline profiles. */
-export const OFFLINE_URL = 'http://broker.test';
+export const OFFLINE_URL = 'https://broker.test';
 
 export interface Outcome {
   code: number;
@@ -56,7 +56,7 @@ export async function runCaptured(argv: readonly string[], io: Omit<Io, 'stdout'
 
 /**
  * For plexctl without a broker: each call makes a fresh config folder whose default profile is
- * `profile` (on http://broker.test); the folders go after the calling file's tests.
+ * `profile` (on https://broker.test); the folders go after the calling file's tests.
  */
 export function offlineConfigs(prefix: string): (profile: Omit<Profile, 'url'>) => NodeJS.ProcessEnv {
   const dirs: string[] = [];

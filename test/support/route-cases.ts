@@ -197,6 +197,13 @@ export function journeyCases(j: Journey) {
       err('a project with a live resource', 409, () => call('admin', 'DELETE', `/v1/projects/${projectId}`)),
       err('an unknown project', 404, () => call('admin', 'DELETE', `/v1/projects/${UNKNOWN_ID}`)),
     ],
+    'POST /v1/projects/{id}/owner': [
+      // The contract has no ownership transfer (issue #14); the seeded admin hands a project to itself.
+      { ...ok('to a domain admin', 200, async () => call('admin', 'POST', `/v1/projects/${await newProject()}/owner`, { user_id: FIXTURES.admin.id })), beyondContract: 'ownership transfer' },
+      { ...err('to the auditor, who may not own projects', 422, async () => call('admin', 'POST', `/v1/projects/${await newProject()}/owner`, { user_id: FIXTURES.operator.id })), beyondContract: 'ownership transfer' },
+      { ...err('as the domain auditor', 403, () => call('operator', 'POST', `/v1/projects/${projectId}/owner`, { user_id: FIXTURES.operator.id })), beyondContract: 'ownership transfer' },
+      { ...err('an unknown project', 404, () => call('admin', 'POST', `/v1/projects/${UNKNOWN_ID}/owner`, { user_id: FIXTURES.admin.id })), beyondContract: 'ownership transfer' },
+    ],
 
     'POST /v1/clouds': [
       ok('a new cloud', 201, () => call('operator', 'POST', '/v1/clouds', cloudBody())),

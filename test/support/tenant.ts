@@ -5,9 +5,10 @@ import { seedDomain, seedUser } from '../../scripts/seed.ts';
 import type { ApiResponse, TestStack } from './stack.ts';
 
 // A second tenant on the test stack, with the people a test needs (an admin, an auditor, a member
-// with no role), each with an access token minted directly (the sign-in flow has its own tests).
+// (who may own projects and nothing more), a user with no role), each with an access token minted
+// directly (the sign-in flow has its own tests).
 
-export type Role = 'admin' | 'auditor' | 'member';
+export type Role = 'admin' | 'auditor' | 'member' | 'none';
 
 export interface Tenant {
   domainId: string;
@@ -37,7 +38,7 @@ export async function seedTenant(stack: TestStack, opts: { tag: string; slug: st
   for (const [name, role] of Object.entries(opts.people)) {
     const userId = id(n++);
     const email = `${name}@${opts.slug}.example`;
-    const roles = role === 'member' ? [] : [role];
+    const roles = role === 'none' ? [] : [role];
     await seedUser(table, report, { id: userId, domainId, email, name, password: `${name}-password`, roles: { platform_operator: false, domain_roles: { [domainId]: roles } } });
     users[name] = userId;
     tokens[name] = (await deps().tokens.issue({ subject: userId, domainId, email })).token;

@@ -37,6 +37,9 @@ async function seededVersion(table: Table) {
   return { blueprint, version: versions[0] };
 }
 
+/** A plexd build's sha256, as a stage seed pins it (PLEXD_DOWNLOAD_SHA256). */
+const PIN = 'c0ffee00'.repeat(8);
+
 describe('the aws-ec2-instance blueprint', () => {
   it('is seeded once, with its four parameters, and a second seed keeps it', async () => {
     const table = await freshTable();
@@ -54,7 +57,7 @@ describe('the aws-ec2-instance blueprint', () => {
 
   it('launches the AMI the SSM parameter names by default, an explicit AMI when given, and downloads plexd', async () => {
     const table = await freshTable();
-    await seedAwsEc2Blueprint(table, { created: [], kept: [] }, { plexdUrl: 'https://downloads.example.com/plexd' });
+    await seedAwsEc2Blueprint(table, { created: [], kept: [] }, { plexdUrl: 'https://downloads.example.com/plexd', plexdSha256: PIN });
     const { version } = await seededVersion(table);
     if (!version) throw new Error('no version seeded');
 
@@ -69,8 +72,23 @@ describe('the aws-ec2-instance blueprint', () => {
     const boot = { apiUrl: 'https://api.example.com', projectId: FIXTURES.domain.id, resourceHandle: 'r-1', bootstrapToken: 'psb_dev_x_node_y' };
     const userData = renderCloudInit(boot, recipeFor(defaults));
     expect(userData).toContain(`https://downloads.example.com/plexd`);
+    expect(userData).toContain(`"${PIN}"`);
     expect(userData).toContain(PLEXD_BINARY);
     expect(parseCloudInit(userData)).toEqual(boot);
+  });
+
+  it('pins plexd: an unpinned version is refused at provisioning, a bad pin or an http download at seeding', async () => {
+    const table = await freshTable();
+    await seedAwsEc2Blueprint(table, { created: [], kept: [] }, { plexdUrl: 'https://downloads.example.com/plexd' });
+    const { version } = await seededVersion(table);
+    expect(() => recipeFor(machineTemplate(version?.template))).toThrow(expect.objectContaining({ code: 'plexd_unpinned' }));
+    const other = await freshTable();
+    await expect(seedAwsEc2Blueprint(other, { created: [], kept: [] }, { plexdUrl: 'https://downloads.example.com/plexd', plexdSha256: 'abc' })).rejects.toMatchObject({
+      code: 'plexd_unpinned',
+    });
+    await expect(seedAwsEc2Blueprint(other, { created: [], kept: [] }, { plexdUrl: 'http://downloads.example.com/plexd', plexdSha256: PIN })).rejects.toMatchObject({
+      code: 'insecure_endpoint',
+    });
   });
 
   it("constrains what a Resource may ask for: allowlisted sizes, AMI ids, AWS public SSM parameters, the Cloud's regions", async () => {

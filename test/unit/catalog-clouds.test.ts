@@ -65,7 +65,7 @@ describe('clouds', () => {
     const cloud = await aCloud({ endpoint: { region: 'us-east-1', role_arn: 'arn:aws:iam::1:role/x' } });
     expect(cloud.endpoint).toEqual({ region: 'us-east-1', role_arn: 'arn:aws:iam::1:role/x' });
     expect(awsEndpointOf(cloud)).toEqual({ region: 'us-east-1' });
-    expect(awsEndpointOf(await aCloud({ slug: 'with-url' }))).toEqual({ region: 'eu-west-1', url: 'http://127.0.0.1:4566' });
+    expect(awsEndpointOf(await aCloud({ slug: 'with-url' }))).toEqual({ region: 'eu-west-1', url: 'https://127.0.0.1:4566' });
     const azure = await aCloud({ slug: 'az', provider: 'azure', endpoint: {} });
     expect(() => awsEndpointOf(azure)).toThrow(/not an aws cloud/);
   });
@@ -85,6 +85,28 @@ describe('clouds', () => {
     }
     expect((await getCloud(ports, OPERATOR, cloud.id)).display_name).toBe('Renamed');
     expect((await failure(patchCloud(ports, OPERATOR, '019100c0-0d00-7000-8000-0000000000ff', () => ({ display_name: 'x' })))).code).toBe('cloud_not_found');
+  });
+
+  it('takes only https endpoints by default, on create and on patch (400 insecure_endpoint), and stores nothing', async () => {
+    for (const url of ['http://127.0.0.1:4566', 'http://ec2.eu-west-1.amazonaws.com']) {
+      const err = await failure(aCloud({ slug: 'plain', endpoint: { region: 'eu-west-1', url } }));
+      expect(err).toMatchObject({ name: 'InvalidInputError', code: 'insecure_endpoint' });
+      const azure = await failure(aCloud({ slug: 'plain-az', provider: 'azure', endpoint: { url } }));
+      expect(azure.code).toBe('insecure_endpoint');
+    }
+    expect(store.clouds.size).toBe(0);
+    const cloud = await aCloud();
+    const patch = await failure(patchCloud(ports, OPERATOR, cloud.id, () => ({ endpoint: { region: 'eu-west-1', url: 'http://127.0.0.1:4566' } })));
+    expect(patch.code).toBe('insecure_endpoint');
+    expect((await getCloud(ports, OPERATOR, cloud.id)).endpoint).toEqual({ region: 'eu-west-1', url: 'https://127.0.0.1:4566' });
+  });
+
+  it('takes http endpoints where the setting allows them (the embedded stack)', async () => {
+    const embedded = { ...ports, config: { ...ports.config, allowHttpEndpoints: true } };
+    const cloud = await createCloudAs(embedded, { endpoint: { region: 'eu-west-1', url: 'http://127.0.0.1:4566' } });
+    expect(cloud.endpoint).toEqual({ region: 'eu-west-1', url: 'http://127.0.0.1:4566' });
+    const patched = await patchCloud(embedded, OPERATOR, cloud.id, () => ({ endpoint: { region: 'eu-west-1', url: 'http://127.0.0.1:4567' } }));
+    expect(patched.endpoint).toEqual({ region: 'eu-west-1', url: 'http://127.0.0.1:4567' });
   });
 
   it('deletes an empty cloud and refuses one with credentials', async () => {

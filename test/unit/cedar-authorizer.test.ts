@@ -7,9 +7,9 @@ const A = 'domain-a';
 const B = 'domain-b';
 
 const subjects = {
-  operator: { userId: 'u-operator', domainId: A, platformOperator: true, adminOf: [], auditorOf: [A] },
-  admin: { userId: 'u-admin', domainId: A, platformOperator: false, adminOf: [A], auditorOf: [] },
-  stranger: { userId: 'u-stranger', domainId: B, platformOperator: false, adminOf: [B], auditorOf: [] },
+  operator: { userId: 'u-operator', domainId: A, platformOperator: true, adminOf: [], auditorOf: [A], mayOwnIn: [] },
+  admin: { userId: 'u-admin', domainId: A, platformOperator: false, adminOf: [A], auditorOf: [], mayOwnIn: [A] },
+  stranger: { userId: 'u-stranger', domainId: B, platformOperator: false, adminOf: [B], auditorOf: [], mayOwnIn: [B] },
 } satisfies Record<string, AuthzSubject>;
 type Who = keyof typeof subjects;
 
@@ -19,7 +19,7 @@ const resources = {
   projectOfAdmin: { type: 'Project', id: 'p-admin', domainId: A, ownerId: 'u-admin' },
   projectInA: { type: 'Project', id: 'p-other', domainId: A, ownerId: 'u-someone' },
   projectInB: { type: 'Project', id: 'p-b', domainId: B, ownerId: 'u-someone' },
-  // The admin owns a project in a domain it does not administer: only the owner rule lets it in.
+  // The admin owns a project in a domain where it holds no role: owning alone gives nothing.
   adminsProjectInB: { type: 'Project', id: 'p-admin-b', domainId: B, ownerId: 'u-admin' },
   credential: { type: 'CloudCredential', id: 'c-demo', ownerId: 'u-operator' },
   assignment: {
@@ -37,7 +37,7 @@ type Expected = 'allow' | DenyReason;
 const ALLOW = 'allow';
 const NO = 'insufficient_relation';
 const OUT = 'out_of_scope';
-const PROJECT_ACTIONS = ['read', 'manage', 'delete', 'deploy'] as const;
+const PROJECT_ACTIONS = ['read', 'manage', 'delete', 'deploy', 'transfer'] as const;
 
 // [resource, actions, expected for operator / admin / stranger]
 const table: [What, readonly Action[], Record<Who, Expected>][] = [
@@ -45,11 +45,11 @@ const table: [What, readonly Action[], Record<Who, Expected>][] = [
   ['domainA', ['read'], { operator: ALLOW, admin: ALLOW, stranger: OUT }],
   ['domainA', ['manage'], { operator: NO, admin: ALLOW, stranger: OUT }],
   ['projectOfAdmin', ['read'], { operator: ALLOW, admin: ALLOW, stranger: OUT }],
-  ['projectOfAdmin', ['manage', 'delete', 'deploy'], { operator: NO, admin: ALLOW, stranger: OUT }],
+  ['projectOfAdmin', ['manage', 'delete', 'deploy', 'transfer'], { operator: NO, admin: ALLOW, stranger: OUT }],
   ['projectInA', ['read'], { operator: ALLOW, admin: ALLOW, stranger: OUT }],
-  ['projectInA', ['manage', 'delete', 'deploy'], { operator: NO, admin: ALLOW, stranger: OUT }],
+  ['projectInA', ['manage', 'delete', 'deploy', 'transfer'], { operator: NO, admin: ALLOW, stranger: OUT }],
   ['projectInB', PROJECT_ACTIONS, { operator: OUT, admin: OUT, stranger: ALLOW }],
-  ['adminsProjectInB', PROJECT_ACTIONS, { operator: OUT, admin: ALLOW, stranger: ALLOW }],
+  ['adminsProjectInB', PROJECT_ACTIONS, { operator: OUT, admin: OUT, stranger: ALLOW }],
   ['credential', ['assign'], { operator: ALLOW, admin: NO, stranger: NO }],
   ['assignment', ['decide'], { operator: ALLOW, admin: NO, stranger: OUT }],
 ];
@@ -93,6 +93,36 @@ describe.each(Object.entries(authorizers))('CedarAuthorizer (%s)', (_, authorize
       allowed: false,
       reason: NO,
     });
+  });
+});
+
+// A plain member of A owns a project there; the same user after losing the member role, and an
+// auditor of A who owns one (auditors may not own), keep no owner rights.
+const member = (mayOwnIn: string[], auditorOf: string[] = []): AuthzSubject => ({
+  userId: 'u-member',
+  domainId: A,
+  platformOperator: false,
+  adminOf: [],
+  auditorOf,
+  mayOwnIn,
+});
+const membersProject: AuthzResource = { type: 'Project', id: 'p-member', domainId: A, ownerId: 'u-member' };
+
+describe.each(Object.entries(authorizers))('ownership follows membership (%s)', (_, authorizer) => {
+  it.each(PROJECT_ACTIONS)('a member owner may %s its project', async (action) => {
+    expect(await authorizer.decide(member([A]), action, membersProject)).toEqual({ allowed: true });
+  });
+
+  it.each(PROJECT_ACTIONS)('an owner whose role in the domain is gone may not %s it', async (action) => {
+    expect(await authorizer.decide(member([]), action, membersProject)).toEqual({ allowed: false, reason: OUT });
+  });
+
+  it.each(['manage', 'delete', 'deploy', 'transfer'] as const)('an owner who is only an auditor there may not %s it', async (action) => {
+    expect(await authorizer.decide(member([], [A]), action, membersProject)).toEqual({ allowed: false, reason: NO });
+  });
+
+  it('a role that may own projects elsewhere does not count', async () => {
+    expect(await authorizer.decide(member([B]), 'manage', membersProject)).toEqual({ allowed: false, reason: OUT });
   });
 });
 

@@ -64,6 +64,7 @@ describe('one event, one line', () => {
       'assignment.revoked': [{ state: 'revoked', reason: 'budget spent' }, 'reason "budget spent"'],
       'assignment.expired': [{ state: 'rejected', reason: 'expired' }, 'expired undecided'],
       'assignment.terms_changed': [{ from: terms, terms: { max_live_resources: 0 } }, 'terms: at most 1 live; leases up to 1h → at most 0 live'],
+      'project.owner_changed': [{ from: 'U1', to: 'U2' }, 'owner U1 → U2'],
     };
     expect(Object.keys(samples).sort()).toEqual([...EVENT_TYPES].sort());
     for (const [type, [data, summary]] of Object.entries(samples)) expect(eventSummary({ type: type as DomainEvent['type'], data }), type).toBe(summary);

@@ -150,7 +150,7 @@ describe('what the commands send', () => {
     const out = await offline([...CREATE, '--lease', '2h', '--dry-run'], () => ({ body: allowed }));
     expect(out.code, out.stderr).toBe(EXIT.ok);
     expect(out.sent).toHaveLength(1);
-    expect(out.sent[0]?.url).toBe(`http://broker.test/v1/projects/${ID}/resources?dry_run=true`);
+    expect(out.sent[0]?.url).toBe(`https://broker.test/v1/projects/${ID}/resources?dry_run=true`);
     expect(out.sent[0]?.body).toMatchObject({ origin: 'provisioned', lease_seconds: 7200 });
     expect(line(out.stdout, 'Allowed')).toBe('yes');
   });
@@ -185,8 +185,8 @@ describe('what the commands send', () => {
     const by = await offline(['resource', 'extend', ID, '--by', '1h'], (req) => ({ body: req.method === 'GET' ? current : moved(req) }));
     expect(by.code, by.stderr).toBe(EXIT.ok);
     expect(by.sent.map((r) => `${r.method} ${r.url}`)).toEqual([
-      `GET http://broker.test/v1/resources/${ID}`,
-      `POST http://broker.test/v1/resources/${ID}/lease`,
+      `GET https://broker.test/v1/resources/${ID}`,
+      `POST https://broker.test/v1/resources/${ID}/lease`,
     ]);
     expect(by.sent[1]?.body).toEqual({ expires_at: at(3 * 3_600_000 - 60_000) });
     expect(by.stdout).toContain('expires in 2h 59m');
@@ -221,14 +221,14 @@ describe('what the commands send', () => {
     const argv = ['credential', 'assignment', 'approve', ID, '--max-live', '2', ...versions, '--reason', 'ok'];
     const out = await offline(argv, () => ({ body: proposed }));
     expect(out.code, out.stderr).toBe(EXIT.ok);
-    expect(out.sent[1]).toMatchObject({ method: 'POST', url: `http://broker.test/v1/credential-assignments/${ID}/approve` });
+    expect(out.sent[1]).toMatchObject({ method: 'POST', url: `https://broker.test/v1/credential-assignments/${ID}/approve` });
     expect(out.sent[1]?.body).toEqual({
       terms: { max_live_resources: 2, max_lease_seconds: 604_800, allowed_blueprint_version_ids: [VERSION, OTHER_VERSION] },
       reason: 'ok',
     });
 
     const plain = await offline(['approval', 'approve', ID], () => ({ body: proposed }));
-    expect(plain.sent).toEqual([{ method: 'POST', url: `http://broker.test/v1/approvals/${ID}/approve`, body: undefined }]);
+    expect(plain.sent).toEqual([{ method: 'POST', url: `https://broker.test/v1/approvals/${ID}/approve`, body: undefined }]);
   });
 
   it('narrow sends the current terms with the flags laid over, by PATCH', async () => {
@@ -243,7 +243,7 @@ describe('what the commands send', () => {
     expect(out.code, out.stderr).toBe(EXIT.ok);
     expect(out.sent[1]).toEqual({
       method: 'PATCH',
-      url: `http://broker.test/v1/credential-assignments/${ID}`,
+      url: `https://broker.test/v1/credential-assignments/${ID}`,
       body: { terms: { max_live_resources: 2, max_lease_seconds: 7200 } },
     });
     expect(line(out.stdout, 'Live resources')).toBe('1 of 2');

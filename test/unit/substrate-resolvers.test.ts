@@ -139,13 +139,13 @@ describe('the aws substrate resolver', () => {
       cloud,
       credential: { secret_arn: secretArn, version_id: 'v1' },
       parameters: { region: 'us-west-2', ami: 'ami-0123456789abcdef0', instanceType: 'm7g.large' },
-      version: version({ recipe: 'plexd-download', plexd_url: 'https://downloads.example.com/plexd' }),
+      version: version({ recipe: 'plexd-download', plexd_url: 'https://downloads.example.com/plexd', plexd_sha256: 'ab'.repeat(32) }),
     });
     expect(plan).toMatchObject({
       region: 'us-west-2',
       target: { region: 'us-west-2' },
       machine: { imageId: 'ami-0123456789abcdef0', instanceType: 'm7g.large' },
-      install: plexdInstallRecipe('https://downloads.example.com/plexd'),
+      install: plexdInstallRecipe('https://downloads.example.com/plexd', 'ab'.repeat(32)),
     });
   });
 

@@ -18,6 +18,7 @@ export const TYPE_WORDS: Record<EventType, string> = {
   'assignment.revoked': 'Assignment revoked',
   'assignment.expired': 'Request expired',
   'assignment.terms_changed': 'Terms changed',
+  'project.owner_changed': 'Owner changed',
 };
 
 export const EVENT_TYPE_LIST = Object.keys(TYPE_WORDS) as EventType[];

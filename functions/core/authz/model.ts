@@ -8,6 +8,7 @@ export type Action =
   | 'read' // a domain, a project, an assignment list
   | 'manage' // create projects in a domain; patch a project
   | 'delete' // delete a project
+  | 'transfer' // hand a project to another owner
   | 'deploy' // request assignments and create resources in a project
   | 'catalog_read' // clouds, credentials, blueprints
   | 'catalog_manage'
@@ -21,6 +22,8 @@ export interface AuthzSubject {
   platformOperator: boolean;
   adminOf: string[];
   auditorOf: string[];
+  /** Domains where the principal holds a role that may own projects: owner rights hold only there. */
+  mayOwnIn: string[];
 }
 
 export type AuthzResource =

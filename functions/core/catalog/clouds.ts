@@ -64,14 +64,28 @@ export interface CloudStore {
   deleteCloud(cloud: Cloud): Promise<void>;
 }
 
+export interface CloudConfig {
+  /** http:// endpoints are accepted (the embedded stack's local clouds); otherwise https only. */
+  allowHttpEndpoints: boolean;
+}
+
 export interface CloudPorts {
   catalog: CloudStore;
   authorizer: Authorizer;
   clock: Clock;
+  /** Absent: the strict default, https endpoints only. */
+  config?: Partial<CloudConfig>;
 }
 
-function checkEndpoint(provider: CloudProvider, endpoint: Record<string, unknown>): Record<string, unknown> {
+function checkEndpoint(provider: CloudProvider, endpoint: Record<string, unknown>, config: CloudPorts['config']): Record<string, unknown> {
   field(ENDPOINT_SCHEMAS[provider], endpoint, 'endpoint', 'invalid_cloud_endpoint');
+  // The substrate sends the credential's keys to this URL: over plain http they could be read on the way.
+  const url = typeof endpoint.url === 'string' ? endpoint.url : undefined;
+  if (url !== undefined && new URL(url).protocol !== 'https:' && config?.allowHttpEndpoints !== true) {
+    throw new InvalidInputError('insecure_endpoint', `endpoint.url must be an https:// URL, not "${url}".`, {
+      errors: [{ path: 'endpoint.url', message: 'must be https' }],
+    });
+  }
   return endpoint;
 }
 
@@ -112,7 +126,7 @@ export async function createCloud(ports: CloudPorts, subject: AuthzSubject, inpu
     display_name,
     slug,
     provider,
-    endpoint: checkEndpoint(provider, body.endpoint),
+    endpoint: checkEndpoint(provider, body.endpoint, ports.config),
     region_defaults: checkRegionDefaults(provider, body.region_defaults),
     external_id,
     created_at: now.toISOString(),
@@ -153,7 +167,7 @@ export async function patchCloud(ports: CloudPorts, subject: AuthzSubject, id: s
   // whichever concurrent patch lands last.
   const patch: Partial<Pick<Cloud, 'display_name' | 'endpoint' | 'region_defaults'>> = {};
   if (body.display_name !== undefined) patch.display_name = field(DisplayNameSchema, body.display_name, 'display_name', 'invalid_cloud');
-  if (body.endpoint !== undefined) patch.endpoint = checkEndpoint(cloud.provider, body.endpoint);
+  if (body.endpoint !== undefined) patch.endpoint = checkEndpoint(cloud.provider, body.endpoint, ports.config);
   if (body.region_defaults !== undefined) patch.region_defaults = checkRegionDefaults(cloud.provider, body.region_defaults);
   return ports.catalog.patchCloud(id, patch, ports.clock.now().toISOString());
 }

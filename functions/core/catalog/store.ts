@@ -4,7 +4,7 @@ import type { Authorizer } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';
 import type { Vault } from '../vault.ts';
 import type { BlueprintStore } from './blueprints.ts';
-import type { CloudStore } from './clouds.ts';
+import type { CloudConfig, CloudStore } from './clouds.ts';
 import type { CatalogConfig, CredentialStore } from './credentials.ts';
 
 /** Persistence of the catalog. Every method reads base-table items consistently. */
@@ -16,5 +16,6 @@ export interface CatalogPorts {
   vault: Vault;
   authorizer: Authorizer;
   clock: Clock;
-  config: CatalogConfig;
+  /** Without allowHttpEndpoints, cloud endpoints must be https (the strict default). */
+  config: CatalogConfig & Partial<CloudConfig>;
 }

@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'assignment.revoked',
   'assignment.expired',
   'assignment.terms_changed',
+  'project.owner_changed',
 ] as const;
 export const EventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventTypeSchema>;
