@@ -75,7 +75,7 @@ export const webhookNames = {
 };
 
 /** The Secrets Manager keys of a stage that hold one secret each (the functions create them on first use). */
-export type StageKey = 'token-signing-key' | 'bootstrap-token-key' | 'node-signing-key';
+export type StageKey = 'cursor-key' | 'bootstrap-token-key' | 'node-signing-key';
 
 export function secretName(stage: string, key: StageKey): string {
   return `${PROJECT}/${stage}/${key}`;

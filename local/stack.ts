@@ -18,6 +18,8 @@ import { ensureTable, startDynamo } from './dynamodb.ts';
 import { startEc2 } from './ec2/service.ts';
 import { LEASE_EXPIRY, LocalStepFunctions, stepFunctionArn, WEBHOOK_DISPATCH } from './functions.ts';
 import { startGateway } from './gateway.ts';
+import { startKms } from './kms/api.ts';
+import { ensureSigningKey } from './kms/signing-key.ts';
 import { type LocalScheduler, startScheduler } from './scheduler/api.ts';
 import { startSecretsManager } from './secrets-manager/api.ts';
 import { startStepFunctions, substitute } from './stepfunctions/api.ts';
@@ -56,6 +58,7 @@ export interface RunningStack {
   port: number;
   dynamoUrl: string;
   secretsUrl: string;
+  kmsUrl: string;
   sfnUrl: string;
   ec2Url: string;
   schedulerUrl: string;
@@ -95,6 +98,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 1000;
   const dynamo = await startDynamo({ dataDir: join(opts.dataDir, 'dynamodb') });
   const secrets = await startSecretsManager({ dataDir: join(opts.dataDir, 'secrets') });
+  const kms = await startKms({ dataDir: join(opts.dataDir, 'kms') });
   const lambdas = new LocalStepFunctions();
   const sfn = await startStepFunctions({ invokeTask: (arn, input) => lambdas.invoke(arn, input) });
   // Scheduler hands a Lambda target its Input as the event.
@@ -116,12 +120,15 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       },
     },
   });
+  // Only a stack told of a standby key has one: a previous stack's in this process does not linger.
+  delete process.env.ACCESS_TOKEN_STANDBY_KEY_ID;
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    AWS_ENDPOINT_URL_KMS: kms.url,
     AWS_ENDPOINT_URL_SFN: sfn.url,
     AWS_ENDPOINT_URL_SCHEDULER: scheduler.url,
     LEASE_SCHEDULE_GROUP: LOCAL_LEASE_GROUP,
@@ -132,10 +139,13 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     WEBHOOK_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/plexsphere-local-webhook-scheduler',
     // The receivers of the embedded stack listen on this machine, over plain http.
     WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
+    // Its clouds (the local EC2 endpoint) too; on AWS a cloud endpoint must be https.
+    CLOUD_ENDPOINT_ALLOW_HTTP: 'true',
     LOCAL_EC2_ENDPOINT: ec2.url,
     STAGE: 'local',
     TABLE_NAME: LOCAL_TABLE,
-    SIGNING_KEY_SECRET_ID: 'plexsphere/local/token-signing-key',
+    CURSOR_KEY_SECRET_ID: 'plexsphere/local/cursor-key',
+    ACCESS_TOKEN_KEY_ID: await ensureSigningKey(kms.url),
     CREDENTIAL_SECRET_PREFIX: 'plexsphere/local/credentials/',
     DEVICE_POLL_INTERVAL_SECONDS: '1',
     HEARTBEAT_INTERVAL_SECONDS: String(Math.max(1, Math.round(heartbeatIntervalMs / 1000))),
@@ -180,6 +190,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     port: gw.port,
     dynamoUrl: dynamo.url,
     secretsUrl: secrets.url,
+    kmsUrl: kms.url,
     sfnUrl: sfn.url,
     ec2Url: ec2.url,
     schedulerUrl: scheduler.url,
@@ -208,6 +219,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       await sfn.close();
       await gw.close();
       await secrets.close();
+      await kms.close();
       await dynamo.close();
       setDeps(undefined);
       resetStepDeps();

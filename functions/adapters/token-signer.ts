@@ -1,168 +1,98 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { errors as joseErrors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+// The access token's format, apart from where its key lives: a compact JWS (ES256) whose header
+// and claims are written and checked here by hand, so the functions need no JWT library and the
+// signature can come from KMS (kms-access-tokens.ts) and be checked with a public key (jwks-verifier.ts).
+import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import type { Clock } from '../core/clock.ts';
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
-import type { AccessTokenClaims, AccessTokens, CursorSealer, IssuedToken } from '../core/ports.ts';
-import type { Vault } from '../core/vault.ts';
+import { UnauthenticatedError } from '../core/errors.ts';
+import type { AccessTokenClaims } from '../core/ports.ts';
 
-const ALG = 'ES256';
+export const TOKEN_ALG = 'ES256';
 export const TOKEN_AUDIENCE = 'plexsphere-api';
+/** KMS signs at most 4096 bytes of RAW message; our header and claims are a few hundred. */
+export const MAX_SIGNING_INPUT_BYTES = 4096;
 
-const SigningSecretSchema = z.object({
-  kid: z.string(),
-  private_jwk: z.record(z.string(), z.unknown()),
-  public_jwk: z.record(z.string(), z.unknown()),
-  cursor_key: z.string(),
-});
-type SigningSecret = z.infer<typeof SigningSecretSchema>;
-type ImportedKey = Awaited<ReturnType<typeof importJWK>>;
+export interface TokenClaimsInput {
+  claims: AccessTokenClaims;
+  issuer: string;
+  issuedAt: number;
+  ttlSeconds: number;
+  jti: string;
+}
 
-async function newSigningSecret(): Promise<SigningSecret> {
-  const { privateKey, publicKey } = await generateKeyPair(ALG, { extractable: true });
-  const kid = randomBytes(8).toString('hex');
-  return {
-    kid,
-    private_jwk: { ...(await exportJWK(privateKey)), kid, alg: ALG },
-    public_jwk: { ...(await exportJWK(publicKey)), kid, alg: ALG, use: 'sig' },
-    cursor_key: randomBytes(32).toString('base64'),
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** `header.payload`, the bytes the signature covers; claims in the order tokens have always had. */
+export function signingInput(kid: string, t: TokenClaimsInput): string {
+  const header = { alg: TOKEN_ALG, kid, typ: 'JWT' };
+  const payload = {
+    domain_id: t.claims.domainId,
+    email: t.claims.email,
+    sub: t.claims.subject,
+    iss: t.issuer,
+    aud: TOKEN_AUDIENCE,
+    iat: t.issuedAt,
+    exp: t.issuedAt + t.ttlSeconds,
+    jti: t.jti,
   };
+  return `${b64(header)}.${b64(payload)}`;
 }
 
-/**
- * The signing key lives in the vault. It is created once, conditionally: when two cold
- * containers race, the loser's create fails and it reads the winner's key.
- */
-async function loadOrCreate(vault: Vault, secretId: string): Promise<SigningSecret> {
-  try {
-    return SigningSecretSchema.parse(JSON.parse((await vault.read(secretId)).value));
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-  }
-  try {
-    await vault.create(secretId, JSON.stringify(await newSigningSecret()));
-  } catch (err) {
-    if (!(err instanceof ConflictError)) throw err;
-  }
-  return SigningSecretSchema.parse(JSON.parse((await vault.read(secretId)).value));
-}
+const Segment = /^[A-Za-z0-9_-]+$/;
 
-const ClaimsSchema = z.object({
+const HeaderSchema = z
+  .looseObject({ alg: z.literal(TOKEN_ALG), kid: z.string().min(1).max(128), typ: z.literal('JWT').optional() })
+  // A critical extension we do not understand must be refused (RFC 7515 §4.1.11); we understand none.
+  .refine((h) => !Object.hasOwn(h, 'crit'));
+
+const PayloadSchema = z.object({
+  iss: z.string(),
+  aud: z.union([z.string(), z.array(z.string())]),
   sub: z.string(),
   domain_id: z.string(),
   email: z.string(),
+  // Required: a token without exp would never expire.
+  exp: z.number(),
+  iat: z.number(),
+  nbf: z.number().optional(),
 });
 
-export class JoseAccessTokens implements AccessTokens, CursorSealer {
-  private secret?: Promise<SigningSecret>;
+const invalid = () => new UnauthenticatedError('invalid_token', 'The access token is not valid.');
 
-  constructor(
-    private readonly vault: Vault,
-    private readonly opts: { secretId: string; issuer: string; ttlSeconds: number; clock: Clock },
-  ) {}
-
-  private keys(): Promise<SigningSecret> {
-    this.secret ??= loadOrCreate(this.vault, this.opts.secretId).catch((err) => {
-      this.secret = undefined;
-      throw err;
-    });
-    return this.secret;
-  }
-
-  // The imported keys, once per container: importing a JWK on every request cost a share of each one.
-  private imported?: Promise<{ secret: SigningSecret; signing: ImportedKey; verifying: ImportedKey }>;
-  private importedKeys() {
-    this.imported ??= this.keys()
-      .then(async (secret) => ({
-        secret,
-        signing: await importJWK(secret.private_jwk as JWK, ALG),
-        verifying: await importJWK(secret.public_jwk as JWK, ALG),
-      }))
-      .catch((err) => {
-        this.imported = undefined;
-        throw err;
-      });
-    return this.imported;
-  }
-
-  async issue(claims: AccessTokenClaims): Promise<IssuedToken> {
-    const { secret, signing: key } = await this.importedKeys();
-    const nowSeconds = Math.floor(this.opts.clock.now().getTime() / 1000);
-    const token = await new SignJWT({ domain_id: claims.domainId, email: claims.email })
-      .setProtectedHeader({ alg: ALG, kid: secret.kid, typ: 'JWT' })
-      .setSubject(claims.subject)
-      .setIssuer(this.opts.issuer)
-      .setAudience(TOKEN_AUDIENCE)
-      .setIssuedAt(nowSeconds)
-      .setExpirationTime(nowSeconds + this.opts.ttlSeconds)
-      .setJti(randomBytes(12).toString('base64url'))
-      .sign(key);
-    return { token, expiresIn: this.opts.ttlSeconds };
-  }
-
-  async verify(token: string): Promise<AccessTokenClaims> {
-    const { verifying: key } = await this.importedKeys();
-    try {
-      const { payload } = await jwtVerify(token, key, {
-        algorithms: [ALG],
-        issuer: this.opts.issuer,
-        audience: TOKEN_AUDIENCE,
-        currentDate: this.opts.clock.now(),
-        // jose checks exp only when present: a token without one would never expire.
-        requiredClaims: ['exp', 'iat', 'sub'],
-      });
-      const claims = ClaimsSchema.parse(payload);
-      return { subject: claims.sub, domainId: claims.domain_id, email: claims.email };
-    } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) {
-        throw new UnauthenticatedError('token_expired', 'The access token has expired; sign in again.');
-      }
-      throw new UnauthenticatedError('invalid_token', 'The access token is not valid.');
-    }
-  }
-
-  async jwks(): Promise<{ keys: object[] }> {
-    return { keys: [(await this.keys()).public_jwk] };
-  }
-
-  private async mac(body: string): Promise<Buffer> {
-    const key = Buffer.from((await this.keys()).cursor_key, 'base64');
-    return createHmac('sha256', key).update(body).digest();
-  }
-
-  // A cursor carries the id to resume after and a digest of who may use it on which query. The
-  // MAC covers both: a forged or edited cursor is 400, a genuine one replayed elsewhere is 403.
-  async seal(afterId: string, binding: string): Promise<string> {
-    const body = Buffer.from(JSON.stringify({ v: 1, a: afterId, b: bindingDigest(binding) })).toString('base64url');
-    return `${body}.${(await this.mac(body)).toString('base64url')}`;
-  }
-
-  async open(cursor: string, binding: string): Promise<string> {
-    const [body, tag, extra] = cursor.split('.');
-    const invalid = new InvalidInputError('invalid_cursor', 'The cursor is not valid; start the list again without it.');
-    if (!body || !tag || extra !== undefined) throw invalid;
-    const expected = await this.mac(body);
-    const given = Buffer.from(tag, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid;
-    const parsed = CursorBodySchema.safeParse(safeJson(Buffer.from(body, 'base64url').toString()));
-    if (!parsed.success) throw invalid;
-    if (parsed.data.b !== bindingDigest(binding)) {
-      throw new ForbiddenError('cursor_binding_mismatch', 'This cursor was issued to another caller or for another query.');
-    }
-    return parsed.data.a;
-  }
-}
-
-const CursorBodySchema = z.object({ v: z.literal(1), a: z.string(), b: z.string() });
-
-function bindingDigest(binding: string): string {
-  return createHash('sha256').update(binding).digest('base64url').slice(0, 22);
-}
-
-function safeJson(text: string): unknown {
+function json(segment: string): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** The token's kid, read before its signature is checked: it only picks which of our keys to try. */
+export function tokenKid(token: string): string {
+  const [header] = token.split('.');
+  const parsed = HeaderSchema.safeParse(header && Segment.test(header) ? json(header) : undefined);
+  if (!parsed.success) throw invalid();
+  return parsed.data.kid;
+}
+
+/**
+ * Checks a token against the public key its kid named: the ES256 signature over `header.payload`
+ * first, then issuer, audience, expiry. Throws UnauthenticatedError (`invalid_token`, `token_expired`).
+ */
+export function checkToken(token: string, key: KeyObject, opts: { issuer: string; nowSeconds: number }): AccessTokenClaims {
+  const parts = token.split('.');
+  const [header, payload, signature] = parts;
+  if (parts.length !== 3 || !header || !payload || !signature || !parts.every((p) => Segment.test(p))) throw invalid();
+  if (!HeaderSchema.safeParse(json(header)).success) throw invalid();
+  const sig = Buffer.from(signature, 'base64url');
+  // ieee-p1363 is JOSE's r||s; a DER signature, or one of another length, is refused outright.
+  if (sig.length !== 64) throw invalid();
+  if (!verifySignature('sha256', Buffer.from(`${header}.${payload}`), { key, dsaEncoding: 'ieee-p1363' }, sig)) throw invalid();
+  const claims = PayloadSchema.safeParse(json(payload));
+  if (!claims.success) throw invalid();
+  const c = claims.data;
+  const audiences = typeof c.aud === 'string' ? [c.aud] : c.aud;
+  if (c.iss !== opts.issuer || !audiences.includes(TOKEN_AUDIENCE)) throw invalid();
+  if (c.nbf !== undefined && c.nbf > opts.nowSeconds) throw invalid();
+  if (c.exp <= opts.nowSeconds) throw new UnauthenticatedError('token_expired', 'The access token has expired; sign in again.');
+  return { subject: c.sub, domainId: c.domain_id, email: c.email };
 }

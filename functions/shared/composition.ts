@@ -9,6 +9,7 @@ import { type CredentialDirectory, credentialDirectory } from '../core/assignmen
 import type { AssignmentConfig } from '../core/assignments/use-cases.ts';
 import { type AuthConfig, type AuthStore, DEFAULT_SESSION_TTL_SECONDS, DEFAULT_THROTTLE } from '../core/auth/ports.ts';
 import type { CatalogConfig } from '../core/catalog/credentials.ts';
+import type { CloudConfig } from '../core/catalog/clouds.ts';
 import type { CatalogStore } from '../core/catalog/store.ts';
 import type { AdmissionConfig } from '../core/admission.ts';
 import type { LeaseTimers } from '../core/lease-timers.ts';
@@ -36,7 +37,9 @@ import { Table } from '../adapters/dynamo/table.ts';
 import { scryptPasswordHasher } from '../adapters/password-hasher.ts';
 import { SecretsManagerVault } from '../adapters/secrets-vault.ts';
 import { DynamoTenancyStore } from '../adapters/tenancy-store.ts';
-import { JoseAccessTokens } from '../adapters/token-signer.ts';
+import { VaultCursorSealer } from '../adapters/cursor-sealer.ts';
+import { KmsAccessTokens } from '../adapters/kms-access-tokens.ts';
+import { KmsKeys } from '../adapters/kms-keys.ts';
 import { type ApiEnv, apiEnv } from './env.ts';
 import { substrateResolvers } from './substrate-resolvers.ts';
 
@@ -47,7 +50,7 @@ export interface HttpConfig {
 }
 
 /** Every use case's settings in one object: each port bag's `config` is its slice of it. */
-export type ApiConfig = AuthConfig & CatalogConfig & AssignmentConfig & EnrolmentConfig & AdmissionConfig & HttpConfig;
+export type ApiConfig = AuthConfig & CatalogConfig & CloudConfig & AssignmentConfig & EnrolmentConfig & AdmissionConfig & HttpConfig;
 
 /** The only reading of the environment into settings; handlers and the core see `config`. */
 export function apiConfig(env: ApiEnv): ApiConfig {
@@ -64,6 +67,7 @@ export function apiConfig(env: ApiEnv): ApiConfig {
     credentialEnv: credentialEnv(env.STAGE),
     publicOrigin: publicUrl.origin,
     secureCookies: publicUrl.protocol === 'https:',
+    allowHttpEndpoints: env.CLOUD_ENDPOINT_ALLOW_HTTP === 'true',
   };
 }
 
@@ -97,12 +101,9 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
   const clock = overrides.clock ?? systemClock;
   const table = overrides.table ?? new Table(env.TABLE_NAME);
   const vault = overrides.vault ?? new SecretsManagerVault();
-  const signer = new JoseAccessTokens(vault, {
-    secretId: env.SIGNING_KEY_SECRET_ID,
-    issuer: env.PUBLIC_URL,
-    ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
-    clock,
-  });
+  // Every group gets the same adapter; IAM decides what it may do with it: only the auth group may
+  // kms:Sign, the others hold kms:GetPublicKey alone and so can only verify (infra/constructs/signing-key.ts).
+  const tokens = accessTokens(env, clock);
   const catalog = overrides.catalog ?? new DynamoCatalogStore(table);
   return {
     config: apiConfig(env),
@@ -111,8 +112,8 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
     vault,
     tenancy: new DynamoTenancyStore(table),
     catalog,
-    tokens: signer,
-    cursors: signer,
+    tokens,
+    cursors: new VaultCursorSealer(vault, env.CURSOR_KEY_SECRET_ID),
     authorizer: new CedarAuthorizer(),
     auth: new DynamoAuthStore(table),
     passwords: scryptPasswordHasher,
@@ -130,6 +131,28 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
     enrolmentNotifier: new SfnTaskNotifier(),
     ...overrides,
   };
+}
+
+/**
+ * The access tokens. A function the deployment told of no key (the node routes, the workflow
+ * functions) gets an adapter that refuses, so a missing grant shows as an error, not a token accepted.
+ */
+function accessTokens(env: ApiEnv, clock: Clock): AccessTokens {
+  const signingKeyId = env.ACCESS_TOKEN_KEY_ID;
+  if (signingKeyId) {
+    const opts = {
+      signingKeyId,
+      standbyKeyId: env.ACCESS_TOKEN_STANDBY_KEY_ID,
+      issuer: env.PUBLIC_URL,
+      ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      clock,
+    };
+    return new KmsAccessTokens(new KmsKeys(), opts);
+  }
+  const refuse = async (): Promise<never> => {
+    throw new Error('This function has no access-token key configured (ACCESS_TOKEN_KEY_ID).');
+  };
+  return { issue: refuse, verify: refuse, jwks: refuse };
 }
 
 /**

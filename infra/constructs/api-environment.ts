@@ -17,7 +17,7 @@ export function apiEnvironment(
     STAGE: stage,
     TABLE_NAME: data.tableName,
     PUBLIC_URL: publicUrl,
-    SIGNING_KEY_SECRET_ID: data.secrets.signingKeyName,
+    CURSOR_KEY_SECRET_ID: data.secrets.cursorKeyName,
     CREDENTIAL_SECRET_PREFIX: data.secrets.credentialPrefix,
     PROVISION_STATE_MACHINE_ARN: machineArns.provision,
     TEARDOWN_STATE_MACHINE_ARN: machineArns.teardown,

@@ -48,6 +48,8 @@ export interface BrokerFunctionProps<E extends object> extends StageLogs {
   afterBundling?: (inputDir: string, outputDir: string) => string[];
   memorySize?: number;
   timeout?: Duration;
+  /** Caps the function and sets that much of the account's concurrency aside for it (constructs/edge-limits.ts). */
+  reservedConcurrentExecutions?: number;
 }
 
 /** Repository root: where package-lock.json lives and the groups' entries are relative to. */
@@ -83,6 +85,7 @@ export class BrokerFunction<E extends object> extends Construct {
       timeout: props.timeout ?? Duration.seconds(10),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
+      ...(props.reservedConcurrentExecutions !== undefined && { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       environment: {
         ...definedOnly(props.environment as Record<string, string | undefined>),
         NODE_OPTIONS: '--enable-source-maps',
@@ -136,6 +139,8 @@ export function groupFunctions<G extends string, E extends object>(
     id: (group: G) => string;
     props: Omit<BrokerFunctionProps<E>, 'entry' | 'description'>;
     wire: (group: G, fn: NodejsFunction) => void;
+    /** Reserved concurrency of the groups that have one. */
+    reserved?: Readonly<Partial<Record<G, number>>>;
   },
 ): Record<G, BrokerFunction<E>> {
   return Object.fromEntries(
@@ -145,6 +150,7 @@ export function groupFunctions<G extends string, E extends object>(
         entry: def.entry,
         description: description(opts.stage, def.description, group),
         ...opts.props,
+        ...(opts.reserved?.[group] !== undefined && { reservedConcurrentExecutions: opts.reserved[group] }),
       });
       opts.wire(group, fn.fn);
       return [group, fn];

@@ -32,7 +32,12 @@ export function buildConsoleInto(inputDir: string, outputDir: string): string[] 
 }
 
 /** The console function: no Cedar, no table, no secrets; its bundle carries the built console. */
-export function consoleFunction(scope: Construct, stage: string, logs: StageLogs): BrokerFunction<ConsoleEnv> {
+export function consoleFunction(
+  scope: Construct,
+  stage: string,
+  logs: StageLogs,
+  reservedConcurrentExecutions?: number,
+): BrokerFunction<ConsoleEnv> {
   return new BrokerFunction<ConsoleEnv>(scope, ConstructIds.consoleFunction, {
     ...logs,
     entry: CONSOLE_FUNCTION.entry,
@@ -42,5 +47,6 @@ export function consoleFunction(scope: Construct, stage: string, logs: StageLogs
     authz: false,
     afterBundling: buildConsoleInto,
     memorySize: 256,
+    ...(reservedConcurrentExecutions !== undefined && { reservedConcurrentExecutions }),
   });
 }

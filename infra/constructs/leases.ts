@@ -93,7 +93,7 @@ export class Leases extends Concern {
     // Named, so the API stack can name it (leaseTimerEnvironment) without a reference here.
     (fn.node.defaultChild as CfnFunction).functionName = leaseExpiryFunctionName(stage);
     this.fn = fn;
-    data.grantTableUse(fn);
+    data.grantTableUse(fn, LEASE_EXPIRY_FUNCTION.name);
     // An expiry stops the provision run in flight, if any, and starts the teardown.
     Grant.addToPrincipal({ grantee: fn, actions: ['states:StartExecution'], resourceArns: [machines.teardown.stateMachineArn] });
     Grant.addToPrincipal({ grantee: fn, actions: ['states:StopExecution'], resourceArns: [executionsArn(this, stage, 'provision')] });

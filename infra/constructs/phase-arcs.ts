@@ -58,7 +58,7 @@ export class PhaseArcs extends Concern {
         memorySize: 512,
         environment: { STAGE: stage, TABLE_NAME: data.tableName, PUBLIC_URL: publicUrl },
       },
-      wire: (_, fn) => data.grantTableUse(fn),
+      wire: (group, fn) => data.grantTableUse(fn, group),
     });
     const groups = Object.keys(STEP_GROUPS) as StepGroup[];
 

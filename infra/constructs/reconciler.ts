@@ -45,7 +45,7 @@ export class Reconciler extends Concern {
       }),
     });
     this.fn = fn;
-    data.grantTableUse(fn);
+    data.grantTableUse(fn, 'reconciler');
     Grant.addToPrincipal({
       grantee: fn,
       actions: ['states:StartExecution'],

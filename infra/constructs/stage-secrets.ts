@@ -17,8 +17,8 @@ const CREATE = ['secretsmanager:CreateSecret'];
  * ARN: a single key is matched as `<name>-??????`, the credentials as everything under their prefix.
  */
 export class StageSecrets {
-  /** SIGNING_KEY_SECRET_ID of the API functions: the access-token and cursor key. */
-  readonly signingKeyName: string;
+  /** CURSOR_KEY_SECRET_ID of the API functions: the list cursors' HMAC key (access tokens are KMS-signed: signing-key.ts). */
+  readonly cursorKeyName: string;
   /** CREDENTIAL_SECRET_PREFIX of the API functions. */
   readonly credentialPrefix: string;
   /** The HMAC key of bootstrap tokens: the minter derives the name from STAGE (test/infra holds them equal). */
@@ -27,18 +27,18 @@ export class StageSecrets {
   readonly nodeSigningKeyName: string;
 
   constructor(readonly stage: string) {
-    this.signingKeyName = secretName(stage, 'token-signing-key');
+    this.cursorKeyName = secretName(stage, 'cursor-key');
     this.credentialPrefix = credentialSecretPrefix(stage);
     this.bootstrapTokenKeyName = secretName(stage, 'bootstrap-token-key');
     this.nodeSigningKeyName = secretName(stage, 'node-signing-key');
   }
 
   /**
-   * Every function that verifies access tokens or seals cursors loads the signing key, and whichever
-   * of them runs first on a new stage creates it (conditionally: a racing loser re-reads).
+   * Every function that seals list cursors loads the cursor key, and whichever of them runs first on
+   * a new stage creates it (conditionally: a racing loser re-reads).
    */
-  grantSigningKeyLoadOrCreate(grantee: SecretGrantee): Grant {
-    return this.grant(grantee, [...READ, ...CREATE], `${this.signingKeyName}-??????`);
+  grantCursorKeyLoadOrCreate(grantee: SecretGrantee): Grant {
+    return this.grant(grantee, [...READ, ...CREATE], `${this.cursorKeyName}-??????`);
   }
 
   /** The substrate steps mint bootstrap tokens with this key, creating it on first use. */

@@ -121,7 +121,7 @@ export class Webhooks extends Concern {
     });
     (fn.node.defaultChild as CfnFunction).functionName = webhookNames.dispatchFunction(stage);
     this.fn = fn;
-    data.grantTableUse(fn);
+    data.grantTableUse(fn, WEBHOOK_DISPATCH_FUNCTION.name);
     Grant.addToPrincipal({ grantee: fn, actions: ['secretsmanager:GetSecretValue'], resourceArns: [names.secrets] });
     grantLaneTimers(fn, stage);
 

@@ -10,7 +10,9 @@ import type { ApiEnvInput } from '../../functions/shared/env.ts';
 import { apiEnvironment } from '../constructs/api-environment.ts';
 import { type BrokerFunction, groupFunctions, stageLogs } from '../constructs/broker-function.ts';
 import { type ConsoleEnv, consoleFunction } from '../constructs/console.ts';
+import { reservedConcurrency, STAGE_THROTTLE, throttleRoutes } from '../constructs/edge-limits.ts';
 import { grantLeaseTimers, leaseTimerEnvironment } from '../constructs/leases.ts';
+import { AccessTokenKeys, type TokenKeyUser } from '../constructs/signing-key.ts';
 import type { SecretGrantee } from '../constructs/stage-secrets.ts';
 import { executionsArn, stateMachineArn } from '../constructs/state-machine-arns.ts';
 import { acknowledgeWebhooks, grantLaneTimers, grantWebhookSecretsManage, webhookEnvironment } from '../constructs/webhooks.ts';
@@ -25,11 +27,19 @@ export interface ApiStackProps extends StackProps {
 interface GrantContext {
   stage: string;
   data: DataStack;
-  fn: SecretGrantee;
+  fn: SecretGrantee & TokenKeyUser;
+  tokenKeys: AccessTokenKeys;
 }
 
-/** Groups that serve `user` routes verify access tokens (and seal list cursors) with the signing key. */
-const withSigningKey = ({ data, fn }: GrantContext) => data.secrets.grantSigningKeyLoadOrCreate(fn);
+/**
+ * Groups that serve `user` routes verify access tokens with the public keys (kms:GetPublicKey) and
+ * seal list cursors with the cursor key; the auth group alone also signs (kms:Sign).
+ */
+const withSigningKey = ({ data, fn, tokenKeys }: GrantContext, sign = false) => {
+  data.secrets.grantCursorKeyLoadOrCreate(fn);
+  if (sign) tokenKeys.grantSign(fn);
+  else tokenKeys.grantVerify(fn);
+};
 
 /**
  * What each group may do beyond its table actions, from what its use cases call. Keyed by
@@ -50,8 +60,8 @@ function withPhaseArcs(ctx: GrantContext): void {
 }
 
 const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
-  auth: withSigningKey,
-  tenancy: withSigningKey,
+  auth: (ctx) => withSigningKey(ctx, true),
+  tenancy: (ctx) => withSigningKey(ctx),
   catalog: (ctx) => {
     withSigningKey(ctx);
     ctx.data.secrets.grantCredentialCreate(ctx.fn);
@@ -72,7 +82,7 @@ const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
     // Declaring a provisioned Resource, and moving its lease, arm its lease timer.
     grantLeaseTimers(ctx.fn, ctx.stage);
   },
-  events: withSigningKey,
+  events: (ctx) => withSigningKey(ctx),
   webhooks: (ctx) => {
     withSigningKey(ctx);
     // A new webhook's signing secret is vaulted; deleting the webhook deletes it.
@@ -99,6 +109,8 @@ const GROUP_GRANTS: Record<FunctionGroup, (ctx: GrantContext) => void> = {
 export class ApiStack extends Stack {
   readonly httpApi: HttpApi;
   readonly functions: Record<FunctionGroup, BrokerFunction<ApiEnvInput>>;
+  /** The KMS keys that sign access tokens (auth group) and whose public halves the other groups read. */
+  readonly tokenKeys: AccessTokenKeys;
   /** Serves the web console's page and files: no table, no secrets, no Cedar. */
   readonly console: BrokerFunction<ConsoleEnv>;
 
@@ -109,15 +121,20 @@ export class ApiStack extends Stack {
 
     this.httpApi = new HttpApi(this, 'HttpApi', { apiName: httpApiName(stage), createDefaultStage: false });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: logs.logRetention, removalPolicy: logs.logRemovalPolicy });
-    this.httpApi.addStage('DefaultStage', {
+    const defaultStage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
+      throttle: STAGE_THROTTLE,
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
     });
 
+    const reserved = reservedConcurrency(this);
+    const tokenKeys = new AccessTokenKeys(this, 'AccessTokenKeys', stage);
+    this.tokenKeys = tokenKeys;
     this.functions = groupFunctions<FunctionGroup, ApiEnvInput>(this, FUNCTION_GROUPS, {
       stage,
       id: ConstructIds.apiFunction,
+      reserved,
       props: {
         ...logs,
         environment: apiEnvironment(stage, data, this.httpApi.apiEndpoint, {
@@ -126,8 +143,8 @@ export class ApiStack extends Stack {
         }),
       },
       wire: (group, fn) => {
-        data.grantTableUse(fn);
-        GROUP_GRANTS[group]({ stage, data, fn });
+        data.grantTableUse(fn, group);
+        GROUP_GRANTS[group]({ stage, data, fn, tokenKeys });
       },
     });
     // Only the groups that arm timers (leases, request expiries) are told where they live (the others' composition refuses to arm).
@@ -141,11 +158,12 @@ export class ApiStack extends Stack {
     const integrations = Object.fromEntries(
       groups.map((group) => [group, new HttpLambdaIntegration(ConstructIds.apiIntegration(group), this.functions[group].fn)]),
     ) as Record<FunctionGroup, HttpLambdaIntegration>;
-    for (const route of ROUTES) {
-      this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration: integrations[route.group] });
-    }
+    const routes = ROUTES.flatMap((route) =>
+      this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration: integrations[route.group] }),
+    );
+    throttleRoutes(defaultStage, routes);
 
-    this.console = consoleFunction(this, stage, logs);
+    this.console = consoleFunction(this, stage, logs, reserved.console);
     const consoleIntegration = new HttpLambdaIntegration(ConstructIds.consoleIntegration, this.console.fn);
     for (const route of CONSOLE_ROUTES) {
       this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration: consoleIntegration });

@@ -1,9 +1,10 @@
 import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct, IConstruct } from 'constructs';
 import { TABLE_KEYS } from '../../functions/adapters/dynamo/table-def.ts';
 import { StageSecrets } from '../constructs/stage-secrets.ts';
+import { leadingKeysCondition, type TableUser } from '../constructs/table-access.ts';
 import { tableName } from '../naming.ts';
 
 // scripts/ (seed-stage, localstack-deploy) name the table through this.
@@ -76,14 +77,23 @@ export class DataStack extends Stack {
     }
   }
 
-  /** The table actions every function group uses, on the table and its indexes (ARN formatted in the grantee's stack). */
-  grantTableUse(grantee: IGrantable & IConstruct): Grant {
+  /**
+   * The table actions every function uses, on the table and its indexes (ARN formatted in the
+   * grantee's stack), limited to the partitions `user` touches (constructs/table-access.ts).
+   */
+  grantTableUse(grantee: IGrantable & IConstruct, user: TableUser): void {
     const arn = Stack.of(grantee).formatArn({
       service: 'dynamodb',
       resource: 'table',
       resourceName: this.tableName,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
-    return Grant.addToPrincipal({ grantee, actions: [...TABLE_ACTIONS], resourceArns: [arn, `${arn}/index/*`] });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [...TABLE_ACTIONS],
+        resources: [arn, `${arn}/index/*`],
+        conditions: leadingKeysCondition(user),
+      }),
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -18,6 +19,7 @@ export interface Backend {
   ec2Endpoint: string;
   sfnEndpoint: string;
   schedulerEndpoint: string;
+  kmsEndpoint: string;
   region: string;
   /** Keys the backend's EC2 accepts: our local EC2 only the demo credential's, moto any. */
   ec2Credentials: { accessKeyId: string; secretAccessKey: string };
@@ -53,6 +55,10 @@ export function sfnClient(backend: Backend): SFNClient {
 
 export function schedulerClient(backend: Backend): SchedulerClient {
   return new SchedulerClient({ endpoint: backend.schedulerEndpoint, region: backend.region, credentials: CREDENTIALS });
+}
+
+export function kmsClient(backend: Backend): KMSClient {
+  return new KMSClient({ endpoint: backend.kmsEndpoint, region: backend.region, credentials: CREDENTIALS });
 }
 
 /** The SDK settings of a conformance test process: ensureTable and friends take region and keys from here. */

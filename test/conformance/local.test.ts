@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { startDynamo } from '../../local/dynamodb.ts';
 import { startEc2 } from '../../local/ec2/service.ts';
+import { startKms } from '../../local/kms/api.ts';
 import { startScheduler } from '../../local/scheduler/api.ts';
 import { startSecretsManager } from '../../local/secrets-manager/api.ts';
 import { startStepFunctions } from '../../local/stepfunctions/api.ts';
@@ -45,6 +46,8 @@ beforeAll(async () => {
     },
   });
   closers.push(() => scheduler.close());
+  const kms = await startKms({ dataDir: join(dataDir, 'kms') });
+  closers.push(() => kms.close());
   backend = {
     name: 'local',
     dynamoEndpoint: dynamo.url,
@@ -52,6 +55,7 @@ beforeAll(async () => {
     ec2Endpoint: ec2.url,
     sfnEndpoint: sfn.url,
     schedulerEndpoint: scheduler.url,
+    kmsEndpoint: kms.url,
     region: DEMO_CLOUD_REGION,
     ec2Credentials: { accessKeyId: DEMO_CREDENTIAL_KEYS.access_key_id, secretAccessKey: DEMO_CREDENTIAL_KEYS.secret_access_key },
   };

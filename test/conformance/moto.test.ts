@@ -21,6 +21,7 @@ beforeAll(async () => {
     ec2Endpoint: moto.url,
     sfnEndpoint: moto.url,
     schedulerEndpoint: moto.url,
+    kmsEndpoint: moto.url,
     region: 'us-east-1',
     ec2Credentials: { accessKeyId: 'AKIACONFORMANCE00001', secretAccessKey: 'conformance' },
   };

@@ -86,7 +86,7 @@ describe('CDK app configuration', () => {
       STAGE: 'dev',
       TABLE_NAME: 't',
       PUBLIC_URL: 'https://api.example.com',
-      SIGNING_KEY_SECRET_ID: 'k',
+      CURSOR_KEY_SECRET_ID: 'k',
       CREDENTIAL_SECRET_PREFIX: 'c/',
     };
     const { TABLE_NAME: _, ...withoutTable } = complete;

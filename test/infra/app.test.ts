@@ -48,7 +48,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
   });
   const arn = (service: string, resource: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
   const secret = (name: string) => arn('secretsmanager', `secret:${name}`);
-  const signingKey = secret(`plexsphere/${stage}/token-signing-key-??????`);
+  const cursorKey = secret(`plexsphere/${stage}/cursor-key-??????`);
   const bootstrapKey = secret(`plexsphere/${stage}/bootstrap-token-key-??????`);
   const nodeKey = secret(`plexsphere/${stage}/node-signing-key-??????`);
   const credentials = secret(`plexsphere/${stage}/credentials/*`);
@@ -102,7 +102,7 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
       expect(Object.keys(vars)).toEqual(expect.arrayContaining(required));
       expect(vars).toMatchObject({
         STAGE: stage,
-        SIGNING_KEY_SECRET_ID: `plexsphere/${stage}/token-signing-key`,
+        CURSOR_KEY_SECRET_ID: `plexsphere/${stage}/cursor-key`,
         CREDENTIAL_SECRET_PREFIX: `plexsphere/${stage}/credentials/`,
       });
       expect(render(vars.PROVISION_STATE_MACHINE_ARN)).toBe(machine('provision'));
@@ -215,20 +215,28 @@ describe.each(['dev', 'prod'])('CDK app, stage %s', (stage) => {
 
   it('gives each API group only the secrets and state machine actions its use cases call', () => {
     const loadOrCreate = (arn: string) => [`secretsmanager:CreateSecret ${arn}`, `secretsmanager:GetSecretValue ${arn}`];
+    // The access-token key (infra/constructs/signing-key.ts): kms:Sign for the auth group alone.
+    const tokenKey = () => `\${${logicalId(s.plexsphere.api, s.plexsphere.api.tokenKeys.keys[0]?.node.defaultChild as CfnElement)}.Arn}`;
+    const verifyTokens = () => `kms:GetPublicKey ${tokenKey()}`;
     // Declaring, deleting, and revoking with teardown start and stop a Resource's runs.
     const phaseArcs = [
       ...RUNS.map((r) => `states:StartExecution ${machine(r)}`),
       ...RUNS.flatMap((r) => [`states:StopExecution ${executions(r)}`, `states:DescribeExecution ${executions(r)}`]),
     ];
     const expected: Record<FunctionGroup, string[]> = {
-      auth: loadOrCreate(signingKey),
-      tenancy: loadOrCreate(signingKey),
-      catalog: [...loadOrCreate(signingKey), `secretsmanager:CreateSecret ${credentials}`, `secretsmanager:DeleteSecret ${credentials}`],
-      assignments: [...loadOrCreate(signingKey), `secretsmanager:DescribeSecret ${credentials}`, ...phaseArcs, ...armLeases],
-      resources: [...loadOrCreate(signingKey), ...phaseArcs, ...armLeases],
+      auth: [...loadOrCreate(cursorKey), `kms:GetPublicKey ${tokenKey()}`, `kms:Sign ${tokenKey()}`],
+      tenancy: [...loadOrCreate(cursorKey), verifyTokens()],
+      catalog: [
+        ...loadOrCreate(cursorKey),
+        verifyTokens(),
+        `secretsmanager:CreateSecret ${credentials}`,
+        `secretsmanager:DeleteSecret ${credentials}`,
+      ],
+      assignments: [...loadOrCreate(cursorKey), verifyTokens(), `secretsmanager:DescribeSecret ${credentials}`, ...phaseArcs, ...armLeases],
+      resources: [...loadOrCreate(cursorKey), verifyTokens(), ...phaseArcs, ...armLeases],
       nodes: [...loadOrCreate(nodeKey), `states:SendTaskSuccess ${machine('provision')}`],
-      events: loadOrCreate(signingKey),
-      webhooks: [...loadOrCreate(signingKey), ...webhooks.apiGroup],
+      events: [...loadOrCreate(cursorKey), verifyTokens()],
+      webhooks: [...loadOrCreate(cursorKey), verifyTokens(), ...webhooks.apiGroup],
     };
     for (const group of GROUPS) expect(appPermissions(s.api, apiFnId(group)), group).toEqual(expected[group].toSorted());
   });

@@ -25,7 +25,7 @@ describe('an API function bundle', () => {
           STAGE: 'dev',
           TABLE_NAME: 't',
           PUBLIC_URL: 'https://example.com',
-          SIGNING_KEY_SECRET_ID: 'k',
+          CURSOR_KEY_SECRET_ID: 'k',
           CREDENTIAL_SECRET_PREFIX: 'c/',
         },
       });

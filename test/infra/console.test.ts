@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_FUNCTION, CONSOLE_ROUTES, routeKey } from '../../functions/api/routes.ts';
 import { stageLogs } from '../../infra/constructs/broker-function.ts';
 import { CONSOLE_ASSETS_DIR, CONSOLE_BUNDLE_DIR, consoleFunction } from '../../infra/constructs/console.ts';
+import { RESERVED_CONCURRENCY } from '../../infra/constructs/edge-limits.ts';
 import { ConstructIds } from '../../infra/naming.ts';
 import { bundleProbe, logicalId, permissionsOfRole, render, resources, roleOfFunction, type Synthesized, synth } from './synth.ts';
 
@@ -32,7 +33,8 @@ describe('the console function in the API stack', () => {
       MemorySize: 256,
       Description: `plexsphere dev console: ${CONSOLE_FUNCTION.description}`,
     });
-    expect(props.ReservedConcurrentExecutions).toBeUndefined();
+    // Public: its reservation caps it (test/infra/edge-limits.test.ts).
+    expect(props.ReservedConcurrentExecutions).toBe(RESERVED_CONCURRENCY.console);
     // No table name, no key or secret ids, no machine ARNs: only where the built files are.
     expect((props.Environment as { Variables: Record<string, unknown> }).Variables).toEqual({
       CONSOLE_ASSETS_DIR: '/var/task/console',

@@ -4,6 +4,7 @@ import { auditChainSuite } from './audit-chain.ts';
 import { authStoreSuite } from './auth.ts';
 import { ec2SubstrateSuite } from './ec2-substrate.ts';
 import { eventLogSuite } from './event-log.ts';
+import { kmsSuite } from './kms.ts';
 import { leaseTimersSuite } from './lease-timers.ts';
 import { peerSnapshotSuite } from './peer-snapshot.ts';
 import { resourceStoreSuite, nodeStoreSuite } from './resources-nodes.ts';
@@ -38,4 +39,5 @@ export const CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
   ec2SubstrateSuite,
   stateMachinesSuite,
   leaseTimersSuite,
+  kmsSuite,
 ];
