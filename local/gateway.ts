@@ -127,7 +127,7 @@ function toEvent(req: IncomingMessage, url: URL, match: CompiledRoute<Pick<Route
   }
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
-  const pathParameters = Object.fromEntries(match.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
+  const pathParameters = Object.fromEntries(match.params.map((name, i) => [name, decodePathValue(values[i] ?? '')]));
   const cookies = req.headers.cookie?.split(';').map((c) => c.trim()).filter(Boolean);
   const now = Date.now();
   return {
@@ -160,6 +160,15 @@ function toEvent(req: IncomingMessage, url: URL, match: CompiledRoute<Pick<Route
     ...(body.length > 0 && { body: body.toString('base64'), isBase64Encoded: true }),
     ...(body.length === 0 && { isBase64Encoded: false }),
   } as APIGatewayProxyEventV2;
+}
+
+/** A path value as sent when it is not valid percent-encoding: the handler refuses it as a malformed id, not the gateway as a crash. */
+function decodePathValue(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function lambdaContext(group: FunctionGroup | 'console'): Context {
