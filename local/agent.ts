@@ -5,7 +5,7 @@
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseBootstrapToken } from '../functions/core/bootstrap-tokens.ts';
 import { formatNskBearer } from '../functions/core/enrolment/node-auth.ts';
 import { type NodeBootstrap, parseCloudInit } from '../functions/core/user-data.ts';

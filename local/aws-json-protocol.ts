@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { endpointUrl, listen } from './net.ts';
 import { readBodyText } from './state-file.ts';
 

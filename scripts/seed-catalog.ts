@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoCatalogStore } from '../functions/adapters/catalog-store.ts';
 import { keys } from '../functions/adapters/dynamo/keys.ts';
 import type { Table } from '../functions/adapters/dynamo/table.ts';

@@ -1,6 +1,6 @@
 // How a Resource's lease and a create's dry-run plan read to people. The times are judged at a
 // `now` handed in, so what counts down can be tested.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { CreatePlanViewSchema } from '../../functions/core/admission.ts';
 import type { Lease } from '../../functions/core/resources.ts';
 import { timeLeft } from '../duration.ts';

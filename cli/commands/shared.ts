@@ -1,7 +1,7 @@
 // Helpers the command modules share: paging through lists, checking a request body against the
 // broker's own schema before it is sent, and the commands that only differ in what they name
 // (list, get, delete). Paths are the typed templates of the OpenAPI document, never built strings.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { DataOf, Method, ParamsOf, PathsWith, QueryOf, RequestOf } from '../../client/broker.ts';
 import { type Args, boolFlag, type Command, type FlagSpec, type PositionalSpec, type Result, stringFlag } from '../command.ts';
 import type { Context } from '../context.ts';

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { base32Encode, type BootstrapTokenMinter, credentialEnv, formatBootstrapToken } from '../core/bootstrap-tokens.ts';
 import type { Vault } from '../core/vault.ts';
 import { cachedKey, loadOrCreateKey } from './vaulted-key.ts';

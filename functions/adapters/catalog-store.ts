@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Blueprint, BlueprintSchema, type BlueprintVersion, BlueprintVersionSchema } from '../core/catalog/blueprints.ts';
 import { type Cloud, CloudSchema } from '../core/catalog/clouds.ts';
 import { type CloudCredential, CloudCredentialSchema } from '../core/catalog/credentials.ts';

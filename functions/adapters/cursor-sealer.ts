@@ -1,7 +1,7 @@
 // List cursors sealed with an HMAC key of their own, kept in the vault apart from any token key:
 // every group that lists seals cursors, and none of them needs the token keys for it.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, InvalidInputError } from '../core/errors.ts';
 import type { CursorSealer } from '../core/ports.ts';
 import type { Vault } from '../core/vault.ts';

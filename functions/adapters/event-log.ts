@@ -19,7 +19,7 @@ import { eventKeys, eventSortKey } from './dynamo/keys.ts';
 import { TABLE_KEYS } from './dynamo/table-def.ts';
 import { inTurn, isTransactionConflict, raceBackOff } from './dynamo/turns.ts';
 import { type Cancellation, entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const CounterSchema = z.object({ seq: z.number().int().nonnegative() });
 

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { NodeSecrets } from '../core/enrolment/ports.ts';
 import type { Vault } from '../core/vault.ts';
 import { cachedKey, loadOrCreateKey } from './vaulted-key.ts';

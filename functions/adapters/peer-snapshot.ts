@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PeerSnapshot } from '../core/enrolment/ports.ts';
 import type { Peer } from '../core/enrolment/schemas.ts';
 import { resourceKeys } from './dynamo/keys.ts';

@@ -7,7 +7,7 @@ import { setFields, type Table } from './dynamo/table.ts';
 import { createNamed, holderOutcome, releaseNameAction } from './dynamo/unique-names.ts';
 import type { EventDraft } from '../core/events/event.ts';
 import { transactWithEvents } from './event-log.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const PointerSchema = z.object({ id: z.string() });
 

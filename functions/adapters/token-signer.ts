@@ -2,7 +2,7 @@
 // and claims are written and checked here by hand, so the functions need no JWT library and the
 // signature can come from KMS (kms-access-tokens.ts) and be checked with a public key (jwks-verifier.ts).
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UnauthenticatedError } from '../core/errors.ts';
 import type { AccessTokenClaims } from '../core/ports.ts';
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import { parseVaultedJson, type Vault } from '../core/vault.ts';
 

@@ -1,7 +1,7 @@
 // The domains' fan-out cursors and the list the sweep reads, on the single table (keys in
 // dynamo/keys.ts). A cursor only moves forward: a worker that fanned out the events after the
 // value it read may set any higher value, since the events up to it were fanned out too.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FanOutCursors } from '../core/webhooks/webhook.ts';
 import type { Table } from './dynamo/table.ts';
 import { DOMAIN_MARK_PREFIX, webhookKeys } from './dynamo/keys.ts';

@@ -2,7 +2,7 @@
 // Every change that spans a delivery and its lane is one transaction, so a delivery is pending
 // exactly when its marker is in the lane, and an attempt is recorded only by the lane's holder.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Page, PageRequest } from '../core/pagination.ts';
 import {
   type Attempt,

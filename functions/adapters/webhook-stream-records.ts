@@ -3,7 +3,7 @@
 // records of inserted event items, filtered to `Keys.PK` starting with `EVENTS#`, with NEW_IMAGE.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DomainEvent, DomainEventSchema } from '../core/events/event.ts';
 import { eventKeys } from './dynamo/keys.ts';
 import { entityOf } from './dynamo/table.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { recordCapabilities } from '../core/enrolment/capabilities.ts';
 import { acceptHeartbeat } from '../core/enrolment/heartbeat.ts';
 import { registerNode } from '../core/enrolment/register.ts';

@@ -4,7 +4,7 @@
 // view schemas of functions/core (the output side), and test/e2e/openapi-responses.test.ts holds
 // the broker's real answers to them.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_LIMIT, MAX_LIMIT, pageViewSchema } from '../core/pagination.ts';
 import { assignmentsSpec } from './assignments.spec.ts';
 import { authSpec } from './auth.spec.ts';

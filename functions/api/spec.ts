@@ -3,7 +3,7 @@
 // route table's operation name. The handler parses its body with the schema named there and
 // openapi.ts documents that same entry, so the two cannot name different schemas.
 
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Action, AuthzResource } from '../core/authz/model.ts';
 import { parseBody } from '../shared/validation.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Assignment, AssignmentStore } from './assignments/assignment.ts';
 import type { CredentialDirectory } from './assignments/credential-directory.ts';
 import { type BlueprintVersion, BlueprintVersionViewSchema, versionView } from './catalog/blueprints.ts';

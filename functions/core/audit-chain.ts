@@ -7,7 +7,7 @@
 //
 // Core stays free of node built-ins: the hash function is handed in by the adapter that stores
 // the chain, so writing and checking use the same one.
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from './canonical-json.ts';
 
 /** Hex SHA-256 of a UTF-8 string. */

@@ -1,5 +1,5 @@
 // What stored entities and their wire views share.
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema } from './ids.ts';
 
 /** When an entity was created and last changed (ISO 8601): spread into its schema, in place. */

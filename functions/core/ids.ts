@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from './errors.ts';
 
 /** RFC 9562 UUIDv7: 48-bit unix-ms timestamp, version and variant bits, random rest. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireAllowed } from './access.ts';
 import { effective } from './assignments/assignment.ts';
 import { auditRefusal } from './assignments/audit.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CredentialHandleSchema } from './assignments/assignment.ts';
 import { MAX_LEASE_SECONDS, MIN_LEASE_SECONDS } from './assignments/terms.ts';
 import { CloudProviderSchema } from './catalog/provider-keys.ts';

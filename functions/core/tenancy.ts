@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IN_DOMAIN, pickView, TIMESTAMPS } from './entity.ts';
 import { IdSchema } from './ids.ts';
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { brokerError } from './errors.ts';
 
 // Port for the secret store (Secrets Manager). Credential material goes in and, apart from the

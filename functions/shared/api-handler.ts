@@ -73,11 +73,19 @@ function parseBody(event: Event, headers: Record<string, string | undefined>, ma
       'Send the request body as application/json (Content-Type: application/json).',
     );
   }
+  let illFormed = false;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    // A lone surrogate (\ud800) is valid JSON but not Unicode: DynamoDB would refuse the write
+    // with a 5xx-shaped error after the checks passed, so it is refused here, in keys and values.
+    const body = JSON.parse(raw.toString('utf8'), (key, value) => {
+      if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed())) illFormed = true;
+      return value;
+    });
+    if (!illFormed) return body;
   } catch {
     throw new InvalidInputError('invalid_body', 'The request body is not valid JSON.');
   }
+  throw new InvalidInputError('invalid_body', 'The request body holds text that is not well-formed Unicode (a lone surrogate).');
 }
 
 async function authenticate(req: ApiRequest, d: Deps): Promise<{ user: User; subject: AuthzSubject }> {

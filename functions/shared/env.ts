@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The env contract of the API functions. infra types each Lambda's `environment` from it, so a
 // missing variable fails the typecheck rather than an invocation.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BrokerError } from '../core/errors.ts';
 import { detailOf, runCorrelationId } from '../core/phase-steps/failure-codes.ts';
 import { RESOURCE_FAILED_LOG_MESSAGE } from '../steps/step-groups.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidInputError } from '../core/errors.ts';
 
 /** Parses a body with a strict schema; the problem lists each offending field. */

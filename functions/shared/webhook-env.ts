@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The env contract of the webhooks: the webhooks API group and the dispatch function read it beside
 // ApiEnvSchema. infra/constructs/webhooks.ts sets these names (test/infra holds them to this schema).

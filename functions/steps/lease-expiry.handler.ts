@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { expireRequest } from '../core/assignments/request-expiry.ts';
 import { expireLease } from '../core/leases.ts';
 import { deps } from '../shared/composition.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepInputSchema } from '../core/phase-steps/config.ts';
 import { markFailed } from '../core/phase-steps/failure.ts';
 import { awaitEnrolment, markReady } from '../core/phase-steps/provision.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema } from '../core/ids.ts';
 import { drainLane, laneKey } from '../core/webhooks/dispatch.ts';
 import { domainsBehind, type FanOutOptions, type FanOutResult, fanOutDomain } from '../core/webhooks/fan-out.ts';

@@ -2,7 +2,7 @@
 // RunInstances and DescribeInstances describe them in XML. User data carries a bootstrap token: it
 // is persisted (needed to relaunch) but never logged, returned, or put in an error.
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { itemSet, leaf, node } from './query-protocol.ts';
 
 /** The account the emulator stands in for: its instances' reservations and its own images belong to it. */

@@ -3,7 +3,7 @@
 // SIGN_VERIFY keys made with node:crypto. State lives under dataDir (store.ts), so a restart keeps
 // the keys. Key material is never logged nor put in errors.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fail, runOperation, serveJson, signedRegion } from '../aws-json-protocol.ts';
 import { closeIdleServer } from '../net.ts';
 import { KmsStore, type StoredKey } from './store.ts';

@@ -5,7 +5,7 @@
 // maps to its exception classes. State lives in one JSON file under dataDir (store.ts).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Clock, systemClock } from '../../functions/core/clock.ts';
 import { fail, parseJson, runOperation, ServiceError, signedRegion } from '../aws-json-protocol.ts';
 import { closeIdleServer, endpointUrl, listen } from '../net.ts';

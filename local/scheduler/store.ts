@@ -2,7 +2,7 @@
 // armed timers survive a restart (one due meanwhile fires at the first check after it).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ServiceError } from '../aws-json-protocol.ts';
 import { readState, StateFile } from '../state-file.ts';
 

@@ -2,7 +2,7 @@
 // vault: Create/Get/Put/Describe/Delete secret with version stages. State lives in one JSON file
 // under dataDir (store.ts) so secrets survive a restart. Secret values are never logged nor put in errors.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../../functions/core/clock.ts';
 import { fail, runOperation, serveJson, signedRegion } from '../aws-json-protocol.ts';
 import { closeIdleServer } from '../net.ts';

@@ -3,7 +3,7 @@
 // put in errors.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../../functions/core/clock.ts';
 import { ServiceError } from '../aws-json-protocol.ts';
 import { readState, StateFile } from '../state-file.ts';

@@ -5,7 +5,7 @@
 // engine's (engine.ts), tokens are in tokens.ts, definitions are checked by validator.ts. State is
 // in memory only: a restart forgets executions, as a fresh LocalStack would.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { fail, parseJson, runOperation, serveJson } from '../aws-json-protocol.ts';
 import { closeServer } from '../net.ts';
 import { Engine } from './engine.ts';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { API_DOCUMENT_VERSION, openApiDocument, SPECS, specOf } from '../../functions/api/openapi.ts';
 import { FUNCTION_GROUPS, type FunctionGroup, ROUTES, type RouteDef, routeKey, routesOf } from '../../functions/api/routes.ts';
 import { tenancySpec } from '../../functions/api/tenancy.spec.ts';

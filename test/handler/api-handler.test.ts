@@ -90,6 +90,20 @@ describe('the API handler bundle, invoked as Lambda would', () => {
     expect(typeless.json.code).toBe('unsupported_media_type');
   });
 
+  it('refuses a lone surrogate in a body (valid JSON, not Unicode) with 400 before anything is stored', async () => {
+    const token = await stack.tokenFor('admin');
+    for (const body of [
+      `{"domain_id":"${FIXTURES.domain.id}","name":"half \\ud800 a pair","slug":"lone-surrogate"}`,
+      `{"domain_id":"${FIXTURES.domain.id}","name":"n","slug":"lone-key","\\udfff":1}`,
+    ]) {
+      const res = await invoke(tenancy, event('POST', '/v1/projects', '/v1/projects', { token, body }));
+      expect(res.statusCode).toBe(400);
+      expect(res.json).toMatchObject({ code: 'invalid_body', detail: expect.stringContaining('well-formed Unicode') });
+    }
+    const list = await invoke(tenancy, event('GET', '/v1/projects', '/v1/projects', { token }));
+    expect(list.json.items.map((p: { slug: string }) => p.slug)).not.toContain('lone-surrogate');
+  });
+
   it('ignores a cookie that is not valid percent-encoding instead of failing the request', async () => {
     const e = event('GET', '/v1/projects', '/v1/projects', { token: await stack.tokenFor('admin') });
     e.cookies = ['x=%E0%A4%A', 'plexsphere_session=%'];

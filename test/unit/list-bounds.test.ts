@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { listReadBudget, Table } from '../../functions/adapters/dynamo/table.ts';
 import { listApprovals } from '../../functions/core/assignments/approvals.ts';
 import type { AssignmentPorts } from '../../functions/core/assignments/use-cases.ts';

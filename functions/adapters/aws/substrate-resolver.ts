@@ -1,5 +1,5 @@
 import { fromBase64 } from '../../core/base64.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Cloud } from '../../core/catalog/clouds.ts';
 import {
   type AwsCredentialPayload,

@@ -18,7 +18,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Page } from '../../core/pagination.ts';
 import { TABLE_KEYS } from './table-def.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuthzSubject } from '../authz/model.ts';
 import { ForbiddenError } from '../errors.ts';
 import type { Page, PageRequest } from '../pagination.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IN_PROJECT, pickView, TIMESTAMPS } from '../entity.ts';
 import { IdSchema } from '../ids.ts';
 import type { Page, PageRequest } from '../pagination.ts';

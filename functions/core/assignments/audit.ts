@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireAllowed } from '../access.ts';
 import type { ChainVerdict } from '../audit-chain.ts';
 import type { AuthzSubject, Authorizer } from '../authz/model.ts';

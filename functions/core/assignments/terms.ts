@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, ForbiddenError, UnprocessableError } from '../errors.ts';
 import { IdSchema } from '../ids.ts';
 

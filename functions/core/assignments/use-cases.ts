@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireAllowed } from '../access.ts';
 import type { Authorizer, AuthzResource, AuthzSubject } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';

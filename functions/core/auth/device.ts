@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { IssuedToken } from '../ports.ts';
 import type { Domain, IdpBinding, User } from '../tenancy.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../clock.ts';
 import { IdSchema } from '../ids.ts';
 import type { AccessTokens, PasswordHasher, TenancyStore } from '../ports.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema } from '../ids.ts';
 import { IdpBindingSchema } from '../tenancy.ts';
 import { normaliseUserCode } from './codes.ts';

@@ -1,6 +1,6 @@
 // Blueprints of the platform catalog and their immutable versions. Only the platform operator
 // reads or manages them.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Authorizer, AuthzSubject } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';
 import { pickView, TIMESTAMPS } from '../entity.ts';

@@ -1,6 +1,6 @@
 // Clouds of the platform catalog: where resources are provisioned. Only the platform operator
 // reads or manages them.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Authorizer, AuthzSubject } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';
 import { pickView, TIMESTAMPS } from '../entity.ts';

@@ -1,7 +1,7 @@
 // Cloud credentials: their metadata lives in the catalog, their material in the vault. Only the
 // platform operator reads or manages them, and the wire never carries the material.
 import { fromBase64, isStandardBase64 } from '../base64.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Authorizer, AuthzSubject } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';
 import { TIMESTAMPS } from '../entity.ts';

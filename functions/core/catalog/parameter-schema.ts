@@ -1,6 +1,6 @@
 // The parameters a blueprint version declares, and the checks a declaration must pass before
 // it is published (a Resource's values are checked against it in ../parameters.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldError } from '../errors.ts';
 import { anchoredPattern, patternProblem } from './pattern-safety.ts';
 import { fieldError } from './shared.ts';

@@ -1,6 +1,6 @@
 // What each cloud provider needs of the catalog: the shape of a cloud's endpoint and the keys its
 // credential payload carries. Reading them for a substrate is the provider's adapter's business.
-import { z } from 'zod';
+import * as z from 'zod';
 import { UnprocessableError } from '../errors.ts';
 import { fieldError } from './shared.ts';
 

@@ -1,6 +1,6 @@
 // What every part of the platform catalog uses: its small value schemas, the operator-only
 // access checks and the turning of a failed field check into the contract's error codes.
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireAllowed } from '../access.ts';
 import type { Authorizer, AuthzSubject } from '../authz/model.ts';
 import { type FieldError, InvalidInputError, type UnprocessableError } from '../errors.ts';

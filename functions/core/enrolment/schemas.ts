@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EnrolledNodeSchema } from '../resources.ts';
 
 // The node API's wire schemas: what plexd sends (request bodies) and what it gets back (views).

@@ -3,7 +3,7 @@
 // events with the change), so there is no event for a change that did not happen and no change
 // without its event. `seq` counts 1, 2, 3 … per domain with no gaps: the store takes it from the
 // domain's counter in that same transaction.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../errors.ts';
 import { IdSchema } from '../ids.ts';
 

@@ -2,7 +2,7 @@
 // auditors), a project's events for those who may read the project (its owner, and the domain's
 // admins and auditors, as every other read of a project). No new Cedar action: `read` on Domain
 // and on Project already name exactly these people.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Authorizer, AuthzSubject } from '../authz/model.ts';
 import type { Clock } from '../clock.ts';
 import { InvalidInputError } from '../errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CatalogStore } from '../catalog/store.ts';
 import type { Clock } from '../clock.ts';
 import type { ErrorInfo, ResourceStore } from '../resources.ts';

@@ -1,6 +1,6 @@
 // A webhook: a domain's subscription of an https endpoint to some of its event types. Its signing
 // secret lives in the vault (only its name is stored here) and is shown once, when it is created.
-import { z } from 'zod';
+import * as z from 'zod';
 import { IN_DOMAIN } from '../entity.ts';
 import { DomainEventSchema, EventTypeSchema, seqKey } from '../events/event.ts';
 import { IdSchema } from '../ids.ts';

@@ -1,6 +1,6 @@
 import { DeleteSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SecretsManagerVault } from '../../../functions/adapters/secrets-vault.ts';
 import { loadOrCreateKey } from '../../../functions/adapters/vaulted-key.ts';
 import { ConflictError, NotFoundError } from '../../../functions/core/errors.ts';

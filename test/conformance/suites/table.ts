@@ -1,7 +1,7 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TABLE_KEYS } from '../../../functions/adapters/dynamo/table-def.ts';
 import type { Table } from '../../../functions/adapters/dynamo/table.ts';
 import { newId } from '../../../functions/core/ids.ts';
