@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { parseBootstrapToken } from '../functions/core/bootstrap-tokens.ts';
 import { formatNskBearer } from '../functions/core/enrolment/node-auth.ts';
 import { type NodeBootstrap, parseCloudInit } from '../functions/core/user-data.ts';
-import { jsonOrUndefined } from './state-file.ts';
+import { jsonOrUndefined } from '../functions/core/json-or-undefined.ts';
 
 export type AgentPhase = 'registering' | 'running' | 'refused' | 'stopped';
 

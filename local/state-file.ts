@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import type * as z from 'zod';
+import { jsonOrUndefined } from '../functions/core/json-or-undefined.ts';
 
 /**
  * A JSON state file saved whole, one save at a time in call order. Each save goes to an
@@ -61,14 +62,6 @@ export async function readState<T>(path: string, schema: z.ZodType<T>, empty: ()
   return parsed.data;
 }
 
-/** The JSON value `text` holds; undefined when it holds none (empty, or not JSON). */
-export function jsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** A request body as text; `tooLarge` throws the emulator's own error past `maxBytes`. */
 export async function readBodyText(req: IncomingMessage, maxBytes: number, tooLarge: () => never): Promise<string> {

@@ -29,6 +29,18 @@ function duplicate(holderId: string | undefined): ConflictError {
   );
 }
 
+/** An assignment as its table item: its own key, and its places in the project's list and the domain's approvals queue. */
+export function assignmentItem(a: Assignment) {
+  return {
+    ...assignmentKeys.assignment(a.id),
+    ...assignmentKeys.projectList(a.project_id),
+    GSI1SK: a.id,
+    ...assignmentKeys.approvalQueue(a.domain_id),
+    GSI2SK: a.id,
+    ...a,
+  };
+}
+
 export class DynamoAssignmentStore implements AssignmentStore {
   constructor(private readonly table: Table) {}
 
@@ -38,14 +50,7 @@ export class DynamoAssignmentStore implements AssignmentStore {
     // a written assignment; one that is no longer live (a request past its expiry, expired by
     // `isLive`) is taken over with a condition on its id.
     const slot = assignmentKeys.live(a.project_id, a.cloud_credential_id);
-    const item = {
-      ...assignmentKeys.assignment(a.id),
-      ...assignmentKeys.projectList(a.project_id),
-      GSI1SK: a.id,
-      ...assignmentKeys.approvalQueue(a.domain_id),
-      GSI2SK: a.id,
-      ...a,
-    };
+    const item = assignmentItem(a);
     let slotAction = putNewAction({ ...slot, id: a.id });
     for (let round = 0; round < MAX_TAKEOVER_ROUNDS; round++) {
       const { cancelled } = await transactWithEvents(this.table, [slotAction, putNewAction(item)], [assignmentRequestedEvent(a)]);

@@ -3,6 +3,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { ForbiddenError, InvalidInputError } from '../core/errors.ts';
+import { jsonOrUndefined } from '../core/json-or-undefined.ts';
 import type { CursorSealer } from '../core/ports.ts';
 import type { Vault } from '../core/vault.ts';
 import { cachedKey, loadOrCreateKey } from './vaulted-key.ts';
@@ -40,7 +41,7 @@ export class VaultCursorSealer implements CursorSealer {
     const expected = await this.mac(body);
     const given = Buffer.from(tag, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid;
-    const parsed = CursorBodySchema.safeParse(safeJson(Buffer.from(body, 'base64url').toString()));
+    const parsed = CursorBodySchema.safeParse(jsonOrUndefined(Buffer.from(body, 'base64url').toString()));
     if (!parsed.success) throw invalid;
     if (parsed.data.b !== bindingDigest(binding)) {
       throw new ForbiddenError('cursor_binding_mismatch', 'This cursor was issued to another caller or for another query.');
@@ -51,12 +52,4 @@ export class VaultCursorSealer implements CursorSealer {
 
 function bindingDigest(binding: string): string {
   return createHash('sha256').update(binding).digest('base64url').slice(0, 22);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -124,7 +124,7 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
     resources: new DynamoResourceStore(table),
     orchestrator: new StepFunctionsOrchestrator({ provision: env.PROVISION_STATE_MACHINE_ARN, teardown: env.TEARDOWN_STATE_MACHINE_ARN }),
     leases: leaseTimers(env),
-    substrateResolvers: substrateResolvers(vault),
+    substrateResolvers: substrateResolvers(vault, { allowHttpEndpoints: env.CLOUD_ENDPOINT_ALLOW_HTTP === 'true' }),
     bootstrapTokens: new HmacBootstrapTokenMinter(vault, env.STAGE),
     nodes: new DynamoNodeStore(table),
     nodeSecrets: new VaultNodeSecrets(vault, env.STAGE),

@@ -77,6 +77,8 @@ export const StepsEnvSchema = z.object({
   HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().positive().default(30),
   /** How long a teardown that finds no machine waits for a launch that may still be in flight. */
   LAUNCH_GRACE_SECONDS: z.coerce.number().int().positive().default(180),
+  /** As the API's: the substrate steps check a cloud's endpoint again before sending it the keys. Never on AWS. */
+  CLOUD_ENDPOINT_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 export type StepsEnv = z.infer<typeof StepsEnvSchema>;

@@ -32,7 +32,7 @@ export function stepDeps(): StepDeps {
     clock: systemClock,
     minter: new BootstrapTokenMinter(vault, env.STAGE),
     callbacks: new SfnTaskNotifier(),
-    substrateResolvers: substrateResolvers(vault),
+    substrateResolvers: substrateResolvers(vault, { allowHttpEndpoints: env.CLOUD_ENDPOINT_ALLOW_HTTP === 'true' }),
     config: {
       apiUrl: env.PUBLIC_URL,
       tokenTtlSeconds: env.BOOTSTRAP_TOKEN_TTL_SECONDS,

@@ -28,8 +28,9 @@ export function secondaryIndexes(): IndexKeys[] {
 /**
  * Everything the table adapter (functions/adapters/dynamo/table.ts) sends: single-item reads and
  * writes, consistent batch reads, queries, and all-or-nothing transactions of those reads and writes
- * (IAM authorizes TransactWriteItems and TransactGetItems by the action of each item; no action
- * is a bare ConditionCheck, so that one is not granted). Never a scan.
+ * (IAM authorizes TransactWriteItems and TransactGetItems by the action of each item; a
+ * transaction's ConditionCheck, as webhook-store.ts sends, is dynamodb:ConditionCheckItem). Never
+ * a scan. test/infra/table-access-recorded.test.ts holds every action the functions send to this list.
  */
 export const TABLE_ACTIONS = [
   'dynamodb:GetItem',
@@ -37,6 +38,7 @@ export const TABLE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
   'dynamodb:Query',
 ] as const;
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
+import { demoCredentialId } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 
@@ -10,9 +11,7 @@ let slugCounter = 0;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  const list = await stack.call('operator', 'GET', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`);
-  expect(list.status).toBe(200);
-  credentialId = list.body.items.find((c: { display_name: string }) => c.display_name === 'demo-credential').id;
+  credentialId = await demoCredentialId(stack);
 });
 afterAll(async () => {
   await stack?.close();

@@ -1,12 +1,13 @@
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignmentKeys } from '../../functions/adapters/dynamo/keys.ts';
+import { assignmentItem } from '../../functions/adapters/assignment-store.ts';
 import { listReadBudget } from '../../functions/adapters/dynamo/table.ts';
 import type { Assignment } from '../../functions/core/assignments/assignment.ts';
 import { newId } from '../../functions/core/ids.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { auditEntries } from '../support/audit-trail.ts';
+import { demoCredentialId } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 import { seedTenant, type Tenant } from '../support/tenant.ts';
@@ -23,9 +24,7 @@ let slugs = 0;
 beforeAll(async () => {
   stack = await startTestStack();
   tenant = await seedTenant(stack, { tag: 'd15c105e', slug: 'lists-disclosure', people: { admin: 'admin', nobody: 'none' } });
-  const list = await stack.call('operator', 'GET', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`);
-  expect(list.status).toBe(200);
-  credentialId = list.body.items.find((c: { display_name: string }) => c.display_name === 'demo-credential').id;
+  credentialId = await demoCredentialId(stack);
 });
 afterAll(async () => {
   await stack?.close();
@@ -133,18 +132,7 @@ describe('a list whose filter keeps few rows', () => {
     });
     try {
       for (let at = 0; at < rows.length; at += 25) {
-        const puts = rows.slice(at, at + 25).map((a) => ({
-          PutRequest: {
-            Item: {
-              ...assignmentKeys.assignment(a.id),
-              ...assignmentKeys.projectList(a.project_id),
-              GSI1SK: a.id,
-              ...assignmentKeys.approvalQueue(a.domain_id),
-              GSI2SK: a.id,
-              ...a,
-            },
-          },
-        }));
+        const puts = rows.slice(at, at + 25).map((a) => ({ PutRequest: { Item: assignmentItem(a) } }));
         const out = await client.send(new BatchWriteCommand({ RequestItems: { [stack.tableName]: puts } }));
         expect(Object.keys(out.UnprocessedItems ?? {})).toEqual([]);
       }

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_TABLE } from '../../local/stack.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
+import { freePort } from '../support/npm-start.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 
 // What `npm start` runs (local/main.ts), as its own process: it says where it listens, seeds,
@@ -17,17 +17,6 @@ const dataDir = mkdtempSync(join(tmpdir(), 'plexsphere-start-'));
 afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((done, failed) => {
-    const server = createServer();
-    server.once('error', failed);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;

@@ -6,6 +6,7 @@ import type { Project } from '../../functions/core/tenancy.ts';
 import { deps } from '../../functions/shared/composition.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { signedInPlexctl } from '../support/plexctl.ts';
+import { demoCredentialId } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 import { seedTenant, type Tenant } from '../support/tenant.ts';
@@ -23,7 +24,7 @@ beforeAll(async () => {
   umbrella = await seedTenant(stack, {
     tag: '0000a0e6',
     slug: 'umbrella',
-    people: { admin: 'admin', owner: 'member', heir: 'member', auditor: 'auditor', nobody: 'none', leaver: 'member' },
+    people: { admin: 'admin', owner: 'member', heir: 'member', auditor: 'auditor', nobody: 'none', leaver: 'member', asker: 'member' },
   });
 });
 afterAll(async () => {
@@ -152,6 +153,25 @@ describe('owner rights follow membership', () => {
     // The role back, the rights back: they were never copied anywhere.
     await setRoles(umbrella.users.leaver as string, ['member']);
     expect((await umbrella.call('leaver', 'GET', `/v1/projects/${id}`)).status).toBe(200);
+  });
+
+  it('an owner whose role is taken away no longer reads the credential assignment it requested', async () => {
+    const id = await ownedBy('asker');
+    const requested = await umbrella.call('asker', 'POST', `/v1/projects/${id}/credential-assignments`, {
+      cloud_credential_id: await demoCredentialId(stack),
+    });
+    expect(requested.status, requested.text).toBe(201);
+    const path = `/v1/credential-assignments/${requested.body.id}`;
+    expect((await umbrella.call('asker', 'GET', path)).status).toBe(200);
+    await setRoles(umbrella.users.asker as string, []);
+    // The same assignment as the approvals queue shows it.
+    for (const at of [path, `/v1/approvals/${requested.body.id}`]) {
+      const refused = await umbrella.call('asker', 'GET', at);
+      expect(refused.status, `${at} ${refused.text}`).toBe(403);
+      expect(refused.text).not.toContain(requested.body.cloud_credential_id);
+    }
+    await setRoles(umbrella.users.asker as string, ['member']);
+    expect((await umbrella.call('asker', 'GET', path)).status).toBe(200);
   });
 
   it('an owner who is only an auditor of the domain has no owner rights', async () => {

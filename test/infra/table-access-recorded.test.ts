@@ -3,6 +3,7 @@ import { FUNCTION_GROUPS, type FunctionGroup, ROUTES, routeKey } from '../../fun
 import { handler as leaseExpiry } from '../../functions/steps/lease-expiry.handler.ts';
 import { LEASE_EXPIRY_FUNCTION, STEP_GROUPS, WEBHOOK_DISPATCH_FUNCTION } from '../../functions/steps/step-groups.ts';
 import { leadingKeys, TABLE_ACCESS, type TableUser } from '../../infra/constructs/table-access.ts';
+import { TABLE_ACTIONS } from '../../infra/stacks/data-stack.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { approvedProject, createResource, untilPhase } from '../support/resources.ts';
 import { DOMAIN, type Journey, journeyCases, startJourney } from '../support/route-cases.ts';
@@ -109,6 +110,13 @@ describe('the partitions each function touches on the journey', () => {
         [...(recorder.byFunction().get(g) ?? [])].some((k) => k.startsWith('SESSION#')),
         g,
       ).toBe(true);
+  });
+
+  it('were reached only with actions the table grant holds (a transaction item by item)', () => {
+    const used = [...recorder.actionsByFunction()].filter(([fn]) => fn !== OUTSIDE).flatMap(([, actions]) => [...actions]);
+    // The journey creates a webhook: its transaction's ConditionCheck is among them.
+    expect(used).toContain('dynamodb:ConditionCheckItem');
+    expect([...new Set(used)].filter((a) => !(TABLE_ACTIONS as readonly string[]).includes(a))).toEqual([]);
   });
 
   it.each(Object.keys(TABLE_ACCESS) as TableUser[])('%s touched only partitions its grant names', (fn) => {

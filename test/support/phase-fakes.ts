@@ -279,7 +279,7 @@ export function fakeCatalogAndVault(clock: Clock): { catalog: CatalogStore; vaul
     display_name: 'fake cloud',
     slug: 'fake',
     provider: 'aws',
-    endpoint: { region: 'eu-west-1', url: 'http://ec2.fake' },
+    endpoint: { region: 'eu-west-1', url: 'https://ec2.fake' },
     region_defaults: {},
     external_id: 'fake',
     created_at: at,

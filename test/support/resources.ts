@@ -12,12 +12,19 @@ export interface Catalog {
   versionId: string;
 }
 
+/** The id of the seeded demo credential, as the operator finds it in the demo cloud's list. */
+export async function demoCredentialId(stack: TestStack): Promise<string> {
+  const creds = await stack.call('operator', 'GET', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`);
+  expect(creds.status).toBe(200);
+  const demo = creds.body.items.find((c: { display_name: string }) => c.display_name === 'demo-credential');
+  expect(demo).toBeDefined();
+  return demo.id;
+}
+
 /** The seeded demo credential and the cloudless blueprint's version. */
 export async function seededCatalog(stack: TestStack): Promise<Catalog> {
-  const creds = await stack.call('operator', 'GET', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`);
-  const demo = creds.body.items.find((c: { display_name: string }) => c.display_name === 'demo-credential');
   const bp = await stack.call('operator', 'GET', `/v1/blueprints/${FIXTURES.cloudlessBlueprint.id}`);
-  return { demoCredentialId: demo.id, versionId: bp.body.versions[0].id };
+  return { demoCredentialId: await demoCredentialId(stack), versionId: bp.body.versions[0].id };
 }
 
 /** Issues another credential on the demo cloud with these AWS keys; returns its id. */

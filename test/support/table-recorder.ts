@@ -8,7 +8,8 @@ import { LocalGateway } from '../../local/gateway.ts';
 // other function through LocalStepFunctions, in this process: both are wrapped so that a function's
 // table calls run under its name, and every document client's send() reports the keys IAM would
 // evaluate `dynamodb:LeadingKeys` on (the base table's partition key, or an index's for a Query on
-// it). Calls under no function (the stage seed, the test's own reads) are recorded as `outside`.
+// it) and the IAM actions it is authorised as. Calls under no function (the stage seed, the test's
+// own reads) are recorded as `outside`.
 
 export const OUTSIDE = 'outside';
 
@@ -17,12 +18,38 @@ type Keyed = { PK?: unknown } | undefined;
 
 const running = new AsyncLocalStorage<string>();
 const seen = new Map<string, Set<string>>();
+const acted = new Map<string, Set<string>>();
+
+function add(into: Map<string, Set<string>>, value: string): void {
+  const fn = running.getStore() ?? OUTSIDE;
+  into.set(fn, (into.get(fn) ?? new Set<string>()).add(value));
+}
 
 function note(key: unknown): void {
-  if (typeof key !== 'string') return;
-  const fn = running.getStore() ?? OUTSIDE;
-  const keys = seen.get(fn) ?? new Set<string>();
-  seen.set(fn, keys.add(key));
+  if (typeof key === 'string') add(seen, key);
+}
+
+/** A transaction's item kinds, as IAM checks them (each item under its own action). */
+const TRANSACT_ACTIONS: Record<string, string> = {
+  Get: 'dynamodb:GetItem',
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  ConditionCheck: 'dynamodb:ConditionCheckItem',
+};
+
+/** The IAM actions one document-client command is authorised as. */
+function actionsOf(name: string, input: Input): string[] {
+  switch (name) {
+    case 'TransactGetCommand':
+    case 'TransactWriteCommand':
+      return ((input.TransactItems ?? []) as Record<string, unknown>[]).flatMap((item) =>
+        Object.keys(item).map((kind) => TRANSACT_ACTIONS[kind] ?? `unknown transaction item ${kind}`),
+      );
+    default:
+      // GetCommand → dynamodb:GetItem, BatchGetCommand → dynamodb:BatchGetItem, QueryCommand → dynamodb:Query.
+      return [`dynamodb:${name.replace(/Command$/, '').replace(/^(Get|Put|Update|Delete|BatchGet|BatchWrite)$/, '$1Item')}`];
+  }
 }
 
 /** The partition-key value a Query's key condition binds (`PK = :pk`, `GSI1PK = :p`, through names or not). */
@@ -63,13 +90,19 @@ function leadingKeysOf(name: string, input: Input): unknown[] {
 let installed = false;
 
 /** Wraps the gateway, the local Lambda and every document client (once per process); answers the recording so far. */
-export function recordTableAccess(): { byFunction: () => Map<string, Set<string>>; run: <T>(fn: string, work: () => Promise<T>) => Promise<T> } {
+export function recordTableAccess(): {
+  byFunction: () => Map<string, Set<string>>;
+  /** The IAM actions each function's table calls were authorised as (a transaction's, item by item). */
+  actionsByFunction: () => Map<string, Set<string>>;
+  run: <T>(fn: string, work: () => Promise<T>) => Promise<T>;
+} {
   if (!installed) {
     installed = true;
     const send = DynamoDBDocumentClient.prototype.send;
     DynamoDBDocumentClient.prototype.send = function (this: DynamoDBDocumentClient, command: unknown, ...rest: unknown[]) {
       const c = command as { constructor: { name: string }; input: Input };
       for (const key of leadingKeysOf(c.constructor.name, c.input)) note(key);
+      for (const action of actionsOf(c.constructor.name, c.input)) add(acted, action);
       return (send as (...args: unknown[]) => unknown).call(this, command, ...rest);
     } as typeof send;
 
@@ -89,6 +122,7 @@ export function recordTableAccess(): { byFunction: () => Map<string, Set<string>
   }
   return {
     byFunction: () => seen,
+    actionsByFunction: () => acted,
     run: (fn, work) => running.run(fn, work),
   };
 }

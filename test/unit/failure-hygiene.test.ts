@@ -2,7 +2,9 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Ec2Substrate } from '../../functions/adapters/aws/ec2-substrate.ts';
 import { AwsSubstrateResolver } from '../../functions/adapters/aws/substrate-resolver.ts';
+import type { BlueprintVersion } from '../../functions/core/catalog/blueprints.ts';
 import { markFailed } from '../../functions/core/phase-steps/failure.ts';
+import { STEP_FAILURES, type StepFailureCode } from '../../functions/core/phase-steps/failure-codes.ts';
 import { applySubstrate } from '../../functions/core/phase-steps/provision.ts';
 import type { Resource } from '../../functions/core/resources.ts';
 import type { Vault } from '../../functions/core/vault.ts';
@@ -124,5 +126,45 @@ describe('a vaulted credential that is not JSON', () => {
     const failed = await failThroughTheCatch(env, await seedResource(env, 'Pending'));
     expect(failed.provisioning?.last_error?.code).toBe('credential_unreadable');
     expect(`${JSON.stringify(failed)}\n${lines.join('\n')}`).not.toContain('SECRETMARKER');
+  });
+});
+
+describe('a run the substrate resolver refuses', () => {
+  /** A Pending Resource of a version whose template is `template`. */
+  async function resourceOf(env: FakeStepEnv, template: object): Promise<Resource> {
+    const at = env.clock.now().toISOString();
+    const version: BlueprintVersion = {
+      id: '019100a0-1000-7000-8000-0000000000f1',
+      blueprint_id: '019100a0-1100-7000-8000-0000000000f1',
+      version: '1',
+      provider_kinds: ['aws'],
+      injection_strategy: 'cloud-init-user-data',
+      parameter_schema: [],
+      template: JSON.stringify(template),
+      created_at: at,
+    };
+    env.ports.catalog = { ...env.ports.catalog, getVersionById: async (id: string) => (id === version.id ? version : undefined) };
+    return env.resources.put({ ...(await seedResource(env, 'Pending')), blueprint_version_id: version.id });
+  }
+
+  it.each([
+    ['plexd_unpinned', { recipe: 'plexd-download', plexd_url: 'https://downloads.example.com/plexd' }],
+    ['insecure_endpoint', { recipe: 'plexd-download', plexd_url: 'http://downloads.example.com/plexd', plexd_sha256: 'ab'.repeat(32) }],
+    ['plexd_url_invalid', { recipe: 'plexd-download', plexd_url: 'not a url', plexd_sha256: 'ab'.repeat(32) }],
+  ])('fails as %s in our words, naming no URL', async (code, template) => {
+    const env = await fakeStepPorts('memory');
+    const failed = await failThroughTheCatch(env, await resourceOf(env, template));
+    expect(failed.provisioning?.last_error).toEqual({ code, message: STEP_FAILURES[code as StepFailureCode] });
+    expect(JSON.stringify(failed.provisioning)).not.toContain('downloads.example.com');
+    expect(env.substrate.machines).toEqual([]);
+  });
+
+  it('fails as insecure_endpoint when the stored cloud endpoint is http and the stack does not allow it', async () => {
+    const env = await fakeStepPorts('memory');
+    const httpCloud = { ...env.cloud, endpoint: { region: 'eu-west-1', url: 'http://ec2.fake' } };
+    env.ports.catalog = { ...env.ports.catalog, getCloud: async (id: string) => (id === httpCloud.id ? httpCloud : undefined) };
+    const failed = await failThroughTheCatch(env, await seedResource(env, 'Pending'));
+    expect(failed.provisioning?.last_error).toEqual({ code: 'insecure_endpoint', message: STEP_FAILURES.insecure_endpoint });
+    expect(env.substrate.machines).toEqual([]);
   });
 });

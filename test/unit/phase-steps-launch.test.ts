@@ -39,7 +39,7 @@ describe.each(STORE_KINDS)('applySubstrate (Pending → Provisioning) (%s store)
     expect(machine?.tags).toMatchObject({ [RESOURCE_TAG]: r.id, [PROJECT_TAG]: PROJECT });
     expect(env.substrate.calls[0]?.target).toEqual({
       region: 'eu-west-1',
-      endpoint: 'http://ec2.fake',
+      endpoint: 'https://ec2.fake',
       secretRef: { arn: env.secretArn, versionId: 'v1' },
       credentials: { accessKeyId: DEMO_KEYS.access_key_id, secretAccessKey: DEMO_KEYS.secret_access_key },
     });

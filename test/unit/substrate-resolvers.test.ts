@@ -124,7 +124,7 @@ describe('the aws substrate resolver', () => {
       region: 'eu-west-1',
       target: {
         region: 'eu-west-1',
-        endpoint: 'http://ec2.fake',
+        endpoint: 'https://ec2.fake',
         credentials: { accessKeyId: DEMO_KEYS.access_key_id, secretAccessKey: DEMO_KEYS.secret_access_key },
         secretRef: { arn: secretArn, versionId: 'v1' },
       },
@@ -154,5 +154,25 @@ describe('the aws substrate resolver', () => {
     expect(await new AwsSubstrateResolver(vault).resolve({ cloud, credential: { secret_arn: secretArn, version_id: 'v1' }, parameters: {} })).toEqual({
       refused: { code: 'cloud_provider_unsupported', message: `Cloud ${cloud.id} is not an aws cloud.` },
     });
+  });
+});
+
+describe('the aws resolver and a stored http endpoint', () => {
+  const httpCloud = (cloud: Cloud): Cloud => ({ ...cloud, endpoint: { region: 'eu-west-1', url: 'http://ec2.fake' } });
+
+  it('refuses it as insecure_endpoint by default: the keys would travel in cleartext', async () => {
+    const { cloud, vault, secretArn } = world('aws');
+    const resolving = new AwsSubstrateResolver(vault).resolve({ cloud: httpCloud(cloud), credential: { secret_arn: secretArn, version_id: 'v1' }, parameters: {} });
+    await expect(resolving).rejects.toMatchObject({ code: 'insecure_endpoint' });
+  });
+
+  it('uses it where the stack allows http endpoints (the embedded stack)', async () => {
+    const { cloud, vault, secretArn } = world('aws');
+    const plan = await new AwsSubstrateResolver(vault, { allowHttpEndpoints: true }).resolve({
+      cloud: httpCloud(cloud),
+      credential: { secret_arn: secretArn, version_id: 'v1' },
+      parameters: {},
+    });
+    expect(plan).toMatchObject({ target: { endpoint: 'http://ec2.fake' } });
   });
 });

@@ -56,11 +56,26 @@ export function machineTemplate(template: string | undefined, parameters: Parame
   };
 }
 
-/** The aws endpoint of a cloud, for the substrate's EC2 client. */
-export function awsEndpointOf(cloud: Pick<Cloud, 'id' | 'provider' | 'endpoint'>): { region: string; url?: string } {
+export interface AwsResolverConfig {
+  /** http:// cloud endpoints are used (the embedded stack's local clouds); otherwise https only. */
+  allowHttpEndpoints?: boolean;
+}
+
+/**
+ * The aws endpoint of a cloud, for the substrate's EC2 client. The https check is made again at
+ * use: a cloud stored before it was enforced (or written past the API) would send the keys in
+ * cleartext. UnprocessableError `insecure_endpoint`.
+ */
+export function awsEndpointOf(
+  cloud: Pick<Cloud, 'id' | 'provider' | 'endpoint'>,
+  config: AwsResolverConfig = {},
+): { region: string; url?: string } {
   if (cloud.provider !== 'aws') throw new UnprocessableError('cloud_provider_unsupported', `Cloud ${cloud.id} is not an aws cloud.`);
   const endpoint = AwsEndpointSchema.parse(cloud.endpoint);
-  return endpoint.url ? { region: endpoint.region, url: endpoint.url } : { region: endpoint.region };
+  if (!endpoint.url) return { region: endpoint.region };
+  if (new URL(endpoint.url).protocol !== 'https:' && config.allowHttpEndpoints !== true)
+    throw new UnprocessableError('insecure_endpoint', `Cloud ${cloud.id}'s endpoint is not https.`);
+  return { region: endpoint.region, url: endpoint.url };
 }
 
 /**
@@ -79,12 +94,15 @@ export function awsKeysFromSecret(secretValue: string): AwsCredentialPayload {
 }
 
 export class AwsSubstrateResolver implements SubstrateResolver {
-  constructor(private readonly vault: Vault) {}
+  constructor(
+    private readonly vault: Vault,
+    private readonly config: AwsResolverConfig = {},
+  ) {}
 
   async resolve({ cloud, credential, parameters, version }: SubstrateRequest): Promise<SubstratePlan | SubstrateRefusal> {
     if (cloud.provider !== 'aws')
       return { refused: { code: 'cloud_provider_unsupported', message: `Cloud ${cloud.id} is not an aws cloud.` } };
-    const endpoint = awsEndpointOf(cloud);
+    const endpoint = awsEndpointOf(cloud, this.config);
     const secret = await this.vault.read(credential.secret_arn, credential.version_id);
     const keys = awsKeysFromSecret(secret.value);
     const target: SubstrateTarget = {

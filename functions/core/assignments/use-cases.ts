@@ -20,7 +20,7 @@ import {
 } from './assignment.ts';
 import { type AuditEntry, type AuditLog, record } from './audit.ts';
 import type { CredentialDirectory } from './credential-directory.ts';
-import { refusalIsAudited } from './standing.ts';
+import { hasRoleIn, refusalIsAudited } from './standing.ts';
 import { hasTerms, narrowed, notApproved, type Terms, TermsSchema } from './terms.ts';
 
 // Request, read, decide (approve, reject, revoke) an assignment, and the handle an approval grants.
@@ -169,10 +169,14 @@ async function loadAssignment(ports: AssignmentPorts, id: string): Promise<Assig
   return found(ports.assignments.get(id), 'credential_assignment_not_found', 'The credential assignment does not exist.');
 }
 
-/** Reads one assignment: its requester, its credential's owner, and whoever may read its project. */
+/**
+ * Reads one assignment: its requester while it holds a role in the assignment's domain (one who
+ * left the domain keeps nothing of it), its credential's owner, and whoever may read its project.
+ */
 export async function getAssignment(ports: AssignmentPorts, subject: AuthzSubject, id: string): Promise<Assignment> {
   const a = await loadAssignment(ports, id);
-  if (a.requested_by === subject.userId || a.credential_owner_id === subject.userId) return a;
+  if (a.requested_by === subject.userId && hasRoleIn(subject, a.domain_id)) return a;
+  if (a.credential_owner_id === subject.userId) return a;
   const project = await ports.tenancy.getProject(a.project_id);
   if (!project) throw new NotFoundError('credential_assignment_not_found', 'The credential assignment does not exist.');
   await requireAllowed(ports.authorizer, subject, 'read', {

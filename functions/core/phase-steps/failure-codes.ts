@@ -18,6 +18,9 @@ export const STEP_FAILURES = {
   cloud_provider_unsupported: "The Resource's cloud is not of the provider its credential is for.",
   credential_unavailable: "The cloud credential's stored material could not be read.",
   credential_unreadable: "The cloud credential's stored material is not in the form the broker stores.",
+  plexd_unpinned: 'The blueprint version downloads plexd without a sha256 to check it against, so the broker installs nothing.',
+  plexd_url_invalid: "The blueprint version's plexd download URL is not a URL.",
+  insecure_endpoint: "The cloud's endpoint or the plexd download is not https, and the broker sends nothing over plain http.",
   internal_error: 'The broker failed while running this step; its log holds the details.',
 } as const;
 
