@@ -10,7 +10,7 @@ import {
   type Session,
   SessionSchema,
 } from '../core/auth/ports.ts';
-import { backoffDelayMs } from '../core/auth/throttle.ts';
+import { decideBackoff } from '../core/auth/throttle.ts';
 import { keys } from './dynamo/keys.ts';
 import { putNewAction, type Table } from './dynamo/table.ts';
 
@@ -22,7 +22,15 @@ const epochSeconds = (iso: string) => Math.ceil(Date.parse(iso) / 1000);
 
 const UserCodeSchema = z.object({ device_code_hash: z.string(), expires_at: z.string() });
 const ThrottleSchema = z.object({ window_start: z.number(), attempts: z.number() });
-const BackoffSchema = z.object({ since: z.number(), failures: z.number(), last_at: z.number(), next_allowed_at: z.number() });
+// Items written before the exemption cap have no exempt_* attributes: an empty window.
+const BackoffSchema = z.object({
+  since: z.number(),
+  failures: z.number(),
+  last_at: z.number(),
+  next_allowed_at: z.number(),
+  exempt_start: z.number().default(0),
+  exempts: z.number().default(0),
+});
 
 export class DynamoAuthStore implements AuthStore {
   constructor(private readonly table: Table) {}
@@ -156,26 +164,27 @@ export class DynamoAuthStore implements AuthStore {
     for (let round = 0; round < 3; round++) {
       const current = await this.table.get(itemKey, BackoffSchema);
       const run = current && current.last_at > cutoff ? current : undefined;
-      if (run && !opts.ignoreDelay && run.next_allowed_at > nowMs) return { allowed: false, retryAfterMs: run.next_allowed_at - nowMs };
-      const failures = (run?.failures ?? 0) + 1;
-      const since = run?.since ?? nowMs;
-      const held = run?.next_allowed_at ?? 0;
-      const nextAllowedAt = opts.ignoreDelay ? held : nowMs + backoffDelayMs(failures, policy);
+      const decided = decideBackoff(run, nowMs, policy, opts.ignoreDelay);
+      if (!decided.allowed) return decided;
+      const { next } = decided;
       const written = await this.table.update({
         Key: itemKey,
-        UpdateExpression: 'SET since = :since, failures = :failures, last_at = :now, next_allowed_at = :next, #ttl = :ttl',
+        UpdateExpression:
+          'SET since = :since, failures = :failures, last_at = :now, next_allowed_at = :next, exempt_start = :exempt_start, exempts = :exempts, #ttl = :ttl',
         ConditionExpression: run ? 'since = :since AND failures = :held' : 'attribute_not_exists(PK) OR last_at <= :cutoff',
         ExpressionAttributeNames: { '#ttl': 'ttl' },
         ExpressionAttributeValues: {
-          ':since': since,
-          ':failures': failures,
+          ':since': next.since,
+          ':failures': next.failures,
           ':now': nowMs,
-          ':next': nextAllowedAt,
-          ':ttl': Math.ceil((Math.max(nextAllowedAt, nowMs) + policy.resetMs) / 1000),
+          ':next': next.next_allowed_at,
+          ':exempt_start': next.exempt_start,
+          ':exempts': next.exempts,
+          ':ttl': Math.ceil((Math.max(next.next_allowed_at, nowMs) + policy.resetMs) / 1000),
           ...(run ? { ':held': run.failures } : { ':cutoff': cutoff }),
         },
       });
-      if (written) return { allowed: true, since };
+      if (written) return { allowed: true, since: next.since };
     }
     return { allowed: false, retryAfterMs: 1000 };
   }

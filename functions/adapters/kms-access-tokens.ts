@@ -1,11 +1,11 @@
 // Access tokens signed by a KMS key: the auth group signs (kms:Sign), every group verifies with
-// the public keys (kms:GetPublicKey only). See jwks-verifier.ts for how keys are picked by kid.
+// the public keys (kms:GetPublicKey only). See public-key-ring.ts for how keys are picked by kid.
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import { UnauthenticatedError } from '../core/errors.ts';
 import type { AccessTokenClaims, AccessTokens, IssuedToken } from '../core/ports.ts';
 import { derToJoseSignature } from './es256.ts';
-import { PublicKeyRing, type PublicKeySource } from './jwks-verifier.ts';
+import { PublicKeyRing, type PublicKeySource } from './public-key-ring.ts';
 import type { MessageSigner } from './kms-keys.ts';
 import { checkToken, signingInput, tokenKid } from './token-signer.ts';
 

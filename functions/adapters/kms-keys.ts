@@ -3,7 +3,7 @@
 // group that never touches a token never builds one.
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { MAX_SIGNING_INPUT_BYTES } from './token-signer.ts';
-import type { PublicKeySource } from './jwks-verifier.ts';
+import type { PublicKeySource } from './public-key-ring.ts';
 
 const SPEC = 'ECC_NIST_P256';
 const ALGORITHM = 'ECDSA_SHA_256';

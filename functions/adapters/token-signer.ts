@@ -1,9 +1,10 @@
 // The access token's format, apart from where its key lives: a compact JWS (ES256) whose header
 // and claims are written and checked here by hand, so the functions need no JWT library and the
-// signature can come from KMS (kms-access-tokens.ts) and be checked with a public key (jwks-verifier.ts).
+// signature can come from KMS (kms-access-tokens.ts) and be checked with a public key (public-key-ring.ts).
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import * as z from 'zod';
 import { UnauthenticatedError } from '../core/errors.ts';
+import { jsonOrUndefined } from '../core/json-or-undefined.ts';
 import type { AccessTokenClaims } from '../core/ports.ts';
 
 export const TOKEN_ALG = 'ES256';
@@ -58,13 +59,7 @@ const PayloadSchema = z.object({
 
 const invalid = () => new UnauthenticatedError('invalid_token', 'The access token is not valid.');
 
-function json(segment: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
+const json = (segment: string): unknown => jsonOrUndefined(Buffer.from(segment, 'base64url').toString('utf8'));
 
 /** The token's kid, read before its signature is checked: it only picks which of our keys to try. */
 export function tokenKid(token: string): string {

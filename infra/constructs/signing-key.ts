@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, Grant, type IGrantable, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias, Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import * as z from 'zod';
@@ -36,7 +36,7 @@ export function accessTokenKeyAlias(stage: string, generation: string): string {
 }
 
 /** A function (NodejsFunction) that is told where the keys are and granted their use. */
-export type TokenKeyUser = IGrantable & { addEnvironment(name: string, value: string): unknown };
+export type TokenKeyUser = IGrantable & { readonly role?: IRole | undefined; addEnvironment(name: string, value: string): unknown };
 
 const VERIFY = ['kms:GetPublicKey'];
 const SIGN = ['kms:Sign', 'kms:GetPublicKey'];
@@ -53,6 +53,8 @@ const SIGN = ['kms:Sign', 'kms:GetPublicKey'];
 export class AccessTokenKeys extends Construct {
   readonly config: AccessTokenKeyConfig;
   readonly keys: Key[];
+  private readonly aliases: Alias[] = [];
+  private signer?: IRole;
 
   constructor(
     scope: Construct,
@@ -69,17 +71,19 @@ export class AccessTokenKeys extends Construct {
         description: `plexsphere ${stage}: access-token signing key, generation ${generation}`,
         removalPolicy: RemovalPolicy.RETAIN,
       });
-      new Alias(this, `Alias-${generation}`, { aliasName: accessTokenKeyAlias(stage, generation), targetKey: key });
+      this.aliases.push(new Alias(this, `Alias-${generation}`, { aliasName: accessTokenKeyAlias(stage, generation), targetKey: key }));
       return key;
     });
   }
 
-  /** The functions' configuration: keys by alias. */
+  /**
+   * The functions' configuration: keys by alias. The alias construct's name is a reference (with
+   * the aliasNameRef feature flag), so CloudFormation creates a function after the aliases it names.
+   */
   environment(): { ACCESS_TOKEN_KEY_ID: string; ACCESS_TOKEN_STANDBY_KEY_ID?: string } {
-    return {
-      ACCESS_TOKEN_KEY_ID: accessTokenKeyAlias(this.stage, this.config.active),
-      ...(this.config.standby && { ACCESS_TOKEN_STANDBY_KEY_ID: accessTokenKeyAlias(this.stage, this.config.standby) }),
-    };
+    const [active, standby] = this.aliases;
+    if (!active) throw new Error('No access-token key alias.');
+    return { ACCESS_TOKEN_KEY_ID: active.aliasName, ...(standby && { ACCESS_TOKEN_STANDBY_KEY_ID: standby.aliasName }) };
   }
 
   /** A group that verifies access tokens: the public keys only, and where they are. */
@@ -88,8 +92,29 @@ export class AccessTokenKeys extends Construct {
     return Grant.addToPrincipal({ grantee: fn, actions: VERIFY, resourceArns: this.keys.map((k) => k.keyArn) });
   }
 
-  /** The auth group: signs with the live keys (only the active one is used) and reads their public keys. */
+  /**
+   * The auth group: signs with the live keys (only the active one is used) and reads their public keys.
+   * The key policy denies kms:Sign to every other principal: the default key policy lets the account
+   * delegate kms:* through IAM, so without the deny any role or user with `kms:Sign` on `*` (an admin,
+   * a CI role) could mint access tokens. Administration stays with the account. No cycle: the key
+   * policy names the role, and the role's grant is a separate policy resource that names the key.
+   */
   grantSign(fn: TokenKeyUser): Grant {
+    if (this.signer) throw new Error('Only one function may sign access tokens.');
+    if (!fn.role) throw new Error('The signing function needs its own role.');
+    this.signer = fn.role;
+    for (const key of this.keys) {
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'OnlyTheAuthFunctionSigns',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: ['kms:Sign'],
+          resources: ['*'],
+          conditions: { StringNotEquals: { 'aws:PrincipalArn': fn.role.roleArn } },
+        }),
+      );
+    }
     this.configure(fn);
     return Grant.addToPrincipal({ grantee: fn, actions: SIGN, resourceArns: this.keys.map((k) => k.keyArn) });
   }

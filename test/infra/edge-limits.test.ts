@@ -61,6 +61,19 @@ describe.each(['dev', 'prod'])('the edge of stage %s', (stage) => {
     }
   });
 
+  it('sets the throttles as aggregate cost caps far above legitimate peaks, so one client cannot lock a route for everyone', () => {
+    // Shared by all callers: a limit one client reaches at ~10 rps would make sign-in answer 429 to everyone.
+    expect(STAGE_THROTTLE).toEqual({ rateLimit: 200, burstLimit: 400 });
+    for (const key of ['POST /v1/auth/sign-in', 'POST /v1/auth/device-code', 'GET /v1/auth/device', 'POST /v1/auth/device/approve']) {
+      expect(ROUTE_THROTTLES[key], key).toEqual({ rateLimit: 50, burstLimit: 100 });
+    }
+    for (const key of ['POST /v1/auth/device-token', 'GET /v1/auth/jwks', 'GET /v1/auth/whoami']) {
+      expect(ROUTE_THROTTLES[key], key).toEqual({ rateLimit: 100, burstLimit: 200 });
+    }
+    expect(ROUTE_THROTTLES['POST /v1/register']).toEqual({ rateLimit: 50, burstLimit: 200 });
+    for (const [key, t] of Object.entries(ROUTE_THROTTLES)) expect(t.rateLimit, key).toBeGreaterThanOrEqual(50);
+  });
+
   it('creates the stage after the routes its settings name (CloudFormation refuses a setting for a missing route)', () => {
     const { dependsOn } = stageOf(s);
     const routes = resources(s.api, 'AWS::ApiGatewayV2::Route');

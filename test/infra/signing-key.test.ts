@@ -9,6 +9,22 @@ import { type Cfn, list, logicalId, permissionsOfRole, render, resources, roleOf
 
 const GROUPS = Object.keys(FUNCTION_GROUPS) as FunctionGroup[];
 
+/** The alias resource named `name`, as a function's environment refers to it (so the function is created after it). */
+function aliasRef(t: Parameters<typeof resources>[0], name: string): { Ref: string } {
+  const found = Object.entries(resources(t, 'AWS::KMS::Alias')).find(([, a]) => a.Properties.AliasName === name);
+  expect(found, name).toBeDefined();
+  return { Ref: found?.[0] as string };
+}
+
+/** Whether an IAM action pattern (`*`, `kms:*`, `kms:S*`, `KMS:sign`) covers kms:Sign. */
+function coversSign(action: string): boolean {
+  const pattern = action
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${pattern}$`, 'i').test('kms:Sign');
+}
+
 const variables = (fn: Cfn[string] | undefined) =>
   ((fn?.Properties.Environment ?? { Variables: {} }) as { Variables: Record<string, unknown> }).Variables;
 
@@ -27,7 +43,7 @@ describe('access-token keys', () => {
         logicalId(s.plexsphere.api, s.plexsphere.api.functions[group].fn.node.defaultChild as CfnElement)
       ];
       const vars = variables(fn);
-      expect(vars.ACCESS_TOKEN_KEY_ID, group).toBe('alias/plexsphere-dev-access-token-1');
+      expect(vars.ACCESS_TOKEN_KEY_ID, group).toEqual(aliasRef(s.api, 'alias/plexsphere-dev-access-token-1'));
       expect(vars.ACCESS_TOKEN_STANDBY_KEY_ID, group).toBeUndefined();
     }
   });
@@ -42,11 +58,14 @@ describe('access-token keys', () => {
         group === 'auth' ? [`kms:GetPublicKey ${keyArn}`, `kms:Sign ${keyArn}`] : group === 'nodes' ? [] : [`kms:GetPublicKey ${keyArn}`];
       expect(kmsActions(s.api, fnId), group).toEqual(expected);
     }
-    // No policy anywhere else names kms:Sign (or kms:*): the console, the workflows, the steps.
+    // No policy anywhere else grants kms:Sign, by name or by wildcard (`*`, `kms:*`, `kms:S*`): the console, the workflows, the steps.
+    expect(['*', 'kms:*', 'kms:S*', 'KMS:sign', 'kms:Sig?'].every(coversSign)).toBe(true);
+    expect(['kms:GetPublicKey', 'kms:Decrypt', 's3:*'].some(coversSign)).toBe(false);
     const signers = (t: typeof s.api) =>
       Object.values(resources(t, 'AWS::IAM::Policy') as Cfn).flatMap((p) =>
-        (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((st) =>
-          list(st.Action).some((a) => a === 'kms:Sign' || a === 'kms:*'),
+        (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter(
+          (st: Statement & { NotAction?: unknown }) =>
+            st.Effect !== 'Deny' && (st.NotAction !== undefined || list(st.Action ?? []).some(coversSign)),
         ).map((st) => render(st.Resource)),
       );
     expect(signers(s.api)).toHaveLength(1);
@@ -61,8 +80,8 @@ describe('access-token keys', () => {
     const auth = s.plexsphere.api.functions.auth.fn;
     const fn = resources(s.api, 'AWS::Lambda::Function')[logicalId(s.plexsphere.api, auth.node.defaultChild as CfnElement)];
     expect(variables(fn)).toMatchObject({
-      ACCESS_TOKEN_KEY_ID: accessTokenKeyAlias('dev', '2'),
-      ACCESS_TOKEN_STANDBY_KEY_ID: accessTokenKeyAlias('dev', '1'),
+      ACCESS_TOKEN_KEY_ID: aliasRef(s.api, accessTokenKeyAlias('dev', '2')),
+      ACCESS_TOKEN_STANDBY_KEY_ID: aliasRef(s.api, accessTokenKeyAlias('dev', '1')),
     });
     // The key of generation 1 keeps its logical id when it becomes the standby: no replacement, no new key.
     const before = synth('dev').plexsphere.api;
@@ -70,5 +89,28 @@ describe('access-token keys', () => {
       logicalId(before, before.tokenKeys.keys[0]?.node.defaultChild as CfnElement),
     );
     expect(() => synth('dev', () => {}, { accessTokenKeys: '1,1' })).toThrow(/Invalid accessTokenKeys/);
+  });
+
+  it("denies kms:Sign in each key's policy to every principal but the auth function's role, and keeps the account's administration", () => {
+    const s = synth('prod', () => {}, { accessTokenKeys: '2,1' });
+    const api = s.plexsphere.api;
+    const fn = resources(s.api, 'AWS::Lambda::Function')[logicalId(api, api.functions.auth.fn.node.defaultChild as CfnElement)];
+    const authRole = fn?.Properties.Role;
+    expect(authRole).toMatchObject({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+    const keys = Object.values(resources(s.api, 'AWS::KMS::Key'));
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      const statements = (key.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+      expect(statements).toContainEqual({
+        Sid: 'OnlyTheAuthFunctionSigns',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:Sign',
+        Resource: '*',
+        Condition: { StringNotEquals: { 'aws:PrincipalArn': authRole } },
+      });
+      // The account still administers the key (the default statement), or the key could not be managed.
+      expect(statements.some((st) => st.Effect === 'Allow' && list(st.Action).includes('kms:*'))).toBe(true);
+    }
   });
 });

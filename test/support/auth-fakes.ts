@@ -4,12 +4,13 @@ import {
   type AuthStore,
   type BackoffPolicy,
   type BackoffReservation,
+  type BackoffState,
   DEFAULT_THROTTLE,
   type DeviceAuthorization,
   type DeviceDecision,
   type Session,
 } from '../../functions/core/auth/ports.ts';
-import { backoffDelayMs } from '../../functions/core/auth/throttle.ts';
+import { decideBackoff } from '../../functions/core/auth/throttle.ts';
 import type { Clock } from '../../functions/core/clock.ts';
 import { BrokerError } from '../../functions/core/errors.ts';
 import type { AccessTokens, PasswordHasher, TenancyStore } from '../../functions/core/ports.ts';
@@ -59,7 +60,7 @@ export class MemoryAuthStore implements AuthStore {
   userCodes = new Map<string, { hash: string; expires_at: string }>();
   sessions = new Map<string, Session>();
   throttles = new Map<string, { window_start: number; attempts: number }>();
-  backoffs = new Map<string, { since: number; failures: number; last_at: number; next_allowed_at: number }>();
+  backoffs = new Map<string, BackoffState>();
 
   async createDeviceAuthorization(d: DeviceAuthorization) {
     const claim = this.userCodes.get(d.user_code);
@@ -117,14 +118,10 @@ export class MemoryAuthStore implements AuthStore {
     return { allowed: true, windowStart: t.window_start, attempts: t.attempts };
   }
   async reserveBackoff(key: string, nowMs: number, policy: BackoffPolicy, opts: { ignoreDelay: boolean }): Promise<BackoffReservation> {
-    const b = this.backoffs.get(key);
-    const run = b && b.last_at > nowMs - policy.resetMs ? b : undefined;
-    if (run && !opts.ignoreDelay && run.next_allowed_at > nowMs) return { allowed: false, retryAfterMs: run.next_allowed_at - nowMs };
-    const failures = (run?.failures ?? 0) + 1;
-    const next = opts.ignoreDelay ? (run?.next_allowed_at ?? 0) : nowMs + backoffDelayMs(failures, policy);
-    const since = run?.since ?? nowMs;
-    this.backoffs.set(key, { since, failures, last_at: nowMs, next_allowed_at: next });
-    return { allowed: true, since };
+    const decided = decideBackoff(this.backoffs.get(key), nowMs, policy, opts.ignoreDelay);
+    if (!decided.allowed) return decided;
+    this.backoffs.set(key, decided.next);
+    return { allowed: true, since: decided.next.since };
   }
   async refundBackoff(key: string, since: number) {
     const b = this.backoffs.get(key);

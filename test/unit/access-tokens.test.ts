@@ -1,7 +1,7 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { derToJoseSignature, jwkThumbprint, spkiToJwk } from '../../functions/adapters/es256.ts';
-import { PublicKeyRing } from '../../functions/adapters/jwks-verifier.ts';
+import { PublicKeyRing } from '../../functions/adapters/public-key-ring.ts';
 import { KmsAccessTokens } from '../../functions/adapters/kms-access-tokens.ts';
 import { TOKEN_AUDIENCE } from '../../functions/adapters/token-signer.ts';
 import { UnauthenticatedError } from '../../functions/core/errors.ts';
@@ -127,6 +127,26 @@ describe('the public key ring', () => {
     // With nothing held yet, a failure is an error, not an empty key set.
     const cold = new PublicKeyRing({ publicKey: async () => Promise.reject(new Error('KMS is down')) }, { keyIds: ['a'], clock });
     await expect(cold.find('x')).rejects.toThrow('KMS is down');
+  });
+
+  it('skips a standby key that fails and fetches it again later; the signing key is required', async () => {
+    const kms = new FakeKms();
+    kms.add('active');
+    const clock = manualClock();
+    // Mid-deploy: the standby's alias does not exist yet. A fresh container still checks tokens.
+    const t = new KmsAccessTokens(kms, { signingKeyId: 'active', standbyKeyId: 'standby', issuer: ISSUER, ttlSeconds: 600, clock });
+    const { token } = await t.issue(CLAIMS);
+    expect(await t.verify(token)).toEqual(CLAIMS);
+    expect((await t.jwks()).keys).toHaveLength(1);
+    kms.add('standby');
+    const standbyToken = (await new KmsAccessTokens(kms, { signingKeyId: 'standby', issuer: ISSUER, ttlSeconds: 600, clock }).issue(CLAIMS)).token;
+    // Retried on the next refresh, after the refetch interval rather than the whole TTL.
+    clock.advance(30_000);
+    expect(await t.verify(standbyToken)).toEqual(CLAIMS);
+    expect((await t.jwks()).keys).toHaveLength(2);
+    // Without the signing key nothing is checked.
+    const headless = new PublicKeyRing(kms, { keyIds: ['missing', 'active'], clock });
+    await expect(headless.keys()).rejects.toThrow('no such key');
   });
 
   it('names each key by its RFC 7638 thumbprint', async () => {

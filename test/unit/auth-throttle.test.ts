@@ -54,14 +54,26 @@ describe('sign-in throttles', () => {
     expect((await signInFrom('10.0.0.3', 'password')).user.id).toBe(ALICE.id);
   });
 
-  it('guessers on many addresses push the delay to its cap, and the owner still gets in from a clean address', async () => {
-    for (let i = 1; i <= 40; i++) expect(await codeOf(signInFrom(`10.1.0.${i}`, 'wrong'))).toBe('invalid_credentials');
-    // The next attempt from an address that failed sets the delay from the count: the cap.
-    expect(await codeOf(signInFrom('10.1.0.1', 'wrong'))).toBe('invalid_credentials');
-    expect(await refusal(signInFrom('10.1.0.2', 'password'))).toEqual({ code: 'too_many_attempts', retryAfter: 300 });
+  it('guessers on many addresses skip the delay ten times per window at most; beyond that they wait, and so does the owner, up to the cap', async () => {
+    // 10 free failures, then the 11th sets 5 s; 10 clean addresses skip it, and that is the window's lot.
+    for (let i = 1; i <= 21; i++) expect(await codeOf(signInFrom(`10.1.0.${i}`, 'wrong'))).toBe('invalid_credentials');
+    for (let i = 22; i <= 40; i++) expect(await refusal(signInFrom(`10.1.0.${i}`, 'wrong'))).toEqual({ code: 'too_many_attempts', retryAfter: 5 });
+    expect(await refusal(signInFrom('192.0.2.77', 'password'))).toEqual({ code: 'too_many_attempts', retryAfter: 5 });
+    // Each slot the delay opens takes one guess, and the count puts the delay at its cap.
+    clock.advance(5);
+    expect(await codeOf(signInFrom('10.1.0.22', 'wrong'))).toBe('invalid_credentials');
+    expect(await refusal(signInFrom('10.1.0.23', 'wrong'))).toEqual({ code: 'too_many_attempts', retryAfter: 300 });
+    // The owner's worst case: the capped delay.
+    expect(await refusal(signInFrom('192.0.2.77', 'password'))).toEqual({ code: 'too_many_attempts', retryAfter: 300 });
+    clock.advance(300);
     expect((await signInFrom('192.0.2.77', 'password')).user.id).toBe(ALICE.id);
-    // The owner's success neither shortens nor lengthens it for the guessers.
-    expect(await refusal(signInFrom('10.1.0.3', 'password'))).toEqual({ code: 'too_many_attempts', retryAfter: 300 });
+    // The owner's success does not shorten it for the guessers.
+    expect(await refusal(signInFrom('10.1.0.24', 'wrong'))).toEqual({ code: 'too_many_attempts', retryAfter: 300 });
+    // The next window brings ten exemptions again: the owner, from a clean address, skips the delay.
+    clock.advance(600);
+    expect(await codeOf(signInFrom('10.1.0.40', 'wrong'))).toBe('invalid_credentials');
+    expect(await refusal(signInFrom('10.1.0.40', 'password'))).toEqual({ code: 'too_many_attempts', retryAfter: 300 });
+    expect((await signInFrom('192.0.2.78', 'password')).user.id).toBe(ALICE.id);
   });
 
   it('the delay doubles from 5 s and stops at 5 minutes', () => {
@@ -70,15 +82,17 @@ describe('sign-in throttles', () => {
     expect(delays).toEqual([0, 0, 5, 10, 20, 40, 80, 160, 300, 300, 300]);
   });
 
-  it('counts IPv4-mapped addresses as IPv4, and IPv6 per /64', () => {
+  it('counts IPv4-mapped addresses as IPv4, and IPv6 per /48', () => {
     expect(sourceAddressKey('::ffff:127.0.0.2')).toBe('127.0.0.2');
     expect(sourceAddressKey('::FFFF:203.0.113.9')).toBe('203.0.113.9');
     expect(sourceAddressKey('203.0.113.9')).toBe('203.0.113.9');
-    expect(sourceAddressKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
-    expect(sourceAddressKey('2001:0db8:0001:0002::9')).toBe('2001:db8:1:2::/64');
-    expect(sourceAddressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
-    expect(sourceAddressKey('::1')).toBe('0:0:0:0::/64');
-    expect(sourceAddressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(sourceAddressKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1::/48');
+    expect(sourceAddressKey('2001:0db8:0001:0002::9')).toBe('2001:db8:1::/48');
+    // Every /64 (and /56) of one /48 is one caller.
+    expect(sourceAddressKey('2001:db8:1:ffff::1')).toBe('2001:db8:1::/48');
+    expect(sourceAddressKey('2001:db8::1')).toBe('2001:db8:0::/48');
+    expect(sourceAddressKey('::1')).toBe('0:0:0::/48');
+    expect(sourceAddressKey('fe80::1%eth0')).toBe('fe80:0:0::/48');
     expect(sourceAddressKey('unknown')).toBe('unknown');
   });
 });

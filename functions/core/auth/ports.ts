@@ -48,6 +48,19 @@ export interface BackoffPolicy {
   maxDelayMs: number;
   /** A run of failures is forgotten this long after its last one. */
   resetMs: number;
+  /** How many attempts the delay may let through per `exemptionWindowMs` when asked to (clean addresses). */
+  maxExemptions: number;
+  exemptionWindowMs: number;
+}
+
+/** The stored state of one key's growing delay; `exempt_*` count the attempts let through the delay. */
+export interface BackoffState {
+  since: number;
+  failures: number;
+  last_at: number;
+  next_allowed_at: number;
+  exempt_start: number;
+  exempts: number;
 }
 
 /** `since` names the run of failures the attempt was counted in (for the refund). */
@@ -86,8 +99,9 @@ export interface AuthStore {
   /**
    * Counts one attempt as a failure in advance and sets the key's `next_allowed_at` to `nowMs`
    * plus the policy's delay for that count; refused while `next_allowed_at` is ahead of `nowMs`.
-   * With `ignoreDelay` the attempt is let through and counted, and the delay is left as it is (a
-   * later attempt that waits sets it from the higher count).
+   * With `ignoreDelay`, an attempt the delay would refuse is let through, counted, and leaves the
+   * delay as it is, but only `maxExemptions` times per `exemptionWindowMs`; beyond that it waits
+   * too. Decided by `decideBackoff` (throttle.ts) and written in one conditional write.
    */
   reserveBackoff(key: string, nowMs: number, policy: BackoffPolicy, opts: { ignoreDelay: boolean }): Promise<BackoffReservation>;
   /** Gives back an attempt of the run `since` that turned out to be a success; the delay stays. */
@@ -111,8 +125,8 @@ export interface ThrottleConfig {
   maxFailuresPerSource: number;
   /** Unknown user codes looked up, approved or denied from one source address, per window. */
   maxUserCodeFailuresPerSource: number;
-  /** The growing delay on one email, whatever the source. */
-  email: { freeFailures: number; baseDelaySeconds: number; maxDelaySeconds: number; resetSeconds: number };
+  /** The growing delay on one email, whatever the source; clean addresses skip it at most `maxExemptionsPerWindow` times per window. */
+  email: { freeFailures: number; baseDelaySeconds: number; maxDelaySeconds: number; resetSeconds: number; maxExemptionsPerWindow: number };
 }
 
 export const DEFAULT_SESSION_TTL_SECONDS = 30 * 60;
@@ -124,19 +138,21 @@ export const DEFAULT_SESSION_TTL_SECONDS = 30 * 60;
  *   §5.1; against 30^8 codes, 20 guesses are worthless): looser, since an office NAT is one address.
  * - Per email, from anywhere: 10 failures free (the owner's own typos from a few places), then
  *   5 s, 10 s, 20 s, ... capped at 5 minutes between attempts; 1 hour of quiet forgets the run.
- *   An address that has no failure held for this email (in the 15-minute pair window) is not made
- *   to wait: that is how the owner, from their own address, gets in while guessers elsewhere keep
- *   the delay at its cap. Its failure still counts toward the delay. Guessers get one such attempt per address per
- *   window (IPv6 addresses are taken per /64 so that is not a lot), and every other attempt on the
- *   email waits the delay: at most one per 5 minutes once it is capped. An owner who mistyped on
- *   their own address waits out the 15-minute pair window at worst, and is in again after it.
+ *   An address that has no failure held for this email (in the 15-minute pair window) need not
+ *   wait, up to 10 such addresses per email per 15 minutes: that is how the owner, from their own
+ *   address, usually gets in while guessers elsewhere keep the delay at its cap. Its failure still
+ *   counts toward the delay. The cap is what keeps a botnet (or an IPv6 block: addresses count per
+ *   /48) from skipping the delay with a fresh address per guess: past 10 in a window, clean
+ *   addresses wait the delay too, so guessers get at most 10 + 3 attempts per 15 minutes once the
+ *   delay is capped, and the owner's worst case is waiting the capped delay (5 minutes). An owner
+ *   who mistyped on their own address waits out the 15-minute pair window at worst.
  */
 export const DEFAULT_THROTTLE: ThrottleConfig = {
   windowSeconds: 15 * 60,
   maxFailuresPerPair: 5,
   maxFailuresPerSource: 20,
   maxUserCodeFailuresPerSource: 20,
-  email: { freeFailures: 10, baseDelaySeconds: 5, maxDelaySeconds: 5 * 60, resetSeconds: 60 * 60 },
+  email: { freeFailures: 10, baseDelaySeconds: 5, maxDelaySeconds: 5 * 60, resetSeconds: 60 * 60, maxExemptionsPerWindow: 10 },
 };
 
 export interface AuthPorts {

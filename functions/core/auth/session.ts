@@ -35,8 +35,8 @@ function dummyHash(passwords: PasswordHasher): Promise<string> {
  * 1. the domain's password binding resolves;
  * 2. one attempt is taken, in this order, from the (email, address) window (strict), the
  *    address's window (loose: NAT), and the email's growing delay (which an address with no
- *    failure held for this email does not wait for); any refusal gives back what was taken and
- *    answers 429;
+ *    failure held for this email skips, while the email's exemptions for the window last); any
+ *    refusal gives back what was taken and answers 429;
  * 3. the password is checked (an unknown email is checked against a dummy hash: same answer,
  *    same time);
  * 4. on success the attempts are given back and the session is written, hashed.

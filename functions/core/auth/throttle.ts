@@ -1,5 +1,5 @@
 import { TooManyRequestsError } from '../errors.ts';
-import type { AuthPorts, BackoffPolicy, ThrottleConfig } from './ports.ts';
+import type { AuthPorts, BackoffPolicy, BackoffState, ThrottleConfig } from './ports.ts';
 
 // The pieces the sign-in and user-code throttles share: who the caller is (the source address),
 // how long the growing delay is, and the 429 they answer.
@@ -7,8 +7,8 @@ import type { AuthPorts, BackoffPolicy, ThrottleConfig } from './ports.ts';
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const HEXTET = /^[0-9a-f]{1,4}$/;
 
-/** The first four groups of an IPv6 address, or undefined when it is not one. */
-function ipv6Prefix64(address: string): string | undefined {
+/** The first three groups of an IPv6 address (its /48), or undefined when it is not one. */
+function ipv6Prefix48(address: string): string | undefined {
   const parts = address.split('::');
   if (parts.length > 2) return undefined;
   const split = (s: string | undefined) => (s ? s.split(':') : []);
@@ -22,22 +22,25 @@ function ipv6Prefix64(address: string): string | undefined {
   const groups = [...head, ...Array<string>(fill).fill('0'), ...tail];
   if (!groups.every((g) => HEXTET.test(g))) return undefined;
   return `${groups
-    .slice(0, 4)
+    .slice(0, 3)
     .map((g) => Number.parseInt(g, 16).toString(16))
-    .join(':')}::/64`;
+    .join(':')}::/48`;
 }
 
 /**
  * The address a throttle counts a caller under. An IPv4-mapped IPv6 address is its IPv4 address
- * (a dual-stack socket reports `::ffff:127.0.0.2`), and IPv6 counts per /64: one subscriber
- * usually holds a whole /64, and counting per address would let them draw fresh ones at will.
+ * (a dual-stack socket reports `::ffff:127.0.0.2`), and IPv6 counts per /48. Why /48 and not /64
+ * or /56: a /48 is the smallest block routed on the Internet and what a site (or anyone, free, from
+ * a tunnel broker) is handed, so it is the unit a guesser gets for the price of one IPv4 address;
+ * per /64 or /56 the same holder would draw 65,536 or 256 fresh keys. The cost is that a site's
+ * users share one budget, as behind an IPv4 NAT, which the per-address numbers already allow for.
  */
 export function sourceAddressKey(sourceIp: string): string {
   const address = sourceIp.trim().toLowerCase().replace(/%.*$/, '');
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
   if (mapped?.[1]) return mapped[1];
   if (IPV4.test(address) || !address.includes(':')) return address || 'unknown';
-  return ipv6Prefix64(address) ?? address;
+  return ipv6Prefix48(address) ?? address;
 }
 
 /** The delay the `failures`-th failure of a run sets: none while free, then doubling, capped. */
@@ -48,8 +51,57 @@ export function backoffDelayMs(failures: number, policy: BackoffPolicy): number 
 }
 
 export function emailBackoffPolicy(throttle: ThrottleConfig): BackoffPolicy {
-  const { freeFailures, baseDelaySeconds, maxDelaySeconds, resetSeconds } = throttle.email;
-  return { freeFailures, baseDelayMs: baseDelaySeconds * 1000, maxDelayMs: maxDelaySeconds * 1000, resetMs: resetSeconds * 1000 };
+  const { freeFailures, baseDelaySeconds, maxDelaySeconds, resetSeconds, maxExemptionsPerWindow } = throttle.email;
+  return {
+    freeFailures,
+    baseDelayMs: baseDelaySeconds * 1000,
+    maxDelayMs: maxDelaySeconds * 1000,
+    resetMs: resetSeconds * 1000,
+    maxExemptions: maxExemptionsPerWindow,
+    exemptionWindowMs: throttle.windowSeconds * 1000,
+  };
+}
+
+export type BackoffDecision = { allowed: false; retryAfterMs: number } | { allowed: true; next: BackoffState };
+
+/**
+ * What one attempt does to a key's growing delay, given its stored state (undefined: none). Both
+ * stores write `next` in one write conditioned on the state read. An attempt the delay does not
+ * hold back sets the delay from the new count, whoever makes it: otherwise guessers that only ever
+ * come from clean addresses would never set it. An attempt the delay holds back is refused, unless
+ * `ignoreDelay` asks and the window's exemptions are not used up: then it passes, is counted, and
+ * leaves the delay where it is.
+ */
+export function decideBackoff(
+  stored: BackoffState | undefined,
+  nowMs: number,
+  policy: BackoffPolicy,
+  ignoreDelay: boolean,
+): BackoffDecision {
+  const run = stored && stored.last_at > nowMs - policy.resetMs ? stored : undefined;
+  const failures = (run?.failures ?? 0) + 1;
+  const since = run?.since ?? nowMs;
+  const windowOpen = run !== undefined && run.exempt_start > nowMs - policy.exemptionWindowMs;
+  const exemptStart = windowOpen ? run.exempt_start : nowMs;
+  const exempts = windowOpen ? run.exempts : 0;
+  if (run && run.next_allowed_at > nowMs) {
+    if (!ignoreDelay || exempts >= policy.maxExemptions) return { allowed: false, retryAfterMs: run.next_allowed_at - nowMs };
+    return {
+      allowed: true,
+      next: { since, failures, last_at: nowMs, next_allowed_at: run.next_allowed_at, exempt_start: exemptStart, exempts: exempts + 1 },
+    };
+  }
+  return {
+    allowed: true,
+    next: {
+      since,
+      failures,
+      last_at: nowMs,
+      next_allowed_at: nowMs + backoffDelayMs(failures, policy),
+      exempt_start: exemptStart,
+      exempts,
+    },
+  };
 }
 
 export function tooManyAttempts(retryAfterMs: number, what: string): TooManyRequestsError {

@@ -92,7 +92,7 @@ export const authStoreSuite: ConformanceSuite = (backend) => {
 
     it('backs off: free failures, then a doubling delay that refuses until it ends; ignoreDelay passes; a quiet hour forgets', async () => {
       const key = `backoff-${newId()}`;
-      const policy = { freeFailures: 2, baseDelayMs: 1000, maxDelayMs: 8000, resetMs: 3_600_000 };
+      const policy = { freeFailures: 2, baseDelayMs: 1000, maxDelayMs: 8000, resetMs: 3_600_000, maxExemptions: 10, exemptionWindowMs: 60_000 };
       const wait = { ignoreDelay: false };
       expect(await store.reserveBackoff(key, T_MS, policy, wait)).toEqual({ allowed: true, since: T_MS });
       expect(await store.reserveBackoff(key, T_MS + 1, policy, wait)).toEqual({ allowed: true, since: T_MS });
@@ -112,6 +112,22 @@ export const authStoreSuite: ConformanceSuite = (backend) => {
       const later = T_MS + 5002 + 3_600_000;
       expect(await store.reserveBackoff(key, later, policy, wait)).toEqual({ allowed: true, since: later });
       expect(await store.reserveBackoff(key, later + 1, policy, wait)).toEqual({ allowed: true, since: later });
+    });
+
+    it('lets ignoreDelay through the delay at most maxExemptions times per window; then it waits too', async () => {
+      const key = `backoff-exempt-${newId()}`;
+      const policy = { freeFailures: 0, baseDelayMs: 4000, maxDelayMs: 60_000, resetMs: 3_600_000, maxExemptions: 2, exemptionWindowMs: 10_000 };
+      const clean = { ignoreDelay: true };
+      expect(await store.reserveBackoff(key, T_MS, policy, { ignoreDelay: false })).toEqual({ allowed: true, since: T_MS });
+      expect(await store.reserveBackoff(key, T_MS + 1, policy, clean)).toEqual({ allowed: true, since: T_MS });
+      expect(await store.reserveBackoff(key, T_MS + 2, policy, clean)).toEqual({ allowed: true, since: T_MS });
+      expect(await store.reserveBackoff(key, T_MS + 3, policy, clean)).toEqual({ allowed: false, retryAfterMs: 3997 });
+      // An attempt the delay does not hold back sets it from the count, clean or not: 4 failures, 32 s.
+      expect(await store.reserveBackoff(key, T_MS + 4000, policy, clean)).toEqual({ allowed: true, since: T_MS });
+      expect(await store.reserveBackoff(key, T_MS + 4001, policy, clean)).toEqual({ allowed: false, retryAfterMs: 31_999 });
+      // A new window brings new exemptions; an attempt that may not skip still waits.
+      expect(await store.reserveBackoff(key, T_MS + 10_000, policy, clean)).toEqual({ allowed: true, since: T_MS });
+      expect(await store.reserveBackoff(key, T_MS + 10_001, policy, { ignoreDelay: false })).toEqual({ allowed: false, retryAfterMs: 25_999 });
     });
   });
 };

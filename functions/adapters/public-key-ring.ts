@@ -2,6 +2,7 @@
 // key service (KMS GetPublicKey), cached per container, and picked by a token's kid.
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
+import { log } from '../shared/log.ts';
 import { type Es256Jwk, jwkThumbprint, spkiToJwk } from './es256.ts';
 import { TOKEN_ALG } from './token-signer.ts';
 
@@ -39,7 +40,9 @@ const DEFAULT_MIN_REFETCH_MS = 30_000;
  * the key material itself.
  */
 export class PublicKeyRing {
-  private cached?: { at: number; keys: LiveKey[] };
+  private cached?: { keys: LiveKey[]; freshUntil: number };
+  /** When KMS was last asked, whatever the outcome: an unknown kid asks again only minRefetchMs after it. */
+  private lastFetchAt = Number.NEGATIVE_INFINITY;
   private inflight?: Promise<LiveKey[]>;
   private readonly ttlMs: number;
   private readonly minRefetchMs: number;
@@ -57,12 +60,34 @@ export class PublicKeyRing {
     return this.opts.clock.now().getTime();
   }
 
+  /**
+   * Fetches every configured key. The signing key is required (without it nothing can be checked
+   * as this stage's own); a standby that fails (an alias not created yet mid-deploy, a key being
+   * retired) is logged and left out, or its copy already held is kept, so one bad standby never
+   * stops every token check. A set missing a standby is refreshed again after minRefetchMs.
+   */
   private fetch(): Promise<LiveKey[]> {
-    this.inflight ??= Promise.all(
-      this.opts.keyIds.map(async (keyId) => ({ keyId, ...withKid(spkiToJwk(await this.source.publicKey(keyId))) })),
+    if (!this.inflight) this.lastFetchAt = this.now();
+    this.inflight ??= Promise.allSettled(
+      this.opts.keyIds.map(async (keyId): Promise<LiveKey> => ({ keyId, ...withKid(spkiToJwk(await this.source.publicKey(keyId))) })),
     )
-      .then((keys) => {
-        this.cached = { at: this.now(), keys };
+      .then((results) => {
+        const held = this.cached?.keys ?? [];
+        const keys: LiveKey[] = [];
+        let missing = false;
+        results.forEach((result, i) => {
+          const keyId = this.opts.keyIds[i] as string;
+          if (result.status === 'fulfilled') {
+            keys.push(result.value);
+            return;
+          }
+          if (i === 0) throw result.reason;
+          const kept = held.find((k) => k.keyId === keyId);
+          if (kept) keys.push(kept);
+          else missing = true;
+          log('warn', 'access-token standby key unavailable', { key_id: keyId, error: errorName(result.reason) });
+        });
+        this.cached = { keys, freshUntil: this.now() + (missing ? this.minRefetchMs : this.ttlMs) };
         return keys;
       })
       .finally(() => {
@@ -78,12 +103,12 @@ export class PublicKeyRing {
    */
   async keys(): Promise<LiveKey[]> {
     const cached = this.cached;
-    if (cached && this.now() - cached.at < this.ttlMs) return cached.keys;
+    if (cached && this.now() < cached.freshUntil) return cached.keys;
     try {
       return await this.fetch();
     } catch (err) {
       if (!cached) throw err;
-      this.cached = { at: this.now() - this.ttlMs + this.minRefetchMs, keys: cached.keys };
+      this.cached = { keys: cached.keys, freshUntil: this.now() + this.minRefetchMs };
       return cached.keys;
     }
   }
@@ -92,8 +117,7 @@ export class PublicKeyRing {
   async find(kid: string): Promise<LiveKey | undefined> {
     const found = (await this.keys()).find((k) => k.kid === kid);
     if (found) return found;
-    const at = this.cached?.at ?? 0;
-    if (this.now() - at < this.minRefetchMs) return undefined;
+    if (this.now() - this.lastFetchAt < this.minRefetchMs) return undefined;
     return (await this.fetch()).find((k) => k.kid === kid);
   }
 
@@ -112,4 +136,8 @@ export class PublicKeyRing {
 
 function withKid(k: { jwk: Es256Jwk; key: KeyObject }): { kid: string; jwk: Es256Jwk; key: KeyObject } {
   return { ...k, kid: jwkThumbprint(k.jwk) };
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
 }
