@@ -32,7 +32,7 @@ function isRefusalTrail(item: string): boolean {
 }
 
 /** JSON with keys sorted at every depth, so equal items serialize equally. */
-function stableJson(value: unknown): string {
+export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.keys(value)
