@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerFault, type FuzzClient, fuzzClient } from '../support/fuzz-http.ts';
+import { useBuiltConsole } from '../support/console-assets.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 // Found by the fuzz suite: a path whose percent-encoding does not decode (%zz, a cut-off UTF-8
@@ -11,6 +12,7 @@ let stack: TestStack;
 let client: FuzzClient;
 
 beforeAll(async () => {
+  await useBuiltConsole();
   stack = await startTestStack();
   client = fuzzClient(stack.url);
 });

@@ -6,6 +6,7 @@ import { answerFault, type FuzzClient, type FuzzResponse, fuzzClient, pool } fro
 import { ODD_STRINGS, prng, type Schema } from '../support/fuzz-schema.ts';
 import { domainTrail, strangerTarget, trailChanges } from '../support/fuzz-trail.ts';
 import { type FuzzWorld, startFuzzWorld } from '../support/fuzz-world.ts';
+import { useBuiltConsole } from '../support/console-assets.ts';
 import { tableSnapshotButAudit } from '../support/table-snapshot.ts';
 
 // Bad input at scale: for every operation of our own OpenAPI document, at least MIN_CASES
@@ -31,6 +32,7 @@ let client: FuzzClient;
 const counts = new Map<string, number>();
 
 beforeAll(async () => {
+  await useBuiltConsole();
   world = await startFuzzWorld();
   client = fuzzClient(world.stack.url);
 }, 180_000);

@@ -1,15 +1,14 @@
 // The console in a real browser: a stack, Debian's chromium, a signed-in page per identity, an
 // axe-core check and screenshots at the two widths the console is designed for.
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { buildConsole } from '../../scripts/build-console.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { launchChromium } from './browser.ts';
+import { useBuiltConsole } from './console-assets.ts';
 import { startTestStack, type TestStack } from './stack.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,20 +35,9 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-let built: Promise<unknown> | undefined;
-
-/**
- * Builds the console once per test process into a folder of its own (test files run two at a
- * time, and a shared console/dist rebuilt by one would be pulled from under the other), and
- * points the in-process console function at it.
- */
+/** The seeded stack with a console built for this test process, and a Chromium to drive it. */
 export async function startConsole(env: Record<string, string> = {}): Promise<ConsoleHarness> {
-  built ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'plexsphere-console-'));
-    await buildConsole(join(dir, 'dist'));
-    process.env.CONSOLE_ASSETS_DIR = join(dir, 'dist');
-  })();
-  await built;
+  await useBuiltConsole();
   const stack = await startTestStack(env);
   const browser = await launchChromium();
   return {
