@@ -24,7 +24,7 @@ module.exports = {
     },
     {
       name: 'product-does-not-import-dev-code',
-      comment: 'functions, cli and infra ship; local/, test/ and scripts/ do not. Product code never depends on them.',
+      comment: 'functions, cli, client, console and infra ship; local/, test/ and scripts/ do not. Product code never depends on them.',
       severity: 'error',
       from: { path: '^(functions|cli|client|console|infra)/' },
       to: { path: '^(local|test|scripts)/' },

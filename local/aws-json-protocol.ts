@@ -1,13 +1,13 @@
 // The AWS JSON protocol (awsJson1_0, awsJson1_1) as the local emulators speak it: a POST whose
 // X-Amz-Target header names `<service>.<Operation>`, a JSON body, a JSON answer, and errors as
 // `{ __type, message }` (the type repeated in x-amzn-errortype), which the SDK maps to its modeled
-// exception classes. Secrets Manager and Step Functions serve it whole with `serveJson`; the
+// exception classes. Secrets Manager, KMS and Step Functions serve it whole with `serveJson`; the
 // DynamoDB front answers its transactions with the same pieces.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
 import type * as z from 'zod';
-import { endpointUrl, listen } from './net.ts';
+import { closeIdleServer, endpointUrl, listen } from './net.ts';
 import { readBodyText } from './state-file.ts';
 
 export type JsonVersion = '1.0' | '1.1';
@@ -165,4 +165,23 @@ export async function serveJson(opts: JsonServiceOptions): Promise<{ server: Ser
   });
   const port = await listen(server, opts.port ?? 0, host);
   return { server, port, url: endpointUrl(host, port) };
+}
+
+/**
+ * Serves a JSON-protocol emulator over a persisted store: close() stops the server (requests in
+ * flight end first), then waits for the store's pending saves.
+ */
+export async function serveJsonStore(
+  store: { flush(): Promise<void> },
+  opts: JsonServiceOptions,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const { server, port, url } = await serveJson(opts);
+  return {
+    url,
+    port,
+    async close() {
+      await closeIdleServer(server);
+      await store.flush();
+    },
+  };
 }

@@ -37,24 +37,17 @@ export interface GatewayStats {
 
 /** Plays API Gateway (HTTP API, payload v2) and Lambda: one handler module per function group. */
 export class LocalGateway {
-  private readonly handlers = new Map<FunctionGroup, Promise<LambdaHandler>>();
+  private readonly handlers = new Map<FunctionGroup | 'console', Promise<LambdaHandler>>();
   readonly stats: GatewayStats = { invocations: {} };
 
-  private handlerFor(group: FunctionGroup): Promise<LambdaHandler> {
+  private handlerFor(group: FunctionGroup | 'console'): Promise<LambdaHandler> {
     let loaded = this.handlers.get(group);
     if (!loaded) {
-      const url = pathToFileURL(resolve(ROOT, FUNCTION_GROUPS[group].entry)).href;
-      loaded = import(url).then((m: { handler: LambdaHandler }) => m.handler);
+      const { entry } = group === 'console' ? CONSOLE_FUNCTION : FUNCTION_GROUPS[group];
+      loaded = import(pathToFileURL(resolve(ROOT, entry)).href).then((m: { handler: LambdaHandler }) => m.handler);
       this.handlers.set(group, loaded);
     }
     return loaded;
-  }
-
-  private console: Promise<LambdaHandler> | undefined;
-
-  private consoleHandler(): Promise<LambdaHandler> {
-    this.console ??= import(pathToFileURL(resolve(ROOT, CONSOLE_FUNCTION.entry)).href).then((m: { handler: LambdaHandler }) => m.handler);
-    return this.console;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -71,7 +64,7 @@ export class LocalGateway {
     const page = CONSOLE.find((c) => c.route.method === method && c.pattern.test(url.pathname));
     if (page) {
       const event = toEvent(req, url, page, page.pattern.exec(url.pathname)?.slice(1) ?? [], Buffer.alloc(0));
-      writeResult(res, await (await this.consoleHandler())(event, lambdaContext('console')));
+      writeResult(res, await (await this.handlerFor('console'))(event, lambdaContext('console')));
       return;
     }
     const candidates = COMPILED.filter((c) => c.pattern.test(url.pathname));

@@ -1,7 +1,8 @@
 // What the local emulators share about their persistence and their HTTP bodies.
 import { randomUUID } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import type * as z from 'zod';
 import { jsonOrUndefined } from '../functions/core/json-or-undefined.ts';
 
@@ -62,6 +63,42 @@ export async function readState<T>(path: string, schema: z.ZodType<T>, empty: ()
   return parsed.data;
 }
 
+/**
+ * An emulator's whole state, one JSON file under its dataDir (made if missing): read once at
+ * start (`loadStateIn`), changed in memory, saved whole after each change.
+ */
+export abstract class PersistedState<S> {
+  private readonly stateFile: StateFile;
+
+  protected constructor(
+    file: string,
+    protected readonly state: S,
+  ) {
+    this.stateFile = new StateFile(file);
+  }
+
+  save(): Promise<void> {
+    return this.stateFile.save(() => this.state);
+  }
+
+  /** Waits for pending writes, so a restart sees everything that was acknowledged. */
+  flush(): Promise<void> {
+    return this.stateFile.settled();
+  }
+}
+
+/** Reads `fileName` under `dataDir` (see readState), making the folder first. */
+export async function loadStateIn<T>(
+  dataDir: string,
+  fileName: string,
+  schema: z.ZodType<T>,
+  empty: () => T,
+  what: string,
+): Promise<{ file: string; state: T }> {
+  await mkdir(dataDir, { recursive: true });
+  const file = join(dataDir, fileName);
+  return { file, state: await readState(file, schema, empty, what) };
+}
 
 /** A request body as text; `tooLarge` throws the emulator's own error past `maxBytes`. */
 export async function readBodyText(req: IncomingMessage, maxBytes: number, tooLarge: () => never): Promise<string> {

@@ -15,6 +15,11 @@ export type EventSource = { domainId: string } | { projectId: string };
 
 const FOLLOW_INTERVAL_MS = 2_000;
 
+/** A refusal no retry changes (the caller may not read this log, or there is none): a follow ends on it. */
+export function endsFollow(err: unknown): boolean {
+  return err instanceof BrokerProblem && (err.status === 403 || err.status === 404);
+}
+
 function page(source: EventSource, afterSeq: number | 'latest', types: EventType[] | undefined, signal: AbortSignal) {
   const query = { after_seq: afterSeq, limit: 200, ...(types?.length && { type: types }) };
   if ('domainId' in source) {
@@ -80,7 +85,7 @@ export function useEventFollower(
       sleep: (ms) => sleep(ms, signal),
       stopped: () => signal.aborted,
       idle: () => document.visibilityState === 'hidden',
-      final: (err) => err instanceof BrokerProblem && (err.status === 403 || err.status === 404),
+      final: endsFollow,
     });
     return () => abort.abort();
   }, [key, types, opts.history, opts.intervalMs]);

@@ -30,8 +30,6 @@ export const sha256Hex: Sha256Hex = (text) => createHash('sha256').update(text, 
 const APPEND_ATTEMPTS = 50;
 /** How often verify reads the head again when entries show past it (see readChain). */
 const HEAD_REREADS = 3;
-/** The largest seq a sort key holds (12 digits). */
-const LAST_SEQ = MAX_SEQ;
 
 /** The head moves from what was read (nothing: the chain is empty) to the new link. */
 function headAction(domainId: string, seen: ChainHead | undefined, link: ChainFields): WriteAction {
@@ -89,7 +87,7 @@ export class DynamoAuditLog implements AuditLog, AuditChain {
    * as any of them; entries a concurrent append committed in between are then read up to the head.
    */
   async readChain(domainId: string): Promise<{ entries: Item[]; head: ChainHead | undefined }> {
-    const items = await this.entriesBetween(domainId, 1, LAST_SEQ);
+    const items = await this.entriesBetween(domainId, 1, MAX_SEQ);
     const lastSeq = items.length > 0 ? seqOfKey(items[items.length - 1] as Item) : 0;
     // A Query is only read-committed against transactions: it may show an entry whose head move a
     // read a moment later does not show yet. Read the head again a few times before calling that a break.

@@ -13,9 +13,10 @@ import {
   type EventLog,
   type EventPage,
   type EventQuery,
+  seqKey,
 } from '../core/events/event.ts';
 import { newId } from '../core/ids.ts';
-import { eventKeys, eventSortKey } from './dynamo/keys.ts';
+import { eventKeys } from './dynamo/keys.ts';
 import { TABLE_KEYS } from './dynamo/table-def.ts';
 import { inTurn, isTransactionConflict, raceBackOff } from './dynamo/turns.ts';
 import { type Cancellation, entityOf, putNewAction, type Table, type WriteAction } from './dynamo/table.ts';
@@ -32,7 +33,7 @@ const MAX_SCANNED = 1000;
 function eventItem(event: DomainEvent) {
   return {
     ...eventKeys.event(event.domain_id, event.seq),
-    ...(event.project_id && event.project_seq && { ...eventKeys.projectList(event.project_id), GSI1SK: eventSortKey(event.project_seq) }),
+    ...(event.project_id && event.project_seq && { ...eventKeys.projectList(event.project_id), GSI1SK: seqKey(event.project_seq) }),
     ...event,
   };
 }
@@ -209,7 +210,7 @@ export class DynamoEventLog implements EventLog {
           ...(source.index && { IndexName: TABLE_KEYS[source.index].name }),
           KeyConditionExpression: '#pk = :pk AND #sk > :after',
           ExpressionAttributeNames: { '#pk': keyNames.partitionKey, '#sk': keyNames.sortKey },
-          ExpressionAttributeValues: { ':pk': source.pk, ':after': eventSortKey(query.afterSeq) },
+          ExpressionAttributeValues: { ':pk': source.pk, ':after': seqKey(query.afterSeq) },
           ConsistentRead: source.consistent,
           Limit: Math.min(MAX_SCANNED - scanned, types ? 200 : query.limit - items.length),
           ExclusiveStartKey: start,

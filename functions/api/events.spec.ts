@@ -1,5 +1,4 @@
-import { EVENT_TYPES } from '../core/events/event.ts';
-import { MAX_SEQ } from '../core/events/event.ts';
+import { EVENT_TYPES, MAX_SEQ } from '../core/events/event.ts';
 import { EventListViewSchema } from '../core/events/queries.ts';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../core/pagination.ts';
 import { can, type GroupSpec, named, OK, type QueryParam } from './spec.ts';

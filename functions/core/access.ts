@@ -1,19 +1,15 @@
 import type { Action, AuthzResource, AuthzSubject, Authorizer } from './authz/model.ts';
 import { ForbiddenError } from './errors.ts';
-import { ownerDomainsOf, type User } from './tenancy.ts';
+import { domainsWithRole, ownerDomainsOf, type User } from './tenancy.ts';
 
 /** The relations the policies read, taken from the user item (read consistently per request). */
 export function subjectOf(user: User): AuthzSubject {
-  const rolesFor = (role: 'admin' | 'auditor') =>
-    Object.entries(user.domain_roles)
-      .filter(([, roles]) => roles.includes(role))
-      .map(([domainId]) => domainId);
   return {
     userId: user.id,
     domainId: user.domain_id,
     platformOperator: user.platform_operator,
-    adminOf: rolesFor('admin'),
-    auditorOf: rolesFor('auditor'),
+    adminOf: domainsWithRole(user, ['admin']),
+    auditorOf: domainsWithRole(user, ['auditor']),
     mayOwnIn: ownerDomainsOf(user),
   };
 }

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { requireAllowed } from './access.ts';
 import { effective } from './assignments/assignment.ts';
 import { auditRefusal } from './assignments/audit.ts';
 import type { Actor } from './assignments/use-cases.ts';
@@ -7,8 +6,7 @@ import { type BrokerError, ConflictError, UnprocessableError } from './errors.ts
 import { armLeaseTimers, LEASE_WARNING_MS, type LeaseTimers } from './lease-timers.ts';
 import { userActor } from './events/event.ts';
 import { MIN_LEASE_SECONDS, notApproved } from './assignments/terms.ts';
-import { projectResource } from './projects.ts';
-import { type ProvisioningPorts, readableWithProject, startTeardown } from './provisioning.ts';
+import { deployableResource, type ProvisioningPorts, startTeardown } from './provisioning.ts';
 import { DELETABLE, type Resource } from './resources.ts';
 
 // A provisioned Resource's lease: moved by its project's deployers within the ceiling its terms
@@ -36,8 +34,7 @@ const ATTEMPTS = 3;
  */
 export async function moveLease(ports: ProvisioningPorts, actor: Actor, id: string, expiresAt: string): Promise<Resource> {
   for (let attempt = 1; ; attempt++) {
-    const { resource, project } = await readableWithProject(ports, actor.subject, id);
-    if (project) await requireAllowed(ports.authorizer, actor.subject, 'deploy', projectResource(project));
+    const resource = await deployableResource(ports, actor.subject, id);
     const lease = resource.lease;
     const wanted = new Date(expiresAt);
     const refusal = await leaseRefusal(ports, resource, wanted);

@@ -196,8 +196,22 @@ export async function readableResource(
   return (await readableWithProject(ports, subject, id)).resource;
 }
 
-/** A Resource the caller may read, with the project it was read through (absent: the project is gone), for a second check on it. */
-export async function readableWithProject(
+/**
+ * A Resource the caller may read and deploy in (delete it, move its lease). Once its project is
+ * gone only its creator reads it, and there is no project left to check deploy on.
+ */
+export async function deployableResource(
+  ports: Pick<ProvisioningPorts, 'tenancy' | 'resources' | 'authorizer'>,
+  subject: AuthzSubject,
+  id: string,
+): Promise<Resource> {
+  const { resource, project } = await readableWithProject(ports, subject, id);
+  if (project) await requireAllowed(ports.authorizer, subject, 'deploy', projectResource(project));
+  return resource;
+}
+
+/** A Resource the caller may read, with the project it was read through (absent: the project is gone). */
+async function readableWithProject(
   ports: Pick<ProvisioningPorts, 'tenancy' | 'resources' | 'authorizer'>,
   subject: AuthzSubject,
   id: string,
@@ -231,8 +245,7 @@ export async function listResources(
  * again finishes that delete if it was cut short, and answers the same.
  */
 export async function deleteResource(ports: ProvisioningPorts, subject: AuthzSubject, id: string): Promise<'teardown' | 'removed'> {
-  const { resource, project } = await readableWithProject(ports, subject, id);
-  if (project) await requireAllowed(ports.authorizer, subject, 'deploy', projectResource(project));
+  const resource = await deployableResource(ports, subject, id);
   if (resource.origin === 'adopted') {
     const retired = await ports.resources.retireAdopted(resource.id, ports.clock.now().toISOString(), userActor(subject.userId));
     if (!retired) throw new NotFoundError('resource_not_found', 'The resource does not exist.');

@@ -10,11 +10,16 @@ export type DomainRole = z.infer<typeof DomainRoleSchema>;
 /** The roles that may own a project: an owner keeps owner rights only while holding one in the project's domain. */
 export const PROJECT_OWNER_ROLES: readonly DomainRole[] = ['admin', 'member'];
 
+/** The domains in which the user holds any of `roles`. */
+export function domainsWithRole(user: Pick<User, 'domain_roles'>, roles: readonly DomainRole[]): string[] {
+  return Object.entries(user.domain_roles)
+    .filter(([, held]) => held.some((r) => roles.includes(r)))
+    .map(([domainId]) => domainId);
+}
+
 /** The domains in which the user holds a role that may own projects. */
 export function ownerDomainsOf(user: Pick<User, 'domain_roles'>): string[] {
-  return Object.entries(user.domain_roles)
-    .filter(([, roles]) => roles.some((r) => PROJECT_OWNER_ROLES.includes(r)))
-    .map(([domainId]) => domainId);
+  return domainsWithRole(user, PROJECT_OWNER_ROLES);
 }
 
 export const DomainSchema = z.object({

@@ -12,7 +12,7 @@ import { type Deps, deps } from './composition.ts';
 import type { ApiRequest, ApiResult } from './http.ts';
 import { log } from './log.ts';
 import { toProblem } from './problem.ts';
-import { hasSessionCookie, sessionPrincipal } from './session-auth.ts';
+import { hasSessionCookie, sessionUser } from './session-auth.ts';
 
 // The contract's ceiling for JSON bodies; a route may raise it (RouteDef.maxBodyBytes).
 export const MAX_BODY_BYTES = 8 * 1024;
@@ -89,7 +89,11 @@ function parseBody(event: Event, headers: Record<string, string | undefined>, ma
 }
 
 async function authenticate(req: ApiRequest, d: Deps): Promise<{ user: User; subject: AuthzSubject }> {
-  if (hasSessionCookie(req)) return sessionPrincipal(req, d);
+  const user = hasSessionCookie(req) ? await sessionUser(req, d) : await bearerUser(req, d);
+  return { user, subject: subjectOf(user) };
+}
+
+async function bearerUser(req: ApiRequest, d: Deps): Promise<User> {
   const header = req.headers.authorization;
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match?.[1])
@@ -98,7 +102,7 @@ async function authenticate(req: ApiRequest, d: Deps): Promise<{ user: User; sub
   // Read the user on every request: roles granted or removed take effect at once.
   const user = await d.tenancy.getUser(claims.subject);
   if (!user || user.domain_id !== claims.domainId) throw new UnauthenticatedError('invalid_token', 'The access token is not valid.');
-  return { user, subject: subjectOf(user) };
+  return user;
 }
 
 /** A caller's correlation id is kept only when it cannot break a log line or a header. */

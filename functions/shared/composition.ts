@@ -105,8 +105,9 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
   // kms:Sign, the others hold kms:GetPublicKey alone and so can only verify (infra/constructs/signing-key.ts).
   const tokens = accessTokens(env, clock);
   const catalog = overrides.catalog ?? new DynamoCatalogStore(table);
+  const config = apiConfig(env);
   return {
-    config: apiConfig(env),
+    config,
     clock,
     table,
     vault,
@@ -124,7 +125,7 @@ export function buildDeps(env: ApiEnv = apiEnv(), overrides: Partial<Deps> = {})
     resources: new DynamoResourceStore(table),
     orchestrator: new StepFunctionsOrchestrator({ provision: env.PROVISION_STATE_MACHINE_ARN, teardown: env.TEARDOWN_STATE_MACHINE_ARN }),
     leases: leaseTimers(env),
-    substrateResolvers: substrateResolvers(vault, { allowHttpEndpoints: env.CLOUD_ENDPOINT_ALLOW_HTTP === 'true' }),
+    substrateResolvers: substrateResolvers(vault, { allowHttpEndpoints: config.allowHttpEndpoints }),
     bootstrapTokens: new HmacBootstrapTokenMinter(vault, env.STAGE),
     nodes: new DynamoNodeStore(table),
     nodeSecrets: new VaultNodeSecrets(vault, env.STAGE),

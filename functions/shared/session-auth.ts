@@ -1,6 +1,4 @@
-import { subjectOf } from '../core/access.ts';
 import { requireSessionWithCsrf, resolveSession } from '../core/auth/session.ts';
-import type { AuthzSubject } from '../core/authz/model.ts';
 import { ForbiddenError, UnauthenticatedError } from '../core/errors.ts';
 import type { User } from '../core/tenancy.ts';
 import type { Deps } from './composition.ts';
@@ -39,15 +37,14 @@ export function hasSessionCookie(req: ApiRequest): boolean {
 const sessionEnded = () => new UnauthenticatedError('session_expired', 'The sign-in session has ended; sign in again.');
 
 /** The caller of an API route authenticated by its session cookie. */
-export async function sessionPrincipal(req: ApiRequest, d: Deps): Promise<{ user: User; subject: AuthzSubject }> {
-  if (!SAFE_METHODS.has(req.method)) {
-    const user = await sessionWriter(req, d).catch((err: unknown) => {
-      // The same word for a session that ended, whether the request reads or writes.
-      throw err instanceof UnauthenticatedError ? sessionEnded() : err;
-    });
-    return { user, subject: subjectOf(user) };
+export async function sessionUser(req: ApiRequest, d: Deps): Promise<User> {
+  if (SAFE_METHODS.has(req.method)) {
+    const resolved = await resolveSession(d, req.cookies[SESSION_COOKIE]);
+    if (!resolved) throw sessionEnded();
+    return resolved.user;
   }
-  const resolved = await resolveSession(d, req.cookies[SESSION_COOKIE]);
-  if (!resolved) throw sessionEnded();
-  return { user: resolved.user, subject: subjectOf(resolved.user) };
+  return sessionWriter(req, d).catch((err: unknown) => {
+    // The same word for a session that ended, whether the request reads or writes.
+    throw err instanceof UnauthenticatedError ? sessionEnded() : err;
+  });
 }

@@ -88,8 +88,7 @@ export class AccessTokenKeys extends Construct {
 
   /** A group that verifies access tokens: the public keys only, and where they are. */
   grantVerify(fn: TokenKeyUser): Grant {
-    this.configure(fn);
-    return Grant.addToPrincipal({ grantee: fn, actions: VERIFY, resourceArns: this.keys.map((k) => k.keyArn) });
+    return this.grant(fn, VERIFY);
   }
 
   /**
@@ -115,11 +114,12 @@ export class AccessTokenKeys extends Construct {
         }),
       );
     }
-    this.configure(fn);
-    return Grant.addToPrincipal({ grantee: fn, actions: SIGN, resourceArns: this.keys.map((k) => k.keyArn) });
+    return this.grant(fn, SIGN);
   }
 
-  private configure(fn: TokenKeyUser): void {
+  /** Tells `fn` where the keys are and lets it take `actions` on them. */
+  private grant(fn: TokenKeyUser, actions: string[]): Grant {
     for (const [name, value] of Object.entries(this.environment())) fn.addEnvironment(name, value);
+    return Grant.addToPrincipal({ grantee: fn, actions, resourceArns: this.keys.map((k) => k.keyArn) });
   }
 }

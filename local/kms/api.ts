@@ -2,10 +2,9 @@
 // keys: CreateKey, DescribeKey, ListKeys, CreateAlias, GetPublicKey, Sign, Verify, for ECC_NIST_P256
 // SIGN_VERIFY keys made with node:crypto. State lives under dataDir (store.ts), so a restart keeps
 // the keys. Key material is never logged nor put in errors.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
 import * as z from 'zod';
-import { fail, runOperation, serveJson, signedRegion } from '../aws-json-protocol.ts';
-import { closeIdleServer } from '../net.ts';
+import { fail, runOperation, serveJsonStore, signedRegion } from '../aws-json-protocol.ts';
 import { KmsStore, type StoredKey } from './store.ts';
 
 const ACCOUNT = '000000000000';
@@ -147,7 +146,7 @@ class Kms {
 
   GetPublicKey(input: Input<'GetPublicKey'>) {
     const key = this.store.find(input.KeyId);
-    const spki = createPublicKey(createPrivateKey(key.privateKeyPem)).export({ format: 'der', type: 'spki' });
+    const spki = createPublicKey(key.privateKeyPem).export({ format: 'der', type: 'spki' });
     return {
       KeyId: key.arn,
       PublicKey: spki.toString('base64'),
@@ -162,7 +161,7 @@ class Kms {
     const key = this.store.find(input.KeyId);
     const message = messageOf(input);
     // DER, as KMS answers an ECDSA signature.
-    const signature = sign('sha256', message, { key: createPrivateKey(key.privateKeyPem), dsaEncoding: 'der' });
+    const signature = sign('sha256', message, { key: key.privateKeyPem, dsaEncoding: 'der' });
     return { KeyId: key.arn, Signature: signature.toString('base64'), SigningAlgorithm: ALGORITHM };
   }
 
@@ -172,7 +171,7 @@ class Kms {
     const signature = Buffer.from(input.Signature, 'base64');
     let valid = false;
     try {
-      valid = verify('sha256', message, { key: createPublicKey(createPrivateKey(key.privateKeyPem)), dsaEncoding: 'der' }, signature);
+      valid = verify('sha256', message, { key: createPublicKey(key.privateKeyPem), dsaEncoding: 'der' }, signature);
     } catch {
       valid = false;
     }
@@ -185,7 +184,7 @@ class Kms {
 export async function startKms(opts: { dataDir: string; port?: number; host?: string }): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const store = await KmsStore.load(opts.dataDir);
   const service = new Kms(store);
-  const { server, port, url } = await serveJson({
+  return serveJsonStore(store, {
     service: 'TrentService',
     version: '1.1',
     host: opts.host,
@@ -195,12 +194,4 @@ export async function startKms(opts: { dataDir: string; port?: number; host?: st
     internalErrorType: 'KMSInternalException',
     handle: (operation, body, req) => service.handle(operation, body, signedRegion(req) ?? DEFAULT_REGION),
   });
-  return {
-    url,
-    port,
-    async close() {
-      await closeIdleServer(server);
-      await store.flush();
-    },
-  };
 }

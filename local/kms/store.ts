@@ -1,11 +1,9 @@
 // The KMS emulator's state: every key (its private half as PKCS#8 PEM) and alias, in one JSON file
 // under dataDir so keys, and so the tokens they signed, survive a restart. Key material is never
 // logged nor put in errors.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as z from 'zod';
 import { ServiceError } from '../aws-json-protocol.ts';
-import { readState, StateFile } from '../state-file.ts';
+import { loadStateIn, PersistedState } from '../state-file.ts';
 
 const STATE_FILE = 'kms.json';
 
@@ -30,20 +28,10 @@ type State = z.infer<typeof StateSchema>;
 
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export class KmsStore {
-  private readonly stateFile: StateFile;
-
-  private constructor(
-    file: string,
-    private readonly state: State,
-  ) {
-    this.stateFile = new StateFile(file);
-  }
-
+export class KmsStore extends PersistedState<State> {
   static async load(dataDir: string): Promise<KmsStore> {
-    await mkdir(dataDir, { recursive: true });
-    const file = join(dataDir, STATE_FILE);
-    return new KmsStore(file, await readState(file, StateSchema, () => ({ keys: {}, aliases: {} }), 'KMS'));
+    const { file, state } = await loadStateIn(dataDir, STATE_FILE, StateSchema, () => ({ keys: {}, aliases: {} }), 'KMS');
+    return new KmsStore(file, state);
   }
 
   /** A key by id, key ARN, alias name or alias ARN, as AWS resolves a KeyId; NotFoundException otherwise. */
@@ -77,13 +65,5 @@ export class KmsStore {
 
   list(): StoredKey[] {
     return Object.values(this.state.keys);
-  }
-
-  save(): Promise<void> {
-    return this.stateFile.save(() => this.state);
-  }
-
-  flush(): Promise<void> {
-    return this.stateFile.settled();
   }
 }

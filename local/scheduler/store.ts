@@ -1,10 +1,8 @@
 // The Scheduler emulator's state: schedule groups and schedules, in one JSON file under dataDir so
 // armed timers survive a restart (one due meanwhile fires at the first check after it).
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as z from 'zod';
 import { ServiceError } from '../aws-json-protocol.ts';
-import { readState, StateFile } from '../state-file.ts';
+import { loadStateIn, PersistedState } from '../state-file.ts';
 
 const STATE_FILE = 'scheduler.json';
 export const DEFAULT_GROUP = 'default';
@@ -79,20 +77,9 @@ export const notFound = (what: string) => new ServiceError('ResourceNotFoundExce
 export const conflict = (what: string) => new ServiceError('ConflictException', `${what} already exists.`, 409);
 
 /** Groups and schedules, saved whole after each change. */
-export class SchedulerStore {
-  private readonly stateFile: StateFile;
-
-  private constructor(
-    file: string,
-    private readonly state: State,
-  ) {
-    this.stateFile = new StateFile(file);
-  }
-
+export class SchedulerStore extends PersistedState<State> {
   static async load(dataDir: string): Promise<SchedulerStore> {
-    await mkdir(dataDir, { recursive: true });
-    const file = join(dataDir, STATE_FILE);
-    const state = await readState(file, StateSchema, () => ({ groups: {}, schedules: {} }), 'Scheduler');
+    const { file, state } = await loadStateIn(dataDir, STATE_FILE, StateSchema, () => ({ groups: {}, schedules: {} }), 'Scheduler');
     return new SchedulerStore(file, state);
   }
 
@@ -135,14 +122,5 @@ export class SchedulerStore {
   /** Every schedule, by key. */
   entries(): Array<[string, StoredSchedule]> {
     return Object.entries(this.state.schedules);
-  }
-
-  save(): Promise<void> {
-    return this.stateFile.save(() => this.state);
-  }
-
-  /** Waits for pending writes, so a restart sees everything that was acknowledged. */
-  flush(): Promise<void> {
-    return this.stateFile.settled();
   }
 }

@@ -4,8 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { Clock } from '../../functions/core/clock.ts';
-import { fail, runOperation, serveJson, signedRegion } from '../aws-json-protocol.ts';
-import { closeIdleServer } from '../net.ts';
+import { fail, runOperation, serveJsonStore, signedRegion } from '../aws-json-protocol.ts';
 import {
   assignStages,
   CURRENT,
@@ -212,7 +211,7 @@ export async function startSecretsManager(opts: {
 }): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const store = await SecretsStore.load(opts.dataDir, opts.clock ?? { now: () => new Date() });
   const service = new SecretsManager(store);
-  const { server, port, url } = await serveJson({
+  return serveJsonStore(store, {
     service: 'secretsmanager',
     version: '1.1',
     host: opts.host,
@@ -223,13 +222,4 @@ export async function startSecretsManager(opts: {
     nullIsMalformed: true,
     handle: (operation, body, req) => service.handle(operation, body, signedRegion(req) ?? DEFAULT_REGION),
   });
-
-  return {
-    url,
-    port,
-    async close() {
-      await closeIdleServer(server);
-      await store.flush();
-    },
-  };
 }

@@ -1,12 +1,10 @@
 // The Secrets Manager emulator's state: every secret with its versions and their staging labels,
 // in one JSON file under dataDir so secrets survive a restart. Secret values are never logged nor
 // put in errors.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as z from 'zod';
 import type { Clock } from '../../functions/core/clock.ts';
 import { ServiceError } from '../aws-json-protocol.ts';
-import { readState, StateFile } from '../state-file.ts';
+import { loadStateIn, PersistedState } from '../state-file.ts';
 
 const STATE_FILE = 'secrets-manager.json';
 export const CURRENT = 'AWSCURRENT';
@@ -62,21 +60,17 @@ export function versionWithStage(secret: StoredSecret, stage: string): string | 
 }
 
 /** The secrets by name, saved whole after each change. */
-export class SecretsStore {
-  private readonly stateFile: StateFile;
-
+export class SecretsStore extends PersistedState<State> {
   private constructor(
     file: string,
-    private readonly state: State,
+    state: State,
     readonly clock: Clock,
   ) {
-    this.stateFile = new StateFile(file);
+    super(file, state);
   }
 
   static async load(dataDir: string, clock: Clock): Promise<SecretsStore> {
-    await mkdir(dataDir, { recursive: true });
-    const file = join(dataDir, STATE_FILE);
-    const state = await readState(file, StateSchema, () => ({ secrets: {} }), 'Secrets Manager');
+    const { file, state } = await loadStateIn(dataDir, STATE_FILE, StateSchema, () => ({ secrets: {} }), 'Secrets Manager');
     return new SecretsStore(file, state, clock);
   }
 
@@ -115,14 +109,5 @@ export class SecretsStore {
 
   remove(name: string): void {
     delete this.state.secrets[name];
-  }
-
-  save(): Promise<void> {
-    return this.stateFile.save(() => this.state);
-  }
-
-  /** Waits for pending writes, so a restart sees everything that was acknowledged. */
-  flush(): Promise<void> {
-    return this.stateFile.settled();
   }
 }

@@ -2,7 +2,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { type ConsoleHarness, checkPageEverywhere, consoleAs, focusedText, startConsole, visit, SETTLE, LIVE } from '../support/console.ts';
-import { approval, cloudlessVersionId, demoCredentialId, requestIn, uniqueName } from '../support/console-approvals.ts';
+import { approval, requestIn, uniqueName } from '../support/console-approvals.ts';
+import { seededCatalog } from '../support/resources.ts';
 
 // The approvals queue in a real browser: the operator (owner of the demo credential) reads the
 // admin's requests with their terms, filters them through the address, approves with narrowed
@@ -16,8 +17,7 @@ const WEEK = 7 * 24 * 3600;
 
 beforeAll(async () => {
   h = await startConsole();
-  credentialId = await demoCredentialId(h.stack);
-  versionId = await cloudlessVersionId(h.stack);
+  ({ demoCredentialId: credentialId, versionId } = await seededCatalog(h.stack));
 });
 afterAll(async () => {
   await h?.close();

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { type ConsoleHarness, checkPageEverywhere, consoleAs, openConsole, startConsole, visit, SETTLE, LIVE, PHASE } from '../support/console.ts';
 import { auditEntries, tamperWithAuditEntry } from '../support/audit-trail.ts';
-import { DOMAIN, demoCredentialId, requestInNewProject, rowsOf, signInTo } from '../support/console-events.ts';
-import { createResource, seededCatalog } from '../support/resources.ts';
+import { requestInNewProject } from '../support/console-approvals.ts';
+import { DOMAIN, rowsOf, signInTo } from '../support/console-events.ts';
+import { createResource, demoCredentialId, seededCatalog } from '../support/resources.ts';
 import { seedTenant } from '../support/tenant.ts';
 
 // The events and audit views in a real browser: the domain's feed follows the log as the API
@@ -41,7 +42,7 @@ describe('the events view', () => {
       const shown = page.locator('.event-news');
       expect(await shown.getAttribute('aria-live')).toBeNull();
       const firstNewsBefore = Date.now();
-      watched = await requestInNewProject(h.stack, credentialId, 'Events watched');
+      watched = await requestInNewProject(h.stack, 'Events watched', credentialId);
       await expect.poll(() => said.textContent(), LIVE).toBe('1 new event since this page opened.');
       const approved = await h.stack.call('operator', 'POST', `/v1/approvals/${watched.assignmentId}/approve`, { reason: 'fine for the demo' });
       expect(approved.status, approved.text).toBe(200);
@@ -103,7 +104,7 @@ describe('the events view', () => {
       await page.getByRole('button', { name: 'Pause live updates' }).click();
       await page.getByText('Paused', { exact: true }).waitFor();
 
-      const held = await requestInNewProject(h.stack, credentialId, 'Events held');
+      const held = await requestInNewProject(h.stack, 'Events held', credentialId);
       await page.getByRole('button', { name: 'Resume live updates (1 waiting)' }).waitFor(LIVE);
       await expect.poll(() => page.getByRole('status').filter({ hasText: 'since this page opened' }).textContent(), SETTLE).toBe(
         '1 new event since this page opened, 1 held while paused.',

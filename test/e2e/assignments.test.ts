@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { demoCredentialId } from '../support/resources.ts';
+import { createProject, demoCredentialId } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 
@@ -19,11 +19,7 @@ afterAll(async () => {
 
 const snapshot = () => tableSnapshot(stack.dynamoUrl, stack.tableName);
 
-async function newProject(): Promise<string> {
-  const res = await stack.call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Assign', slug: `assign-${++slugCounter}` });
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
+const newProject = () => createProject(stack, 'Assign', `assign-${++slugCounter}`);
 
 async function request(projectId: string, credential = credentialId) {
   return stack.call('admin', 'POST', `/v1/projects/${projectId}/credential-assignments`, { cloud_credential_id: credential });

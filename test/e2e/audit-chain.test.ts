@@ -3,6 +3,7 @@ import { EXIT } from '../../cli/errors.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { auditEntries, type ListedEntry, tamperWithAuditEntry } from '../support/audit-trail.ts';
 import { type Plexctl, signedInPlexctl } from '../support/plexctl.ts';
+import { demoCredentialId } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 // The audit trail end to end: audited actions chain up, GET /v1/domains/{id}/audit/verify and
@@ -27,8 +28,7 @@ describe('the audit chain', () => {
   it('chains audited actions and answers valid, with the head the last entry hashes to', async () => {
     const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Chained', slug: 'chained' });
     expect(project.status, project.text).toBe(201);
-    const credentials = await stack.call('operator', 'GET', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`);
-    const credentialId = credentials.body.items.find((c: { display_name: string }) => c.display_name === 'demo-credential').id;
+    const credentialId = await demoCredentialId(stack);
     const requested = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, { cloud_credential_id: credentialId });
     expect(requested.status, requested.text).toBe(201);
     // Refused (the requester deciding its own request), then approved: both are audited.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, routeKey } from '../../functions/api/routes.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
+import { demoCredentialId } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { deliveredWebhook } from '../support/webhook-route-cases.ts';
 
@@ -24,13 +25,9 @@ const UNKNOWN = '019100c0-0d00-7000-8000-0000000000ff';
 async function project(s: TestStack): Promise<string> {
   return (await s.call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Authz', slug: `authz-${++n}` })).body.id;
 }
-async function credential(s: TestStack): Promise<string> {
-  const list = await s.call('operator', 'GET', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`);
-  return list.body.items.find((c: { display_name: string }) => c.display_name === 'demo-credential').id;
-}
 async function assignment(s: TestStack, approved = false): Promise<string> {
   const p = await project(s);
-  const a = await s.call('admin', 'POST', `/v1/projects/${p}/credential-assignments`, { cloud_credential_id: await credential(s) });
+  const a = await s.call('admin', 'POST', `/v1/projects/${p}/credential-assignments`, { cloud_credential_id: await demoCredentialId(s) });
   if (approved) await s.call('operator', 'POST', `/v1/credential-assignments/${a.body.id}/approve`);
   return a.body.id;
 }
@@ -110,7 +107,7 @@ const CASES: Record<string, Case> = {
     admin: 'deny',
   },
   'GET /v1/clouds/{id}/cloud-credentials': { request: fixed(`/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`), operator: 'allow', admin: 'deny' },
-  'GET /v1/cloud-credentials/{id}': { request: async (s) => ({ path: `/v1/cloud-credentials/${await credential(s)}` }), operator: 'allow', admin: 'deny' },
+  'GET /v1/cloud-credentials/{id}': { request: async (s) => ({ path: `/v1/cloud-credentials/${await demoCredentialId(s)}` }), operator: 'allow', admin: 'deny' },
   'POST /v1/cloud-credentials/{id}/revoke': {
     request: async (s) => {
       const c = await s.call('operator', 'POST', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`, { display_name: `rev-${++n}`, payload: creds() });
@@ -132,7 +129,7 @@ const CASES: Record<string, Case> = {
   },
 
   'POST /v1/projects/{id}/credential-assignments': {
-    request: async (s) => ({ path: `/v1/projects/${await project(s)}/credential-assignments`, body: { cloud_credential_id: await credential(s) } }),
+    request: async (s) => ({ path: `/v1/projects/${await project(s)}/credential-assignments`, body: { cloud_credential_id: await demoCredentialId(s) } }),
     operator: 'deny',
     admin: 'allow',
   },

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNskBearer } from '../../functions/core/enrolment/node-auth.ts';
 import { deps } from '../../functions/shared/composition.ts';
 import { heartbeatBody, wireguardKey } from '../support/nodes.ts';
-import { approvedProject, type Catalog, createResource, seededCatalog, untilPhase } from '../support/resources.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { approvedProject, type Catalog, createResource, seededCatalog, startNodelessStack, untilPhase } from '../support/resources.ts';
+import type { TestStack } from '../support/stack.ts';
 
 // A Failed Resource holds no live credentials. Its instances boot with no node agent: the test plays
 // the node with the bootstrap token its machine was given (minted again: the minter is deterministic), so it decides which node heartbeats
@@ -17,7 +17,7 @@ let catalog: Catalog;
 let projectId: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({}, { startAgents: false, timings: { EnrolTimeoutSeconds: String(ENROL_TIMEOUT_SECONDS), SubstratePollSeconds: '1' } });
+  stack = await startNodelessStack(ENROL_TIMEOUT_SECONDS);
   catalog = await seededCatalog(stack);
   projectId = await approvedProject(stack, catalog.demoCredentialId);
 });

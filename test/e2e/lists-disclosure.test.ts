@@ -7,7 +7,7 @@ import type { Assignment } from '../../functions/core/assignments/assignment.ts'
 import { newId } from '../../functions/core/ids.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
 import { auditEntries } from '../support/audit-trail.ts';
-import { demoCredentialId } from '../support/resources.ts';
+import { createProject, demoCredentialId } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 import { seedTenant, type Tenant } from '../support/tenant.ts';
@@ -32,11 +32,7 @@ afterAll(async () => {
 
 const snapshot = () => tableSnapshot(stack.dynamoUrl, stack.tableName);
 
-async function newProject(): Promise<string> {
-  const res = await stack.call('admin', 'POST', '/v1/projects', { domain_id: DOMAIN, name: 'Disclosure', slug: `disclosure-${++slugs}` });
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
+const newProject = () => createProject(stack, 'Disclosure', `disclosure-${++slugs}`);
 
 const requestCredential = (projectId: string, id: string) =>
   stack.call('admin', 'POST', `/v1/projects/${projectId}/credential-assignments`, { cloud_credential_id: id });

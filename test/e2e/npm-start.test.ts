@@ -1,47 +1,28 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_TABLE } from '../../local/stack.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { freePort } from '../support/npm-start.ts';
+import { freePort, type MainRun, runMain } from '../support/npm-start.ts';
 import { tableSnapshot } from '../support/table-snapshot.ts';
 
 // What `npm start` runs (local/main.ts), as its own process: it says where it listens, seeds,
 // keeps its data across a restart without seeding twice, and stops cleanly on Ctrl-C (SIGINT).
-const ROOT = resolve(import.meta.dirname, '../..');
 const dataDir = mkdtempSync(join(tmpdir(), 'plexsphere-start-'));
 
 afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Started {
-  child: ChildProcess;
+interface Started extends Pick<MainRun, 'child' | 'exited'> {
   banner: string;
-  exited: Promise<number | null>;
 }
 
 /** Starts local/main.ts and resolves once it says it is ready (or rejects with what it printed). */
-function start(port: number, ec2Port: number): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), PLEXSPHERE_EC2_PORT: String(ec2Port), PLEXSPHERE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  const lines: string[] = [];
-  return new Promise((ready, failed) => {
-    const onLine = (line: string) => {
-      lines.push(line);
-      if (line.startsWith('Press Ctrl-C')) ready({ child, banner: lines.join('\n'), exited });
-    };
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', onLine);
-    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) => lines.push(l));
-    void exited.then((code) => failed(new Error(`npm start exited with ${code} before it was ready:\n${lines.join('\n')}`)));
-  });
+async function start(port: number, ec2Port: number): Promise<Started> {
+  const run = runMain({ dataDir, port, ec2Port });
+  return { child: run.child, banner: await run.ready, exited: run.exited };
 }
 
 function dynamoUrlOf(banner: string): string {

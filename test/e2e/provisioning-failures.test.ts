@@ -9,9 +9,10 @@ import {
   issueCredential,
   phasesOf,
   seededCatalog,
+  startNodelessStack,
   untilPhase,
 } from '../support/resources.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import type { TestStack } from '../support/stack.ts';
 
 // The arcs' unhappy paths on the embedded stack. Its instances boot with no node agent, so no
 // node ever registers, and the enrolment deadline is seconds instead of minutes.
@@ -23,7 +24,7 @@ let catalog: Catalog;
 let projectId: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({}, { startAgents: false, timings: { EnrolTimeoutSeconds: String(ENROL_TIMEOUT_SECONDS), SubstratePollSeconds: '1' } });
+  stack = await startNodelessStack(ENROL_TIMEOUT_SECONDS);
   catalog = await seededCatalog(stack);
   projectId = await approvedProject(stack, catalog.demoCredentialId);
 });

@@ -7,7 +7,7 @@ import { DynamoResourceStore } from '../../functions/adapters/resource-store.ts'
 import { newId } from '../../functions/core/ids.ts';
 import type { Resource } from '../../functions/core/resources.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import { FULL_ARC, phasesOf, provisionedBody } from '../support/resources.ts';
+import { FULL_ARC, phasesOf, provisionedBody, seededCatalog } from '../support/resources.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tableSnapshotButAudit } from '../support/table-snapshot.ts';
 import { waitFor } from '../support/wait.ts';
@@ -20,10 +20,7 @@ let counter = 0;
 
 beforeAll(async () => {
   stack = await startTestStack({ SUBSTRATE_TIMEOUT_SECONDS: '30' }, { heartbeatIntervalMs: 500 });
-  const creds = await stack.call('operator', 'GET', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials`);
-  credentialId = creds.body.items.find((c: { display_name: string }) => c.display_name === 'demo-credential').id;
-  const bp = await stack.call('operator', 'GET', `/v1/blueprints/${FIXTURES.cloudlessBlueprint.id}`);
-  versionId = bp.body.versions[0].id;
+  ({ demoCredentialId: credentialId, versionId } = await seededCatalog(stack));
 });
 afterAll(async () => {
   await stack?.close();

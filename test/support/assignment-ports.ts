@@ -42,7 +42,8 @@ export const projectAt = (at: string): Project => ({
 });
 const project = projectAt(SEEDED_AT);
 
-const credential: AssignableCredential = {
+/** The one credential, active, owned by OWNER. */
+export const activeCredential: AssignableCredential = {
   id: IDS.CREDENTIAL,
   cloud_id: IDS.DOMAIN,
   owner_id: IDS.OWNER,
@@ -65,7 +66,7 @@ export function assignmentPorts(table: Table, clock: Clock, assignments = new Dy
   return {
     tenancy: { getProject: async (id: string) => (id === IDS.PROJECT ? project : undefined) } as unknown as TenancyStore,
     assignments,
-    credentials: { getCredential: async (id) => (id === IDS.CREDENTIAL ? credential : undefined), credentialsOfCloud: async () => [credential] },
+    credentials: { getCredential: async (id) => (id === IDS.CREDENTIAL ? activeCredential : undefined), credentialsOfCloud: async () => [activeCredential] },
     audit: new DynamoAuditLog(table),
     vault,
     authorizer: allowAll,

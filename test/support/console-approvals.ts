@@ -12,35 +12,27 @@ export function uniqueName(base: string): string {
   return `${base} ${Date.now().toString(36)}${++counter}`;
 }
 
-export async function demoCredentialId(stack: TestStack): Promise<string> {
-  const list = await stack.call('operator', 'GET', `/v1/clouds/${FIXTURES.cloud.id}/cloud-credentials?limit=200`);
-  expect(list.status).toBe(200);
-  return list.body.items.find((c: { display_name: string }) => c.display_name === FIXTURES.credential.displayName).id;
-}
-
-export async function cloudlessVersionId(stack: TestStack): Promise<string> {
-  const bp = await stack.call('operator', 'GET', `/v1/blueprints/${FIXTURES.cloudlessBlueprint.id}`);
-  expect(bp.status).toBe(200);
-  return bp.body.versions[0].id;
-}
-
-/** A new project of the admin, named `name`; its id. */
-export async function newProject(stack: TestStack, name: string): Promise<string> {
+/** The admin asks for `credentialId` in a new project named `name`, proposing `terms` (one assignment.requested event). */
+export async function requestInNewProject(
+  stack: TestStack,
+  name: string,
+  credentialId: string,
+  terms?: Record<string, unknown>,
+): Promise<{ projectId: string; assignmentId: string }> {
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-  const res = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name, slug });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id;
-}
-
-/** The admin asks for `credentialId` in a new project named `name`, proposing `terms`; the approval's id. */
-export async function requestIn(stack: TestStack, name: string, credentialId: string, terms?: Record<string, unknown>): Promise<string> {
-  const projectId = await newProject(stack, name);
-  const res = await stack.call('admin', 'POST', `/v1/projects/${projectId}/credential-assignments`, {
+  const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name, slug });
+  expect(project.status, project.text).toBe(201);
+  const res = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, {
     cloud_credential_id: credentialId,
     ...(terms && { terms }),
   });
   expect(res.status, res.text).toBe(201);
-  return res.body.id;
+  return { projectId: project.body.id, assignmentId: res.body.id };
+}
+
+/** requestInNewProject for the queue's tests, which find rows by project name: the approval's id. */
+export async function requestIn(stack: TestStack, name: string, credentialId: string, terms?: Record<string, unknown>): Promise<string> {
+  return (await requestInNewProject(stack, name, credentialId, terms)).assignmentId;
 }
 
 export async function approval(stack: TestStack, id: string): Promise<Schemas['ApprovalView']> {

@@ -1,4 +1,5 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { rawRequest } from './node-http.ts';
 
 // A raw HTTP client for the fuzz suite: fetch refuses what the suite must send (a body on GET,
 // bytes that are not UTF-8, a path with broken percent-encoding, any header value), so requests
@@ -29,32 +30,18 @@ export interface FuzzClient {
 export function fuzzClient(baseUrl: string): FuzzClient {
   const { hostname, port } = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  const send = (req: FuzzRequest, attempt = 0): Promise<FuzzResponse> =>
-    new Promise<FuzzResponse>((resolve, reject) => {
-      const headers: Record<string, string | number> = { ...req.headers };
-      if (req.body) headers['content-length'] = req.body.length;
-      const out = request({ host: hostname, port, method: req.method, path: req.path, headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ method: req.method, status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text, json });
-        });
-      });
-      out.on('error', reject);
-      out.end(req.body);
-    }).catch((err: NodeJS.ErrnoException) => {
-      // A kept-alive socket the server closed between two requests is the transport's race, not an answer.
-      if (attempt === 0 && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return send(req, 1);
-      throw err;
-    });
+  const send = (req: FuzzRequest, attempt = 0): Promise<FuzzResponse> => {
+    const headers: Record<string, string | number> = { ...req.headers };
+    if (req.body) headers['content-length'] = req.body.length;
+    return rawRequest({ host: hostname, port, method: req.method, path: req.path, headers, agent }, req.body).then(
+      (res) => ({ method: req.method, status: res.status, contentType: String(res.headers['content-type'] ?? ''), text: res.text, json: res.json }),
+      (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed between two requests is the transport's race, not an answer.
+        if (attempt === 0 && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return send(req, 1);
+        throw err;
+      },
+    );
+  };
   return { send: (req) => send(req), close: () => agent.destroy() };
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { FIXTURES } from '../../scripts/fixtures.ts';
-import type { TestStack } from './stack.ts';
+import { startTestStack, type TestStack } from './stack.ts';
 import { waitFor } from './wait.ts';
 
 // The tutorial's steps 2-5 over HTTP, for e2e tests of the phase arcs.
@@ -10,6 +10,14 @@ let counter = 0;
 export interface Catalog {
   demoCredentialId: string;
   versionId: string;
+}
+
+/**
+ * The embedded stack with no node agents on its machines (no node registers unless the test plays
+ * one), an enrolment deadline of `enrolTimeoutSeconds`, and the substrate polled every second.
+ */
+export function startNodelessStack(enrolTimeoutSeconds: number): Promise<TestStack> {
+  return startTestStack({}, { startAgents: false, timings: { EnrolTimeoutSeconds: String(enrolTimeoutSeconds), SubstratePollSeconds: '1' } });
 }
 
 /** The id of the seeded demo credential, as the operator finds it in the demo cloud's list. */
@@ -35,15 +43,21 @@ export async function issueCredential(stack: TestStack, keys: { access_key_id: s
   return res.body.id;
 }
 
+/** A new project in the seeded domain, by the admin; returns its id. */
+export async function createProject(stack: TestStack, name: string, slug: string): Promise<string> {
+  const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name, slug });
+  expect(project.status, project.text).toBe(201);
+  return project.body.id;
+}
+
 /** A new project with an approved assignment of `credentialId`. */
 export async function approvedProject(stack: TestStack, credentialId: string): Promise<string> {
   const slug = `arc-${Date.now().toString(36)}-${++counter}`;
-  const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: slug, slug });
-  expect(project.status).toBe(201);
-  const assignment = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, { cloud_credential_id: credentialId });
+  const projectId = await createProject(stack, slug, slug);
+  const assignment = await stack.call('admin', 'POST', `/v1/projects/${projectId}/credential-assignments`, { cloud_credential_id: credentialId });
   const approved = await stack.call('operator', 'POST', `/v1/credential-assignments/${assignment.body.id}/approve`);
   expect(approved.body.state).toBe('approved');
-  return project.body.id;
+  return projectId;
 }
 
 export interface Granted {
@@ -63,17 +77,16 @@ export async function grantedProject(
   proposed?: Record<string, unknown>,
 ): Promise<Granted> {
   const slug = `granted-${Date.now().toString(36)}-${++counter}`;
-  const project = await stack.call('admin', 'POST', '/v1/projects', { domain_id: FIXTURES.domain.id, name: slug, slug });
-  expect(project.status, project.text).toBe(201);
+  const projectId = await createProject(stack, slug, slug);
   const credentialId = await issueCredential(stack, keys);
-  const request = await stack.call('admin', 'POST', `/v1/projects/${project.body.id}/credential-assignments`, {
+  const request = await stack.call('admin', 'POST', `/v1/projects/${projectId}/credential-assignments`, {
     cloud_credential_id: credentialId,
     ...(proposed && { terms: proposed }),
   });
   expect(request.status, request.text).toBe(201);
   const approval = await stack.call('operator', 'POST', `/v1/credential-assignments/${request.body.id}/approve`, terms ? { terms } : undefined);
   expect(approval.status, approval.text).toBe(200);
-  return { projectId: project.body.id, assignmentId: request.body.id, credentialId };
+  return { projectId, assignmentId: request.body.id, credentialId };
 }
 
 /** The body that declares a cloudless node under `credentialId`, with `over` on top. */

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { rawRequest } from './node-http.ts';
 import type { ApiResponse } from './stack.ts';
 
 // Calls the embedded stack from a chosen loopback address (127.0.0.2, 127.0.0.3, ...): on Linux
@@ -10,32 +10,15 @@ export function callerAt(baseUrl: string, localAddress: string) {
   const target = new URL(baseUrl);
   // The gateway listens on IPv4 loopback; `localhost` could resolve to ::1, unreachable from 127.0.0.2.
   const host = target.hostname === 'localhost' ? '127.0.0.1' : target.hostname;
-  return (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> => {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const sent: Record<string, string> = { ...headers, ...(payload !== undefined && { 'content-type': 'application/json' }) };
-    return new Promise((resolve, reject) => {
-      const req = request({ host, port: target.port, localAddress, method, path, headers: sent, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const out = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) {
-            for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) out.append(name, v);
-          }
-          let parsed: unknown;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: out, body: parsed, text });
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    const answer = await rawRequest({ host, port: target.port, localAddress, method, path, headers: sent, agent: false }, payload);
+    const out = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) out.append(name, v);
+    }
+    return { status: answer.status, headers: out, body: answer.json, text: answer.text };
   };
 }
 

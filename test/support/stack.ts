@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { deps } from '../../functions/shared/composition.ts';
 import { type RunningStack, type StackOptions, startStack } from '../../local/stack.ts';
 import { FIXTURES } from '../../scripts/fixtures.ts';
+import { jsonOrUndefined } from './node-http.ts';
 
 export interface TestStack extends RunningStack {
   dataDir: string;
@@ -55,13 +56,7 @@ export async function startTestStack(
         ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
       const text = await res.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      return { status: res.status, headers: res.headers, body: parsed, text };
+      return { status: res.status, headers: res.headers, body: jsonOrUndefined(text), text };
     },
     async close() {
       await stack.close();

@@ -12,6 +12,10 @@ import { UnauthenticatedError } from '../../functions/core/errors.ts';
 class FakeKms {
   readonly keys = new Map<string, KeyObject>();
   publicKeyCalls = 0;
+  /** Holds a key for each of `ids` from the start. */
+  constructor(...ids: string[]) {
+    for (const id of ids) this.add(id);
+  }
   add(id: string): void {
     this.keys.set(id, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
   }
@@ -39,6 +43,13 @@ function manualClock(start = Date.parse('2026-06-01T00:00:00Z')) {
 
 function tokens(kms: FakeKms, clock: { now(): Date }, signingKeyId: string, standbyKeyId?: string) {
   return new KmsAccessTokens(kms, { signingKeyId, standbyKeyId, issuer: ISSUER, ttlSeconds: 600, clock });
+}
+
+/** A ring over key 'a' that keeps keys for five minutes and refetches at most every 30 seconds. */
+function ringOfKeyA() {
+  const kms = new FakeKms('a');
+  const clock = manualClock();
+  return { kms, clock, ring: new PublicKeyRing(kms, { keyIds: ['a'], clock, ttlMs: 300_000, minRefetchMs: 30_000 }) };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
@@ -70,8 +81,7 @@ describe('DER to JOSE signatures', () => {
   });
 
   it('gives signatures node verifies as ieee-p1363, over many random signatures', async () => {
-    const kms = new FakeKms();
-    kms.add('k');
+    const kms = new FakeKms('k');
     const spki = await kms.publicKey('k');
     const { key } = spkiToJwk(spki);
     for (let i = 0; i < 200; i++) {
@@ -85,10 +95,7 @@ describe('DER to JOSE signatures', () => {
 
 describe('the public key ring', () => {
   it('fetches the configured keys once per TTL, and refetches for an unknown kid at most once per interval', async () => {
-    const kms = new FakeKms();
-    kms.add('a');
-    const clock = manualClock();
-    const ring = new PublicKeyRing(kms, { keyIds: ['a'], clock, ttlMs: 300_000, minRefetchMs: 30_000 });
+    const { kms, clock, ring } = ringOfKeyA();
     const [key] = await ring.keys();
     expect(kms.publicKeyCalls).toBe(1);
     expect(await ring.find(key?.kid as string)).toBe(key);
@@ -106,10 +113,7 @@ describe('the public key ring', () => {
   });
 
   it('keeps verifying with the keys it holds while KMS fails, retrying once per interval', async () => {
-    const kms = new FakeKms();
-    kms.add('a');
-    const clock = manualClock();
-    const ring = new PublicKeyRing(kms, { keyIds: ['a'], clock, ttlMs: 300_000, minRefetchMs: 30_000 });
+    const { kms, clock, ring } = ringOfKeyA();
     const [key] = await ring.keys();
     const healthy = kms.publicKey.bind(kms);
     kms.publicKey = async () => {
@@ -130,16 +134,15 @@ describe('the public key ring', () => {
   });
 
   it('skips a standby key that fails and fetches it again later; the signing key is required', async () => {
-    const kms = new FakeKms();
-    kms.add('active');
+    const kms = new FakeKms('active');
     const clock = manualClock();
     // Mid-deploy: the standby's alias does not exist yet. A fresh container still checks tokens.
-    const t = new KmsAccessTokens(kms, { signingKeyId: 'active', standbyKeyId: 'standby', issuer: ISSUER, ttlSeconds: 600, clock });
+    const t = tokens(kms, clock, 'active', 'standby');
     const { token } = await t.issue(CLAIMS);
     expect(await t.verify(token)).toEqual(CLAIMS);
     expect((await t.jwks()).keys).toHaveLength(1);
     kms.add('standby');
-    const standbyToken = (await new KmsAccessTokens(kms, { signingKeyId: 'standby', issuer: ISSUER, ttlSeconds: 600, clock }).issue(CLAIMS)).token;
+    const standbyToken = (await tokens(kms, clock, 'standby').issue(CLAIMS)).token;
     // Retried on the next refresh, after the refetch interval rather than the whole TTL.
     clock.advance(30_000);
     expect(await t.verify(standbyToken)).toEqual(CLAIMS);
@@ -150,8 +153,7 @@ describe('the public key ring', () => {
   });
 
   it('names each key by its RFC 7638 thumbprint', async () => {
-    const kms = new FakeKms();
-    kms.add('a');
+    const kms = new FakeKms('a');
     const ring = new PublicKeyRing(kms, { keyIds: ['a'], clock: manualClock() });
     const { jwk } = spkiToJwk(await kms.publicKey('a'));
     expect((await ring.jwks()).keys).toEqual([{ ...jwk, kid: jwkThumbprint(jwk), alg: 'ES256', use: 'sig' }]);
@@ -160,9 +162,7 @@ describe('the public key ring', () => {
 
 describe('KMS access tokens', () => {
   it('verifies tokens of the signing key and of the standby key, and refuses those of a dropped one', async () => {
-    const kms = new FakeKms();
-    kms.add('old');
-    kms.add('new');
+    const kms = new FakeKms('old', 'new');
     const clock = manualClock();
     const before = await tokens(kms, clock, 'old').issue(CLAIMS);
     const rotated = tokens(kms, clock, 'new', 'old');
@@ -173,8 +173,7 @@ describe('KMS access tokens', () => {
   });
 
   it('expires tokens at exp, by the injected clock', async () => {
-    const kms = new FakeKms();
-    kms.add('k');
+    const kms = new FakeKms('k');
     const clock = manualClock();
     const t = tokens(kms, clock, 'k');
     const { token } = await t.issue(CLAIMS);
@@ -185,8 +184,7 @@ describe('KMS access tokens', () => {
   });
 
   it('refuses a DER signature, another alg or typ, a kid-less header, junk and extra segments', async () => {
-    const kms = new FakeKms();
-    kms.add('k');
+    const kms = new FakeKms('k');
     const t = tokens(kms, manualClock(), 'k');
     const { token } = await t.issue(CLAIMS);
     const [h, p] = token.split('.') as [string, string, string];

@@ -3,7 +3,7 @@ import type { AssignableCredential } from '../../functions/core/assignments/cred
 import { narrowTerms } from '../../functions/core/assignments/terms-change.ts';
 import { type AssignmentPorts, decide, requestAssignment } from '../../functions/core/assignments/use-cases.ts';
 import type { AuthzSubject, Authorizer } from '../../functions/core/authz/model.ts';
-import { actorOf, assignmentPorts, IDS } from '../support/assignment-ports.ts';
+import { activeCredential, actorOf, assignmentPorts, IDS } from '../support/assignment-ports.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 
 // A refused decision goes into the domain's audit trail only when the actor has standing there;
@@ -65,14 +65,7 @@ describe('a refused decision', () => {
 
 describe('asking for a credential', () => {
   it('answers a revoked, an expired and a missing credential with the same refusal', async () => {
-    const of = (status: AssignableCredential['status']): AssignableCredential => ({
-      id: CREDENTIAL,
-      cloud_id: DOMAIN,
-      owner_id: OWNER,
-      status,
-      secret_arn: 'arn:secret',
-      created_at: '2026-06-01T00:00:00.000Z',
-    });
+    const of = (status: AssignableCredential['status']): AssignableCredential => ({ ...activeCredential, status });
     const refusals = [];
     for (const credential of [of('revoked'), of('expired'), undefined]) {
       const withCredential = { ...ports, credentials: { getCredential: async () => credential, credentialsOfCloud: async () => [] } };

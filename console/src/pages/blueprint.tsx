@@ -7,11 +7,17 @@ import { api, must } from '../api.ts';
 import { useLoad } from '../ui/async.ts';
 import { CopyableId } from '../ui/copyable-id.tsx';
 import { dateTime } from '../ui/format.ts';
-import { Badge, Loading, Page, ProblemMessage } from '../ui/kit.tsx';
+import { Badge, Facts, Loading, Page, ProblemMessage } from '../ui/kit.tsx';
 import { ParameterTable } from './blueprint-parameters.tsx';
-import { BackToCatalog, Facts } from './cloud.tsx';
+import { BackToCatalog } from './cloud.tsx';
 
 type Version = Schemas['BlueprintVersionView'];
+
+/** A blueprint's status as a badge: Active, or Retired (muted). */
+export function BlueprintStatus(props: { status: Schemas['BlueprintView']['status'] }) {
+  const active = props.status === 'active';
+  return <Badge tone={active ? 'ok' : 'muted'}>{active ? 'Active' : 'Retired'}</Badge>;
+}
 
 const INJECTION_WORDS: Record<Version['injection_strategy'], string> = {
   'cloud-init-user-data': 'cloud-init user data',
@@ -56,12 +62,7 @@ export function BlueprintPage(props: { id: string }) {
           <Facts
             rows={[
               ['Slug', <code key="slug">{b.slug}</code>],
-              [
-                'Status',
-                <Badge key="status" tone={b.status === 'active' ? 'ok' : 'muted'}>
-                  {b.status === 'active' ? 'Active' : 'Retired'}
-                </Badge>,
-              ],
+              ['Status', <BlueprintStatus key="status" status={b.status} />],
               ['Description', b.description || 'None'],
               ['Id', <code key="id">{b.id}</code>],
               ['Registered', dateTime(b.created_at)],

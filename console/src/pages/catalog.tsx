@@ -4,8 +4,9 @@ import type { Schemas } from '../../../client/broker.ts';
 import { api, BrokerProblem, must } from '../api.ts';
 import { href } from '../router.ts';
 import { dateTime } from '../ui/format.ts';
-import { Badge, Page, ProblemMessage, Table } from '../ui/kit.tsx';
+import { Page, ProblemMessage, Table } from '../ui/kit.tsx';
 import { PAGE_SIZE, PagedList, usePaged } from '../ui/paging.tsx';
+import { BlueprintStatus } from './blueprint.tsx';
 
 export { BlueprintPage } from './blueprint.tsx';
 export { CloudPage } from './cloud.tsx';
@@ -64,10 +65,7 @@ export function CatalogPage() {
             columns={[
               { header: 'Name', cell: (b) => <a href={href(`/catalog/blueprints/${b.id}`)}>{b.display_name}</a> },
               { header: 'Slug', cell: (b) => <code>{b.slug}</code> },
-              {
-                header: 'Status',
-                cell: (b) => <Badge tone={b.status === 'active' ? 'ok' : 'muted'}>{b.status === 'active' ? 'Active' : 'Retired'}</Badge>,
-              },
+              { header: 'Status', cell: (b) => <BlueprintStatus status={b.status} /> },
               { header: 'Description', cell: (b) => b.description || '—' },
               { header: 'Registered', cell: (b) => dateTime(b.created_at) },
             ]}

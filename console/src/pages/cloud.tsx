@@ -1,10 +1,9 @@
 // One cloud: its facts and its credentials (metadata only: the material never leaves the vault).
-import type { ComponentChildren } from 'preact';
 import { api, must } from '../api.ts';
 import { href } from '../router.ts';
 import { useLoad } from '../ui/async.ts';
 import { dateTime } from '../ui/format.ts';
-import { Loading, Page, ProblemMessage } from '../ui/kit.tsx';
+import { Facts, Loading, Page, ProblemMessage } from '../ui/kit.tsx';
 import { CloudCredentials } from './cloud-credentials.tsx';
 
 function shown(value: unknown): string {
@@ -31,12 +30,6 @@ export function BackToCatalog() {
     <p class="catalog-back">
       <a href={href('/catalog')}>Back to the catalog</a>
     </p>
-  );
-}
-
-export function Facts(props: { rows: Array<[string, ComponentChildren]> }) {
-  return (
-    <dl class="facts">{props.rows.map(([term, value]) => [<dt key={`t-${term}`}>{term}</dt>, <dd key={`d-${term}`}>{value}</dd>])}</dl>
   );
 }
 

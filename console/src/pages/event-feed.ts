@@ -2,8 +2,7 @@
 // count of what arrived since the page opened (shown at once, announced politely at most every
 // 30 s), and a pause that holds new events back until resumed.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { BrokerProblem } from '../api.ts';
-import { type DomainEvent, type EventType, type FollowState, useEventFollower } from '../live.ts';
+import { type DomainEvent, type EventType, endsFollow, type FollowState, useEventFollower } from '../live.ts';
 import { useThrottledAnnouncement } from '../ui/announce.ts';
 
 /** How many events the view keeps; older ones are let go (the log keeps them all). */
@@ -78,7 +77,7 @@ export function useEventFeed(domainId: string, types: EventType[], paused: boole
     setPending([]);
   }, [paused, pending, apply]);
 
-  const refused = follow.error instanceof BrokerProblem && (follow.error.status === 403 || follow.error.status === 404);
+  const refused = endsFollow(follow.error);
   const waiting = pending.length;
   const news = arrived
     ? `${arrived} new event${arrived === 1 ? '' : 's'} since this page opened${waiting ? `, ${waiting} held while paused` : ''}.`

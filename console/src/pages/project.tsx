@@ -8,7 +8,7 @@ import { useEventFollower } from '../live.ts';
 import { href } from '../router.ts';
 import { useLoad } from '../ui/async.ts';
 import { dateTime } from '../ui/format.ts';
-import { Loading, Page, ProblemMessage, Table } from '../ui/kit.tsx';
+import { Facts, Loading, Page, ProblemMessage, Table } from '../ui/kit.tsx';
 import { PAGE_SIZE, PagedList, usePaged } from '../ui/paging.tsx';
 import { PhaseBadge } from '../ui/phase.tsx';
 import { type Assignment, AssignmentsTable, RequestCredentialForm } from './project-credentials.tsx';
@@ -71,30 +71,16 @@ export function ProjectPage(props: { id: string }) {
       <p>
         <a href={href('/projects')}>All projects</a>
       </p>
-      <dl class="facts">
-        <dt>Name</dt>
-        <dd>{p.name}</dd>
-        <dt>Slug</dt>
-        <dd>
-          <code>{p.slug}</code>
-        </dd>
-        <dt>Description</dt>
-        <dd>{p.description || 'None'}</dd>
-        <dt>Id</dt>
-        <dd>
-          <code>{p.id}</code>
-        </dd>
-        <dt>Created</dt>
-        <dd>{dateTime(p.created_at)}</dd>
-        {p.sub_range_cidr && (
-          <>
-            <dt>Mesh sub-range</dt>
-            <dd>
-              <code>{p.sub_range_cidr}</code>
-            </dd>
-          </>
-        )}
-      </dl>
+      <Facts
+        rows={[
+          ['Name', p.name],
+          ['Slug', <code key="slug">{p.slug}</code>],
+          ['Description', p.description || 'None'],
+          ['Id', <code key="id">{p.id}</code>],
+          ['Created', dateTime(p.created_at)],
+          p.sub_range_cidr && ['Mesh sub-range', <code key="cidr">{p.sub_range_cidr}</code>],
+        ]}
+      />
 
       <h2>Credentials</h2>
       <p>A Resource is paid for with a cloud credential its owner approved for this project, on the terms they set.</p>

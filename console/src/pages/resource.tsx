@@ -8,7 +8,7 @@ import { useEventFollower } from '../live.ts';
 import { href, navigate } from '../router.ts';
 import { useAction, useLoad } from '../ui/async.ts';
 import { dateTime } from '../ui/format.ts';
-import { Loading, Page, ProblemMessage, StatusNotice, TypedConfirmation } from '../ui/kit.tsx';
+import { Facts, Loading, Page, ProblemMessage, StatusNotice, TypedConfirmation } from '../ui/kit.tsx';
 import { TEARING_DOWN } from '../ui/phase.tsx';
 import { LeasePanel } from './lease-panel.tsx';
 import { resourceName } from './resource-link.tsx';
@@ -16,83 +16,56 @@ import { CurrentState, Timeline } from './resource-timeline.tsx';
 
 type Resource = Schemas['ResourceView'];
 
-function Facts(props: { resource: Resource; projectName: string | undefined }) {
+function ResourceFacts(props: { resource: Resource; projectName: string | undefined }) {
   const r = props.resource;
   const p = r.provisioning;
   return (
-    <dl class="facts">
-      <dt>Name</dt>
-      <dd>
-        <code>{resourceName(r)}</code>
-      </dd>
-      <dt>Id</dt>
-      <dd>
-        <code>{r.id}</code>
-      </dd>
-      <dt>Project</dt>
-      <dd>
-        <a href={href(`/projects/${r.project_id}`)}>{props.projectName ?? r.project_id}</a>
-      </dd>
-      <dt>Kind</dt>
-      <dd>{r.kind}</dd>
-      <dt>Origin</dt>
-      <dd>{r.origin === 'provisioned' ? 'Provisioned by the broker' : 'Adopted (exists elsewhere)'}</dd>
-      {r.blueprint_version_id && (
-        <>
-          <dt>Blueprint version</dt>
-          <dd>
-            <code>{r.blueprint_version_id}</code>
-          </dd>
-        </>
-      )}
-      {r.cloud_credential_id && (
-        <>
-          <dt>Credential</dt>
-          <dd>
-            <code>{r.cloud_credential_id}</code>
-          </dd>
-        </>
-      )}
-      {r.external_ref && r.origin === 'adopted' && (
-        <>
-          <dt>External reference</dt>
-          <dd>
-            <code>{r.external_ref}</code>
-          </dd>
-        </>
-      )}
-      <dt>Node</dt>
-      <dd>
-        {p?.node ? (
-          <>
-            <code>{p.node.node_id}</code>, mesh IP <code>{p.node.mesh_ip}</code>
-            {p.node.last_heartbeat_at && `; last heartbeat ${dateTime(p.node.last_heartbeat_at)}`}
-          </>
-        ) : (
-          'Not enrolled'
-        )}
-      </dd>
-      <dt>Instance</dt>
-      <dd>
-        {p?.substrate ? (
-          <>
-            {p.substrate.provider} in {p.substrate.region}
-            {p.substrate.instance_id && (
-              <>
-                , <code>{p.substrate.instance_id}</code>
-              </>
-            )}
-            {p.substrate.state && ` (${p.substrate.state})`}
-          </>
-        ) : (
-          'None launched'
-        )}
-      </dd>
-      <dt>Created</dt>
-      <dd>{dateTime(r.created_at)}</dd>
-      <dt>Updated</dt>
-      <dd>{dateTime(r.updated_at)}</dd>
-    </dl>
+    <Facts
+      rows={[
+        ['Name', <code key="name">{resourceName(r)}</code>],
+        ['Id', <code key="id">{r.id}</code>],
+        [
+          'Project',
+          <a key="project" href={href(`/projects/${r.project_id}`)}>
+            {props.projectName ?? r.project_id}
+          </a>,
+        ],
+        ['Kind', r.kind],
+        ['Origin', r.origin === 'provisioned' ? 'Provisioned by the broker' : 'Adopted (exists elsewhere)'],
+        r.blueprint_version_id && ['Blueprint version', <code key="version">{r.blueprint_version_id}</code>],
+        r.cloud_credential_id && ['Credential', <code key="credential">{r.cloud_credential_id}</code>],
+        r.external_ref && r.origin === 'adopted' && ['External reference', <code key="ref">{r.external_ref}</code>],
+        [
+          'Node',
+          p?.node ? (
+            <>
+              <code>{p.node.node_id}</code>, mesh IP <code>{p.node.mesh_ip}</code>
+              {p.node.last_heartbeat_at && `; last heartbeat ${dateTime(p.node.last_heartbeat_at)}`}
+            </>
+          ) : (
+            'Not enrolled'
+          ),
+        ],
+        [
+          'Instance',
+          p?.substrate ? (
+            <>
+              {p.substrate.provider} in {p.substrate.region}
+              {p.substrate.instance_id && (
+                <>
+                  , <code>{p.substrate.instance_id}</code>
+                </>
+              )}
+              {p.substrate.state && ` (${p.substrate.state})`}
+            </>
+          ) : (
+            'None launched'
+          ),
+        ],
+        ['Created', dateTime(r.created_at)],
+        ['Updated', dateTime(r.updated_at)],
+      ]}
+    />
   );
 }
 
@@ -155,7 +128,7 @@ export function ResourcePage(props: { id: string }) {
     >
       <ProblemMessage error={loaded.error} prefix="The Resource could not be read again; what is shown may be out of date." />
       <StatusNotice text={deleted} />
-      <Facts resource={r} projectName={project.data?.name} />
+      <ResourceFacts resource={r} projectName={project.data?.name} />
       {p && (
         <>
           <h2>Where it stands</h2>

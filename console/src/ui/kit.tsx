@@ -359,3 +359,10 @@ export function TypedConfirmation(props: {
 export function Badge(props: { tone?: 'ok' | 'warn' | 'bad' | 'info' | 'muted'; children: ComponentChildren }) {
   return <span class={`badge ${props.tone ?? 'muted'}`}>{props.children}</span>;
 }
+
+/** A thing's facts as a term and value list; a row given as false, '' or undefined is left out. */
+export function Facts(props: { rows: Array<[string, ComponentChildren] | false | '' | undefined> }) {
+  return (
+    <dl class="facts">{props.rows.map((row) => row && [<dt key={`t-${row[0]}`}>{row[0]}</dt>, <dd key={`d-${row[0]}`}>{row[1]}</dd>])}</dl>
+  );
+}

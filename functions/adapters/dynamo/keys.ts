@@ -86,18 +86,13 @@ export const eventKeys = {
   /** The domain's event counter: the seq of its last event. */
   counter: (domainId: string) => ({ PK: `DOMAIN#${domainId}`, SK: 'EVENTSEQ' }),
   /** Events live in one partition per domain, in seq order (zero-padded so text order is number order). */
-  event: (domainId: string, seq: number) => ({ PK: eventKeys.partition(domainId), SK: eventSortKey(seq) }),
+  event: (domainId: string, seq: number) => ({ PK: eventKeys.partition(domainId), SK: seqKey(seq) }),
   partition: (domainId: string) => `EVENTS#${domainId}`,
   /** A project's event counter: the project_seq of its last event (apart from the project's item, which its delete removes). */
   projectCounter: (projectId: string) => ({ PK: `PROJECTEVENTS#${projectId}`, SK: 'SEQ' }),
   /** A project's events, through the list index, by project_seq. */
   projectList: (projectId: string) => ({ GSI1PK: `PROJECT#${projectId}#EVENTS` }),
 };
-
-/** Twelve digits: a trillion events per domain before the order breaks. */
-export function eventSortKey(seq: number): string {
-  return seqKey(seq);
-}
 
 // The webhooks' keys:
 // - a webhook, twice, written and deleted together: in its domain's partition (the dispatcher reads

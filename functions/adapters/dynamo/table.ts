@@ -319,7 +319,8 @@ export class Table {
       }
       // Each round restarts after the last item seen, so filtered-out items are never re-read.
       if (!out.LastEvaluatedKey) return { items };
-      if (read >= budget) return lastSeen ? { items, lastId: lastSeen } : { items };
+      // The budget is at least 500 items, so lastSeen is set: the next page starts after the last one read.
+      if (read >= budget) return { items, lastId: lastSeen };
     }
   }
 }

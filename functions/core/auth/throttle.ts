@@ -84,22 +84,18 @@ export function decideBackoff(
   const windowOpen = run !== undefined && run.exempt_start > nowMs - policy.exemptionWindowMs;
   const exemptStart = windowOpen ? run.exempt_start : nowMs;
   const exempts = windowOpen ? run.exempts : 0;
-  if (run && run.next_allowed_at > nowMs) {
-    if (!ignoreDelay || exempts >= policy.maxExemptions) return { allowed: false, retryAfterMs: run.next_allowed_at - nowMs };
-    return {
-      allowed: true,
-      next: { since, failures, last_at: nowMs, next_allowed_at: run.next_allowed_at, exempt_start: exemptStart, exempts: exempts + 1 },
-    };
-  }
+  const held = run !== undefined && run.next_allowed_at > nowMs;
+  if (held && (!ignoreDelay || exempts >= policy.maxExemptions)) return { allowed: false, retryAfterMs: run.next_allowed_at - nowMs };
   return {
     allowed: true,
     next: {
       since,
       failures,
       last_at: nowMs,
-      next_allowed_at: nowMs + backoffDelayMs(failures, policy),
+      // Held back but let through (ignoreDelay): the delay stays, and the pass counts against the window.
+      next_allowed_at: held ? run.next_allowed_at : nowMs + backoffDelayMs(failures, policy),
       exempt_start: exemptStart,
-      exempts,
+      exempts: held ? exempts + 1 : exempts,
     },
   };
 }

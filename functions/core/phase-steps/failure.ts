@@ -1,3 +1,4 @@
+import { jsonOrUndefined } from '../json-or-undefined.ts';
 import { type ErrorInfo, TEARDOWN_PHASES } from '../resources.ts';
 import type { StepInput, StepOutcome, StepPorts } from './config.ts';
 import { runCorrelationId, stepFailure } from './failure-codes.ts';
@@ -20,13 +21,9 @@ const STATES_ERRORS: Record<string, string> = {
 export function errorInfo(error: { Error?: string; Cause?: string } | undefined): ErrorInfo {
   const name = error?.Error ?? '';
   if (STATES_ERRORS[name]) return stepFailure(STATES_ERRORS[name]);
-  let message = error?.Cause ?? '';
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: unknown };
-    if (typeof parsed?.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // a plain message
-  }
+  const cause = error?.Cause ?? '';
+  const wrapped = (jsonOrUndefined(cause) as { errorMessage?: unknown } | null | undefined)?.errorMessage;
+  const message = typeof wrapped === 'string' ? wrapped : cause;
   return stepFailure(/^([a-z][a-z0-9_]*): /.exec(message)?.[1]);
 }
 
